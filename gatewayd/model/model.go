@@ -1,0 +1,191 @@
+// Package model holds gatewayd's object model (REST APIs in the shape of Amazon API Gateway), its
+// defaults and its validation. It does no I/O: the control plane, the admin API, the data plane and the
+// provider's client all share these types.
+//
+// JSON names are the snake_case names of the AWS provider's aws_api_gateway_* attributes wherever the
+// concept is the same, so the wire format, the Terraform schema and the docs read alike.
+package model
+
+import "time"
+
+// HTTP methods a Method may be declared for. ANY matches every verb that has no explicit method.
+var HTTPMethods = []string{"ANY", "DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT"}
+
+// Integration types.
+const (
+	IntegrationMock      = "MOCK"
+	IntegrationHTTP      = "HTTP"
+	IntegrationHTTPProxy = "HTTP_PROXY"
+	IntegrationAWSProxy  = "AWS_PROXY"
+)
+
+// IntegrationTypes lists the supported integration types.
+var IntegrationTypes = []string{IntegrationAWSProxy, IntegrationHTTP, IntegrationHTTPProxy, IntegrationMock}
+
+// Method authorization types.
+const (
+	AuthNone    = "NONE"
+	AuthCustom  = "CUSTOM"
+	AuthIAM     = "AWS_IAM"
+	AuthCognito = "COGNITO_USER_POOLS"
+	AuthJWT     = "JWT"
+)
+
+// AuthorizationTypes lists the accepted method authorization types.
+var AuthorizationTypes = []string{AuthIAM, AuthCognito, AuthCustom, AuthJWT, AuthNone}
+
+// Passthrough behaviours of an integration without a matching request template.
+var PassthroughBehaviors = []string{"NEVER", "WHEN_NO_MATCH", "WHEN_NO_TEMPLATES"}
+
+// API key sources.
+var APIKeySources = []string{"AUTHORIZER", "HEADER"}
+
+// Integration timeout bounds and default, in milliseconds (API Gateway's).
+const (
+	MinTimeoutMillis     = 50
+	MaxTimeoutMillis     = 29000
+	DefaultTimeoutMillis = 29000
+)
+
+// RestAPI is the root of an API's configuration.
+type RestAPI struct {
+	ID               string            `json:"id"`
+	Name             string            `json:"name"`
+	Description      string            `json:"description"`
+	APIKeySource     string            `json:"api_key_source"`
+	BinaryMediaTypes []string          `json:"binary_media_types"`
+	RootResourceID   string            `json:"root_resource_id"`
+	Tags             map[string]string `json:"tags"`
+	CreatedDate      time.Time         `json:"created_date"`
+	Version          int64             `json:"version"`
+}
+
+// Resource is one node of an API's path tree. The root resource has path "/" and no parent.
+type Resource struct {
+	ID        string `json:"id"`
+	RestAPIID string `json:"rest_api_id"`
+	ParentID  string `json:"parent_id"`
+	PathPart  string `json:"path_part"`
+	Path      string `json:"path"`
+	Version   int64  `json:"version"`
+}
+
+// Method is an HTTP verb declared on a resource.
+type Method struct {
+	RestAPIID           string            `json:"rest_api_id"`
+	ResourceID          string            `json:"resource_id"`
+	HTTPMethod          string            `json:"http_method"`
+	Authorization       string            `json:"authorization"`
+	AuthorizerID        string            `json:"authorizer_id"`
+	AuthorizationScopes []string          `json:"authorization_scopes"`
+	APIKeyRequired      bool              `json:"api_key_required"`
+	OperationName       string            `json:"operation_name"`
+	RequestParameters   map[string]bool   `json:"request_parameters"`
+	RequestModels       map[string]string `json:"request_models"`
+	RequestValidatorID  string            `json:"request_validator_id"`
+	Version             int64             `json:"version"`
+}
+
+// Integration says how a method reaches its backend.
+type Integration struct {
+	RestAPIID             string            `json:"rest_api_id"`
+	ResourceID            string            `json:"resource_id"`
+	HTTPMethod            string            `json:"http_method"`
+	Type                  string            `json:"type"`
+	URI                   string            `json:"uri"`
+	IntegrationHTTPMethod string            `json:"integration_http_method"`
+	RequestParameters     map[string]string `json:"request_parameters"`
+	RequestTemplates      map[string]string `json:"request_templates"`
+	PassthroughBehavior   string            `json:"passthrough_behavior"`
+	TimeoutMilliseconds   int               `json:"timeout_milliseconds"`
+	CacheKeyParameters    []string          `json:"cache_key_parameters"`
+	CacheNamespace        string            `json:"cache_namespace"`
+	ContentHandling       string            `json:"content_handling"`
+	Version               int64             `json:"version"`
+}
+
+// MethodResponse declares a status code a method may answer with and the headers it may carry.
+type MethodResponse struct {
+	RestAPIID          string            `json:"rest_api_id"`
+	ResourceID         string            `json:"resource_id"`
+	HTTPMethod         string            `json:"http_method"`
+	StatusCode         string            `json:"status_code"`
+	ResponseParameters map[string]bool   `json:"response_parameters"`
+	ResponseModels     map[string]string `json:"response_models"`
+	Version            int64             `json:"version"`
+}
+
+// IntegrationResponse maps a backend answer, chosen by SelectionPattern, to a method response.
+type IntegrationResponse struct {
+	RestAPIID          string            `json:"rest_api_id"`
+	ResourceID         string            `json:"resource_id"`
+	HTTPMethod         string            `json:"http_method"`
+	StatusCode         string            `json:"status_code"`
+	SelectionPattern   string            `json:"selection_pattern"`
+	ResponseParameters map[string]string `json:"response_parameters"`
+	ResponseTemplates  map[string]string `json:"response_templates"`
+	ContentHandling    string            `json:"content_handling"`
+	Version            int64             `json:"version"`
+}
+
+// Deployment is an immutable snapshot of a whole API. Only its description may change.
+type Deployment struct {
+	ID          string `json:"id"`
+	RestAPIID   string `json:"rest_api_id"`
+	Description string `json:"description"`
+	// AutoDeployed is true for deployments the server made for a stage with auto_deploy.
+	AutoDeployed bool      `json:"auto_deployed"`
+	CreatedDate  time.Time `json:"created_date"`
+	Version      int64     `json:"version"`
+}
+
+// Snapshot is the configuration a deployment froze: everything the data plane needs to serve it.
+type Snapshot struct {
+	RestAPI              RestAPI               `json:"rest_api"`
+	Resources            []Resource            `json:"resources"`
+	Methods              []Method              `json:"methods"`
+	Integrations         []Integration         `json:"integrations"`
+	MethodResponses      []MethodResponse      `json:"method_responses"`
+	IntegrationResponses []IntegrationResponse `json:"integration_responses"`
+}
+
+// Stage publishes one deployment of an API under a name.
+type Stage struct {
+	RestAPIID    string `json:"rest_api_id"`
+	StageName    string `json:"stage_name"`
+	DeploymentID string `json:"deployment_id"`
+	// AutoDeploy makes the server deploy the API's current configuration to this stage after every
+	// change to it, in the same transaction as the change.
+	AutoDeploy      bool              `json:"auto_deploy"`
+	Description     string            `json:"description"`
+	Variables       map[string]string `json:"variables"`
+	Tags            map[string]string `json:"tags"`
+	InvokeURL       string            `json:"invoke_url"`
+	CreatedDate     time.Time         `json:"created_date"`
+	LastUpdatedDate time.Time         `json:"last_updated_date"`
+	Version         int64             `json:"version"`
+}
+
+// StageHistoryEntry records one change of a stage's deployment.
+type StageHistoryEntry struct {
+	Seq                  int64  `json:"seq"`
+	StageName            string `json:"stage_name"`
+	DeploymentID         string `json:"deployment_id"`
+	PreviousDeploymentID string `json:"previous_deployment_id"`
+	// Reason is "create", "update", "auto_deploy" or "rollback".
+	Reason    string    `json:"reason"`
+	ChangedAt time.Time `json:"changed_at"`
+}
+
+// AuditEntry records one admin call that tried to change something.
+type AuditEntry struct {
+	Seq      int64     `json:"seq"`
+	Time     time.Time `json:"time"`
+	Actor    string    `json:"actor"`
+	Remote   string    `json:"remote"`
+	Method   string    `json:"method"`
+	Path     string    `json:"path"`
+	Status   int       `json:"status"`
+	Result   string    `json:"result"`
+	ObjectID string    `json:"object_id"`
+}

@@ -1,0 +1,375 @@
+package model
+
+import (
+	"fmt"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+)
+
+// FieldError is a validation failure of one field. The admin API answers it with 400 naming Field.
+type FieldError struct {
+	Field   string
+	Message string
+}
+
+func (e *FieldError) Error() string { return e.Field + ": " + e.Message }
+
+func fieldErr(field, format string, args ...any) *FieldError {
+	return &FieldError{Field: field, Message: fmt.Sprintf(format, args...)}
+}
+
+var (
+	statusCodeRE    = regexp.MustCompile(`^[1-5][0-9][0-9]$`)
+	stageNameRE     = regexp.MustCompile(`^[A-Za-z0-9_-]{1,128}$`)
+	pathPartRE      = regexp.MustCompile(`^(\{[A-Za-z0-9._-]+\+?\}|[A-Za-z0-9._~:@!$&'()*,;=-]+)$`)
+	methodReqParam  = regexp.MustCompile(`^method\.request\.(path|querystring|multivaluequerystring|header|multivalueheader)\.[^.\s]+$`)
+	integReqParam   = regexp.MustCompile(`^integration\.request\.(path|querystring|multivaluequerystring|header|multivalueheader)\.[^.\s]+$`)
+	methodRespParam = regexp.MustCompile(`^method\.response\.header\.[^.\s]+$`)
+	integRespValue  = regexp.MustCompile(`^(integration\.response\.(header\.[^\s]+|multivalueheader\.[^\s]+|body(\.[^\s]+)?)|'[^']*'|stageVariables\.[A-Za-z0-9_]+|context\.[A-Za-z0-9_.]+)$`)
+	integReqValue   = regexp.MustCompile(`^(method\.request\.(path|querystring|multivaluequerystring|header|multivalueheader)\.[^.\s]+|method\.request\.body(\.[^\s]+)?|'[^']*'|stageVariables\.[A-Za-z0-9_]+|context\.[A-Za-z0-9_.]+)$`)
+	mediaTypeRE     = regexp.MustCompile(`^[A-Za-z0-9*!#$&^_.+-]+/[A-Za-z0-9*!#$&^_.+-]+$`)
+	stageVarNameRE  = regexp.MustCompile(`^[A-Za-z0-9_]{1,64}$`)
+	stageVarValueRE = regexp.MustCompile(`^[A-Za-z0-9\-._~:/?#&=,]*$`)
+	stageVarRefRE   = regexp.MustCompile(`\$\{stageVariables\.([^}]*)\}`)
+)
+
+func oneOf(field, v string, allowed []string) *FieldError {
+	if slices.Contains(allowed, v) {
+		return nil
+	}
+	return fieldErr(field, "must be one of %s, got %q", strings.Join(allowed, ", "), v)
+}
+
+func emptyIfNil[K comparable, V any](m map[K]V) map[K]V {
+	if m == nil {
+		return map[K]V{}
+	}
+	return m
+}
+
+func emptySliceIfNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// Normalize fills defaults so that what is stored and echoed back is never null.
+func (a *RestAPI) Normalize() {
+	if a.APIKeySource == "" {
+		a.APIKeySource = "HEADER"
+	}
+	a.BinaryMediaTypes = emptySliceIfNil(a.BinaryMediaTypes)
+	a.Tags = emptyIfNil(a.Tags)
+}
+
+// Validate checks the fields a client sets.
+func (a *RestAPI) Validate() error {
+	if strings.TrimSpace(a.Name) == "" {
+		return fieldErr("name", "must not be empty")
+	}
+	if len(a.Name) > 255 {
+		return fieldErr("name", "must be at most 255 characters")
+	}
+	if len(a.Description) > 4096 {
+		return fieldErr("description", "must be at most 4096 characters")
+	}
+	if err := oneOf("api_key_source", a.APIKeySource, APIKeySources); err != nil {
+		return err
+	}
+	for i, mt := range a.BinaryMediaTypes {
+		if !mediaTypeRE.MatchString(mt) {
+			return fieldErr(fmt.Sprintf("binary_media_types[%d]", i), "must be a media type such as image/png or */*, got %q", mt)
+		}
+	}
+	return validateTags("tags", a.Tags)
+}
+
+func validateTags(field string, tags map[string]string) error {
+	if len(tags) > 50 {
+		return fieldErr(field, "must have at most 50 entries")
+	}
+	for k, v := range tags {
+		if k == "" || len(k) > 128 {
+			return fieldErr(field, "keys must be 1 to 128 characters, got %q", k)
+		}
+		if len(v) > 256 {
+			return fieldErr(field+"."+k, "must be at most 256 characters")
+		}
+	}
+	return nil
+}
+
+// Validate checks the fields a client sets on a non-root resource.
+func (r *Resource) Validate() error {
+	if r.ParentID == "" {
+		return fieldErr("parent_id", "must not be empty")
+	}
+	if !pathPartRE.MatchString(r.PathPart) {
+		return fieldErr("path_part", "must be a path segment such as pets, {petId} or {proxy+} (no slashes), got %q", r.PathPart)
+	}
+	return nil
+}
+
+// IsParam reports whether the path part is a parameter ({name} or {name+}).
+func IsParam(pathPart string) bool { return strings.HasPrefix(pathPart, "{") }
+
+// IsGreedy reports whether the path part is a greedy parameter ({name+}).
+func IsGreedy(pathPart string) bool { return strings.HasSuffix(pathPart, "+}") }
+
+// ParamName returns the parameter name of {name} or {name+}, or "" for a literal part.
+func ParamName(pathPart string) string {
+	if !IsParam(pathPart) {
+		return ""
+	}
+	return strings.TrimSuffix(strings.TrimSuffix(strings.TrimPrefix(pathPart, "{"), "}"), "+")
+}
+
+// Normalize fills defaults.
+func (m *Method) Normalize() {
+	m.HTTPMethod = strings.ToUpper(m.HTTPMethod)
+	if m.Authorization == "" {
+		m.Authorization = AuthNone
+	}
+	m.AuthorizationScopes = emptySliceIfNil(m.AuthorizationScopes)
+	m.RequestParameters = emptyIfNil(m.RequestParameters)
+	m.RequestModels = emptyIfNil(m.RequestModels)
+}
+
+// Validate checks the fields a client sets.
+func (m *Method) Validate() error {
+	if err := oneOf("http_method", m.HTTPMethod, HTTPMethods); err != nil {
+		return err
+	}
+	if err := oneOf("authorization", m.Authorization, AuthorizationTypes); err != nil {
+		return err
+	}
+	switch m.Authorization {
+	case AuthCustom, AuthCognito, AuthJWT:
+		if m.AuthorizerID == "" {
+			return fieldErr("authorizer_id", "is required when authorization is %s", m.Authorization)
+		}
+	default:
+		if m.AuthorizerID != "" {
+			return fieldErr("authorizer_id", "must be empty when authorization is %s", m.Authorization)
+		}
+	}
+	for k := range m.RequestParameters {
+		if !methodReqParam.MatchString(k) {
+			return fieldErr("request_parameters", "key %q must look like method.request.{path|querystring|header}.NAME", k)
+		}
+	}
+	for ct := range m.RequestModels {
+		if !mediaTypeRE.MatchString(ct) {
+			return fieldErr("request_models", "key %q must be a content type", ct)
+		}
+	}
+	return nil
+}
+
+// Normalize fills defaults.
+func (in *Integration) Normalize() {
+	in.HTTPMethod = strings.ToUpper(in.HTTPMethod)
+	in.IntegrationHTTPMethod = strings.ToUpper(in.IntegrationHTTPMethod)
+	if in.PassthroughBehavior == "" {
+		in.PassthroughBehavior = "WHEN_NO_MATCH"
+	}
+	if in.TimeoutMilliseconds == 0 {
+		in.TimeoutMilliseconds = DefaultTimeoutMillis
+	}
+	in.RequestParameters = emptyIfNil(in.RequestParameters)
+	in.RequestTemplates = emptyIfNil(in.RequestTemplates)
+	in.CacheKeyParameters = emptySliceIfNil(in.CacheKeyParameters)
+	slices.Sort(in.CacheKeyParameters)
+}
+
+// Validate checks the fields a client sets.
+func (in *Integration) Validate() error {
+	if err := oneOf("type", in.Type, IntegrationTypes); err != nil {
+		return err
+	}
+	switch in.Type {
+	case IntegrationMock:
+		if in.URI != "" && !strings.HasPrefix(in.URI, "http") {
+			return fieldErr("uri", "must be empty or an http(s) URL for a MOCK integration")
+		}
+	case IntegrationHTTP, IntegrationHTTPProxy, IntegrationAWSProxy:
+		if in.URI == "" {
+			return fieldErr("uri", "is required for a %s integration", in.Type)
+		}
+		if err := validateURI(in.URI); err != nil {
+			return err
+		}
+		if in.IntegrationHTTPMethod == "" {
+			return fieldErr("integration_http_method", "is required for a %s integration", in.Type)
+		}
+		if err := oneOf("integration_http_method", in.IntegrationHTTPMethod, HTTPMethods); err != nil {
+			return err
+		}
+		if in.Type == IntegrationAWSProxy && in.IntegrationHTTPMethod != "POST" {
+			return fieldErr("integration_http_method", "must be POST for an AWS_PROXY integration (the Lambda Invoke API), got %q", in.IntegrationHTTPMethod)
+		}
+	}
+	if err := oneOf("passthrough_behavior", in.PassthroughBehavior, PassthroughBehaviors); err != nil {
+		return err
+	}
+	if in.TimeoutMilliseconds < MinTimeoutMillis || in.TimeoutMilliseconds > MaxTimeoutMillis {
+		return fieldErr("timeout_milliseconds", "must be between %d and %d, got %d", MinTimeoutMillis, MaxTimeoutMillis, in.TimeoutMilliseconds)
+	}
+	if in.ContentHandling != "" {
+		if err := oneOf("content_handling", in.ContentHandling, []string{"CONVERT_TO_BINARY", "CONVERT_TO_TEXT"}); err != nil {
+			return err
+		}
+	}
+	for k, v := range in.RequestParameters {
+		if !integReqParam.MatchString(k) {
+			return fieldErr("request_parameters", "key %q must look like integration.request.{path|querystring|header}.NAME", k)
+		}
+		if !integReqValue.MatchString(v) {
+			return fieldErr("request_parameters", "value %q of %q must be method.request.{path|querystring|header}.NAME, 'literal', stageVariables.NAME or context.NAME", v, k)
+		}
+	}
+	for ct := range in.RequestTemplates {
+		if !mediaTypeRE.MatchString(ct) {
+			return fieldErr("request_templates", "key %q must be a content type", ct)
+		}
+	}
+	for i, p := range in.CacheKeyParameters {
+		if !methodReqParam.MatchString(p) {
+			return fieldErr(fmt.Sprintf("cache_key_parameters[%d]", i), "must look like method.request.{path|querystring|header}.NAME, got %q", p)
+		}
+	}
+	return nil
+}
+
+// validateURI checks an integration URI; ${stageVariables.x} references are allowed anywhere and are
+// checked with a placeholder, since their values are only known per stage.
+func validateURI(uri string) error {
+	for _, m := range stageVarRefRE.FindAllStringSubmatch(uri, -1) {
+		if !stageVarNameRE.MatchString(m[1]) {
+			return fieldErr("uri", "stage variable reference %q must name a variable of letters, digits and underscores", m[0])
+		}
+	}
+	probe := stageVarRefRE.ReplaceAllString(uri, "x")
+	probe = strings.NewReplacer("{", "", "}", "", "+", "").Replace(probe)
+	u, err := url.Parse(probe)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		if strings.HasPrefix(uri, "${stageVariables.") {
+			return nil // the whole base URL comes from a stage variable
+		}
+		return fieldErr("uri", "must be an absolute http:// or https:// URL, got %q", uri)
+	}
+	return nil
+}
+
+// Normalize fills defaults.
+func (r *MethodResponse) Normalize() {
+	r.HTTPMethod = strings.ToUpper(r.HTTPMethod)
+	r.ResponseParameters = emptyIfNil(r.ResponseParameters)
+	r.ResponseModels = emptyIfNil(r.ResponseModels)
+}
+
+// Validate checks the fields a client sets.
+func (r *MethodResponse) Validate() error {
+	if !statusCodeRE.MatchString(r.StatusCode) {
+		return fieldErr("status_code", "must be an HTTP status code between 100 and 599, got %q", r.StatusCode)
+	}
+	for k := range r.ResponseParameters {
+		if !methodRespParam.MatchString(k) {
+			return fieldErr("response_parameters", "key %q must look like method.response.header.NAME", k)
+		}
+	}
+	for ct := range r.ResponseModels {
+		if !mediaTypeRE.MatchString(ct) {
+			return fieldErr("response_models", "key %q must be a content type", ct)
+		}
+	}
+	return nil
+}
+
+// Normalize fills defaults.
+func (r *IntegrationResponse) Normalize() {
+	r.HTTPMethod = strings.ToUpper(r.HTTPMethod)
+	r.ResponseParameters = emptyIfNil(r.ResponseParameters)
+	r.ResponseTemplates = emptyIfNil(r.ResponseTemplates)
+}
+
+// Validate checks the fields a client sets.
+func (r *IntegrationResponse) Validate() error {
+	if !statusCodeRE.MatchString(r.StatusCode) {
+		return fieldErr("status_code", "must be an HTTP status code between 100 and 599, got %q", r.StatusCode)
+	}
+	if r.SelectionPattern != "" {
+		if _, err := regexp.Compile(r.SelectionPattern); err != nil {
+			return fieldErr("selection_pattern", "must be a valid regular expression (RE2 syntax): %v", err)
+		}
+	}
+	for k, v := range r.ResponseParameters {
+		if !methodRespParam.MatchString(k) {
+			return fieldErr("response_parameters", "key %q must look like method.response.header.NAME", k)
+		}
+		if !integRespValue.MatchString(v) {
+			return fieldErr("response_parameters", "value %q of %q must be integration.response.header.NAME, integration.response.body, 'literal' or stageVariables.NAME", v, k)
+		}
+	}
+	for ct := range r.ResponseTemplates {
+		if !mediaTypeRE.MatchString(ct) {
+			return fieldErr("response_templates", "key %q must be a content type", ct)
+		}
+	}
+	if r.ContentHandling != "" {
+		if err := oneOf("content_handling", r.ContentHandling, []string{"CONVERT_TO_BINARY", "CONVERT_TO_TEXT"}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Validate checks the fields a client sets.
+func (d *Deployment) Validate() error {
+	if len(d.Description) > 4096 {
+		return fieldErr("description", "must be at most 4096 characters")
+	}
+	return nil
+}
+
+// Normalize fills defaults.
+func (s *Stage) Normalize() {
+	s.Variables = emptyIfNil(s.Variables)
+	s.Tags = emptyIfNil(s.Tags)
+}
+
+// Validate checks the fields a client sets.
+func (s *Stage) Validate() error {
+	if !stageNameRE.MatchString(s.StageName) {
+		return fieldErr("stage_name", "must be 1 to 128 letters, digits, hyphens or underscores, got %q", s.StageName)
+	}
+	if !s.AutoDeploy && s.DeploymentID == "" {
+		return fieldErr("deployment_id", "is required unless auto_deploy is true")
+	}
+	if len(s.Description) > 4096 {
+		return fieldErr("description", "must be at most 4096 characters")
+	}
+	if len(s.Variables) > 100 {
+		return fieldErr("variables", "must have at most 100 entries")
+	}
+	for k, v := range s.Variables {
+		if !stageVarNameRE.MatchString(k) {
+			return fieldErr("variables", "name %q must be 1 to 64 letters, digits or underscores", k)
+		}
+		if len(v) > 512 || !stageVarValueRE.MatchString(v) {
+			return fieldErr("variables."+k, "must be at most 512 characters of letters, digits and -._~:/?#&=, got %q", v)
+		}
+	}
+	return validateTags("tags", s.Tags)
+}
+
+// MethodKey is the store key of a method (and of its integration): RESOURCE_ID/VERB.
+func MethodKey(resourceID, verb string) string { return resourceID + "/" + verb }
+
+// ResponseKey is the store key of a method or integration response: RESOURCE_ID/VERB/STATUS.
+func ResponseKey(resourceID, verb, status string) string {
+	return resourceID + "/" + verb + "/" + status
+}

@@ -1,0 +1,94 @@
+// Package store declares the persistence contract of gatewayd's control plane.
+//
+// A backend is a transactional, versioned document store: records of a kind, scoped to a REST API (or to
+// no API), keyed by a string, holding JSON. All of the product's rules (validation, references, cascades,
+// snapshots) live above it in package control, written once for every backend; a backend only has to
+// be transactional and keep versions honest. storetest holds the conformance suite every backend passes.
+package store
+
+import (
+	"context"
+	"errors"
+
+	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/model"
+)
+
+// Kind names a collection of records.
+type Kind string
+
+// The kinds the control plane stores.
+const (
+	KindRestAPI             Kind = "restapi"
+	KindResource            Kind = "resource"
+	KindMethod              Kind = "method"
+	KindIntegration         Kind = "integration"
+	KindMethodResponse      Kind = "method_response"
+	KindIntegrationResponse Kind = "integration_response"
+	KindDeployment          Kind = "deployment"
+	KindSnapshot            Kind = "snapshot"
+	KindStage               Kind = "stage"
+	KindStageHistory        Kind = "stage_history"
+)
+
+// Errors a backend returns; callers test them with errors.Is.
+var (
+	// ErrNotFound: no record under that kind, scope and key.
+	ErrNotFound = errors.New("record not found")
+	// ErrExists: Put with ExpectAbsent found a record.
+	ErrExists = errors.New("record already exists")
+	// ErrVersionMismatch: Put or Delete with an expected version found another one.
+	ErrVersionMismatch = errors.New("record version mismatch")
+)
+
+// Version expectations for Put and Delete.
+const (
+	// AnyVersion writes whatever is stored.
+	AnyVersion int64 = -1
+	// ExpectAbsent writes only when no record exists.
+	ExpectAbsent int64 = 0
+)
+
+// Record is one stored document.
+type Record struct {
+	Kind  Kind
+	Scope string // the owning REST API's id, or "" for objects that belong to no API
+	Key   string
+	// Version starts at 1 and grows by one on every Put.
+	Version int64
+	Data    []byte
+}
+
+// Store is a transactional document store. Implementations are safe for concurrent use.
+type Store interface {
+	// Update runs fn in one read-write transaction; it commits when fn returns nil and rolls back
+	// otherwise. Writes are durable when Update returns nil.
+	Update(ctx context.Context, fn func(tx Tx) error) error
+	// View runs fn in a read-only transaction that sees one consistent state.
+	View(ctx context.Context, fn func(tx Tx) error) error
+	// AppendAudit stores an audit entry and returns it with its sequence number set.
+	AppendAudit(ctx context.Context, e model.AuditEntry) (model.AuditEntry, error)
+	// ListAudit returns up to limit entries with Seq > after, oldest first.
+	ListAudit(ctx context.Context, after int64, limit int) ([]model.AuditEntry, error)
+	// Ping reports whether the store can serve requests.
+	Ping(ctx context.Context) error
+	Close() error
+}
+
+// Tx is a transaction. It must not be used after the function it was passed to returns.
+type Tx interface {
+	// Get returns the record, or ErrNotFound.
+	Get(kind Kind, scope, key string) (Record, error)
+	// List returns the records of kind in scope whose key starts with prefix, ordered by key.
+	List(kind Kind, scope, prefix string) ([]Record, error)
+	// Put creates or replaces a record and returns its new version. expect is AnyVersion,
+	// ExpectAbsent (ErrExists when present) or the version that must be stored (ErrVersionMismatch
+	// otherwise, ErrNotFound when absent).
+	Put(kind Kind, scope, key string, data []byte, expect int64) (int64, error)
+	// Delete removes a record. expect is AnyVersion or the version that must be stored. It returns
+	// ErrNotFound when there is no record.
+	Delete(kind Kind, scope, key string, expect int64) error
+	// DeletePrefix removes the records of kind in scope whose key starts with prefix and returns how many.
+	DeletePrefix(kind Kind, scope, prefix string) (int, error)
+	// DeleteScope removes every record of every kind in scope.
+	DeleteScope(scope string) error
+}
