@@ -1,0 +1,169 @@
+// Package dataplane serves deployed stages: it routes /{api_id}/{stage_name}/{path} to a method of the
+// stage's deployment, runs the method's pipeline (match, authorize, read the body, integrate, observe)
+// and answers. Stages are compiled aside and swapped in atomically; the request path reads only
+// immutable tables and never touches the store.
+//
+// Each pipeline capability has its own package: router (the resource tree), authorize, mapping
+// (parameters, templates, response selection), integration (MOCK, HTTP, HTTP_PROXY, AWS_PROXY), upstream
+// (the pooled backend client), telemetry (metrics and access log) and gwerror (the gateway's own
+// answers, rendered once, here, as {"message": ...}).
+package dataplane
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/telemetry"
+	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/upstream"
+)
+
+// Options configures a Server. Zero values take the defaults documented on each field.
+type Options struct {
+	// Logger receives the access log (one JSON line per request, at Info; gateway failures at Warn) and
+	// server errors. Nil discards them.
+	Logger *slog.Logger
+	// Registerer receives the data plane's metrics. Nil leaves them unregistered.
+	Registerer prometheus.Registerer
+	// MaxBodyBytes caps request and backend response bodies; larger requests get 413. Default 10 MB.
+	MaxBodyBytes int64
+	// MaxHeaderBytes caps the request line and headers; larger requests get 431. Default 16 KB.
+	MaxHeaderBytes int
+	// ReadHeaderTimeout bounds reading a request's headers. Default 10s.
+	ReadHeaderTimeout time.Duration
+	// ReadTimeout bounds reading a whole request, body included, so slow clients cannot hold a
+	// connection forever. Default 30s.
+	ReadTimeout time.Duration
+	// WriteTimeout bounds a request from the end of its headers to the end of the answer; it must exceed
+	// the longest integration timeout (29s). Default 60s.
+	WriteTimeout time.Duration
+	// IdleTimeout closes idle keep-alive client connections. Default 120s.
+	IdleTimeout time.Duration
+}
+
+func (o *Options) setDefaults() {
+	if o.MaxBodyBytes <= 0 {
+		o.MaxBodyBytes = 10 << 20
+	}
+	if o.MaxHeaderBytes <= 0 {
+		o.MaxHeaderBytes = 16 << 10
+	}
+	if o.ReadHeaderTimeout <= 0 {
+		o.ReadHeaderTimeout = 10 * time.Second
+	}
+	if o.ReadTimeout <= 0 {
+		o.ReadTimeout = 30 * time.Second
+	}
+	if o.WriteTimeout <= 0 {
+		o.WriteTimeout = 60 * time.Second
+	}
+	if o.IdleTimeout <= 0 {
+		o.IdleTimeout = 120 * time.Second
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+}
+
+// Server is the data plane. It is an http.Handler, and can also run its own listeners with Serve.
+type Server struct {
+	opts      Options
+	client    *upstream.Client
+	metrics   *telemetry.Metrics
+	accessLog *telemetry.AccessLog
+	// unmatched counts requests for unknown APIs or stages, under empty labels.
+	unmatched *telemetry.Route
+	pipeline  []step
+
+	// apis is the immutable map of live stages, replaced whole on every change.
+	apis atomic.Pointer[apiMap]
+	// mu serializes writers of apis; readers never take it.
+	mu sync.Mutex
+
+	srvMu   sync.Mutex
+	servers map[*http.Server]struct{}
+}
+
+// New returns a data plane serving no stage yet.
+func New(opts Options) (*Server, error) {
+	opts.setDefaults()
+	m, err := telemetry.NewMetrics(opts.Registerer)
+	if err != nil {
+		return nil, fmt.Errorf("creating data plane: %w", err)
+	}
+	s := &Server{
+		opts:      opts,
+		client:    upstream.New(opts.MaxBodyBytes),
+		metrics:   m,
+		accessLog: telemetry.NewAccessLog(opts.Logger),
+		unmatched: m.Route("", "", "", ""),
+		servers:   map[*http.Server]struct{}{},
+	}
+	s.pipeline = []step{s.match, s.authorize, s.readBody, s.integrate}
+	s.apis.Store(&apiMap{})
+	return s, nil
+}
+
+// Serve accepts connections on ln until Shutdown is called or ctx is done, which shuts down
+// gracefully. It returns nil after a shutdown.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	hs := &http.Server{
+		Handler:           s,
+		ReadHeaderTimeout: s.opts.ReadHeaderTimeout,
+		ReadTimeout:       s.opts.ReadTimeout,
+		WriteTimeout:      s.opts.WriteTimeout,
+		IdleTimeout:       s.opts.IdleTimeout,
+		MaxHeaderBytes:    s.opts.MaxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(s.opts.Logger.Handler(), slog.LevelDebug),
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	s.srvMu.Lock()
+	s.servers[hs] = struct{}{}
+	s.srvMu.Unlock()
+	defer func() {
+		s.srvMu.Lock()
+		delete(s.servers, hs)
+		s.srvMu.Unlock()
+	}()
+	stop := context.AfterFunc(ctx, func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		hs.Shutdown(sctx)
+	})
+	defer stop()
+	err := hs.Serve(ln)
+	if errors.Is(err, http.ErrServerClosed) {
+		return nil
+	}
+	return fmt.Errorf("serving data plane on %s: %w", ln.Addr(), err)
+}
+
+// Shutdown stops every Serve loop, waits for in-flight requests until ctx is done, and closes idle
+// backend connections.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.srvMu.Lock()
+	servers := make([]*http.Server, 0, len(s.servers))
+	for hs := range s.servers {
+		servers = append(servers, hs)
+	}
+	s.srvMu.Unlock()
+	var errs []error
+	for _, hs := range servers {
+		if err := hs.Shutdown(ctx); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	s.client.CloseIdle()
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("shutting down data plane: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,312 @@
+package dataplane_test
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/model"
+)
+
+func TestRouting(t *testing.T) {
+	s := newServer(t)
+	base := serve(t, s)
+	b := newAPI("api1")
+	for _, r := range []struct{ path, verb, body string }{
+		{"/", "GET", "root"},
+		{"/pets", "GET", "list"},
+		{"/pets", "ANY", "pets-any"},
+		{"/pets/mine", "GET", "mine"},
+		{"/pets/{id}", "GET", "one"},
+		{"/pets/{id}/toys", "GET", "toys"},
+		{"/files/{proxy+}", "ANY", "files"},
+		{"/files/readme", "GET", "readme"},
+		{"/a/b", "POST", "ab-post"},
+		{"/a/{x}/c", "GET", "axc"},
+	} {
+		in, resp := mock("200", r.body)
+		b.method(r.path, r.verb, in, resp)
+	}
+	setStage(t, s, "prod", nil, b)
+
+	tests := []struct {
+		name, method, path string
+		wantStatus         int
+		wantBody           string
+	}{
+		{"root", "GET", "/api1/prod", 200, "root"},
+		{"root with slash", "GET", "/api1/prod/", 200, "root"},
+		{"literal", "GET", "/api1/prod/pets", 200, "list"},
+		{"trailing slash", "GET", "/api1/prod/pets/", 200, "list"},
+		{"explicit verb before ANY", "GET", "/api1/prod/pets", 200, "list"},
+		{"ANY catches other verbs", "DELETE", "/api1/prod/pets", 200, "pets-any"},
+		{"literal before param", "GET", "/api1/prod/pets/mine", 200, "mine"},
+		{"param", "GET", "/api1/prod/pets/42", 200, "one"},
+		{"param then literal", "GET", "/api1/prod/pets/42/toys", 200, "toys"},
+		{"greedy one segment", "PUT", "/api1/prod/files/x", 200, "files"},
+		{"greedy many segments", "GET", "/api1/prod/files/x/y/z", 200, "files"},
+		{"literal beside greedy", "GET", "/api1/prod/files/readme", 200, "readme"},
+		{"greedy needs a segment", "GET", "/api1/prod/files", 403, missingToken},
+		{"backtrack from literal", "GET", "/api1/prod/a/b/c", 200, "axc"},
+		{"unknown verb", "POST", "/api1/prod/pets/42", 403, missingToken},
+		{"unknown route", "GET", "/api1/prod/nope", 403, missingToken},
+		{"too deep", "GET", "/api1/prod/pets/42/toys/1", 403, missingToken},
+		{"unknown stage", "GET", "/api1/dev/pets", 403, missingToken},
+		{"unknown api", "GET", "/nope/prod/pets", 403, missingToken},
+		{"bare host", "GET", "/", 403, missingToken},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got := do(t, newRequest(t, tc.method, base+tc.path, nil))
+			if got.Status != tc.wantStatus || got.Body != tc.wantBody {
+				t.Errorf("%s %s = %d %q, want %d %q", tc.method, tc.path, got.Status, got.Body, tc.wantStatus, tc.wantBody)
+			}
+			if got.Header.Get("X-Gatewayd-Request-Id") == "" {
+				t.Errorf("%s %s: no x-gatewayd-request-id", tc.method, tc.path)
+			}
+			if got.Status == 403 && got.Header.Get("Content-Type") != "application/json" {
+				t.Errorf("error Content-Type = %q, want application/json", got.Header.Get("Content-Type"))
+			}
+		})
+	}
+}
+
+func TestSetStageRejectsBadSnapshots(t *testing.T) {
+	s := newServer(t)
+	base := serve(t, s)
+	good := newAPI("api1")
+	in, resp := mock("200", "v1")
+	good.method("/x", "GET", in, resp)
+	setStage(t, s, "prod", nil, good)
+
+	conflicting := newAPI("api1")
+	conflicting.method("/p/{a}", "GET", in, resp)
+	conflicting.method("/p/{b}/c", "GET", in, resp)
+	badPattern := newAPI("api1")
+	badPattern.method("/x", "GET", model.Integration{Type: model.IntegrationMock},
+		model.IntegrationResponse{StatusCode: "200", SelectionPattern: "("})
+	noIntegration := newAPI("api1")
+	noIntegration.method("/x", "GET", in, resp)
+	noIntegration.snap.Integrations = nil
+
+	for name, b := range map[string]*apiBuilder{
+		"conflicting params": conflicting, "bad selection pattern": badPattern, "method without integration": noIntegration,
+	} {
+		t.Run(name, func(t *testing.T) {
+			if err := s.SetStage(model.Stage{RestAPIID: "api1", StageName: "prod"}, &b.snap); err == nil {
+				t.Fatal("SetStage succeeded, want an error")
+			}
+			if got := do(t, newRequest(t, "GET", base+"/api1/prod/x", nil)); got.Body != "v1" {
+				t.Errorf("after a failed SetStage the stage answers %q, want the previous table's v1", got.Body)
+			}
+		})
+	}
+
+	s.RemoveStage("api1", "prod")
+	if got := do(t, newRequest(t, "GET", base+"/api1/prod/x", nil)); got.Status != 403 {
+		t.Errorf("after RemoveStage: %d %q, want 403", got.Status, got.Body)
+	}
+}
+
+func TestMock(t *testing.T) {
+	s := newServer(t)
+	base := serve(t, s)
+	b := newAPI("api1")
+	b.method("/single", "GET", model.Integration{Type: model.IntegrationMock}, model.IntegrationResponse{
+		StatusCode:         "201",
+		SelectionPattern:   "2\\d\\d",
+		ResponseParameters: map[string]string{"method.response.header.X-Lit": "'lit'", "method.response.header.X-Stage": "stageVariables.color"},
+		ResponseTemplates:  map[string]string{"application/json": `{"ok":true}`},
+	})
+	b.method("/chosen", "GET", model.Integration{Type: model.IntegrationMock, RequestTemplates: map[string]string{"application/json": `{"statusCode": 404}`}},
+		model.IntegrationResponse{StatusCode: "200", ResponseTemplates: map[string]string{"application/json": `{"found":true}`}},
+		model.IntegrationResponse{StatusCode: "404", SelectionPattern: "404", ResponseTemplates: map[string]string{"application/json": `{"found":false}`}},
+	)
+	b.method("/none", "GET", model.Integration{Type: model.IntegrationMock})
+	setStage(t, s, "prod", map[string]string{"color": "blue"}, b)
+
+	tests := []struct {
+		path       string
+		wantStatus int
+		wantBody   string
+		wantHeader map[string]string
+	}{
+		{"/single", 201, `{"ok":true}`, map[string]string{"X-Lit": "lit", "X-Stage": "blue", "Content-Type": "application/json"}},
+		{"/chosen", 404, `{"found":false}`, nil},
+		{"/none", 500, `{"message":"Internal server error"}`, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.path, func(t *testing.T) {
+			got := do(t, newRequest(t, "GET", base+"/api1/prod"+tc.path, nil))
+			if got.Status != tc.wantStatus || got.Body != tc.wantBody {
+				t.Errorf("GET %s = %d %q, want %d %q", tc.path, got.Status, got.Body, tc.wantStatus, tc.wantBody)
+			}
+			for k, v := range tc.wantHeader {
+				if g := got.Header.Get(k); g != v {
+					t.Errorf("header %s = %q, want %q", k, g, v)
+				}
+			}
+		})
+	}
+}
+
+func TestHTTPProxy(t *testing.T) {
+	backend := echoBackend(t)
+	s := newServer(t)
+	base := serve(t, s)
+	b := newAPI("api1")
+	b.method("/items/{id}", "ANY", model.Integration{Type: model.IntegrationHTTPProxy, URI: backend.URL + "/v1/items/{id}?fixed=1"})
+	b.method("/{proxy+}", "ANY", model.Integration{Type: model.IntegrationHTTPProxy, URI: backend.URL + "/files/{proxy}"})
+	setStage(t, s, "prod", nil, b)
+
+	t.Run("path params and query", func(t *testing.T) {
+		got := do(t, newRequest(t, "GET", base+"/api1/prod/items/a%20b?q=1&q=2", nil))
+		e := decodeEcho(t, got.Body)
+		if want := "/v1/items/a%20b?fixed=1&q=1&q=2"; e.URI != want {
+			t.Errorf("backend URI = %q, want %q", e.URI, want)
+		}
+		if want := strings.TrimPrefix(backend.URL, "http://"); e.Host != want {
+			t.Errorf("backend Host = %q, want %q", e.Host, want)
+		}
+		if got.Header.Get("X-Backend") != "echo" {
+			t.Errorf("backend header X-Backend not passed back: %v", got.Header)
+		}
+		if id := got.Header.Get("X-Gatewayd-Request-Id"); id == "" || e.Header.Get("X-Gatewayd-Request-Id") != id {
+			t.Errorf("request id to client %q, to backend %q; want the same, non-empty", id, e.Header.Get("X-Gatewayd-Request-Id"))
+		}
+	})
+	t.Run("greedy path", func(t *testing.T) {
+		e := decodeEcho(t, do(t, newRequest(t, "DELETE", base+"/api1/prod/x/y/z.txt", nil)).Body)
+		if e.URI != "/files/x/y/z.txt" || e.Method != "DELETE" {
+			t.Errorf("backend got %s %s, want DELETE /files/x/y/z.txt", e.Method, e.URI)
+		}
+	})
+	t.Run("forwarded headers are the gateway's", func(t *testing.T) {
+		req := newRequest(t, "GET", base+"/api1/prod/items/1", nil)
+		req.Header.Set("X-Forwarded-For", "6.6.6.6")
+		req.Header.Set("X-Forwarded-Proto", "https")
+		req.Header.Set("X-Forwarded-Host", "evil.example")
+		req.Header.Set("Forwarded", "for=6.6.6.6")
+		req.Header.Set("X-Gatewayd-Request-Id", "spoofed")
+		e := decodeEcho(t, do(t, req).Body)
+		want := map[string]string{
+			"X-Forwarded-For":   "127.0.0.1",
+			"X-Forwarded-Proto": "http",
+			"X-Forwarded-Host":  strings.TrimPrefix(base, "http://"),
+			"Forwarded":         "",
+		}
+		for k, v := range want {
+			if vv := e.Header.Values(k); strings.Join(vv, ",") != v {
+				t.Errorf("backend %s = %q, want %q", k, vv, v)
+			}
+		}
+		if e.Header.Get("X-Gatewayd-Request-Id") == "spoofed" {
+			t.Error("client-sent request id reached the backend")
+		}
+	})
+	t.Run("hop-by-hop headers removed", func(t *testing.T) {
+		req := newRequest(t, "GET", base+"/api1/prod/items/1", nil)
+		req.Header.Set("Connection", "X-Secret, keep-alive")
+		req.Header.Set("X-Secret", "s")
+		req.Header.Set("Keep-Alive", "timeout=5")
+		req.Header.Set("Proxy-Authorization", "Basic x")
+		req.Header.Set("Te", "trailers")
+		req.Header.Set("X-Kept", "k")
+		e := decodeEcho(t, do(t, req).Body)
+		for _, k := range []string{"X-Secret", "Keep-Alive", "Proxy-Authorization", "Te"} {
+			if v := e.Header.Get(k); v != "" {
+				t.Errorf("backend got hop-by-hop %s: %q", k, v)
+			}
+		}
+		if e.Header.Get("X-Kept") != "k" {
+			t.Error("end-to-end header X-Kept was dropped")
+		}
+	})
+	t.Run("binary body unchanged", func(t *testing.T) {
+		body := make([]byte, 70000)
+		for i := range body {
+			body[i] = byte(i * 7)
+		}
+		req := newRequest(t, "POST", base+"/api1/prod/items/bin", bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/octet-stream")
+		e := decodeEcho(t, do(t, req).Body)
+		if !bytes.Equal(e.Body, body) {
+			t.Errorf("backend got %d bytes, want the %d sent unchanged", len(e.Body), len(body))
+		}
+	})
+}
+
+func TestErrors(t *testing.T) {
+	slow := echoBackendFunc(t, func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-time.After(2 * time.Second):
+		case <-r.Context().Done():
+		}
+	})
+	dead, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadURL := "http://" + dead.Addr().String()
+	dead.Close()
+	backend := echoBackendFunc(t, func(w http.ResponseWriter, r *http.Request) {
+		n, _ := io.Copy(io.Discard, r.Body)
+		fmt.Fprint(w, n)
+	})
+
+	s := newServer(t)
+	base := serve(t, s)
+	b := newAPI("api1")
+	b.method("/slow", "GET", model.Integration{Type: model.IntegrationHTTPProxy, URI: slow.URL, TimeoutMilliseconds: 100})
+	b.method("/dead", "GET", model.Integration{Type: model.IntegrationHTTPProxy, URI: deadURL})
+	b.method("/upload", "POST", model.Integration{Type: model.IntegrationHTTPProxy, URI: backend.URL})
+	in, resp := mock("200", "secret")
+	b.methodWith(model.Method{Authorization: model.AuthCustom, AuthorizerID: "a1"}, "/custom", "GET", in, resp)
+	b.methodWith(model.Method{Authorization: model.AuthIAM}, "/iam", "GET", in, resp)
+	b.methodWith(model.Method{APIKeyRequired: true}, "/keyed", "GET", in, resp)
+	b.method("/missingvar", "GET", model.Integration{Type: model.IntegrationHTTPProxy, URI: "${stageVariables.nothere}/x"})
+	setStage(t, s, "prod", nil, b)
+
+	tests := []struct {
+		name       string
+		req        *http.Request
+		wantStatus int
+		wantBody   string
+	}{
+		{"timeout", newRequest(t, "GET", base+"/api1/prod/slow", nil), 504, `{"message":"Endpoint request timed out"}`},
+		{"unreachable", newRequest(t, "GET", base+"/api1/prod/dead", nil), 502, `{"message":"Internal server error"}`},
+		{"too large", newRequest(t, "POST", base+"/api1/prod/upload", bytes.NewReader(make([]byte, 10<<20+1))), 413, `{"message":"Request Too Long"}`},
+		{"too large chunked", newRequest(t, "POST", base+"/api1/prod/upload", struct{ *bytes.Reader }{bytes.NewReader(make([]byte, 10<<20+1))}), 413, `{"message":"Request Too Long"}`},
+		{"custom authorizer fails closed", newRequest(t, "GET", base+"/api1/prod/custom", nil), 403, `{"message":"Forbidden"}`},
+		{"iam fails closed", newRequest(t, "GET", base+"/api1/prod/iam", nil), 403, `{"message":"Forbidden"}`},
+		{"api key fails closed", newRequest(t, "GET", base+"/api1/prod/keyed", nil), 403, `{"message":"Forbidden"}`},
+		{"uri from a missing stage variable", newRequest(t, "GET", base+"/api1/prod/missingvar", nil), 500, `{"message":"Internal server error"}`},
+		{"unknown route", newRequest(t, "GET", base+"/api1/prod/nothing", nil), 403, missingToken},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got := do(t, tc.req)
+			if diff := cmp.Diff(result{Status: tc.wantStatus, Body: tc.wantBody}, result{Status: got.Status, Body: got.Body}); diff != "" {
+				t.Errorf("%s %s (-want +got):\n%s", tc.req.Method, tc.req.URL.Path, diff)
+			}
+		})
+	}
+	t.Run("max size passes", func(t *testing.T) {
+		got := do(t, newRequest(t, "POST", base+"/api1/prod/upload", bytes.NewReader(make([]byte, 10<<20))))
+		if got.Status != 200 || got.Body != fmt.Sprint(10<<20) {
+			t.Errorf("POST of exactly 10 MB = %d %q, want 200 with the body delivered", got.Status, got.Body)
+		}
+	})
+}
+
+func echoBackendFunc(t *testing.T, h http.HandlerFunc) *httptestServer {
+	t.Helper()
+	return newHTTPTest(t, h)
+}

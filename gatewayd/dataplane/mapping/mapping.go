@@ -1,0 +1,313 @@
+// Package mapping evaluates an integration's data mappings: request_parameters, response_parameters,
+// request and response templates, integration URIs with path parameters and stage variables, and the
+// choice of an integration response by selection_pattern. Everything is compiled once per stage.
+//
+// Templates are static bodies for now; a template language plugs in behind RequestTemplates.Body and
+// Response.Body without the callers changing.
+package mapping
+
+import (
+	"fmt"
+	"mime"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/message"
+)
+
+// Context holds the $context variables a mapping can read.
+type Context struct {
+	RequestID    string
+	Stage        string
+	APIID        string
+	ResourceID   string
+	ResourcePath string
+	HTTPMethod   string
+	SourceIP     string
+	Path         string
+	Protocol     string
+	DomainName   string
+	RequestTime  int64 // epoch milliseconds
+}
+
+// Get returns a context variable by its name after "context.", or "" when unknown.
+func (c *Context) Get(name string) string {
+	switch name {
+	case "requestId", "extendedRequestId":
+		return c.RequestID
+	case "stage":
+		return c.Stage
+	case "apiId":
+		return c.APIID
+	case "resourceId":
+		return c.ResourceID
+	case "resourcePath":
+		return c.ResourcePath
+	case "httpMethod":
+		return c.HTTPMethod
+	case "identity.sourceIp":
+		return c.SourceIP
+	case "path":
+		return c.Path
+	case "protocol":
+		return c.Protocol
+	case "domainName":
+		return c.DomainName
+	case "requestTimeEpoch":
+		return strconv.FormatInt(c.RequestTime, 10)
+	}
+	return ""
+}
+
+// Input is the method request a mapping reads.
+type Input struct {
+	Request *message.Request
+	// ParamNames and ParamValues are the captured path parameters; values are still escaped.
+	ParamNames  []string
+	ParamValues []string
+	Context     *Context
+
+	query url.Values
+}
+
+// PathParam returns the escaped value of a path parameter.
+func (in *Input) PathParam(name string) (string, bool) {
+	for i, n := range in.ParamNames {
+		if n == name {
+			return in.ParamValues[i], true
+		}
+	}
+	return "", false
+}
+
+// Query returns the parsed query string, parsed once.
+func (in *Input) Query() url.Values {
+	if in.query == nil {
+		in.query, _ = url.ParseQuery(in.Request.RawQuery)
+		if in.query == nil {
+			in.query = url.Values{}
+		}
+	}
+	return in.query
+}
+
+type sourceKind int
+
+const (
+	srcLiteral sourceKind = iota
+	srcPath
+	srcQuery
+	srcMultiQuery
+	srcHeader
+	srcMultiHeader
+	srcBody
+	srcContext
+	srcIntegrationHeader
+	srcIntegrationMultiHeader
+	srcIntegrationBody
+)
+
+// expr is a compiled mapping expression: a 'literal', a stage variable (resolved at compile time, so a
+// literal), or a reference into the method request, the context or the integration response.
+type expr struct {
+	kind sourceKind
+	name string
+}
+
+func compileExpr(s string, stageVars map[string]string) (expr, error) {
+	switch {
+	case len(s) >= 2 && s[0] == '\'' && s[len(s)-1] == '\'':
+		return expr{kind: srcLiteral, name: s[1 : len(s)-1]}, nil
+	case strings.HasPrefix(s, "stageVariables."):
+		return expr{kind: srcLiteral, name: stageVars[strings.TrimPrefix(s, "stageVariables.")]}, nil
+	case strings.HasPrefix(s, "context."):
+		return expr{kind: srcContext, name: strings.TrimPrefix(s, "context.")}, nil
+	case s == "method.request.body" || strings.HasPrefix(s, "method.request.body."):
+		return expr{kind: srcBody}, nil
+	case s == "integration.response.body" || strings.HasPrefix(s, "integration.response.body."):
+		return expr{kind: srcIntegrationBody}, nil
+	}
+	for prefix, kind := range map[string]sourceKind{
+		"method.request.path.":                   srcPath,
+		"method.request.querystring.":            srcQuery,
+		"method.request.multivaluequerystring.":  srcMultiQuery,
+		"method.request.header.":                 srcHeader,
+		"method.request.multivalueheader.":       srcMultiHeader,
+		"integration.response.header.":           srcIntegrationHeader,
+		"integration.response.multivalueheader.": srcIntegrationMultiHeader,
+	} {
+		if name, ok := strings.CutPrefix(s, prefix); ok && name != "" {
+			return expr{kind: kind, name: name}, nil
+		}
+	}
+	return expr{}, fmt.Errorf("unsupported mapping expression %q", s)
+}
+
+// eval returns the expression's values; none when the source is absent. Path values come back
+// unescaped unless raw is set.
+func (e expr) eval(in *Input, backend *message.Response, raw bool) []string {
+	switch e.kind {
+	case srcLiteral:
+		return []string{e.name}
+	case srcPath:
+		v, ok := in.PathParam(e.name)
+		if !ok {
+			return nil
+		}
+		if !raw {
+			if u, err := url.PathUnescape(v); err == nil {
+				v = u
+			}
+		}
+		return []string{v}
+	case srcQuery:
+		if vv := in.Query()[e.name]; len(vv) > 0 {
+			return vv[len(vv)-1:] // API Gateway keeps the last of repeated values
+		}
+	case srcMultiQuery:
+		return in.Query()[e.name]
+	case srcHeader:
+		if vv := in.Request.Header.Values(e.name); len(vv) > 0 {
+			return []string{strings.Join(vv, ",")}
+		}
+	case srcMultiHeader:
+		return in.Request.Header.Values(e.name)
+	case srcBody:
+		return []string{string(in.Request.Body)}
+	case srcContext:
+		if in.Context != nil {
+			return []string{in.Context.Get(e.name)}
+		}
+	case srcIntegrationHeader:
+		if backend != nil {
+			if vv := backend.Header.Values(e.name); len(vv) > 0 {
+				return []string{strings.Join(vv, ",")}
+			}
+		}
+	case srcIntegrationMultiHeader:
+		if backend != nil {
+			return backend.Header.Values(e.name)
+		}
+	case srcIntegrationBody:
+		if backend != nil {
+			return []string{string(backend.Body)}
+		}
+	}
+	return nil
+}
+
+type targetKind int
+
+const (
+	toPath targetKind = iota
+	toQuery
+	toHeader
+)
+
+type requestParam struct {
+	to   targetKind
+	name string
+	src  expr
+}
+
+// RequestParams is a compiled integration.request_parameters map.
+type RequestParams struct {
+	params []requestParam
+}
+
+// Mapped is what request parameters produce for the integration request.
+type Mapped struct {
+	// Path holds escaped values for {name} placeholders of the integration URI.
+	Path   map[string]string
+	Query  url.Values
+	Header http.Header
+}
+
+// CompileRequestParams compiles integration.request.{path,querystring,header}.NAME = source entries.
+func CompileRequestParams(m map[string]string, stageVars map[string]string) (*RequestParams, error) {
+	rp := &RequestParams{}
+	for k, v := range m {
+		var p requestParam
+		rest, ok := strings.CutPrefix(k, "integration.request.")
+		if !ok {
+			return nil, fmt.Errorf("request parameter %q: target must start with integration.request.", k)
+		}
+		where, name, _ := strings.Cut(rest, ".")
+		switch where {
+		case "path":
+			p.to = toPath
+		case "querystring", "multivaluequerystring":
+			p.to = toQuery
+		case "header", "multivalueheader":
+			p.to = toHeader
+		default:
+			return nil, fmt.Errorf("request parameter %q: unsupported target %q", k, where)
+		}
+		if name == "" {
+			return nil, fmt.Errorf("request parameter %q: empty name", k)
+		}
+		p.name = name
+		src, err := compileExpr(v, stageVars)
+		if err != nil {
+			return nil, fmt.Errorf("request parameter %q: %w", k, err)
+		}
+		if src.kind >= srcIntegrationHeader {
+			return nil, fmt.Errorf("request parameter %q: %q is not available on a request", k, v)
+		}
+		p.src = src
+		rp.params = append(rp.params, p)
+	}
+	return rp, nil
+}
+
+// Len returns the number of mapped parameters.
+func (rp *RequestParams) Len() int { return len(rp.params) }
+
+// Apply evaluates the parameters for one request.
+func (rp *RequestParams) Apply(in *Input) Mapped {
+	var m Mapped
+	for _, p := range rp.params {
+		vals := p.src.eval(in, nil, p.to == toPath)
+		if len(vals) == 0 {
+			continue
+		}
+		switch p.to {
+		case toPath:
+			if m.Path == nil {
+				m.Path = map[string]string{}
+			}
+			v := vals[0]
+			if p.src.kind != srcPath {
+				v = url.PathEscape(v)
+			}
+			m.Path[p.name] = v
+		case toQuery:
+			if m.Query == nil {
+				m.Query = url.Values{}
+			}
+			m.Query[p.name] = append(m.Query[p.name], vals...)
+		case toHeader:
+			if m.Header == nil {
+				m.Header = http.Header{}
+			}
+			ck := http.CanonicalHeaderKey(p.name)
+			m.Header[ck] = append(m.Header[ck], vals...)
+		}
+	}
+	return m
+}
+
+// MediaType returns the lower-case media type of a Content-Type value, without parameters;
+// application/json when empty, as API Gateway assumes.
+func MediaType(contentType string) string {
+	if contentType == "" {
+		return "application/json"
+	}
+	if mt, _, err := mime.ParseMediaType(contentType); err == nil {
+		return mt
+	}
+	mt, _, _ := strings.Cut(contentType, ";")
+	return strings.ToLower(strings.TrimSpace(mt))
+}

@@ -1,0 +1,288 @@
+package dataplane
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/gwerror"
+	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/integration"
+	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/mapping"
+	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/message"
+	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/telemetry"
+)
+
+// step is one stage of the pipeline. A step answers early by returning an error (a *gwerror.Error for
+// an answer of the gateway) or by setting ex.resp.
+type step func(ctx context.Context, ex *exchange) error
+
+// exchange carries one request through the pipeline.
+type exchange struct {
+	hreq  *http.Request
+	req   message.Request
+	stage *stage
+	ep    *endpoint
+	// paramNames and params are the captured path parameters (values still escaped).
+	paramNames []string
+	paramBuf   [8]string
+	params     []string
+	mctx       mapping.Context
+	resp       *message.Response
+	// integration is the time spent in the backend call; negative when none was made.
+	integration time.Duration
+}
+
+var exchanges = sync.Pool{New: func() any { return new(exchange) }}
+
+// statusClientClosed is logged for requests whose client went away before the answer.
+const statusClientClosed = 499
+
+// ServeHTTP runs the pipeline for one request.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	ex := exchanges.Get().(*exchange)
+	*ex = exchange{hreq: r, integration: -1}
+	defer exchanges.Put(ex)
+
+	id := newRequestID()
+	w.Header()[integration.RequestIDHeader] = []string{id}
+	ex.req = message.Request{
+		ID:       id,
+		Method:   r.Method,
+		RawQuery: r.URL.RawQuery,
+		Header:   r.Header,
+		SourceIP: sourceIP(r.RemoteAddr),
+		Scheme:   "http",
+		Host:     r.Host,
+		Protocol: r.Proto,
+		Received: time.Now(),
+	}
+	if r.TLS != nil {
+		ex.req.Scheme = "https"
+	}
+
+	ctx := r.Context()
+	var err error
+	for _, st := range s.pipeline {
+		if err = st(ctx, ex); err != nil || ex.resp != nil {
+			break
+		}
+	}
+
+	status, n := 0, 0
+	switch {
+	case err == nil && ex.resp != nil:
+		status, n = writeResponse(w, ex.resp)
+	case err != nil && ctx.Err() != nil && errors.Is(err, ctx.Err()):
+		status = statusClientClosed // nobody to answer
+	default:
+		if err == nil {
+			err = gwerror.Internal(errors.New("pipeline ended without an answer"))
+		}
+		status, n = writeError(w, err)
+	}
+	s.observe(ctx, ex, status, n, err)
+}
+
+func (s *Server) observe(ctx context.Context, ex *exchange, status, n int, err error) {
+	latency := time.Since(ex.req.Received)
+	e := telemetry.Entry{
+		RequestID:   ex.req.ID,
+		SourceIP:    ex.req.SourceIP,
+		Method:      ex.req.Method,
+		Path:        ex.hreq.URL.Path,
+		Protocol:    ex.req.Protocol,
+		Status:      status,
+		Bytes:       n,
+		Received:    ex.req.Received,
+		Latency:     latency,
+		Integration: ex.integration,
+	}
+	var ge *gwerror.Error
+	if errors.As(err, &ge) {
+		e.Err = ge.Err
+	} else {
+		e.Err = err
+	}
+	route := s.unmatched
+	if ex.stage != nil {
+		e.API, e.Stage = ex.stage.apiID, ex.stage.name
+		route = ex.stage.unmatched
+	}
+	if ex.ep != nil {
+		e.ResourcePath = ex.ep.resourcePath
+		route = ex.ep.metrics
+	}
+	route.Observe(status, latency, ex.integration)
+	s.accessLog.Log(ctx, &e)
+}
+
+// match finds the stage from the /{api_id}/{stage_name} prefix, then the method in its table.
+func (s *Server) match(_ context.Context, ex *exchange) error {
+	p := ex.hreq.URL.EscapedPath()
+	if !strings.HasPrefix(p, "/") {
+		return gwerror.MissingAuthenticationToken()
+	}
+	apiID, rest, _ := strings.Cut(p[1:], "/")
+	stageName, _, _ := strings.Cut(rest, "/")
+	st := (*s.apis.Load())[apiID][stageName]
+	if st == nil {
+		return gwerror.MissingAuthenticationToken()
+	}
+	ex.stage = st
+	ex.req.Path = p[1+len(apiID)+1+len(stageName):] // "" or "/..."
+	if ex.req.Path == "" {
+		ex.req.Path = "/"
+	}
+	route, params := st.table.Lookup(ex.req.Method, ex.req.Path, ex.paramBuf[:0])
+	if route == nil {
+		return gwerror.MissingAuthenticationToken()
+	}
+	ex.ep, ex.paramNames, ex.params = route.Value, route.ParamNames, params
+	return nil
+}
+
+// authorize is where API keys and authorizers plug in; today it applies the method's fail-closed policy.
+func (s *Server) authorize(_ context.Context, ex *exchange) error {
+	return ex.ep.policy.Check(&ex.req)
+}
+
+// readBody buffers the request body, refusing bodies over the limit.
+func (s *Server) readBody(_ context.Context, ex *exchange) error {
+	r := ex.hreq
+	if r.Body == nil || r.Body == http.NoBody || r.ContentLength == 0 {
+		return nil
+	}
+	max := s.opts.MaxBodyBytes
+	if r.ContentLength > max {
+		return gwerror.TooLarge()
+	}
+	var body []byte
+	var err error
+	if r.ContentLength > 0 {
+		body = make([]byte, r.ContentLength)
+		_, err = io.ReadFull(r.Body, body)
+	} else {
+		body, err = io.ReadAll(io.LimitReader(r.Body, max+1))
+		if err == nil && int64(len(body)) > max {
+			return gwerror.TooLarge()
+		}
+	}
+	if err != nil {
+		if ctxErr := r.Context().Err(); ctxErr != nil {
+			return fmt.Errorf("reading request body: %w", ctxErr)
+		}
+		return gwerror.BadRequest("Invalid request body", fmt.Errorf("reading request body: %w", err))
+	}
+	ex.req.Body = body
+	return nil
+}
+
+// integrate calls the method's integration.
+func (s *Server) integrate(ctx context.Context, ex *exchange) error {
+	ep := ex.ep
+	ex.mctx = mapping.Context{
+		RequestID:    ex.req.ID,
+		Stage:        ex.stage.name,
+		APIID:        ex.stage.apiID,
+		ResourceID:   ep.resourceID,
+		ResourcePath: ep.resourcePath,
+		HTTPMethod:   ex.req.Method,
+		SourceIP:     ex.req.SourceIP,
+		Path:         "/" + ex.stage.name + ex.req.Path,
+		Protocol:     ex.req.Protocol,
+		DomainName:   ex.req.Host,
+		RequestTime:  ex.req.Received.UnixMilli(),
+	}
+	in := mapping.Input{
+		Request:     &ex.req,
+		ParamNames:  ex.paramNames,
+		ParamValues: ex.params,
+		Context:     &ex.mctx,
+	}
+	var start time.Time
+	if ep.integration.CallsBackend() {
+		start = time.Now()
+	}
+	resp, err := ep.integration.Invoke(ctx, &in)
+	if !start.IsZero() {
+		ex.integration = time.Since(start)
+	}
+	if err != nil {
+		return err
+	}
+	ex.resp = resp
+	return nil
+}
+
+func writeResponse(w http.ResponseWriter, resp *message.Response) (int, int) {
+	h := w.Header()
+	for k, vv := range resp.Header {
+		if k == integration.RequestIDHeader {
+			continue
+		}
+		h[k] = vv
+	}
+	h["Content-Length"] = []string{strconv.Itoa(len(resp.Body))}
+	status := resp.Status
+	if status < 100 || status > 999 {
+		status = http.StatusBadGateway
+	}
+	w.WriteHeader(status)
+	n, _ := w.Write(resp.Body)
+	return status, n
+}
+
+// writeError is the data plane's one error renderer: every gateway answer is {"message": ...} JSON.
+func writeError(w http.ResponseWriter, err error) (int, int) {
+	var ge *gwerror.Error
+	if !errors.As(err, &ge) {
+		ge = gwerror.Internal(err)
+	}
+	msg, _ := json.Marshal(ge.Message)
+	body := make([]byte, 0, len(msg)+13)
+	body = append(body, `{"message":`...)
+	body = append(body, msg...)
+	body = append(body, '}')
+	h := w.Header()
+	h["Content-Type"] = []string{"application/json"}
+	h["Content-Length"] = []string{strconv.Itoa(len(body))}
+	w.WriteHeader(ge.Status)
+	n, _ := w.Write(body)
+	return ge.Status, n
+}
+
+func sourceIP(remoteAddr string) string {
+	if host, _, err := net.SplitHostPort(remoteAddr); err == nil {
+		return host
+	}
+	return remoteAddr
+}
+
+// newRequestID returns a random UUID (version 4).
+func newRequestID() string {
+	var b [16]byte
+	rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	const hexd = "0123456789abcdef"
+	var out [36]byte
+	j := 0
+	for i, c := range b {
+		if i == 4 || i == 6 || i == 8 || i == 10 {
+			out[j] = '-'
+			j++
+		}
+		out[j], out[j+1] = hexd[c>>4], hexd[c&0xf]
+		j += 2
+	}
+	return string(out[:])
+}

@@ -1,0 +1,165 @@
+package dataplane
+
+import (
+	"fmt"
+	"maps"
+
+	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/authorize"
+	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/integration"
+	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/router"
+	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/telemetry"
+	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/model"
+)
+
+// apiMap maps API id, then stage name, to a live stage. It is never modified once published.
+type apiMap map[string]map[string]*stage
+
+// stage is a compiled, immutable stage: its deployment's routing table with the stage's variables
+// resolved into every integration.
+type stage struct {
+	apiID, name string
+	table       *router.Table[*endpoint]
+	// unmatched counts requests for routes the stage does not have.
+	unmatched *telemetry.Route
+}
+
+// endpoint is one method of a stage, ready to serve.
+type endpoint struct {
+	resourceID   string
+	resourcePath string
+	verb         string
+	policy       *authorize.Policy
+	integration  *integration.Integration
+	metrics      *telemetry.Route
+}
+
+// SetStage compiles the stage's deployment snapshot aside and swaps it in. Requests in flight finish on
+// the table they started with. A snapshot that does not compile is an error and changes nothing.
+func (s *Server) SetStage(st model.Stage, snap *model.Snapshot) error {
+	compiled, err := s.compile(st, snap)
+	if err != nil {
+		return fmt.Errorf("compiling stage %s/%s: %w", st.RestAPIID, st.StageName, err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	old := *s.apis.Load()
+	next := maps.Clone(old)
+	stages := maps.Clone(old[st.RestAPIID])
+	if stages == nil {
+		stages = map[string]*stage{}
+	}
+	stages[st.StageName] = compiled
+	next[st.RestAPIID] = stages
+	s.apis.Store(&next)
+	return nil
+}
+
+// RemoveStage stops serving a stage; requests in flight on it finish.
+func (s *Server) RemoveStage(apiID, stageName string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	old := *s.apis.Load()
+	if _, ok := old[apiID][stageName]; !ok {
+		return
+	}
+	next := maps.Clone(old)
+	stages := maps.Clone(old[apiID])
+	delete(stages, stageName)
+	if len(stages) == 0 {
+		delete(next, apiID)
+	} else {
+		next[apiID] = stages
+	}
+	s.apis.Store(&next)
+	s.metrics.Forget(apiID, stageName)
+}
+
+func (s *Server) compile(st model.Stage, snap *model.Snapshot) (*stage, error) {
+	if snap == nil {
+		return nil, fmt.Errorf("no snapshot")
+	}
+	if st.RestAPIID == "" || st.StageName == "" {
+		return nil, fmt.Errorf("stage needs a rest_api_id and a stage_name")
+	}
+	if snap.RestAPI.ID != "" && snap.RestAPI.ID != st.RestAPIID {
+		return nil, fmt.Errorf("snapshot is of API %q", snap.RestAPI.ID)
+	}
+	resources := make(map[string]model.Resource, len(snap.Resources))
+	for _, r := range snap.Resources {
+		resources[r.ID] = r
+	}
+	integrations := make(map[string]model.Integration, len(snap.Integrations))
+	for _, in := range snap.Integrations {
+		integrations[model.MethodKey(in.ResourceID, in.HTTPMethod)] = in
+	}
+	responses := map[string][]model.IntegrationResponse{}
+	for _, ir := range snap.IntegrationResponses {
+		k := model.MethodKey(ir.ResourceID, ir.HTTPMethod)
+		responses[k] = append(responses[k], ir)
+	}
+	compiled := &stage{
+		apiID:     st.RestAPIID,
+		name:      st.StageName,
+		table:     router.New[*endpoint](),
+		unmatched: s.metrics.Route(st.RestAPIID, st.StageName, "", ""),
+	}
+	for _, m := range snap.Methods {
+		res, ok := resources[m.ResourceID]
+		if !ok {
+			return nil, fmt.Errorf("method %s on unknown resource %q", m.HTTPMethod, m.ResourceID)
+		}
+		path, err := resourcePath(res, resources)
+		if err != nil {
+			return nil, err
+		}
+		key := model.MethodKey(m.ResourceID, m.HTTPMethod)
+		in, ok := integrations[key]
+		if !ok {
+			return nil, fmt.Errorf("method %s %s has no integration", m.HTTPMethod, path)
+		}
+		it, err := integration.Compile(integration.Spec{
+			API:         snap.RestAPI,
+			Integration: in,
+			Responses:   responses[key],
+			StageVars:   st.Variables,
+		}, s.client)
+		if err != nil {
+			return nil, fmt.Errorf("method %s %s: %w", m.HTTPMethod, path, err)
+		}
+		ep := &endpoint{
+			resourceID:   res.ID,
+			resourcePath: path,
+			verb:         m.HTTPMethod,
+			policy:       authorize.Compile(m),
+			integration:  it,
+			metrics:      s.metrics.Route(st.RestAPIID, st.StageName, path, m.HTTPMethod),
+		}
+		if err := compiled.table.Add(path, m.HTTPMethod, ep); err != nil {
+			return nil, err
+		}
+	}
+	return compiled, nil
+}
+
+// resourcePath returns the resource's path, building it from its parents when the snapshot left it out.
+func resourcePath(r model.Resource, all map[string]model.Resource) (string, error) {
+	if r.Path != "" {
+		return r.Path, nil
+	}
+	path := ""
+	for range len(all) + 1 {
+		if r.ParentID == "" {
+			if path == "" {
+				return "/", nil
+			}
+			return path, nil
+		}
+		path = "/" + r.PathPart + path
+		parent, ok := all[r.ParentID]
+		if !ok {
+			return "", fmt.Errorf("resource %q has unknown parent %q", r.ID, r.ParentID)
+		}
+		r = parent
+	}
+	return "", fmt.Errorf("resource %q: parent cycle", r.ID)
+}

@@ -1,0 +1,166 @@
+// Package telemetry records what the data plane does: Prometheus metrics and the JSON access log.
+//
+// Metric children are resolved once per route when a stage is compiled, so a request only increments
+// counters it already holds. Labels are api, stage, resource (the resource path template, never the
+// raw path) and method, which keeps cardinality bounded by the configuration.
+package telemetry
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+var labels = []string{"api", "stage", "resource", "method"}
+
+// Metrics holds the data plane's metric vectors.
+type Metrics struct {
+	requests    *prometheus.CounterVec
+	clientErrs  *prometheus.CounterVec
+	serverErrs  *prometheus.CounterVec
+	latency     *prometheus.HistogramVec
+	integration *prometheus.HistogramVec
+}
+
+// NewMetrics creates the metrics and registers them on reg; a nil reg keeps them unregistered.
+func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
+	buckets := []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30}
+	m := &Metrics{
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: "gatewayd", Name: "requests_total", Help: "Requests the data plane answered.",
+		}, labels),
+		clientErrs: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: "gatewayd", Name: "4xx_errors_total", Help: "Requests answered with a 4xx status.",
+		}, labels),
+		serverErrs: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: "gatewayd", Name: "5xx_errors_total", Help: "Requests answered with a 5xx status.",
+		}, labels),
+		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Namespace: "gatewayd", Name: "request_duration_seconds", Buckets: buckets,
+			Help: "Time from receiving a request to answering it.",
+		}, labels),
+		integration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Namespace: "gatewayd", Name: "integration_duration_seconds", Buckets: buckets,
+			Help: "Time spent waiting for the backend.",
+		}, labels),
+	}
+	if reg != nil {
+		for _, c := range []prometheus.Collector{m.requests, m.clientErrs, m.serverErrs, m.latency, m.integration} {
+			if err := reg.Register(c); err != nil {
+				return nil, fmt.Errorf("registering data plane metrics: %w", err)
+			}
+		}
+	}
+	return m, nil
+}
+
+// Route holds one route's metric children.
+type Route struct {
+	requests, clientErrs, serverErrs prometheus.Counter
+	latency, integration             prometheus.Observer
+}
+
+// Route resolves the children for one route. Unmatched requests use empty resource and method labels.
+func (m *Metrics) Route(api, stage, resource, method string) *Route {
+	return &Route{
+		requests:    m.requests.WithLabelValues(api, stage, resource, method),
+		clientErrs:  m.clientErrs.WithLabelValues(api, stage, resource, method),
+		serverErrs:  m.serverErrs.WithLabelValues(api, stage, resource, method),
+		latency:     m.latency.WithLabelValues(api, stage, resource, method),
+		integration: m.integration.WithLabelValues(api, stage, resource, method),
+	}
+}
+
+// Forget drops the series of a removed stage.
+func (m *Metrics) Forget(api, stage string) {
+	l := prometheus.Labels{"api": api, "stage": stage}
+	m.requests.DeletePartialMatch(l)
+	m.clientErrs.DeletePartialMatch(l)
+	m.serverErrs.DeletePartialMatch(l)
+	m.latency.DeletePartialMatch(l)
+	m.integration.DeletePartialMatch(l)
+}
+
+// Observe records one answered request; integration is negative when no backend was called.
+func (r *Route) Observe(status int, latency, integration time.Duration) {
+	r.requests.Inc()
+	switch {
+	case status >= 500:
+		r.serverErrs.Inc()
+	case status >= 400:
+		r.clientErrs.Inc()
+	}
+	r.latency.Observe(latency.Seconds())
+	if integration >= 0 {
+		r.integration.Observe(integration.Seconds())
+	}
+}
+
+// Entry is one access log line.
+type Entry struct {
+	RequestID    string
+	SourceIP     string
+	Method       string
+	Path         string
+	Protocol     string
+	API          string
+	Stage        string
+	ResourcePath string
+	Status       int
+	Bytes        int
+	Received     time.Time
+	Latency      time.Duration
+	// Integration is negative when no backend was called.
+	Integration time.Duration
+	// Err is the reason behind a gateway error, for the operator only.
+	Err error
+}
+
+// AccessLog writes one JSON line per request through a slog.Logger.
+type AccessLog struct {
+	logger *slog.Logger
+}
+
+// NewAccessLog writes through logger; a nil logger discards.
+func NewAccessLog(logger *slog.Logger) *AccessLog {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	return &AccessLog{logger: logger}
+}
+
+// Log writes e.
+func (a *AccessLog) Log(ctx context.Context, e *Entry) {
+	level := slog.LevelInfo
+	if e.Status >= 500 || (e.Err != nil && e.Status == 0) {
+		level = slog.LevelWarn
+	}
+	if !a.logger.Enabled(ctx, level) {
+		return
+	}
+	attrs := make([]slog.Attr, 0, 15)
+	attrs = append(attrs,
+		slog.String("requestId", e.RequestID),
+		slog.String("ip", e.SourceIP),
+		slog.String("httpMethod", e.Method),
+		slog.String("path", e.Path),
+		slog.String("protocol", e.Protocol),
+		slog.String("apiId", e.API),
+		slog.String("stage", e.Stage),
+		slog.String("resourcePath", e.ResourcePath),
+		slog.Int("status", e.Status),
+		slog.Int("responseLength", e.Bytes),
+		slog.Int64("requestTimeEpoch", e.Received.UnixMilli()),
+		slog.Float64("latencyMs", float64(e.Latency.Microseconds())/1000),
+	)
+	if e.Integration >= 0 {
+		attrs = append(attrs, slog.Float64("integrationLatencyMs", float64(e.Integration.Microseconds())/1000))
+	}
+	if e.Err != nil {
+		attrs = append(attrs, slog.String("error", e.Err.Error()))
+	}
+	a.logger.LogAttrs(ctx, level, "request", attrs...)
+}

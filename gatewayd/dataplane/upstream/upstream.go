@@ -1,0 +1,353 @@
+// Package upstream is the data plane's HTTP/1.1 client for backends.
+//
+// It is synchronous: the calling goroutine writes the request and reads the answer on a pooled
+// keep-alive connection, with no per-connection goroutines or channel hand-offs (what makes net/http's
+// Transport slow as a proxy's upstream). Bodies are buffered whole, in both directions, because the
+// gateway maps them and caps their size anyway.
+package upstream
+
+import (
+	"bufio"
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/message"
+)
+
+// ErrTimeout is returned when the backend does not answer within the request's timeout.
+var ErrTimeout = errors.New("backend timed out")
+
+// ErrResponseTooLarge is returned for a response body over MaxResponseBytes.
+var ErrResponseTooLarge = errors.New("backend response too large")
+
+// Request is a call to a backend.
+type Request struct {
+	Method string
+	// Scheme is "http" or "https".
+	Scheme string
+	// Addr is the host:port to dial.
+	Addr string
+	// Host is the Host header; Addr when empty.
+	Host string
+	// URI is the request target: the escaped path and query, such as /pets/1?x=y.
+	URI    string
+	Header http.Header
+	Body   []byte
+	// Timeout bounds the whole call, connecting included; zero means no bound but the context's.
+	Timeout time.Duration
+}
+
+// Client holds pools of idle connections per backend. The zero value is not usable; call New.
+type Client struct {
+	// MaxIdlePerHost caps the idle connections kept per backend.
+	MaxIdlePerHost int
+	// IdleTimeout discards idle connections older than this when they are taken.
+	IdleTimeout time.Duration
+	// MaxResponseBytes caps a response body.
+	MaxResponseBytes int64
+	// TLSConfig is used for https backends; nil means the defaults.
+	TLSConfig *tls.Config
+
+	mu    sync.Mutex
+	pools map[string]*pool
+}
+
+// New returns a client with the given response size cap.
+func New(maxResponseBytes int64) *Client {
+	return &Client{
+		MaxIdlePerHost:   1024,
+		IdleTimeout:      60 * time.Second,
+		MaxResponseBytes: maxResponseBytes,
+		pools:            map[string]*pool{},
+	}
+}
+
+type pool struct {
+	mu   sync.Mutex
+	idle []*conn
+}
+
+type conn struct {
+	nc       net.Conn
+	br       *bufio.Reader
+	bw       *bufio.Writer
+	lastUsed time.Time
+}
+
+// A time in the past, set as a deadline to interrupt blocked reads and writes.
+var aLongTimeAgo = time.Unix(1, 0)
+
+func (c *Client) pool(key string) *pool {
+	c.mu.Lock()
+	p := c.pools[key]
+	if p == nil {
+		p = &pool{}
+		c.pools[key] = p
+	}
+	c.mu.Unlock()
+	return p
+}
+
+func (c *Client) get(p *pool, now time.Time) *conn {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for len(p.idle) > 0 {
+		cn := p.idle[len(p.idle)-1]
+		p.idle[len(p.idle)-1] = nil
+		p.idle = p.idle[:len(p.idle)-1]
+		if now.Sub(cn.lastUsed) < c.IdleTimeout {
+			return cn
+		}
+		cn.nc.Close()
+	}
+	return nil
+}
+
+func (c *Client) put(p *pool, cn *conn, now time.Time) {
+	cn.lastUsed = now
+	p.mu.Lock()
+	if len(p.idle) < c.MaxIdlePerHost {
+		p.idle = append(p.idle, cn)
+		p.mu.Unlock()
+		return
+	}
+	p.mu.Unlock()
+	cn.nc.Close()
+}
+
+// CloseIdle closes every idle connection.
+func (c *Client) CloseIdle() {
+	c.mu.Lock()
+	pools := make([]*pool, 0, len(c.pools))
+	for _, p := range c.pools {
+		pools = append(pools, p)
+	}
+	c.mu.Unlock()
+	for _, p := range pools {
+		p.mu.Lock()
+		for _, cn := range p.idle {
+			cn.nc.Close()
+		}
+		p.idle = nil
+		p.mu.Unlock()
+	}
+}
+
+func (c *Client) dial(ctx context.Context, req *Request, deadline time.Time) (*conn, error) {
+	d := net.Dialer{Deadline: deadline, KeepAlive: 30 * time.Second}
+	var nc net.Conn
+	var err error
+	if req.Scheme == "https" {
+		cfg := c.TLSConfig
+		if cfg == nil {
+			host, _, _ := net.SplitHostPort(req.Addr)
+			cfg = &tls.Config{ServerName: host}
+		}
+		td := tls.Dialer{NetDialer: &d, Config: cfg}
+		nc, err = td.DialContext(ctx, "tcp", req.Addr)
+	} else {
+		nc, err = d.DialContext(ctx, "tcp", req.Addr)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &conn{nc: nc, br: bufio.NewReaderSize(nc, 8<<10), bw: bufio.NewWriterSize(nc, 8<<10)}, nil
+}
+
+// Do sends req and reads the whole answer. A cancelled ctx interrupts the call and closes its connection.
+func (c *Client) Do(ctx context.Context, req *Request) (*message.Response, error) {
+	if err := validHeaders(req.Header); err != nil {
+		return nil, err
+	}
+	start := time.Now()
+	var deadline time.Time
+	if req.Timeout > 0 {
+		deadline = start.Add(req.Timeout)
+	}
+	if d, ok := ctx.Deadline(); ok && (deadline.IsZero() || d.Before(deadline)) {
+		deadline = d
+	}
+	p := c.pool(req.Scheme + "://" + req.Addr)
+	for attempt := 0; ; attempt++ {
+		cn := c.get(p, start)
+		reused := cn != nil
+		if !reused {
+			var err error
+			if cn, err = c.dial(ctx, req, deadline); err != nil {
+				return nil, c.classify(ctx, err)
+			}
+		}
+		resp, keep, wrote, err := c.roundTrip(ctx, cn, req, deadline)
+		if err == nil {
+			if keep {
+				c.put(p, cn, time.Now())
+			} else {
+				cn.nc.Close()
+			}
+			return resp, nil
+		}
+		cn.nc.Close()
+		// A reused connection the backend closed while idle fails before any answer; try once more on a
+		// fresh one when the backend cannot have acted on the request.
+		if reused && attempt == 0 && ctx.Err() == nil && !isTimeout(err) && (!wrote || idempotent(req.Method)) {
+			continue
+		}
+		return nil, c.classify(ctx, err)
+	}
+}
+
+func (c *Client) classify(ctx context.Context, err error) error {
+	if ctxErr := ctx.Err(); ctxErr != nil {
+		return fmt.Errorf("calling backend: %w", ctxErr)
+	}
+	if isTimeout(err) {
+		return fmt.Errorf("calling backend: %w", ErrTimeout)
+	}
+	return fmt.Errorf("calling backend: %w", err)
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
+
+func idempotent(method string) bool {
+	switch method {
+	case "GET", "HEAD", "OPTIONS", "PUT", "DELETE":
+		return true
+	}
+	return false
+}
+
+// roundTrip reports whether the connection may be reused and whether the request was fully written.
+func (c *Client) roundTrip(ctx context.Context, cn *conn, req *Request, deadline time.Time) (resp *message.Response, keep, wrote bool, err error) {
+	if deadline.IsZero() {
+		cn.nc.SetDeadline(time.Time{})
+	} else {
+		cn.nc.SetDeadline(deadline)
+	}
+	stop := context.AfterFunc(ctx, func() { cn.nc.SetDeadline(aLongTimeAgo) })
+	// A connection whose cancel func already ran may get its deadline moved at any time: never reuse it.
+	defer func() {
+		if !stop() {
+			keep = false
+		}
+	}()
+
+	if err := writeRequest(cn.bw, req); err != nil {
+		return nil, false, false, err
+	}
+	var hreq *http.Request
+	if req.Method == http.MethodHead {
+		hreq = headRequest
+	}
+	hr, err := http.ReadResponse(cn.br, hreq)
+	if err != nil {
+		return nil, false, true, err
+	}
+	body, err := c.readBody(hr)
+	hr.Body.Close()
+	if err != nil {
+		return nil, false, true, err
+	}
+	return &message.Response{Status: hr.StatusCode, Header: hr.Header, Body: body}, !hr.Close, true, nil
+}
+
+var headRequest = &http.Request{Method: http.MethodHead}
+
+func (c *Client) readBody(hr *http.Response) ([]byte, error) {
+	if hr.ContentLength == 0 || hr.Body == http.NoBody {
+		return nil, nil
+	}
+	if hr.ContentLength > 0 {
+		if c.MaxResponseBytes > 0 && hr.ContentLength > c.MaxResponseBytes {
+			return nil, ErrResponseTooLarge
+		}
+		b := make([]byte, hr.ContentLength)
+		if _, err := io.ReadFull(hr.Body, b); err != nil {
+			return nil, err
+		}
+		return b, nil
+	}
+	r := io.Reader(hr.Body)
+	if c.MaxResponseBytes > 0 {
+		r = io.LimitReader(hr.Body, c.MaxResponseBytes+1)
+	}
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return nil, err
+	}
+	if c.MaxResponseBytes > 0 && int64(len(b)) > c.MaxResponseBytes {
+		return nil, ErrResponseTooLarge
+	}
+	return b, nil
+}
+
+func writeRequest(bw *bufio.Writer, req *Request) error {
+	host := req.Host
+	if host == "" {
+		host = req.Addr
+	}
+	uri := req.URI
+	if uri == "" {
+		uri = "/"
+	}
+	bw.WriteString(req.Method)
+	bw.WriteByte(' ')
+	bw.WriteString(uri)
+	bw.WriteString(" HTTP/1.1\r\nHost: ")
+	bw.WriteString(host)
+	bw.WriteString("\r\n")
+	for k, vv := range req.Header {
+		switch k {
+		case "Host", "Content-Length", "Transfer-Encoding", "Connection":
+			continue
+		}
+		for _, v := range vv {
+			bw.WriteString(k)
+			bw.WriteString(": ")
+			bw.WriteString(v)
+			bw.WriteString("\r\n")
+		}
+	}
+	if len(req.Body) > 0 || req.Method == "POST" || req.Method == "PUT" || req.Method == "PATCH" {
+		var buf [20]byte
+		bw.WriteString("Content-Length: ")
+		bw.Write(strconv.AppendInt(buf[:0], int64(len(req.Body)), 10))
+		bw.WriteString("\r\n")
+	}
+	bw.WriteString("\r\n")
+	bw.Write(req.Body)
+	return bw.Flush()
+}
+
+// validHeaders refuses names and values that would split the request: mapped values come from
+// configuration and client input, and this writer does not go through net/http's checks.
+func validHeaders(h http.Header) error {
+	for k, vv := range h {
+		if k == "" {
+			return errors.New("invalid empty header name")
+		}
+		for i := 0; i < len(k); i++ {
+			if b := k[i]; b <= ' ' || b >= 0x7f || b == ':' {
+				return fmt.Errorf("invalid header name %q", k)
+			}
+		}
+		for _, v := range vv {
+			for i := 0; i < len(v); i++ {
+				if b := v[i]; b == '\r' || b == '\n' || b == 0 {
+					return fmt.Errorf("invalid value of header %s", k)
+				}
+			}
+		}
+	}
+	return nil
+}
