@@ -1,0 +1,168 @@
+// Package control is gatewayd's control plane: typed operations on the object model over a store.Store,
+// with validation, references, cascades, deployment snapshots, stage history and auto-deploy. Every
+// operation that writes runs in exactly one store transaction.
+package control
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/store"
+)
+
+// Options configure a Service.
+type Options struct {
+	// PublicURL is the data plane's base URL, used to build each stage's invoke_url.
+	PublicURL string
+	// OnStageChange is called after a commit that changed what a stage serves (its deployment, its
+	// variables, or its existence). It must not block for long.
+	OnStageChange func(apiID, stageName string)
+	// Now returns the current time; tests may replace it. Defaults to time.Now.
+	Now func() time.Time
+	// KeepAutoDeployments is how many auto-deployed deployments per API are kept besides those a stage
+	// uses. Default 10.
+	KeepAutoDeployments int
+}
+
+// Service is the control plane. It is safe for concurrent use.
+type Service struct {
+	store store.Store
+	opts  Options
+}
+
+// New returns a Service over st.
+func New(st store.Store, opts Options) *Service {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.OnStageChange == nil {
+		opts.OnStageChange = func(string, string) {}
+	}
+	if opts.KeepAutoDeployments <= 0 {
+		opts.KeepAutoDeployments = 10
+	}
+	opts.PublicURL = strings.TrimSuffix(opts.PublicURL, "/")
+	return &Service{store: st, opts: opts}
+}
+
+// Precondition is a conditional write: If-Match on a version, or If-None-Match: * (create only).
+type Precondition struct {
+	IfMatch     int64
+	IfNoneMatch bool
+}
+
+func (p Precondition) expect() int64 {
+	switch {
+	case p.IfNoneMatch:
+		return store.ExpectAbsent
+	case p.IfMatch > 0:
+		return p.IfMatch
+	}
+	return store.AnyVersion
+}
+
+func (s *Service) now() time.Time { return s.opts.Now().UTC().Truncate(time.Second) }
+
+const idAlphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
+
+// newID returns 10 random lowercase alphanumerics, the form of API Gateway's ids.
+func newID() string {
+	b := make([]byte, 10)
+	if _, err := rand.Read(b); err != nil {
+		panic(fmt.Sprintf("reading random bytes: %v", err)) // crypto/rand never fails on Linux
+	}
+	for i := range b {
+		b[i] = idAlphabet[int(b[i])%len(idAlphabet)]
+	}
+	return string(b)
+}
+
+// txn carries what one write transaction changed, so that notifications go out after it commits.
+type txn struct {
+	store.Tx
+	s       *Service
+	changed map[[2]string]bool
+}
+
+func (t *txn) stageChanged(apiID, stage string) { t.changed[[2]string{apiID, stage}] = true }
+
+// update runs fn in one write transaction and notifies the data plane after it commits.
+func (s *Service) update(ctx context.Context, fn func(t *txn) error) error {
+	var changed map[[2]string]bool
+	err := s.store.Update(ctx, func(tx store.Tx) error {
+		t := &txn{Tx: tx, s: s, changed: map[[2]string]bool{}}
+		if err := fn(t); err != nil {
+			return err
+		}
+		changed = t.changed
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for k := range changed {
+		s.opts.OnStageChange(k[0], k[1])
+	}
+	return nil
+}
+
+func (s *Service) view(ctx context.Context, fn func(tx store.Tx) error) error {
+	return s.store.View(ctx, fn)
+}
+
+func getJSON[T any](tx store.Tx, kind store.Kind, scope, key, what string) (T, int64, error) {
+	var v T
+	rec, err := tx.Get(kind, scope, key)
+	if err != nil {
+		return v, 0, storeErr(err, what)
+	}
+	if err := json.Unmarshal(rec.Data, &v); err != nil {
+		return v, 0, fmt.Errorf("decoding %s: %w", what, err)
+	}
+	return v, rec.Version, nil
+}
+
+// listJSON decodes the records of kind in scope under prefix; setVersion, when not nil, copies each
+// record's version into its object (the stored JSON does not carry it).
+func listJSON[T any](tx store.Tx, kind store.Kind, scope, prefix string, setVersion func(*T, int64)) ([]T, error) {
+	recs, err := tx.List(kind, scope, prefix)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]T, 0, len(recs))
+	for _, rec := range recs {
+		var v T
+		if err := json.Unmarshal(rec.Data, &v); err != nil {
+			return nil, fmt.Errorf("decoding %s %s/%s: %w", kind, scope, rec.Key, err)
+		}
+		if setVersion != nil {
+			setVersion(&v, rec.Version)
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+// putJSON writes v and returns its new version.
+func putJSON(tx store.Tx, kind store.Kind, scope, key string, v any, expect int64, what string) (int64, error) {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return 0, fmt.Errorf("encoding %s: %w", what, err)
+	}
+	ver, err := tx.Put(kind, scope, key, data, expect)
+	if errors.Is(err, store.ErrNotFound) && expect > 0 {
+		return 0, &Error{Status: http.StatusPreconditionFailed, Code: CodePreconditionFailed,
+			Message: what + " does not exist, so If-Match cannot hold"}
+	}
+	return ver, storeErr(err, what)
+}
+
+func deleteRecord(tx store.Tx, kind store.Kind, scope, key string, expect int64, what string) error {
+	return storeErr(tx.Delete(kind, scope, key, expect), what)
+}

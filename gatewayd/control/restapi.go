@@ -1,0 +1,108 @@
+package control
+
+import (
+	"context"
+	"sort"
+
+	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/model"
+	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/store"
+)
+
+func setAPIVersion(a *model.RestAPI, v int64) { a.Version = v }
+
+func getAPI(tx store.Tx, id string) (model.RestAPI, error) {
+	a, ver, err := getJSON[model.RestAPI](tx, store.KindRestAPI, "", id, "rest api "+id)
+	a.Version = ver
+	return a, err
+}
+
+// CreateRestAPI creates an API and its root resource "/".
+func (s *Service) CreateRestAPI(ctx context.Context, in model.RestAPI) (model.RestAPI, error) {
+	in.Normalize()
+	if err := in.Validate(); err != nil {
+		return model.RestAPI{}, invalid(err)
+	}
+	in.ID = newID()
+	in.RootResourceID = newID()
+	in.CreatedDate = s.now()
+	err := s.update(ctx, func(t *txn) error {
+		ver, err := putJSON(t, store.KindRestAPI, "", in.ID, in, store.ExpectAbsent, "rest api "+in.ID)
+		if err != nil {
+			return err
+		}
+		in.Version = ver
+		root := model.Resource{ID: in.RootResourceID, RestAPIID: in.ID, Path: "/"}
+		_, err = putJSON(t, store.KindResource, in.ID, root.ID, root, store.ExpectAbsent, "resource "+root.ID)
+		return err
+	})
+	return in, err
+}
+
+// GetRestAPI returns one API.
+func (s *Service) GetRestAPI(ctx context.Context, id string) (model.RestAPI, error) {
+	var a model.RestAPI
+	err := s.view(ctx, func(tx store.Tx) (err error) {
+		a, err = getAPI(tx, id)
+		return err
+	})
+	return a, err
+}
+
+// ListRestAPIs returns every API, ordered by name then id.
+func (s *Service) ListRestAPIs(ctx context.Context) ([]model.RestAPI, error) {
+	var out []model.RestAPI
+	err := s.view(ctx, func(tx store.Tx) (err error) {
+		out, err = listJSON(tx, store.KindRestAPI, "", "", setAPIVersion)
+		return err
+	})
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, err
+}
+
+// UpdateRestAPI replaces an API's settable fields.
+func (s *Service) UpdateRestAPI(ctx context.Context, id string, in model.RestAPI, pre Precondition) (model.RestAPI, error) {
+	in.Normalize()
+	if err := in.Validate(); err != nil {
+		return model.RestAPI{}, invalid(err)
+	}
+	var out model.RestAPI
+	err := s.update(ctx, func(t *txn) error {
+		cur, err := getAPI(t, id)
+		if err != nil {
+			return err
+		}
+		if pre.IfNoneMatch {
+			return conflict("rest api %s already exists", id)
+		}
+		cur.Name, cur.Description, cur.APIKeySource = in.Name, in.Description, in.APIKeySource
+		cur.BinaryMediaTypes, cur.Tags = in.BinaryMediaTypes, in.Tags
+		ver, err := putJSON(t, store.KindRestAPI, "", id, cur, pre.expect(), "rest api "+id)
+		if err != nil {
+			return err
+		}
+		cur.Version = ver
+		out = cur
+		return t.contentChanged(id)
+	})
+	return out, err
+}
+
+// DeleteRestAPI deletes an API with everything in it: resources, methods, deployments and stages.
+func (s *Service) DeleteRestAPI(ctx context.Context, id string, pre Precondition) error {
+	return s.update(ctx, func(t *txn) error {
+		if _, err := getAPI(t, id); err != nil {
+			return err
+		}
+		stages, err := listJSON[stageRecord](t, store.KindStage, id, "", nil)
+		if err != nil {
+			return err
+		}
+		if err := deleteRecord(t, store.KindRestAPI, "", id, pre.expect(), "rest api "+id); err != nil {
+			return err
+		}
+		for _, st := range stages {
+			t.stageChanged(id, st.StageName)
+		}
+		return t.DeleteScope(id)
+	})
+}

@@ -1,0 +1,187 @@
+// Package daemon wires gatewayd together: the store, the control plane, the admin API and the data
+// plane, each on its own listener. cmd/gatewayd runs it; tests start it in-process on free ports.
+package daemon
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/admin"
+	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/control"
+	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/store/sqlite"
+)
+
+// Config is what `gatewayd serve` takes from flags and the environment.
+type Config struct {
+	// DataDir holds the SQLite database and the generated admin token.
+	DataDir string
+	// AdminAddr is the admin API's listen address.
+	AdminAddr string
+	// Listen is the data plane's listen address.
+	Listen string
+	// AdminToken is the admin API's bearer token; when empty, one is read from (or generated into)
+	// DataDir/admin-token.
+	AdminToken string
+	// PublicURL is the base of stages' invoke_url; default http://<Listen>.
+	PublicURL string
+	Logger    *slog.Logger
+}
+
+// TokenFile is the name of the generated token's file inside the data directory.
+const TokenFile = "admin-token"
+
+// Daemon is a running gatewayd.
+type Daemon struct {
+	// AdminURL and DataURL are the listeners' base URLs.
+	AdminURL, DataURL string
+	// Token is the admin token in force; TokenPath is where it was read or generated, if anywhere.
+	Token, TokenPath string
+
+	log      *slog.Logger
+	store    *sqlite.Store
+	servers  []*http.Server
+	wg       sync.WaitGroup
+	serveErr chan error
+}
+
+// Start opens the store, binds both listeners and serves in the background until Shutdown.
+func Start(ctx context.Context, cfg Config) (*Daemon, error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("creating data dir %s: %w", cfg.DataDir, err)
+	}
+	d := &Daemon{log: cfg.Logger, serveErr: make(chan error, 2)}
+	var err error
+	if d.Token, d.TokenPath, err = adminToken(cfg); err != nil {
+		return nil, err
+	}
+	if d.store, err = sqlite.Open(ctx, filepath.Join(cfg.DataDir, "gatewayd.db")); err != nil {
+		return nil, fmt.Errorf("opening store: %w", err)
+	}
+	ok := false
+	defer func() {
+		if !ok {
+			d.close()
+		}
+	}()
+
+	dataLn, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return nil, fmt.Errorf("listening for the data plane on %s: %w", cfg.Listen, err)
+	}
+	d.DataURL = "http://" + dataLn.Addr().String()
+	adminLn, err := net.Listen("tcp", cfg.AdminAddr)
+	if err != nil {
+		dataLn.Close()
+		return nil, fmt.Errorf("listening for the admin API on %s: %w", cfg.AdminAddr, err)
+	}
+	d.AdminURL = "http://" + adminLn.Addr().String()
+	if cfg.PublicURL == "" {
+		cfg.PublicURL = d.DataURL
+	}
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	plane := newDataPlane(cfg.Logger, notServing{})
+	svc := control.New(d.store, control.Options{PublicURL: cfg.PublicURL, OnStageChange: plane.stageChanged})
+	plane.svc = svc
+	if err := plane.loadAll(ctx); err != nil {
+		return nil, fmt.Errorf("loading stages: %w", err)
+	}
+	api, err := admin.New(admin.Options{
+		Token: d.Token, Service: svc, Audit: d.store, Logger: cfg.Logger,
+		Metrics: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}),
+		Ready:   d.store.Ping,
+	})
+	if err != nil {
+		return nil, err
+	}
+	d.serve(adminLn, api)
+	d.serve(dataLn, plane)
+	ok = true
+	return d, nil
+}
+
+func (d *Daemon) serve(ln net.Listener, h http.Handler) {
+	srv := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(d.log.Handler(), slog.LevelDebug),
+	}
+	d.servers = append(d.servers, srv)
+	d.wg.Add(1)
+	go func() {
+		defer d.wg.Done()
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			d.serveErr <- err
+		}
+	}()
+}
+
+// Err returns a channel that reports a listener that stopped on its own.
+func (d *Daemon) Err() <-chan error { return d.serveErr }
+
+// Shutdown stops accepting, lets in-flight requests finish until ctx ends, then closes the store.
+func (d *Daemon) Shutdown(ctx context.Context) error {
+	var errs []error
+	for _, srv := range d.servers {
+		if err := srv.Shutdown(ctx); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	d.wg.Wait()
+	errs = append(errs, d.close())
+	return errors.Join(errs...)
+}
+
+func (d *Daemon) close() error {
+	if d.store == nil {
+		return nil
+	}
+	return d.store.Close()
+}
+
+// adminToken returns the configured token, or the one kept in the data dir, generating it (mode 0600)
+// at first start.
+func adminToken(cfg Config) (token, path string, err error) {
+	if cfg.AdminToken != "" {
+		return cfg.AdminToken, "", nil
+	}
+	path = filepath.Join(cfg.DataDir, TokenFile)
+	if b, err := os.ReadFile(path); err == nil {
+		if tok := strings.TrimSpace(string(b)); tok != "" {
+			return tok, path, nil
+		}
+		return "", "", fmt.Errorf("admin token file %s is empty; delete it to generate a new token", path)
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return "", "", fmt.Errorf("reading admin token: %w", err)
+	}
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return "", "", fmt.Errorf("generating admin token: %w", err)
+	}
+	token = hex.EncodeToString(b)
+	if err := os.WriteFile(path, []byte(token+"\n"), 0o600); err != nil {
+		return "", "", fmt.Errorf("writing admin token: %w", err)
+	}
+	return token, path, nil
+}

@@ -1,0 +1,117 @@
+package provider
+
+import (
+	"context"
+	"slices"
+	"strings"
+
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/client"
+	"github.com/gatewayd/terraform-provider-gatewayd/provider/diagnostics"
+)
+
+// configureClient returns the client the provider configured, or nil before configuration.
+func configureClient(providerData any, diags *diag.Diagnostics) *client.Client {
+	if providerData == nil {
+		return nil
+	}
+	c, ok := providerData.(*client.Client)
+	if !ok {
+		diags.Append(diagnostics.UnexpectedConfigure(providerData))
+		return nil
+	}
+	return c
+}
+
+// splitImportID splits an import ID into n non-empty parts separated by "/". The last part may itself
+// contain "/" when lastMayHaveSlash is set (method settings paths do).
+func splitImportID(id string, n int, lastMayHaveSlash bool) ([]string, bool) {
+	var parts []string
+	if lastMayHaveSlash {
+		parts = strings.SplitN(id, "/", n)
+	} else {
+		parts = strings.Split(id, "/")
+	}
+	if len(parts) != n || slices.Contains(parts, "") {
+		return nil, false
+	}
+	return parts, true
+}
+
+func stringMapValue(m map[string]string) types.Map {
+	vals := make(map[string]attr.Value, len(m))
+	for k, v := range m {
+		vals[k] = types.StringValue(v)
+	}
+	return types.MapValueMust(types.StringType, vals)
+}
+
+func boolMapValue(m map[string]bool) types.Map {
+	vals := make(map[string]attr.Value, len(m))
+	for k, v := range m {
+		vals[k] = types.BoolValue(v)
+	}
+	return types.MapValueMust(types.BoolType, vals)
+}
+
+func stringListValue(s []string) types.List {
+	vals := make([]attr.Value, 0, len(s))
+	for _, v := range s {
+		vals = append(vals, types.StringValue(v))
+	}
+	return types.ListValueMust(types.StringType, vals)
+}
+
+func stringSetValue(s []string) types.Set {
+	vals := make([]attr.Value, 0, len(s))
+	for _, v := range s {
+		vals = append(vals, types.StringValue(v))
+	}
+	return types.SetValueMust(types.StringType, vals)
+}
+
+// toStringMap reads a map attribute; null and unknown read as empty.
+func toStringMap(ctx context.Context, m types.Map, diags *diag.Diagnostics) map[string]string {
+	out := map[string]string{}
+	if m.IsNull() || m.IsUnknown() {
+		return out
+	}
+	diags.Append(m.ElementsAs(ctx, &out, false)...)
+	return out
+}
+
+func toBoolMap(ctx context.Context, m types.Map, diags *diag.Diagnostics) map[string]bool {
+	out := map[string]bool{}
+	if m.IsNull() || m.IsUnknown() {
+		return out
+	}
+	diags.Append(m.ElementsAs(ctx, &out, false)...)
+	return out
+}
+
+func toStrings(ctx context.Context, v interface {
+	IsNull() bool
+	IsUnknown() bool
+	ElementsAs(context.Context, any, bool) diag.Diagnostics
+}, diags *diag.Diagnostics) []string {
+	out := []string{}
+	if v.IsNull() || v.IsUnknown() {
+		return out
+	}
+	diags.Append(v.ElementsAs(ctx, &out, false)...)
+	return out
+}
+
+// readGone handles a read of an object that no longer exists: it leaves state quietly, so that the
+// next plan creates the object again. It reports whether err was such a 404.
+func readGone(ctx context.Context, err error, resp *resource.ReadResponse) bool {
+	if client.IsNotFound(err) {
+		resp.State.RemoveResource(ctx)
+		return true
+	}
+	return false
+}

@@ -1,0 +1,208 @@
+package provider
+
+import (
+	"context"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/listdefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/mapdefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/client"
+	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/model"
+	"github.com/gatewayd/terraform-provider-gatewayd/provider/diagnostics"
+)
+
+var (
+	_ resource.ResourceWithConfigure   = (*restAPIResource)(nil)
+	_ resource.ResourceWithImportState = (*restAPIResource)(nil)
+)
+
+// NewRestAPIResource returns the gatewayd_rest_api resource.
+func NewRestAPIResource() resource.Resource { return &restAPIResource{} }
+
+type restAPIResource struct {
+	client *client.Client
+}
+
+type restAPIModel struct {
+	ID               types.String `tfsdk:"id"`
+	Name             types.String `tfsdk:"name"`
+	Description      types.String `tfsdk:"description"`
+	APIKeySource     types.String `tfsdk:"api_key_source"`
+	BinaryMediaTypes types.List   `tfsdk:"binary_media_types"`
+	Tags             types.Map    `tfsdk:"tags"`
+	RootResourceID   types.String `tfsdk:"root_resource_id"`
+	CreatedDate      types.String `tfsdk:"created_date"`
+}
+
+func (r *restAPIResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_rest_api"
+}
+
+func (r *restAPIResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "A REST API: the root of an API's resources, methods, deployments and stages. " +
+			"Creating it also creates its root resource `/` (see `root_resource_id`). Deleting it deletes everything in it.",
+		Attributes: map[string]schema.Attribute{
+			// Required attributes
+			"name": schema.StringAttribute{
+				MarkdownDescription: "Name of the API, 1 to 255 characters. Names need not be unique, but the `gatewayd_rest_api` data source finds an API by name.",
+				Required:            true,
+				Validators:          []validator.String{stringvalidator.LengthBetween(1, 255)},
+			},
+			// Optional attributes
+			"description": schema.StringAttribute{
+				MarkdownDescription: "Description of the API. Defaults to `\"\"`.",
+				Optional:            true,
+				Computed:            true,
+				Default:             stringdefault.StaticString(""),
+				Validators:          []validator.String{stringvalidator.LengthAtMost(4096)},
+			},
+			"api_key_source": schema.StringAttribute{
+				MarkdownDescription: "Where API keys come from: `HEADER` (the `x-api-key` header) or `AUTHORIZER` (a custom authorizer). Defaults to `HEADER`.",
+				Optional:            true,
+				Computed:            true,
+				Default:             stringdefault.StaticString("HEADER"),
+				Validators:          []validator.String{stringvalidator.OneOf(model.APIKeySources...)},
+			},
+			"binary_media_types": schema.ListAttribute{
+				MarkdownDescription: "Media types (such as `image/png` or `*/*`) treated as binary: their bodies reach Lambda-proxy functions base64-encoded. Defaults to `[]`.",
+				ElementType:         types.StringType,
+				Optional:            true,
+				Computed:            true,
+				Default:             listdefault.StaticValue(types.ListValueMust(types.StringType, []attr.Value{})),
+			},
+			"tags": schema.MapAttribute{
+				MarkdownDescription: "Key-value tags, at most 50. Defaults to `{}`.",
+				ElementType:         types.StringType,
+				Optional:            true,
+				Computed:            true,
+				Default:             mapdefault.StaticValue(types.MapValueMust(types.StringType, map[string]attr.Value{})),
+			},
+			// Computed attributes
+			"id": schema.StringAttribute{
+				MarkdownDescription: "ID of the API: 10 lowercase letters and digits, chosen by gatewayd.",
+				Computed:            true,
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"root_resource_id": schema.StringAttribute{
+				MarkdownDescription: "ID of the API's root resource `/`, the parent of top-level `gatewayd_resource`s.",
+				Computed:            true,
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"created_date": schema.StringAttribute{
+				MarkdownDescription: "When the API was created (RFC 3339).",
+				Computed:            true,
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+		},
+	}
+}
+
+func (r *restAPIResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	r.client = configureClient(req.ProviderData, &resp.Diagnostics)
+}
+
+func (m *restAPIModel) toAPI(ctx context.Context, diags *diag.Diagnostics) model.RestAPI {
+	return model.RestAPI{
+		Name:             m.Name.ValueString(),
+		Description:      m.Description.ValueString(),
+		APIKeySource:     m.APIKeySource.ValueString(),
+		BinaryMediaTypes: toStrings(ctx, m.BinaryMediaTypes, diags),
+		Tags:             toStringMap(ctx, m.Tags, diags),
+	}
+}
+
+func (m *restAPIModel) fromAPI(a model.RestAPI) {
+	m.ID = types.StringValue(a.ID)
+	m.Name = types.StringValue(a.Name)
+	m.Description = types.StringValue(a.Description)
+	m.APIKeySource = types.StringValue(a.APIKeySource)
+	m.BinaryMediaTypes = stringListValue(a.BinaryMediaTypes)
+	m.Tags = stringMapValue(a.Tags)
+	m.RootResourceID = types.StringValue(a.RootResourceID)
+	m.CreatedDate = types.StringValue(a.CreatedDate.Format(time.RFC3339))
+}
+
+func (r *restAPIResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	var plan restAPIModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	in := plan.toAPI(ctx, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	out, err := r.client.CreateRestAPI(ctx, in)
+	if err != nil {
+		resp.Diagnostics.Append(diagnostics.ClientError("create the rest api", err))
+		return
+	}
+	plan.fromAPI(out)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+func (r *restAPIResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	var state restAPIModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	out, err := r.client.GetRestAPI(ctx, state.ID.ValueString())
+	if readGone(ctx, err, resp) {
+		return
+	}
+	if err != nil {
+		resp.Diagnostics.Append(diagnostics.ClientError("read rest api "+state.ID.ValueString(), err))
+		return
+	}
+	state.fromAPI(out)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+}
+
+func (r *restAPIResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	var plan restAPIModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	in := plan.toAPI(ctx, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	out, err := r.client.UpdateRestAPI(ctx, plan.ID.ValueString(), in)
+	if err != nil {
+		resp.Diagnostics.Append(diagnostics.ClientError("update rest api "+plan.ID.ValueString(), err))
+		return
+	}
+	plan.fromAPI(out)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+func (r *restAPIResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	var state restAPIModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	err := r.client.DeleteRestAPI(ctx, state.ID.ValueString())
+	if err != nil && !client.IsNotFound(err) {
+		resp.Diagnostics.Append(diagnostics.ClientError("delete rest api "+state.ID.ValueString(), err))
+	}
+}
+
+func (r *restAPIResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	resource.ImportStatePassthroughID(ctx, path.Root("id"), req, resp)
+}
