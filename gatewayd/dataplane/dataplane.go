@@ -146,6 +146,9 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	return fmt.Errorf("serving data plane on %s: %w", ln.Addr(), err)
 }
 
+// CloseIdleConnections closes the idle keep-alive connections to backends.
+func (s *Server) CloseIdleConnections() { s.client.CloseIdle() }
+
 // Shutdown stops every Serve loop, waits for in-flight requests until ctx is done, and closes idle
 // backend connections.
 func (s *Server) Shutdown(ctx context.Context) error {

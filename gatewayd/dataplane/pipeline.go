@@ -68,6 +68,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.TLS != nil {
 		ex.req.Scheme = "https"
 	}
+	if len(r.TransferEncoding) > 0 && r.ProtoMajor == 1 {
+		// net/http drops a Content-Length sent beside Transfer-Encoding, so a CL.TE or TE.CL request
+		// cannot be told from a plain chunked one here. RFC 9112 6.3 asks to close the connection after
+		// such a request: whatever follows its body is never read as another request.
+		w.Header()["Connection"] = []string{"close"}
+	}
 
 	ctx := r.Context()
 	var err error
@@ -177,9 +183,8 @@ func (s *Server) readBody(_ context.Context, ex *exchange) error {
 		}
 	}
 	if err != nil {
-		if ctxErr := r.Context().Err(); ctxErr != nil {
-			return fmt.Errorf("reading request body: %w", ctxErr)
-		}
+		// A read timeout also cancels the request's context, while the client may still be listening:
+		// answer anyway.
 		return gwerror.BadRequest("Invalid request body", fmt.Errorf("reading request body: %w", err))
 	}
 	ex.req.Body = body
