@@ -100,9 +100,13 @@ func firstSet(vals ...string) string {
 func (p *gatewaydProvider) Resources(_ context.Context) []func() resource.Resource {
 	return []func() resource.Resource{
 		NewRestAPIResource,
+		NewDeploymentResource,
+		NewStageResource,
 	}
 }
 
 func (p *gatewaydProvider) DataSources(_ context.Context) []func() datasource.DataSource {
-	return []func() datasource.DataSource{}
+	return []func() datasource.DataSource{
+		NewStageDataSource,
+	}
 }
