@@ -12,7 +12,6 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"strconv"
@@ -245,50 +244,11 @@ func (c *Client) roundTrip(ctx context.Context, cn *conn, req *Request, deadline
 	if err := writeRequest(cn.bw, req); err != nil {
 		return nil, false, false, err
 	}
-	var hreq *http.Request
-	if req.Method == http.MethodHead {
-		hreq = headRequest
-	}
-	hr, err := http.ReadResponse(cn.br, hreq)
+	head, body, err := c.readResponse(cn.br, req.Method)
 	if err != nil {
 		return nil, false, true, err
 	}
-	body, err := c.readBody(hr)
-	hr.Body.Close()
-	if err != nil {
-		return nil, false, true, err
-	}
-	return &message.Response{Status: hr.StatusCode, Header: hr.Header, Body: body}, !hr.Close, true, nil
-}
-
-var headRequest = &http.Request{Method: http.MethodHead}
-
-func (c *Client) readBody(hr *http.Response) ([]byte, error) {
-	if hr.ContentLength == 0 || hr.Body == http.NoBody {
-		return nil, nil
-	}
-	if hr.ContentLength > 0 {
-		if c.MaxResponseBytes > 0 && hr.ContentLength > c.MaxResponseBytes {
-			return nil, ErrResponseTooLarge
-		}
-		b := make([]byte, hr.ContentLength)
-		if _, err := io.ReadFull(hr.Body, b); err != nil {
-			return nil, err
-		}
-		return b, nil
-	}
-	r := io.Reader(hr.Body)
-	if c.MaxResponseBytes > 0 {
-		r = io.LimitReader(hr.Body, c.MaxResponseBytes+1)
-	}
-	b, err := io.ReadAll(r)
-	if err != nil {
-		return nil, err
-	}
-	if c.MaxResponseBytes > 0 && int64(len(b)) > c.MaxResponseBytes {
-		return nil, ErrResponseTooLarge
-	}
-	return b, nil
+	return &message.Response{Status: head.status, Header: head.header, Body: body}, !head.close, true, nil
 }
 
 func writeRequest(bw *bufio.Writer, req *Request) error {

@@ -1,0 +1,182 @@
+package upstream
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httputil"
+	"net/textproto"
+	"strconv"
+)
+
+// maxHeaderBytes caps a backend's status line and headers.
+const maxHeaderBytes = 64 << 10
+
+var errMalformed = errors.New("malformed backend response")
+
+// readResponse reads one HTTP/1.x response. It parses the header block in place and converts it to
+// strings once, which costs a fraction of http.ReadResponse's allocations on the hot path.
+func (c *Client) readResponse(br *bufio.Reader, method string) (resp *responseHead, body []byte, err error) {
+	for {
+		resp, err = readHead(br)
+		if err != nil {
+			return nil, nil, err
+		}
+		// 1xx answers other than 101 precede the real one.
+		if resp.status >= 200 || resp.status == http.StatusSwitchingProtocols {
+			break
+		}
+	}
+	if method == http.MethodHead || resp.status == http.StatusNoContent || resp.status == http.StatusNotModified || resp.status < 200 {
+		return resp, nil, nil
+	}
+	switch {
+	case resp.chunked:
+		body, err = c.readChunked(br)
+	case resp.contentLength >= 0:
+		if c.MaxResponseBytes > 0 && resp.contentLength > c.MaxResponseBytes {
+			return nil, nil, ErrResponseTooLarge
+		}
+		body = make([]byte, resp.contentLength)
+		_, err = io.ReadFull(br, body)
+	default:
+		resp.close = true // the body runs to the end of the connection
+		body, err = c.readLimited(br)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	return resp, body, nil
+}
+
+type responseHead struct {
+	status        int
+	header        http.Header
+	contentLength int64
+	chunked       bool
+	close         bool
+}
+
+func readHead(br *bufio.Reader) (*responseHead, error) {
+	// Collect the header block, up to the empty line.
+	var block []byte
+	for {
+		line, err := br.ReadSlice('\n')
+		if err == bufio.ErrBufferFull || len(block)+len(line) > maxHeaderBytes {
+			return nil, fmt.Errorf("%w: headers too large", errMalformed)
+		}
+		if err != nil {
+			return nil, err
+		}
+		block = append(block, line...)
+		if len(line) <= 2 && len(block) > len(line) && (string(line) == "\r\n" || string(line) == "\n") {
+			break
+		}
+	}
+	text := string(block) // one allocation holds every name and value
+	r := &responseHead{contentLength: -1, header: make(http.Header, 8)}
+
+	line, rest := cutLine(text)
+	proto, statusText, ok := cut(line, ' ')
+	if !ok || len(proto) < 8 || proto[:7] != "HTTP/1." {
+		return nil, fmt.Errorf("%w: status line %q", errMalformed, line)
+	}
+	code, _, _ := cut(statusText, ' ')
+	status, err := strconv.Atoi(code)
+	if err != nil || len(code) != 3 || status < 100 {
+		return nil, fmt.Errorf("%w: status line %q", errMalformed, line)
+	}
+	r.status = status
+	if proto == "HTTP/1.0" {
+		r.close = true
+	}
+	for {
+		line, rest = cutLine(rest)
+		if line == "" {
+			break
+		}
+		name, value, ok := cut(line, ':')
+		if !ok || name == "" || name[len(name)-1] == ' ' || name[0] == ' ' || name[0] == '\t' {
+			return nil, fmt.Errorf("%w: header line %q", errMalformed, line)
+		}
+		value = textproto.TrimString(value)
+		key := http.CanonicalHeaderKey(name)
+		switch key {
+		case "Content-Length":
+			n, err := strconv.ParseInt(value, 10, 64)
+			if err != nil || n < 0 || (r.contentLength >= 0 && r.contentLength != n) {
+				return nil, fmt.Errorf("%w: Content-Length %q", errMalformed, value)
+			}
+			r.contentLength = n
+		case "Transfer-Encoding":
+			if value != "chunked" && value != "Chunked" {
+				return nil, fmt.Errorf("%w: unsupported Transfer-Encoding %q", errMalformed, value)
+			}
+			r.chunked = true
+		case "Connection":
+			if bytes.EqualFold([]byte(value), []byte("close")) {
+				r.close = true
+			}
+		}
+		r.header[key] = append(r.header[key], value)
+	}
+	if r.chunked {
+		r.contentLength = -1 // Transfer-Encoding wins (RFC 9112 6.3)
+		delete(r.header, "Content-Length")
+	}
+	return r, nil
+}
+
+func cutLine(s string) (line, rest string) {
+	line, rest, _ = cut(s, '\n')
+	if n := len(line); n > 0 && line[n-1] == '\r' {
+		line = line[:n-1]
+	}
+	return line, rest
+}
+
+func cut(s string, sep byte) (before, after string, found bool) {
+	for i := 0; i < len(s); i++ {
+		if s[i] == sep {
+			return s[:i], s[i+1:], true
+		}
+	}
+	return s, "", false
+}
+
+func (c *Client) readLimited(r io.Reader) ([]byte, error) {
+	if c.MaxResponseBytes > 0 {
+		r = io.LimitReader(r, c.MaxResponseBytes+1)
+	}
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return nil, err
+	}
+	if c.MaxResponseBytes > 0 && int64(len(b)) > c.MaxResponseBytes {
+		return nil, ErrResponseTooLarge
+	}
+	return b, nil
+}
+
+func (c *Client) readChunked(br *bufio.Reader) ([]byte, error) {
+	body, err := c.readLimited(httputil.NewChunkedReader(br))
+	if err != nil {
+		return nil, err
+	}
+	// Skip the trailer section, which ends with an empty line.
+	for n := 0; ; n++ {
+		line, err := br.ReadSlice('\n')
+		if err != nil {
+			return nil, err
+		}
+		if len(bytes.TrimRight(line, "\r\n")) == 0 {
+			return body, nil
+		}
+		if n > 100 {
+			return nil, fmt.Errorf("%w: too many trailers", errMalformed)
+		}
+	}
+}
