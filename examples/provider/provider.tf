@@ -1,0 +1,18 @@
+terraform {
+  required_providers {
+    gatewayd = {
+      source = "gatewayd/gatewayd"
+    }
+  }
+}
+
+# endpoint and token may also come from GATEWAYD_ENDPOINT and GATEWAYD_TOKEN.
+provider "gatewayd" {
+  endpoint = "http://127.0.0.1:9080"
+  token    = var.gatewayd_token
+}
+
+variable "gatewayd_token" {
+  type      = string
+  sensitive = true
+}
