@@ -3,6 +3,9 @@
 // and answers. Stages are compiled aside and swapped in atomically; the request path reads only
 // immutable tables and never touches the store.
 //
+// Like API Gateway, the data plane answers 403 {"message":"Missing Authentication Token"} for an unknown
+// API, stage, resource or verb, so that callers cannot tell a missing route from a protected one.
+//
 // Each pipeline capability has its own package: router (the resource tree), authorize, mapping
 // (parameters, templates, response selection), integration (MOCK, HTTP, HTTP_PROXY, AWS_PROXY), upstream
 // (the pooled backend client), telemetry (metrics and access log) and gwerror (the gateway's own

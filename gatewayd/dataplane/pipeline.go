@@ -50,7 +50,10 @@ const statusClientClosed = 499
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ex := exchanges.Get().(*exchange)
 	*ex = exchange{hreq: r, integration: -1}
-	defer exchanges.Put(ex)
+	defer func() {
+		*ex = exchange{} // drop references to bodies before pooling
+		exchanges.Put(ex)
+	}()
 
 	id := newRequestID()
 	w.Header()[integration.RequestIDHeader] = []string{id}
