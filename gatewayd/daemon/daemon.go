@@ -23,6 +23,7 @@ import (
 
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/admin"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/control"
+	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/store/sqlite"
 )
 
@@ -54,6 +55,7 @@ type Daemon struct {
 
 	log      *slog.Logger
 	store    *sqlite.Store
+	dp       *dataplane.Server
 	servers  []*http.Server
 	wg       sync.WaitGroup
 	serveErr chan error
@@ -99,7 +101,12 @@ func Start(ctx context.Context, cfg Config) (*Daemon, error) {
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	plane := newDataPlane(cfg.Logger, notServing{})
+	dp, err := dataplane.New(dataplane.Options{Logger: cfg.Logger, Registerer: reg})
+	if err != nil {
+		return nil, err
+	}
+	d.dp = dp
+	plane := newDataPlane(cfg.Logger, dp)
 	svc := control.New(d.store, control.Options{PublicURL: cfg.PublicURL, OnStageChange: plane.stageChanged})
 	plane.svc = svc
 	if err := plane.loadAll(ctx); err != nil {
@@ -114,7 +121,13 @@ func Start(ctx context.Context, cfg Config) (*Daemon, error) {
 		return nil, err
 	}
 	d.serve(adminLn, api)
-	d.serve(dataLn, plane)
+	d.wg.Add(1)
+	go func() {
+		defer d.wg.Done()
+		if err := dp.Serve(context.WithoutCancel(ctx), dataLn); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			d.serveErr <- err
+		}
+	}()
 	ok = true
 	return d, nil
 }
@@ -143,6 +156,11 @@ func (d *Daemon) Err() <-chan error { return d.serveErr }
 // Shutdown stops accepting, lets in-flight requests finish until ctx ends, then closes the store.
 func (d *Daemon) Shutdown(ctx context.Context) error {
 	var errs []error
+	if d.dp != nil {
+		if err := d.dp.Shutdown(ctx); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	for _, srv := range d.servers {
 		if err := srv.Shutdown(ctx); err != nil {
 			errs = append(errs, err)

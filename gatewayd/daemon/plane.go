@@ -69,14 +69,3 @@ func (p *dataPlane) loadAll(ctx context.Context) error {
 	}
 	return nil
 }
-
-// notServing answers every data-plane request until a data plane is wired in.
-type notServing struct{}
-
-func (notServing) ServeHTTP(w http.ResponseWriter, _ *http.Request) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(http.StatusForbidden)
-	_, _ = w.Write([]byte(`{"message":"Missing Authentication Token"}` + "\n"))
-}
-func (notServing) SetStage(model.Stage, *model.Snapshot) error { return nil }
-func (notServing) RemoveStage(string, string)                  {}

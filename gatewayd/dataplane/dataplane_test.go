@@ -89,22 +89,36 @@ func TestSetStageRejectsBadSnapshots(t *testing.T) {
 	conflicting := newAPI("api1")
 	conflicting.method("/p/{a}", "GET", in, resp)
 	conflicting.method("/p/{b}/c", "GET", in, resp)
+	t.Run("conflicting params", func(t *testing.T) {
+		if err := s.SetStage(model.Stage{RestAPIID: "api1", StageName: "prod"}, &conflicting.snap); err == nil {
+			t.Fatal("SetStage succeeded, want an error")
+		}
+		if got := do(t, newRequest(t, "GET", base+"/api1/prod/x", nil)); got.Body != "v1" {
+			t.Errorf("after a failed SetStage the stage answers %q, want the previous table's v1", got.Body)
+		}
+	})
+
+	// A method that cannot serve answers 500 while the rest of the stage serves on: an auto-deployed
+	// half-applied configuration (a method whose integration is not created yet) must not darken it.
 	badPattern := newAPI("api1")
-	badPattern.method("/x", "GET", model.Integration{Type: model.IntegrationMock},
+	badPattern.method("/x", "GET", in, resp)
+	badPattern.method("/y", "GET", model.Integration{Type: model.IntegrationMock},
 		model.IntegrationResponse{StatusCode: "200", SelectionPattern: "("})
 	noIntegration := newAPI("api1")
 	noIntegration.method("/x", "GET", in, resp)
-	noIntegration.snap.Integrations = nil
-
-	for name, b := range map[string]*apiBuilder{
-		"conflicting params": conflicting, "bad selection pattern": badPattern, "method without integration": noIntegration,
-	} {
+	noIntegration.method("/y", "GET", in, resp)
+	noIntegration.snap.Integrations = noIntegration.snap.Integrations[:1]
+	for name, b := range map[string]*apiBuilder{"bad selection pattern": badPattern, "method without integration": noIntegration} {
 		t.Run(name, func(t *testing.T) {
-			if err := s.SetStage(model.Stage{RestAPIID: "api1", StageName: "prod"}, &b.snap); err == nil {
-				t.Fatal("SetStage succeeded, want an error")
+			if err := s.SetStage(model.Stage{RestAPIID: "api1", StageName: "prod"}, &b.snap); err != nil {
+				t.Fatalf("SetStage: %v", err)
 			}
 			if got := do(t, newRequest(t, "GET", base+"/api1/prod/x", nil)); got.Body != "v1" {
-				t.Errorf("after a failed SetStage the stage answers %q, want the previous table's v1", got.Body)
+				t.Errorf("healthy method answers %d %q, want v1", got.Status, got.Body)
+			}
+			got := do(t, newRequest(t, "GET", base+"/api1/prod/y", nil))
+			if got.Status != 500 || got.Body != `{"message":"Internal server error"}` {
+				t.Errorf("misconfigured method answers %d %q, want 500 Internal server error", got.Status, got.Body)
 			}
 		})
 	}

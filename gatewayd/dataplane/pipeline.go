@@ -197,6 +197,9 @@ func (s *Server) readBody(_ context.Context, ex *exchange) error {
 // integrate calls the method's integration.
 func (s *Server) integrate(ctx context.Context, ex *exchange) error {
 	ep := ex.ep
+	if ep.misconfigured != nil {
+		return gwerror.Internal(ep.misconfigured)
+	}
 	ex.mctx = mapping.Context{
 		RequestID:    ex.req.ID,
 		Stage:        ex.stage.name,

@@ -30,7 +30,11 @@ type endpoint struct {
 	verb         string
 	policy       *authorize.Policy
 	integration  *integration.Integration
-	metrics      *telemetry.Route
+	// misconfigured, when set, is why this method cannot serve (no integration, or one that does not
+	// compile): it answers 500 while the rest of the stage serves on, as a half-applied configuration
+	// (an auto-deployed method whose integration is not created yet) must not take the stage down.
+	misconfigured error
+	metrics       *telemetry.Route
 }
 
 // SetStage compiles the stage's deployment snapshot aside and swaps it in. Requests in flight finish on
@@ -113,26 +117,25 @@ func (s *Server) compile(st model.Stage, snap *model.Snapshot) (*stage, error) {
 			return nil, err
 		}
 		key := model.MethodKey(m.ResourceID, m.HTTPMethod)
-		in, ok := integrations[key]
-		if !ok {
-			return nil, fmt.Errorf("method %s %s has no integration", m.HTTPMethod, path)
-		}
-		it, err := integration.Compile(integration.Spec{
-			API:         snap.RestAPI,
-			Integration: in,
-			Responses:   responses[key],
-			StageVars:   st.Variables,
-		}, s.client)
-		if err != nil {
-			return nil, fmt.Errorf("method %s %s: %w", m.HTTPMethod, path, err)
-		}
 		ep := &endpoint{
 			resourceID:   res.ID,
 			resourcePath: path,
 			verb:         m.HTTPMethod,
 			policy:       authorize.Compile(m),
-			integration:  it,
 			metrics:      s.metrics.Route(st.RestAPIID, st.StageName, path, m.HTTPMethod),
+		}
+		if in, ok := integrations[key]; !ok {
+			ep.misconfigured = fmt.Errorf("method %s %s has no integration", m.HTTPMethod, path)
+		} else {
+			ep.integration, err = integration.Compile(integration.Spec{
+				API:         snap.RestAPI,
+				Integration: in,
+				Responses:   responses[key],
+				StageVars:   st.Variables,
+			}, s.client)
+			if err != nil {
+				ep.misconfigured = fmt.Errorf("method %s %s: %w", m.HTTPMethod, path, err)
+			}
 		}
 		if err := compiled.table.Add(path, m.HTTPMethod, ep); err != nil {
 			return nil, err
