@@ -100,6 +100,8 @@ func firstSet(vals ...string) string {
 func (p *gatewaydProvider) Resources(_ context.Context) []func() resource.Resource {
 	return []func() resource.Resource{
 		NewRestAPIResource,
+		NewIntegrationResource,
+		NewIntegrationResponseResource,
 		NewDeploymentResource,
 		NewStageResource,
 	}

@@ -1,0 +1,394 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"regexp"
+	"strings"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/mapvalidator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64default"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/mapdefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/setdefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/client"
+	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/model"
+	"github.com/gatewayd/terraform-provider-gatewayd/provider/diagnostics"
+)
+
+var (
+	_ resource.ResourceWithConfigure      = (*integrationResource)(nil)
+	_ resource.ResourceWithImportState    = (*integrationResource)(nil)
+	_ resource.ResourceWithValidateConfig = (*integrationResource)(nil)
+)
+
+// These mirror gatewayd/model's validation so that mistakes fail at plan time, not halfway through an
+// apply. Keep them in step with gatewayd/model/validate.go.
+var (
+	integrationRequestParamKeyRE   = regexp.MustCompile(`^integration\.request\.(path|querystring|multivaluequerystring|header|multivalueheader)\.[^.\s]+$`)
+	integrationRequestParamValueRE = regexp.MustCompile(`^(method\.request\.(path|querystring|multivaluequerystring|header|multivalueheader)\.[^.\s]+|method\.request\.body(\.[^\s]+)?|'[^']*'|stageVariables\.[A-Za-z0-9_]+|context\.[A-Za-z0-9_.]+)$`)
+	integrationCacheKeyParamRE     = regexp.MustCompile(`^method\.request\.(path|querystring|multivaluequerystring|header|multivalueheader)\.[^.\s]+$`)
+	integrationMediaTypeRE         = regexp.MustCompile(`^[A-Za-z0-9*!#$&^_.+-]+/[A-Za-z0-9*!#$&^_.+-]+$`)
+	integrationStageVarRefRE       = regexp.MustCompile(`\$\{stageVariables\.([^}]*)\}`)
+	integrationStageVarNameRE      = regexp.MustCompile(`^[A-Za-z0-9_]{1,64}$`)
+
+	// integrationContentHandlings are the accepted content_handling values; "" passes bodies through.
+	integrationContentHandlings = []string{"", "CONVERT_TO_BINARY", "CONVERT_TO_TEXT"}
+)
+
+// NewIntegrationResource returns the gatewayd_integration resource.
+func NewIntegrationResource() resource.Resource { return &integrationResource{} }
+
+type integrationResource struct {
+	client *client.Client
+}
+
+type integrationModel struct {
+	ID                    types.String `tfsdk:"id"`
+	RestAPIID             types.String `tfsdk:"rest_api_id"`
+	ResourceID            types.String `tfsdk:"resource_id"`
+	HTTPMethod            types.String `tfsdk:"http_method"`
+	Type                  types.String `tfsdk:"type"`
+	URI                   types.String `tfsdk:"uri"`
+	IntegrationHTTPMethod types.String `tfsdk:"integration_http_method"`
+	RequestParameters     types.Map    `tfsdk:"request_parameters"`
+	RequestTemplates      types.Map    `tfsdk:"request_templates"`
+	PassthroughBehavior   types.String `tfsdk:"passthrough_behavior"`
+	TimeoutMilliseconds   types.Int64  `tfsdk:"timeout_milliseconds"`
+	CacheKeyParameters    types.Set    `tfsdk:"cache_key_parameters"`
+	CacheNamespace        types.String `tfsdk:"cache_namespace"`
+	ContentHandling       types.String `tfsdk:"content_handling"`
+}
+
+func (r *integrationResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_integration"
+}
+
+func (r *integrationResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "How a method reaches its backend: a canned `MOCK` answer, an `HTTP` backend with request and response mapping, " +
+			"an `HTTP_PROXY` that passes the request through, or an `AWS_PROXY` function in the Lambda proxy format. " +
+			"A method has at most one integration. Deleting it also deletes its `gatewayd_integration_response`s.",
+		Attributes: map[string]schema.Attribute{
+			// Required attributes
+			"rest_api_id": schema.StringAttribute{
+				MarkdownDescription: "ID of the API the method belongs to. Changing it replaces the integration.",
+				Required:            true,
+				Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
+			},
+			"resource_id": schema.StringAttribute{
+				MarkdownDescription: "ID of the resource the method is declared on. Changing it replaces the integration.",
+				Required:            true,
+				Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
+			},
+			"http_method": schema.StringAttribute{
+				MarkdownDescription: "Verb of the method this integration serves, in upper case: one of `" + strings.Join(model.HTTPMethods, "`, `") +
+					"`. The method must exist. Changing it replaces the integration.",
+				Required:      true,
+				Validators:    []validator.String{stringvalidator.OneOf(model.HTTPMethods...)},
+				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
+			},
+			"type": schema.StringAttribute{
+				MarkdownDescription: "Integration type: one of `" + strings.Join(model.IntegrationTypes, "`, `") +
+					"`. `HTTP`, `HTTP_PROXY` and `AWS_PROXY` need `uri` and `integration_http_method`. Changes in place.",
+				Required:   true,
+				Validators: []validator.String{stringvalidator.OneOf(model.IntegrationTypes...)},
+			},
+			// Optional attributes
+			"uri": schema.StringAttribute{
+				MarkdownDescription: "Backend URL: an absolute `http://` or `https://` URL, required unless `type` is `MOCK`. " +
+					"It may contain `{name}` placeholders filled from `request_parameters` (`integration.request.path.name`) and " +
+					"`${stageVariables.name}` references (written `$${stageVariables.name}` in HCL). Defaults to `\"\"`.",
+				Optional: true,
+				Computed: true,
+				Default:  stringdefault.StaticString(""),
+			},
+			"integration_http_method": schema.StringAttribute{
+				MarkdownDescription: "Verb gatewayd uses to call the backend, required for `HTTP`, `HTTP_PROXY` and `AWS_PROXY` " +
+					"(which needs `POST`, the Lambda Invoke API). Defaults to `\"\"`.",
+				Optional:   true,
+				Computed:   true,
+				Default:    stringdefault.StaticString(""),
+				Validators: []validator.String{stringvalidator.OneOf(append([]string{""}, model.HTTPMethods...)...)},
+			},
+			"request_parameters": schema.MapAttribute{
+				MarkdownDescription: "Request parameters sent to the backend: keys are `integration.request.{path|querystring|header}.NAME`, " +
+					"values are `method.request.{path|querystring|header}.NAME`, `method.request.body`, a `'literal'`, " +
+					"`stageVariables.NAME` or `context.NAME`. Defaults to `{}`.",
+				ElementType: types.StringType,
+				Optional:    true,
+				Computed:    true,
+				Default:     mapdefault.StaticValue(types.MapValueMust(types.StringType, map[string]attr.Value{})),
+				Validators: []validator.Map{
+					mapvalidator.KeysAre(stringvalidator.RegexMatches(integrationRequestParamKeyRE,
+						"must look like integration.request.{path|querystring|header}.NAME")),
+					mapvalidator.ValueStringsAre(stringvalidator.RegexMatches(integrationRequestParamValueRE,
+						"must be method.request.{path|querystring|header}.NAME, method.request.body, 'literal', stageVariables.NAME or context.NAME")),
+				},
+			},
+			"request_templates": schema.MapAttribute{
+				MarkdownDescription: "Mapping templates of the request body by content type (such as `application/json`). Defaults to `{}`.",
+				ElementType:         types.StringType,
+				Optional:            true,
+				Computed:            true,
+				Default:             mapdefault.StaticValue(types.MapValueMust(types.StringType, map[string]attr.Value{})),
+				Validators: []validator.Map{
+					mapvalidator.KeysAre(stringvalidator.RegexMatches(integrationMediaTypeRE, "must be a content type such as application/json")),
+				},
+			},
+			"passthrough_behavior": schema.StringAttribute{
+				MarkdownDescription: "What happens to a request body whose content type has no request template: one of `" +
+					strings.Join(model.PassthroughBehaviors, "`, `") + "`. Defaults to `WHEN_NO_MATCH`.",
+				Optional:   true,
+				Computed:   true,
+				Default:    stringdefault.StaticString("WHEN_NO_MATCH"),
+				Validators: []validator.String{stringvalidator.OneOf(model.PassthroughBehaviors...)},
+			},
+			"timeout_milliseconds": schema.Int64Attribute{
+				MarkdownDescription: fmt.Sprintf("How long gatewayd waits for the backend, between %d and %d milliseconds. Defaults to `%d`.",
+					model.MinTimeoutMillis, model.MaxTimeoutMillis, model.DefaultTimeoutMillis),
+				Optional:   true,
+				Computed:   true,
+				Default:    int64default.StaticInt64(model.DefaultTimeoutMillis),
+				Validators: []validator.Int64{int64validator.Between(model.MinTimeoutMillis, model.MaxTimeoutMillis)},
+			},
+			"cache_key_parameters": schema.SetAttribute{
+				MarkdownDescription: "Method request parameters that are part of the cache key, each `method.request.{path|querystring|header}.NAME`. " +
+					"A set, so their order never matters. Defaults to `[]`.",
+				ElementType: types.StringType,
+				Optional:    true,
+				Computed:    true,
+				Default:     setdefault.StaticValue(types.SetValueMust(types.StringType, []attr.Value{})),
+				Validators: []validator.Set{
+					setvalidator.ValueStringsAre(stringvalidator.RegexMatches(integrationCacheKeyParamRE,
+						"must look like method.request.{path|querystring|header}.NAME")),
+				},
+			},
+			"cache_namespace": schema.StringAttribute{
+				MarkdownDescription: "Cache namespace: integrations sharing one share cached entries. Defaults to `\"\"`.",
+				Optional:            true,
+				Computed:            true,
+				Default:             stringdefault.StaticString(""),
+			},
+			"content_handling": schema.StringAttribute{
+				MarkdownDescription: "Conversion of the request body: `CONVERT_TO_BINARY`, `CONVERT_TO_TEXT`, or `\"\"` to pass it through unchanged. Defaults to `\"\"`.",
+				Optional:            true,
+				Computed:            true,
+				Default:             stringdefault.StaticString(""),
+				Validators:          []validator.String{stringvalidator.OneOf(integrationContentHandlings...)},
+			},
+			// Computed attributes
+			"id": schema.StringAttribute{
+				MarkdownDescription: "ID of the integration: `REST_API_ID/RESOURCE_ID/HTTP_METHOD`, also its import ID.",
+				Computed:            true,
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+		},
+	}
+}
+
+func (r *integrationResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	r.client = configureClient(req.ProviderData, &resp.Diagnostics)
+}
+
+// ValidateConfig checks the rules that tie attributes together, skipping values not known until apply.
+func (r *integrationResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
+	var cfg integrationModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if !cfg.URI.IsUnknown() && cfg.URI.ValueString() != "" {
+		if msg := checkIntegrationURI(cfg.URI.ValueString()); msg != "" {
+			resp.Diagnostics.AddAttributeError(path.Root("uri"), "Invalid Integration URI",
+				fmt.Sprintf("Attribute uri %s, got %q.", msg, cfg.URI.ValueString()))
+		}
+	}
+	if cfg.Type.IsUnknown() || cfg.Type.IsNull() {
+		return
+	}
+	typ := cfg.Type.ValueString()
+	switch typ {
+	case model.IntegrationHTTP, model.IntegrationHTTPProxy, model.IntegrationAWSProxy:
+	default:
+		return
+	}
+	if !cfg.URI.IsUnknown() && cfg.URI.ValueString() == "" {
+		resp.Diagnostics.AddAttributeError(path.Root("uri"), "Missing Integration URI",
+			fmt.Sprintf("Attribute uri is required when type is %s: set it to the backend's http:// or https:// URL.", typ))
+	}
+	method := cfg.IntegrationHTTPMethod
+	switch {
+	case method.IsUnknown():
+	case method.ValueString() == "":
+		resp.Diagnostics.AddAttributeError(path.Root("integration_http_method"), "Missing Integration HTTP Method",
+			fmt.Sprintf("Attribute integration_http_method is required when type is %s: set it to the verb used to call the backend.", typ))
+	case typ == model.IntegrationAWSProxy && method.ValueString() != "POST":
+		resp.Diagnostics.AddAttributeError(path.Root("integration_http_method"), "Invalid Integration HTTP Method",
+			fmt.Sprintf("Attribute integration_http_method must be POST when type is AWS_PROXY (functions are invoked with POST), got %q.", method.ValueString()))
+	}
+}
+
+// checkIntegrationURI mirrors gatewayd's check of an integration URI and returns what is wrong with it, or
+// "". {name} placeholders and ${stageVariables.name} references are filled per request and per stage, so
+// they are replaced by stand-ins before parsing.
+func checkIntegrationURI(uri string) string {
+	for _, m := range integrationStageVarRefRE.FindAllStringSubmatch(uri, -1) {
+		if !integrationStageVarNameRE.MatchString(m[1]) {
+			return fmt.Sprintf("has stage variable reference %q, which must name a variable of letters, digits and underscores", m[0])
+		}
+	}
+	probe := integrationStageVarRefRE.ReplaceAllString(uri, "x")
+	probe = strings.NewReplacer("{", "", "}", "", "+", "").Replace(probe)
+	u, err := url.Parse(probe)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		if strings.HasPrefix(uri, "${stageVariables.") {
+			return "" // the whole base URL comes from a stage variable
+		}
+		return "must be an absolute http:// or https:// URL"
+	}
+	return ""
+}
+
+func (m *integrationModel) methodID() client.MethodID {
+	return client.MethodID{RestAPIID: m.RestAPIID.ValueString(), ResourceID: m.ResourceID.ValueString(), HTTPMethod: m.HTTPMethod.ValueString()}
+}
+
+func (m *integrationModel) toAPI(ctx context.Context, diags *diag.Diagnostics) model.Integration {
+	return model.Integration{
+		Type:                  m.Type.ValueString(),
+		URI:                   m.URI.ValueString(),
+		IntegrationHTTPMethod: m.IntegrationHTTPMethod.ValueString(),
+		RequestParameters:     toStringMap(ctx, m.RequestParameters, diags),
+		RequestTemplates:      toStringMap(ctx, m.RequestTemplates, diags),
+		PassthroughBehavior:   m.PassthroughBehavior.ValueString(),
+		TimeoutMilliseconds:   int(m.TimeoutMilliseconds.ValueInt64()),
+		CacheKeyParameters:    toStrings(ctx, m.CacheKeyParameters, diags),
+		CacheNamespace:        m.CacheNamespace.ValueString(),
+		ContentHandling:       m.ContentHandling.ValueString(),
+	}
+}
+
+func (m *integrationModel) fromAPI(in model.Integration) {
+	m.ID = types.StringValue(in.RestAPIID + "/" + in.ResourceID + "/" + in.HTTPMethod)
+	m.RestAPIID = types.StringValue(in.RestAPIID)
+	m.ResourceID = types.StringValue(in.ResourceID)
+	m.HTTPMethod = types.StringValue(in.HTTPMethod)
+	m.Type = types.StringValue(in.Type)
+	m.URI = types.StringValue(in.URI)
+	m.IntegrationHTTPMethod = types.StringValue(in.IntegrationHTTPMethod)
+	m.RequestParameters = stringMapValue(in.RequestParameters)
+	m.RequestTemplates = stringMapValue(in.RequestTemplates)
+	m.PassthroughBehavior = types.StringValue(in.PassthroughBehavior)
+	m.TimeoutMilliseconds = types.Int64Value(int64(in.TimeoutMilliseconds))
+	m.CacheKeyParameters = stringSetValue(in.CacheKeyParameters)
+	m.CacheNamespace = types.StringValue(in.CacheNamespace)
+	m.ContentHandling = types.StringValue(in.ContentHandling)
+}
+
+func (r *integrationResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	var plan integrationModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	in := plan.toAPI(ctx, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	id := plan.methodID()
+	// Create only: a PUT would silently take over an integration made outside this configuration.
+	out, err := r.client.PutIntegration(ctx, id, in, client.IfNoneMatch())
+	if client.IsConflict(err) || client.IsPreconditionFailed(err) {
+		importID := id.RestAPIID + "/" + id.ResourceID + "/" + id.HTTPMethod
+		resp.Diagnostics.AddError("Integration Already Exists",
+			fmt.Sprintf("Method %s of resource %s of rest api %s already has an integration. "+
+				"To manage it with Terraform, import it:\n\n  terraform import gatewayd_integration.NAME %s\n\nOriginal Error: %s",
+				id.HTTPMethod, id.ResourceID, id.RestAPIID, importID, err))
+		return
+	}
+	if err != nil {
+		resp.Diagnostics.Append(diagnostics.ClientError("create the integration", err))
+		return
+	}
+	plan.fromAPI(out)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+func (r *integrationResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	var state integrationModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	out, err := r.client.GetIntegration(ctx, state.methodID())
+	if readGone(ctx, err, resp) {
+		return
+	}
+	if err != nil {
+		resp.Diagnostics.Append(diagnostics.ClientError("read integration "+state.ID.ValueString(), err))
+		return
+	}
+	state.fromAPI(out)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+}
+
+func (r *integrationResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	var plan integrationModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	in := plan.toAPI(ctx, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	out, err := r.client.PutIntegration(ctx, plan.methodID(), in)
+	if err != nil {
+		resp.Diagnostics.Append(diagnostics.ClientError("update integration "+plan.ID.ValueString(), err))
+		return
+	}
+	plan.fromAPI(out)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+func (r *integrationResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	var state integrationModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	err := r.client.DeleteIntegration(ctx, state.methodID())
+	if err != nil && !client.IsNotFound(err) {
+		resp.Diagnostics.Append(diagnostics.ClientError("delete integration "+state.ID.ValueString(), err))
+	}
+}
+
+func (r *integrationResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	parts, ok := splitImportID(req.ID, 3, false)
+	if !ok {
+		resp.Diagnostics.Append(diagnostics.ImportIDError(req.ID, "REST_API_ID/RESOURCE_ID/HTTP_METHOD", "a1b2c3d4e5/f6g7h8i9j0/GET"))
+		return
+	}
+	parts[2] = strings.ToUpper(parts[2])
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), strings.Join(parts, "/"))...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("rest_api_id"), parts[0])...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("resource_id"), parts[1])...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("http_method"), parts[2])...)
+}
