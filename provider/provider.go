@@ -100,6 +100,9 @@ func firstSet(vals ...string) string {
 func (p *gatewaydProvider) Resources(_ context.Context) []func() resource.Resource {
 	return []func() resource.Resource{
 		NewRestAPIResource,
+		NewResourceResource,
+		NewMethodResource,
+		NewMethodResponseResource,
 		NewIntegrationResource,
 		NewIntegrationResponseResource,
 		NewDeploymentResource,
@@ -109,6 +112,8 @@ func (p *gatewaydProvider) Resources(_ context.Context) []func() resource.Resour
 
 func (p *gatewaydProvider) DataSources(_ context.Context) []func() datasource.DataSource {
 	return []func() datasource.DataSource{
+		NewRestAPIDataSource,
+		NewResourceDataSource,
 		NewStageDataSource,
 	}
 }

@@ -1,0 +1,111 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/client"
+	"github.com/gatewayd/terraform-provider-gatewayd/provider/diagnostics"
+)
+
+var _ datasource.DataSourceWithConfigure = (*restAPIDataSource)(nil)
+
+// NewRestAPIDataSource returns the gatewayd_rest_api data source.
+func NewRestAPIDataSource() datasource.DataSource { return &restAPIDataSource{} }
+
+type restAPIDataSource struct {
+	client *client.Client
+}
+
+func (d *restAPIDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_rest_api"
+}
+
+func (d *restAPIDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "Finds a REST API by name. Exactly one API must have the name.",
+		Attributes: map[string]schema.Attribute{
+			"name": schema.StringAttribute{
+				MarkdownDescription: "Name of the API to find. It is an error when no API or several APIs have it.",
+				Required:            true,
+				Validators:          []validator.String{stringvalidator.LengthBetween(1, 255)},
+			},
+			"id": schema.StringAttribute{
+				MarkdownDescription: "ID of the API.",
+				Computed:            true,
+			},
+			"description": schema.StringAttribute{
+				MarkdownDescription: "Description of the API.",
+				Computed:            true,
+			},
+			"api_key_source": schema.StringAttribute{
+				MarkdownDescription: "Where API keys come from: `HEADER` or `AUTHORIZER`.",
+				Computed:            true,
+			},
+			"binary_media_types": schema.ListAttribute{
+				MarkdownDescription: "Media types treated as binary.",
+				ElementType:         types.StringType,
+				Computed:            true,
+			},
+			"tags": schema.MapAttribute{
+				MarkdownDescription: "Key-value tags of the API.",
+				ElementType:         types.StringType,
+				Computed:            true,
+			},
+			"root_resource_id": schema.StringAttribute{
+				MarkdownDescription: "ID of the API's root resource `/`.",
+				Computed:            true,
+			},
+			"created_date": schema.StringAttribute{
+				MarkdownDescription: "When the API was created (RFC 3339).",
+				Computed:            true,
+			},
+		},
+	}
+}
+
+func (d *restAPIDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
+	d.client = configureClient(req.ProviderData, &resp.Diagnostics)
+}
+
+func (d *restAPIDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
+	var cfg restAPIModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	name := cfg.Name.ValueString()
+	apis, err := d.client.ListRestAPIs(ctx)
+	if err != nil {
+		resp.Diagnostics.Append(diagnostics.ClientError("list rest apis", err))
+		return
+	}
+	var ids []string
+	for _, a := range apis {
+		if a.Name == name {
+			ids = append(ids, a.ID)
+			cfg.fromAPI(a)
+		}
+	}
+	switch len(ids) {
+	case 0:
+		resp.Diagnostics.AddAttributeError(path.Root("name"), "No REST API Found",
+			fmt.Sprintf("gatewayd has no REST API named %q. Check the name, which is case-sensitive.", name))
+		return
+	case 1:
+	default:
+		resp.Diagnostics.AddAttributeError(path.Root("name"), "Multiple REST APIs Found",
+			fmt.Sprintf("gatewayd has %d REST APIs named %q (ids %s), so the data source cannot choose one. "+
+				"Give the APIs distinct names, or use the id of the one you mean.", len(ids), name, strings.Join(ids, ", ")))
+		return
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &cfg)...)
+}
