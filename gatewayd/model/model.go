@@ -156,14 +156,17 @@ type Stage struct {
 	DeploymentID string `json:"deployment_id"`
 	// AutoDeploy makes the server deploy the API's current configuration to this stage after every
 	// change to it, in the same transaction as the change.
-	AutoDeploy      bool              `json:"auto_deploy"`
-	Description     string            `json:"description"`
-	Variables       map[string]string `json:"variables"`
-	Tags            map[string]string `json:"tags"`
-	InvokeURL       string            `json:"invoke_url"`
-	CreatedDate     time.Time         `json:"created_date"`
-	LastUpdatedDate time.Time         `json:"last_updated_date"`
-	Version         int64             `json:"version"`
+	AutoDeploy  bool              `json:"auto_deploy"`
+	Description string            `json:"description"`
+	Variables   map[string]string `json:"variables"`
+	Tags        map[string]string `json:"tags"`
+	InvokeURL   string            `json:"invoke_url"`
+	// MethodSettings is read-only here, keyed by method path ("*/*", "pets/{petId}/GET"); it is changed
+	// through the stage's methodsettings collection, so that a PUT of the stage never drops it.
+	MethodSettings  map[string]MethodSetting `json:"method_settings,omitempty"`
+	CreatedDate     time.Time                `json:"created_date"`
+	LastUpdatedDate time.Time                `json:"last_updated_date"`
+	Version         int64                    `json:"version"`
 }
 
 // StageHistoryEntry records one change of a stage's deployment.
