@@ -176,3 +176,50 @@ resource "gatewayd_stage" "bad" {
 		})
 	}
 }
+
+func TestAccStage_RenameReplaces(t *testing.T) {
+	t.Parallel()
+	config := func(name string) string {
+		return fmt.Sprintf(`
+resource "gatewayd_rest_api" "test" {
+  name = "stage-rename"
+}
+
+resource "gatewayd_stage" "test" {
+  rest_api_id = gatewayd_rest_api.test.id
+  stage_name  = %q
+  auto_deploy = true
+}
+`, name)
+	}
+	const addr = "gatewayd_stage.test"
+	var apiID string
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config:           config("beta"),
+				ConfigPlanChecks: emptyPlanAfterApply,
+				Check:            captureAttr("gatewayd_rest_api.test", "id", &apiID),
+			},
+			{
+				Config: config("gamma"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction(addr, plancheck.ResourceActionDestroyBeforeCreate)},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				Check: func(*terraform.State) error {
+					stages, err := testClient.ListStages(context.Background(), apiID)
+					if err != nil {
+						return err
+					}
+					if len(stages) != 1 || stages[0].StageName != "gamma" {
+						return fmt.Errorf("stages after rename = %+v, want only gamma", stages)
+					}
+					return nil
+				},
+			},
+		},
+	})
+}

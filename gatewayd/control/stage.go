@@ -2,6 +2,7 @@ package control
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 
@@ -65,9 +66,20 @@ func (t *txn) recordHistory(st *stageRecord, prev, reason string) error {
 	st.HistorySeq++
 	h := model.StageHistoryEntry{Seq: st.HistorySeq, StageName: st.StageName, DeploymentID: st.DeploymentID,
 		PreviousDeploymentID: prev, Reason: reason, ChangedAt: t.s.now()}
-	_, err := putJSON(t, store.KindStageHistory, st.RestAPIID, historyKey(st.StageName, h.Seq), h, store.ExpectAbsent, "stage history")
-	return err
+	if _, err := putJSON(t, store.KindStageHistory, st.RestAPIID, historyKey(st.StageName, h.Seq), h, store.ExpectAbsent, "stage history"); err != nil {
+		return err
+	}
+	// Keep the newest entries only: an auto-deploy stage gains one per change of its API.
+	if old := h.Seq - maxHistory; old > 0 {
+		if err := t.Delete(store.KindStageHistory, st.RestAPIID, historyKey(st.StageName, old), store.AnyVersion); err != nil && !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+	}
+	return nil
 }
+
+// maxHistory is how many deployment changes a stage's history keeps.
+const maxHistory = 1000
 
 // CreateStage creates a stage. With auto_deploy, the API's current configuration is deployed to it now.
 func (s *Service) CreateStage(ctx context.Context, apiID string, in model.Stage) (model.Stage, error) {

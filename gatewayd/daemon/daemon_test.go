@@ -109,3 +109,28 @@ func TestEmptyTokenFileIsAnError(t *testing.T) {
 		t.Fatal("Start with an empty token file succeeded")
 	}
 }
+
+func TestPublicURLSetsInvokeURL(t *testing.T) {
+	d, err := Start(context.Background(), Config{DataDir: t.TempDir(), AdminAddr: "127.0.0.1:0", Listen: "127.0.0.1:0",
+		AdminToken: "tok", PublicURL: "https://api.example.com/", Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop(t, d)
+	c, err := client.New(d.AdminURL, "tok", client.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	api, err := c.CreateRestAPI(ctx, model.RestAPI{Name: "x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := c.CreateStage(ctx, api.ID, model.Stage{StageName: "prod", AutoDeploy: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "https://api.example.com/" + api.ID + "/prod"; st.InvokeURL != want {
+		t.Errorf("invoke_url = %q, want %q", st.InvokeURL, want)
+	}
+}
