@@ -28,6 +28,13 @@ const (
 	KindSnapshot            Kind = "snapshot"
 	KindStage               Kind = "stage"
 	KindStageHistory        Kind = "stage_history"
+	// Metering. API keys, usage plans, plan keys ("PLAN/KEY") and usage counts ("PLAN/KEY/DAY") belong
+	// to no API; method settings belong to their API, keyed "STAGE/METHOD_PATH".
+	KindAPIKey         Kind = "api_key"
+	KindUsagePlan      Kind = "usage_plan"
+	KindUsagePlanKey   Kind = "usage_plan_key"
+	KindMethodSettings Kind = "method_settings"
+	KindUsage          Kind = "usage"
 )
 
 // Errors a backend returns; callers test them with errors.Is.
