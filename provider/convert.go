@@ -115,3 +115,12 @@ func readGone(ctx context.Context, err error, resp *resource.ReadResponse) bool 
 	}
 	return false
 }
+
+// quotedList renders values as `a`, `b` for descriptions.
+func quotedList(vals []string) string {
+	q := make([]string, len(vals))
+	for i, v := range vals {
+		q[i] = "`\"" + v + "\"`"
+	}
+	return strings.Join(q, ", ")
+}

@@ -47,6 +47,8 @@ type stageModel struct {
 	Description  types.String `tfsdk:"description"`
 	Variables    types.Map    `tfsdk:"variables"`
 	Tags         types.Map    `tfsdk:"tags"`
+	CacheEnabled types.Bool   `tfsdk:"cache_cluster_enabled"`
+	CacheSize    types.String `tfsdk:"cache_cluster_size"`
 	InvokeURL    types.String `tfsdk:"invoke_url"`
 	CreatedDate  types.String `tfsdk:"created_date"`
 }
@@ -113,6 +115,20 @@ func (r *stageResource) Schema(_ context.Context, _ resource.SchemaRequest, resp
 				Computed:            true,
 				Default:             mapdefault.StaticValue(emptyStringMap()),
 			},
+			"cache_cluster_enabled": schema.BoolAttribute{
+				MarkdownDescription: "Whether the stage caches responses (GET by default; other methods where `gatewayd_method_settings` enable caching). Defaults to `false`.",
+				Optional:            true,
+				Computed:            true,
+				Default:             booldefault.StaticBool(false),
+			},
+			"cache_cluster_size": schema.StringAttribute{
+				MarkdownDescription: "Size of the stage's cache in GB, one of API Gateway's sizes: " + quotedList(model.CacheClusterSizes) +
+					". gatewayd caps the byte budget with its `--cache-max-bytes` flag, so a small machine is never asked for 237 GB. Changing it empties the cache. Defaults to `\"0.5\"`.",
+				Optional:   true,
+				Computed:   true,
+				Default:    stringdefault.StaticString("0.5"),
+				Validators: []validator.String{stringvalidator.OneOf(model.CacheClusterSizes...)},
+			},
 			// Computed attributes
 			"id": schema.StringAttribute{
 				MarkdownDescription: "`REST_API_ID/STAGE_NAME`, also the import ID.",
@@ -157,12 +173,14 @@ func (r *stageResource) ValidateConfig(ctx context.Context, req resource.Validat
 
 func (m *stageModel) toAPI(ctx context.Context, diags *diag.Diagnostics) model.Stage {
 	return model.Stage{
-		StageName:    m.StageName.ValueString(),
-		DeploymentID: m.DeploymentID.ValueString(),
-		AutoDeploy:   m.AutoDeploy.ValueBool(),
-		Description:  m.Description.ValueString(),
-		Variables:    toStringMap(ctx, m.Variables, diags),
-		Tags:         toStringMap(ctx, m.Tags, diags),
+		StageName:           m.StageName.ValueString(),
+		DeploymentID:        m.DeploymentID.ValueString(),
+		AutoDeploy:          m.AutoDeploy.ValueBool(),
+		Description:         m.Description.ValueString(),
+		Variables:           toStringMap(ctx, m.Variables, diags),
+		Tags:                toStringMap(ctx, m.Tags, diags),
+		CacheClusterEnabled: m.CacheEnabled.ValueBool(),
+		CacheClusterSize:    m.CacheSize.ValueString(),
 	}
 }
 
@@ -175,6 +193,8 @@ func (m *stageModel) fromAPI(s model.Stage) {
 	m.Description = types.StringValue(s.Description)
 	m.Variables = stringMapValue(s.Variables)
 	m.Tags = stringMapValue(s.Tags)
+	m.CacheEnabled = types.BoolValue(s.CacheClusterEnabled)
+	m.CacheSize = types.StringValue(s.CacheClusterSize)
 	m.InvokeURL = types.StringValue(s.InvokeURL)
 	m.CreatedDate = types.StringValue(s.CreatedDate.Format(time.RFC3339))
 }

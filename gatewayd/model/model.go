@@ -160,7 +160,11 @@ type Stage struct {
 	Description string            `json:"description"`
 	Variables   map[string]string `json:"variables"`
 	Tags        map[string]string `json:"tags"`
-	InvokeURL   string            `json:"invoke_url"`
+	// CacheClusterEnabled turns the stage's response cache on; CacheClusterSize is its size in GB as
+	// API Gateway names them ("0.5" ... "237"), mapped to a byte budget capped by the server.
+	CacheClusterEnabled bool   `json:"cache_cluster_enabled"`
+	CacheClusterSize    string `json:"cache_cluster_size"`
+	InvokeURL           string `json:"invoke_url"`
 	// MethodSettings is read-only here, keyed by method path ("*/*", "pets/{petId}/GET"); it is changed
 	// through the stage's methodsettings collection, so that a PUT of the stage never drops it.
 	MethodSettings  map[string]MethodSetting `json:"method_settings,omitempty"`

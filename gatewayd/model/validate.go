@@ -335,10 +335,16 @@ func (d *Deployment) Validate() error {
 	return nil
 }
 
+// CacheClusterSizes are API Gateway's cache sizes in GB.
+var CacheClusterSizes = []string{"0.5", "1.6", "6.1", "13.5", "28.4", "58.2", "118", "237"}
+
 // Normalize fills defaults.
 func (s *Stage) Normalize() {
 	s.Variables = emptyIfNil(s.Variables)
 	s.Tags = emptyIfNil(s.Tags)
+	if s.CacheClusterSize == "" {
+		s.CacheClusterSize = "0.5"
+	}
 }
 
 // Validate checks the fields a client sets.
@@ -351,6 +357,9 @@ func (s *Stage) Validate() error {
 	}
 	if len(s.Description) > 4096 {
 		return fieldErr("description", "must be at most 4096 characters")
+	}
+	if err := oneOf("cache_cluster_size", s.CacheClusterSize, CacheClusterSizes); err != nil {
+		return err
 	}
 	if len(s.Variables) > 100 {
 		return fieldErr("variables", "must have at most 100 entries")
