@@ -23,6 +23,9 @@ type Options struct {
 	// OnStageChange is called after a commit that changed what a stage serves (its deployment, its
 	// variables, or its existence). It must not block for long.
 	OnStageChange func(apiID, stageName string)
+	// OnMeteringChange is called after a commit that changed API keys, usage plans or plan keys, so
+	// that the data plane reloads Metering. It must not block for long.
+	OnMeteringChange func()
 	// Now returns the current time; tests may replace it. Defaults to time.Now.
 	Now func() time.Time
 	// KeepAutoDeployments is how many auto-deployed deployments per API are kept besides those a stage
@@ -43,6 +46,9 @@ func New(st store.Store, opts Options) *Service {
 	}
 	if opts.OnStageChange == nil {
 		opts.OnStageChange = func(string, string) {}
+	}
+	if opts.OnMeteringChange == nil {
+		opts.OnMeteringChange = func() {}
 	}
 	if opts.KeepAutoDeployments <= 0 {
 		opts.KeepAutoDeployments = 10
@@ -88,19 +94,24 @@ type txn struct {
 	store.Tx
 	s       *Service
 	changed map[[2]string]bool
+	// metering is set by writes to keys, plans or plan keys.
+	metering bool
 }
 
 func (t *txn) stageChanged(apiID, stage string) { t.changed[[2]string{apiID, stage}] = true }
 
+func (t *txn) meteringChanged() { t.metering = true }
+
 // update runs fn in one write transaction and notifies the data plane after it commits.
 func (s *Service) update(ctx context.Context, fn func(t *txn) error) error {
 	var changed map[[2]string]bool
+	var metering bool
 	err := s.store.Update(ctx, func(tx store.Tx) error {
 		t := &txn{Tx: tx, s: s, changed: map[[2]string]bool{}}
 		if err := fn(t); err != nil {
 			return err
 		}
-		changed = t.changed
+		changed, metering = t.changed, t.metering
 		return nil
 	})
 	if err != nil {
@@ -108,6 +119,9 @@ func (s *Service) update(ctx context.Context, fn func(t *txn) error) error {
 	}
 	for k := range changed {
 		s.opts.OnStageChange(k[0], k[1])
+	}
+	if metering {
+		s.opts.OnMeteringChange()
 	}
 	return nil
 }

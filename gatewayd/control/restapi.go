@@ -87,7 +87,8 @@ func (s *Service) UpdateRestAPI(ctx context.Context, id string, in model.RestAPI
 	return out, err
 }
 
-// DeleteRestAPI deletes an API with everything in it: resources, methods, deployments and stages.
+// DeleteRestAPI deletes an API with everything in it: resources, methods, deployments, stages and their
+// method settings. Usage plans that list its stages lose those entries.
 func (s *Service) DeleteRestAPI(ctx context.Context, id string, pre Precondition) error {
 	return s.update(ctx, func(t *txn) error {
 		if _, err := getAPI(t, id); err != nil {
@@ -102,6 +103,9 @@ func (s *Service) DeleteRestAPI(ctx context.Context, id string, pre Precondition
 		}
 		for _, st := range stages {
 			t.stageChanged(id, st.StageName)
+		}
+		if err := t.dropPlanStages(id, ""); err != nil {
+			return err
 		}
 		return t.DeleteScope(id)
 	})

@@ -36,6 +36,7 @@ func (s *Service) withURL(st model.Stage) model.Stage {
 func (t *txn) moveStage(st stageRecord, deploymentID, reason string) error {
 	prev := st.DeploymentID
 	st.DeploymentID = deploymentID
+	st.MethodSettings = nil // kept in their own records, never in the stage's
 	st.LastUpdatedDate = t.s.now()
 	if prev != deploymentID {
 		if err := t.recordHistory(&st, prev, reason); err != nil {
@@ -84,6 +85,7 @@ const maxHistory = 1000
 // CreateStage creates a stage. With auto_deploy, the API's current configuration is deployed to it now.
 func (s *Service) CreateStage(ctx context.Context, apiID string, in model.Stage) (model.Stage, error) {
 	in.RestAPIID = apiID
+	in.MethodSettings = nil // read-only here: changed through the stage's methodsettings collection
 	in.Normalize()
 	if err := in.Validate(); err != nil {
 		return model.Stage{}, invalid(err)
@@ -130,7 +132,10 @@ func (s *Service) GetStage(ctx context.Context, apiID, name string) (model.Stage
 			return err
 		}
 		st, err := getStageRecord(tx, apiID, name)
-		out = st.Stage
+		if err != nil {
+			return err
+		}
+		out, err = withMethodSettings(tx, st.Stage)
 		return err
 	})
 	return s.withURL(out), err
@@ -143,8 +148,15 @@ func (s *Service) ListStages(ctx context.Context, apiID string) ([]model.Stage, 
 		if _, err := getAPI(tx, apiID); err != nil {
 			return err
 		}
-		recs, err = listJSON(tx, store.KindStage, apiID, "", setStageRecordVersion)
-		return err
+		if recs, err = listJSON(tx, store.KindStage, apiID, "", setStageRecordVersion); err != nil {
+			return err
+		}
+		for i := range recs {
+			if recs[i].Stage, err = withMethodSettings(tx, recs[i].Stage); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	out := make([]model.Stage, 0, len(recs))
 	for _, r := range recs {
@@ -200,19 +212,29 @@ func (s *Service) UpdateStage(ctx context.Context, apiID, name string, in model.
 			return err
 		}
 		st, err := getStageRecord(t, apiID, name)
-		out = st.Stage
+		if err != nil {
+			return err
+		}
+		out, err = withMethodSettings(t, st.Stage)
 		return err
 	})
 	return s.withURL(out), err
 }
 
-// DeleteStage deletes a stage and its history.
+// DeleteStage deletes a stage with its history and method settings, and removes it from the usage
+// plans that list it.
 func (s *Service) DeleteStage(ctx context.Context, apiID, name string, pre Precondition) error {
 	return s.update(ctx, func(t *txn) error {
 		if err := deleteRecord(t, store.KindStage, apiID, name, pre.expect(), "stage "+name+" of rest api "+apiID); err != nil {
 			return err
 		}
 		if _, err := t.DeletePrefix(store.KindStageHistory, apiID, name+"/"); err != nil {
+			return err
+		}
+		if err := t.deleteStageMethodSettings(apiID, name); err != nil {
+			return err
+		}
+		if err := t.dropPlanStages(apiID, name); err != nil {
 			return err
 		}
 		t.stageChanged(apiID, name)
@@ -243,6 +265,9 @@ func (s *Service) StageConfig(ctx context.Context, apiID, name string) (model.St
 		if st, err = getStageRecord(tx, apiID, name); err != nil {
 			return err
 		}
+		if st.Stage, err = withMethodSettings(tx, st.Stage); err != nil {
+			return err
+		}
 		snap, _, err = getJSON[model.Snapshot](tx, store.KindSnapshot, apiID, st.DeploymentID, "snapshot of deployment "+st.DeploymentID)
 		return err
 	})
@@ -263,7 +288,11 @@ func (s *Service) AllStages(ctx context.Context) ([]model.Stage, error) {
 				return err
 			}
 			for _, r := range recs {
-				out = append(out, s.withURL(r.Stage))
+				st, err := withMethodSettings(tx, r.Stage)
+				if err != nil {
+					return err
+				}
+				out = append(out, s.withURL(st))
 			}
 		}
 		return nil
