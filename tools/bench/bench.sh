@@ -1,0 +1,408 @@
+#!/usr/bin/env bash
+# make bench (full run, by hand) and make bench-smoke (a few seconds, part of make test):
+#   tools/bench/bench.sh full|smoke
+# Measures, on 127.0.0.1 only, the bare backend, nginx, HAProxy, Caddy and gatewayd side by side with the
+# same load, then gatewayd's idle connections and route-table scale, then the control plane (terraform
+# apply/plan/destroy with the built provider, stage update to first request, admin write latency).
+# Prints a markdown table and writes it to tools/bench/results/<mode>-<time>/results.md (git-ignored).
+# Smoke mode never installs anything and skips rows whose tool is missing; it exits non-zero when any
+# path that ran failed (non-2xx answers, socket errors, setup or terraform errors).
+# BENCH_PORT_BASE (default 18400) moves the ports; BENCH_THREADS, BENCH_CONNS, BENCH_DURATION and
+# BENCH_WARMUP change the full run's load; BENCH_SKIP="wrk nginx" acts as if those were not installed.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+mode=${1:-full}
+case $mode in
+full)
+  threads=${BENCH_THREADS:-2} conns=${BENCH_CONNS:-64} dur=${BENCH_DURATION:-8s} warm=${BENCH_WARMUP:-3s}
+  routes_big=10000 idle_n=10000 tf_sizes="100 1000" stage_n=20 admin_n=1000
+  ;;
+smoke)
+  threads=2 conns=16 dur=1s warm=0s
+  routes_big=200 idle_n=100 tf_sizes="10" stage_n=3 admin_n=30
+  ;;
+*) echo "usage: $0 full|smoke" >&2; exit 2 ;;
+esac
+
+base=${BENCH_PORT_BASE:-18400}
+backend_port=$((base + 1)) nginx_port=$((base + 2)) haproxy_port=$((base + 3)) caddy_port=$((base + 4))
+gw_port=$((base + 5)) admin_port=$((base + 6))
+version=0.1.0
+
+results=tools/bench/results
+run=$PWD/$results/$mode-$(date +%Y%m%d-%H%M%S)
+bin=$PWD/$results/bin
+mkdir -p "$run" "$bin"
+tsv=$run/results.tsv md=$run/results.md
+: >"$tsv"
+failed=0
+
+pids=()
+cleanup() {
+  local p
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+say() { printf '== %s\n' "$*" >&2; }
+# BENCH_SKIP="wrk nginx ..." acts as if those tools were not installed (to try the fallbacks).
+have() { [[ " ${BENCH_SKIP:-} " != *" $1 "* ]] && command -v "$1" >/dev/null 2>&1; }
+# row NAME RPS P50 P99 ERRORS RSS TIME NOTE
+row() { local IFS=$'\t'; printf '%s\n' "$*" >>"$tsv"; }
+fail() { # fail NAME WHY: a path that should have worked did not
+  say "FAILED $1: $2"
+  row "$1" "" "" "" "" "" "" "FAILED: $2"
+  failed=1
+}
+now_ns() { date +%s%N; }
+secs_since() { awk -v a="$1" -v b="$(now_ns)" 'BEGIN { printf "%.2f", (b - a) / 1e9 }'; }
+
+# rss PID...: summed VmRSS in kB of the processes and their direct children (nginx's workers).
+rss() {
+  local total=0 p kb
+  local all=("$@")
+  for p in "$@"; do
+    all+=($(awk -v p="$p" '$4 == p { split(FILENAME, a, "/"); print a[3] }' /proc/[0-9]*/stat 2>/dev/null || true))
+  done
+  for p in "${all[@]}"; do
+    kb=$(awk '/^VmRSS:/ {print $2}' "/proc/$p/status" 2>/dev/null || true)
+    total=$((total + ${kb:-0}))
+  done
+  echo "$total"
+}
+
+# start NAME CMD...: runs CMD in the background with its output in $run/NAME.log; sets $last_pid.
+start() {
+  local name=$1; shift
+  "$@" >"$run/$name.log" 2>&1 &
+  last_pid=$!
+  pids+=("$last_pid")
+}
+
+# --- tools ---------------------------------------------------------------------------------------
+if [ "$mode" = full ]; then
+  missing=()
+  for t in wrk nginx haproxy caddy; do have "$t" || missing+=("$t"); done
+  if [ ${#missing[@]} -gt 0 ]; then
+    if have apt-get && [ "$(id -u)" = 0 ]; then
+      say "installing ${missing[*]} from Debian's packages"
+      apt-get update -qq >"$run/apt.log" 2>&1 || say "apt-get update failed (see $run/apt.log)"
+      for t in "${missing[@]}"; do
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$t" >>"$run/apt.log" 2>&1 || say "could not install $t"
+      done
+    else
+      say "not installing ${missing[*]}: apt-get is unavailable or not root"
+    fi
+  fi
+fi
+PATH=$PATH:/usr/sbin:/sbin
+wrk_bin=$(have wrk && command -v wrk || true)
+loadgen="wrk -t$threads -c$conns -d$dur (warm-up $warm)"
+[ -n "$wrk_bin" ] || loadgen="Go load loop, $conns connections, $dur (warm-up $warm; wrk not installed)"
+
+ver() { "$@" 2>&1 | head -n 1 | tr -d '\r' || true; }
+{
+  echo "# gatewayd benchmark ($mode)"
+  echo
+  echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
+  echo "- machine: $(nproc) cores, $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo), $(awk '/MemTotal/ {printf "%.0f GB", $2/1048576}' /proc/meminfo) RAM"
+  echo "- uptime at start: $(uptime)"
+  echo "- go: $(go env GOVERSION); terraform: $(have terraform && ver terraform version || echo missing)"
+  echo "- nginx: $(have nginx && ver nginx -v || echo missing); haproxy: $(have haproxy && ver haproxy -v || echo missing)"
+  echo "- caddy: $(have caddy && ver caddy version || echo missing); wrk: $([ -n "$wrk_bin" ] && ver wrk -v || echo missing)"
+  echo "- load: $loadgen; access logs off everywhere; all servers on 127.0.0.1"
+} >"$run/header.md"
+
+# --- build ---------------------------------------------------------------------------------------
+say "building gatewayd, the provider and benchtool"
+go build -trimpath -o "$bin/gatewayd" ./gatewayd/cmd/gatewayd
+go build -trimpath -o "$bin/terraform-provider-gatewayd" .
+(cd tools/bench && go build -trimpath -o "$bin/benchtool" ./benchtool)
+bt=$bin/benchtool
+
+# --- servers -------------------------------------------------------------------------------------
+start backend "$bt" backend -addr "127.0.0.1:$backend_port"
+backend_pid=$last_pid
+"$bt" check -url "http://127.0.0.1:$backend_port/items/1" -wait 10s
+
+token=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
+printf '%s\n' "$token" >"$run/admin-token"
+chmod 600 "$run/admin-token"
+GATEWAYD_ADMIN_TOKEN=$token start gatewayd "$bin/gatewayd" serve --data-dir "$run/gw-data" \
+  --admin-addr "127.0.0.1:$admin_port" --listen "127.0.0.1:$gw_port" --log-level warn
+gw_pid=$last_pid
+admin=http://127.0.0.1:$admin_port
+"$bt" check -url "$admin/healthz" -wait 15s || { cat "$run/gatewayd.log"; exit 1; }
+admin_flags=(-admin "$admin" -token-file "$run/admin-token")
+
+# measure NAME URL PIDS NOTE: loads URL and records the row; PIDS are the serving processes.
+measure() {
+  local name=$1 url=$2 procs=$3 note=${4:-} out rps p50 p99 errs reqs
+  say "$name: $url"
+  local wrk_args=()
+  [ -n "$wrk_bin" ] && wrk_args=(-wrk "$wrk_bin")
+  if ! out=$("$bt" load -url "$url" "${wrk_args[@]}" -t "$threads" -c "$conns" -d "$dur" -warmup "$warm" 2>"$run/load-err.log"); then
+    fail "$name" "load: $(head -c 300 "$run/load-err.log" | tr '\n\t' '  ')"
+    return
+  fi
+  read -r rps p50 p99 errs reqs <<<"$out"
+  # shellcheck disable=SC2086
+  row "$name" "$rps" "$p50" "$p99" "$errs" "$(rss $procs)" "" "$note"
+  if [ "$errs" != 0 ] && [ "$mode" = smoke ]; then
+    say "FAILED $name: $errs errors of $reqs requests"
+    failed=1
+  fi
+}
+
+# --- data plane ----------------------------------------------------------------------------------
+measure direct "http://127.0.0.1:$backend_port/items/1" "$backend_pid" "RSS: the Go backend"
+
+if have nginx; then
+  mkdir -p "$run/nginx"
+  cat >"$run/nginx.conf" <<CONF
+worker_processes auto;
+pid $run/nginx/nginx.pid;
+error_log $run/nginx/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path $run/nginx/body;
+  proxy_temp_path $run/nginx/proxy;
+  fastcgi_temp_path $run/nginx/fastcgi;
+  uwsgi_temp_path $run/nginx/uwsgi;
+  scgi_temp_path $run/nginx/scgi;
+  upstream backend { server 127.0.0.1:$backend_port; keepalive 128; }
+  server {
+    listen 127.0.0.1:$nginx_port;
+    location / {
+      proxy_pass http://backend;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+    }
+  }
+}
+CONF
+  start nginx nginx -p "$run/nginx" -c "$run/nginx.conf" -g 'daemon off;'
+  nginx_pid=$last_pid
+  if "$bt" check -url "http://127.0.0.1:$nginx_port/items/1" -wait 10s; then
+    measure nginx "http://127.0.0.1:$nginx_port/items/1" "$nginx_pid" "keep-alive upstream; RSS: master + workers"
+  else
+    fail nginx "did not start: $(tail -n 3 "$run/nginx.log" | tr '\n' ' ')"
+  fi
+  kill "$nginx_pid" 2>/dev/null || true
+else
+  row nginx "" "" "" "" "" "" "skipped: nginx not installed"
+fi
+
+if have haproxy; then
+  cat >"$run/haproxy.cfg" <<CONF
+global
+  maxconn 20000
+defaults
+  mode http
+  timeout connect 5s
+  timeout client 30s
+  timeout server 30s
+  option http-keep-alive
+  http-reuse always
+frontend fe
+  bind 127.0.0.1:$haproxy_port
+  default_backend be
+backend be
+  server s1 127.0.0.1:$backend_port
+CONF
+  start haproxy haproxy -db -f "$run/haproxy.cfg"
+  haproxy_pid=$last_pid
+  if "$bt" check -url "http://127.0.0.1:$haproxy_port/items/1" -wait 10s; then
+    measure haproxy "http://127.0.0.1:$haproxy_port/items/1" "$haproxy_pid" "http-reuse always"
+  else
+    fail haproxy "did not start: $(tail -n 3 "$run/haproxy.log" | tr '\n' ' ')"
+  fi
+  kill "$haproxy_pid" 2>/dev/null || true
+else
+  row haproxy "" "" "" "" "" "" "skipped: haproxy not installed"
+fi
+
+if have caddy; then
+  cat >"$run/Caddyfile" <<CONF
+{
+  admin off
+  auto_https off
+  persist_config off
+}
+http://127.0.0.1:$caddy_port {
+  reverse_proxy 127.0.0.1:$backend_port
+}
+CONF
+  XDG_DATA_HOME=$run/caddy XDG_CONFIG_HOME=$run/caddy start caddy caddy run --config "$run/Caddyfile" --adapter caddyfile
+  caddy_pid=$last_pid
+  if "$bt" check -url "http://127.0.0.1:$caddy_port/items/1" -wait 10s; then
+    measure caddy "http://127.0.0.1:$caddy_port/items/1" "$caddy_pid" "reverse_proxy"
+  else
+    fail caddy "did not start: $(tail -n 3 "$run/caddy.log" | tr '\n' ' ')"
+  fi
+  kill "$caddy_pid" 2>/dev/null || true
+else
+  row caddy "" "" "" "" "" "" "skipped: caddy not installed"
+fi
+
+if proxy_url=$("$bt" setup "${admin_flags[@]}" -kind proxy -backend "127.0.0.1:$backend_port" 2>"$run/setup-proxy.log"); then
+  measure "gatewayd proxy" "$proxy_url" "$gw_pid" "HTTP_PROXY"
+else
+  fail "gatewayd proxy" "setup: $(tail -n 3 "$run/setup-proxy.log" | tr '\n' ' ')"
+fi
+
+# API keys and usage plans, and the stage cache, are measured once the admin API and data plane have them.
+code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $token" "$admin/v1/apikeys" 2>/dev/null || true)
+if [ "$code" = 200 ]; then
+  row "gatewayd key+throttle" "" "" "" "" "" "" "not yet measured: the admin API has /v1/apikeys now; add the path to tools/bench"
+else
+  row "gatewayd key+throttle" "" "" "" "" "" "" "not yet supported (admin API has no /v1/apikeys: $code)"
+fi
+row "gatewayd cache hit" "" "" "" "" "" "" "not yet supported (stages have no cache settings)"
+
+if mock_url=$("$bt" setup "${admin_flags[@]}" -kind mock 2>"$run/setup-mock.log"); then
+  measure "gatewayd mock" "$mock_url" "$gw_pid" "MOCK"
+else
+  fail "gatewayd mock" "setup: $(tail -n 3 "$run/setup-mock.log" | tr '\n' ' ')"
+fi
+
+# 10,000 (smoke: 100) idle keep-alive connections to gatewayd, one request each first.
+if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt $((idle_n + 1000)) ]; then
+  ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+fi
+if [ -n "${proxy_url:-}" ]; then
+  say "$idle_n idle connections (ulimit -n $(ulimit -n))"
+  before=$(rss "$gw_pid")
+  rm -f "$run/idle.ready"
+  start idle "$bt" idle -url "$proxy_url" -n "$idle_n" -ready "$run/idle.ready" -hold 120s
+  idle_pid=$last_pid
+  for _ in $(seq 600); do [ -s "$run/idle.ready" ] && break; kill -0 "$idle_pid" 2>/dev/null || break; sleep 0.1; done
+  if [ -s "$run/idle.ready" ]; then
+    sleep 1
+    read -r opened idle_failed <"$run/idle.ready"
+    after=$(rss "$gw_pid")
+    name="10k idle connections"
+    [ "$idle_n" = 10000 ] || name="$idle_n idle connections"
+    row "$name" "" "" "" "$idle_failed" "$before>$after" "" \
+      "$opened open; +$(awk -v a="$before" -v b="$after" 'BEGIN { printf "%.1f MB", (b - a) / 1024 }'), $(awk -v a="$before" -v b="$after" -v n="$opened" 'BEGIN { if (n > 0) printf "%.1f kB/conn", (b - a) / n }')"
+    [ "$idle_failed" = 0 ] || fail "$name" "$idle_failed connections failed ($(head -c 200 "$run/idle.log"))"
+  else
+    fail "idle connections" "$(head -c 300 "$run/idle.log")"
+  fi
+  kill "$idle_pid" 2>/dev/null || true
+fi
+
+# The same request on an API of 10 and of 10,000 (smoke: 200) HTTP_PROXY routes.
+for n in 10 "$routes_big"; do
+  say "routes $n: creating the API"
+  t0=$(now_ns)
+  if url=$("$bt" setup "${admin_flags[@]}" -kind routes -routes "$n" -c 16 -backend "127.0.0.1:$backend_port" 2>"$run/setup-routes-$n.log"); then
+    measure "routes $n" "$url" "$gw_pid" "set up in $(secs_since "$t0") s"
+  else
+    fail "routes $n" "setup: $(tail -n 3 "$run/setup-routes-$n.log" | tr '\n' ' ')"
+  fi
+done
+
+# --- control plane -------------------------------------------------------------------------------
+say "terraform scale: ${tf_sizes// /, } objects"
+if have terraform; then
+  tools/mirror.sh "$bin/terraform-provider-gatewayd" "$version" "$run/mirror" >/dev/null
+  cat >"$run/terraformrc" <<RC
+provider_installation {
+  filesystem_mirror {
+    path    = "$run/mirror"
+    include = ["gatewayd/gatewayd"]
+  }
+  direct {
+    exclude = ["gatewayd/gatewayd"]
+  }
+}
+RC
+  export TF_CLI_CONFIG_FILE=$run/terraformrc CHECKPOINT_DISABLE=1 TF_IN_AUTOMATION=1
+  export GATEWAYD_ENDPOINT=$admin GATEWAYD_TOKEN=$token
+  for n in $tf_sizes; do
+    dir=$run/tf-$n
+    mkdir -p "$dir"
+    "$bt" tfgen -objects "$n" -out "$dir/main.tf"
+    if ! (cd "$dir" && terraform init -input=false -no-color >init.log 2>&1); then
+      fail "terraform apply $n objects" "init: $(tail -n 5 "$dir/init.log" | tr '\n' ' ')"
+      continue
+    fi
+    t0=$(now_ns)
+    if ! (cd "$dir" && terraform apply -input=false -auto-approve -no-color >apply.log 2>&1); then
+      fail "terraform apply $n objects" "$(grep -m 3 -A 3 Error "$dir/apply.log" | tr '\n' ' ' | head -c 300)"
+      (cd "$dir" && terraform destroy -input=false -auto-approve -no-color >destroy.log 2>&1) || true
+      continue
+    fi
+    t_apply=$(secs_since "$t0")
+    count=$(cd "$dir" && terraform state list | wc -l)
+    row "terraform apply $n objects" "" "" "" "" "" "$t_apply" "$count objects, one API, auto_deploy stage"
+    invoke=$(cd "$dir" && terraform output -raw invoke_url)
+    last=$(cd "$dir" && terraform output -raw last_route)
+    "$bt" check -url "$invoke/$last" -contains "$last" -wait 10s ||
+      fail "terraform apply $n objects" "the stage does not serve /$last after apply"
+
+    t0=$(now_ns)
+    set +e
+    (cd "$dir" && terraform plan -input=false -no-color -detailed-exitcode >plan.log 2>&1)
+    rc=$?
+    set -e
+    t_plan=$(secs_since "$t0")
+    case $rc in
+    0) row "terraform plan $n objects" "" "" "" "" "" "$t_plan" "no changes" ;;
+    2) fail "terraform plan $n objects" "plan after apply is not empty: $(grep -m 1 'Plan:' "$dir/plan.log")" ;;
+    *) fail "terraform plan $n objects" "$(grep -m 3 -A 3 Error "$dir/plan.log" | tr '\n' ' ' | head -c 300)" ;;
+    esac
+
+    t0=$(now_ns)
+    if (cd "$dir" && terraform destroy -input=false -auto-approve -no-color >destroy.log 2>&1); then
+      row "terraform destroy $n objects" "" "" "" "" "" "$(secs_since "$t0")" ""
+    else
+      fail "terraform destroy $n objects" "$(grep -m 3 -A 3 Error "$dir/destroy.log" | tr '\n' ' ' | head -c 300)"
+    fi
+  done
+else
+  for n in $tf_sizes; do
+    for op in apply plan destroy; do row "terraform $op $n objects" "" "" "" "" "" "" "skipped: terraform not installed"; done
+  done
+fi
+
+say "stage update to first request ($stage_n times)"
+if out=$("$bt" stageupdate "${admin_flags[@]}" -n "$stage_n" 2>"$run/stageupdate.log"); then
+  read -r p50 p99 mx cnt <<<"$out"
+  row "stage update to first request" "" "$p50" "$p99" "0" "" "" "$cnt updates, max $mx ms; UpdateStage call to first new answer"
+else
+  fail "stage update to first request" "$(tail -n 3 "$run/stageupdate.log" | tr '\n' ' ')"
+fi
+
+for c in 1 16; do
+  say "admin write c=$c ($admin_n CreateResource calls)"
+  if out=$("$bt" adminwrite "${admin_flags[@]}" -n "$admin_n" -c "$c" 2>"$run/adminwrite-$c.log"); then
+    read -r wps p50 p99 errs cnt <<<"$out"
+    row "admin write c=$c" "$wps" "$p50" "$p99" "$errs" "" "" "$cnt CreateResource calls, writes/s in req/s"
+    [ "$errs" = 0 ] || fail "admin write c=$c" "$errs errors: $(tail -n 1 "$run/adminwrite-$c.log")"
+  else
+    fail "admin write c=$c" "$(tail -n 3 "$run/adminwrite-$c.log" | tr '\n' ' ')"
+  fi
+done
+row "gatewayd RSS at the end" "" "" "" "" "$(rss "$gw_pid")" "" "after everything above"
+
+# --- output --------------------------------------------------------------------------------------
+{
+  cat "$run/header.md"
+  echo "- uptime at end: $(uptime)"
+  echo
+  "$bt" table -in "$tsv"
+} >"$md"
+echo
+cat "$md"
+echo
+say "results in ${md#"$PWD"/}"
+if [ "$failed" != 0 ]; then
+  say "bench $mode: some paths FAILED (see the table)"
+  exit 1
+fi

@@ -1,0 +1,314 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/client"
+	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/model"
+)
+
+// adminFlags are the flags every command talking to the admin API takes.
+type adminFlags struct{ endpoint, tokenFile *string }
+
+func addAdminFlags(fs *flag.FlagSet) adminFlags {
+	return adminFlags{
+		endpoint:  fs.String("admin", "http://127.0.0.1:18406", "admin API endpoint (loopback)"),
+		tokenFile: fs.String("token-file", "", "file holding the admin token"),
+	}
+}
+
+func (a adminFlags) client() (*client.Client, error) {
+	if err := loopbackURL(*a.endpoint); err != nil {
+		return nil, err
+	}
+	tok, err := os.ReadFile(*a.tokenFile)
+	if err != nil {
+		return nil, err
+	}
+	return client.New(*a.endpoint, strings.TrimSpace(string(tok)), client.Options{UserAgent: "gatewayd-bench"})
+}
+
+const mockTemplate = `{"id":1,"name":"gatewayd","ok":true}`
+
+// route adds GET on a new resource under parent: HTTP_PROXY to uri, or MOCK when uri is empty.
+func route(ctx context.Context, c *client.Client, apiID, parent, pathPart, uri string) (model.Resource, error) {
+	res, err := c.CreateResource(ctx, apiID, model.Resource{ParentID: parent, PathPart: pathPart})
+	if err != nil {
+		return res, err
+	}
+	id := client.MethodID{RestAPIID: apiID, ResourceID: res.ID, HTTPMethod: "GET"}
+	if _, err := c.PutMethod(ctx, id, model.Method{Authorization: model.AuthNone}); err != nil {
+		return res, err
+	}
+	if uri != "" {
+		_, err = c.PutIntegration(ctx, id, model.Integration{Type: model.IntegrationHTTPProxy,
+			IntegrationHTTPMethod: "GET", URI: uri, TimeoutMilliseconds: 5000})
+		return res, err
+	}
+	if _, err := c.PutIntegration(ctx, id, model.Integration{Type: "MOCK",
+		RequestTemplates: map[string]string{"application/json": `{"statusCode": 200}`}}); err != nil {
+		return res, err
+	}
+	if _, err := c.PutMethodResponse(ctx, id, "200", model.MethodResponse{}); err != nil {
+		return res, err
+	}
+	_, err = c.PutIntegrationResponse(ctx, id, "200", model.IntegrationResponse{
+		ResponseTemplates: map[string]string{"application/json": mockTemplate}})
+	return res, err
+}
+
+// runSetup creates one benchmark API and prints the URL to load once the data plane serves it:
+//
+//	proxy:  GET /items/{id} -> HTTP_PROXY to the backend
+//	mock:   GET /mock answered by gatewayd itself (MOCK)
+//	routes: N resources /r0../rN-1, each GET -> HTTP_PROXY; the URL is the last one
+func runSetup(args []string) error {
+	fs := flag.NewFlagSet("setup", flag.ContinueOnError)
+	af := addAdminFlags(fs)
+	kind := fs.String("kind", "proxy", "proxy, mock or routes")
+	backend := fs.String("backend", "127.0.0.1:18401", "backend address")
+	routes := fs.Int("routes", 10, "routes for -kind routes")
+	conc := fs.Int("c", 8, "concurrent admin calls while creating routes")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if !strings.HasPrefix(*backend, "127.0.0.1:") {
+		return fmt.Errorf("backend %q is not on 127.0.0.1", *backend)
+	}
+	c, err := af.client()
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
+	defer cancel()
+	api, err := c.CreateRestAPI(ctx, model.RestAPI{Name: fmt.Sprintf("bench-%s-%d", *kind, time.Now().UnixNano())})
+	if err != nil {
+		return err
+	}
+	var path string
+	switch *kind {
+	case "proxy":
+		items, err := c.CreateResource(ctx, api.ID, model.Resource{ParentID: api.RootResourceID, PathPart: "items"})
+		if err != nil {
+			return err
+		}
+		if _, err := route(ctx, c, api.ID, items.ID, "{id}", "http://"+*backend+"/items/{id}"); err != nil {
+			return err
+		}
+		path = "/items/1"
+	case "mock":
+		if _, err := route(ctx, c, api.ID, api.RootResourceID, "mock", ""); err != nil {
+			return err
+		}
+		path = "/mock"
+	case "routes":
+		if err := manyRoutes(ctx, c, api, *routes, *conc, "http://"+*backend+"/items/1"); err != nil {
+			return err
+		}
+		path = fmt.Sprintf("/r%d", *routes-1)
+	default:
+		return fmt.Errorf("unknown -kind %q", *kind)
+	}
+	// One deployment of the finished API, then the stage: no auto-deploy per write.
+	dep, err := c.CreateDeployment(ctx, api.ID, model.Deployment{Description: "bench"}, "")
+	if err != nil {
+		return err
+	}
+	st, err := c.CreateStage(ctx, api.ID, model.Stage{StageName: "prod", DeploymentID: dep.ID})
+	if err != nil {
+		return err
+	}
+	target := st.InvokeURL + path
+	if err := loopbackURL(target); err != nil {
+		return err
+	}
+	if err := waitFor(target, 200, "", 30*time.Second); err != nil {
+		return err
+	}
+	fmt.Println(target)
+	return nil
+}
+
+// manyRoutes creates n GET routes /r0../r(n-1) with conc concurrent calls.
+func manyRoutes(ctx context.Context, c *client.Client, api model.RestAPI, n, conc int, uri string) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	next := make(chan int)
+	var (
+		wg    sync.WaitGroup
+		mu    sync.Mutex
+		first error
+	)
+	for range conc {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				if _, err := route(ctx, c, api.ID, api.RootResourceID, fmt.Sprintf("r%d", i), uri); err != nil {
+					mu.Lock()
+					if first == nil {
+						first = fmt.Errorf("route r%d: %w", i, err)
+					}
+					mu.Unlock()
+					cancel()
+				}
+			}
+		}()
+	}
+	for i := range n {
+		if ctx.Err() != nil {
+			break
+		}
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	return first
+}
+
+// runStageUpdate times, n times, from an UpdateStage call pointing a stage at a new deployment to the
+// first data-plane answer of that deployment; prints "p50ms p99ms maxms n".
+func runStageUpdate(args []string) error {
+	fs := flag.NewFlagSet("stageupdate", flag.ContinueOnError)
+	af := addAdminFlags(fs)
+	n := fs.Int("n", 20, "updates to time")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	c, err := af.client()
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	api, err := c.CreateRestAPI(ctx, model.RestAPI{Name: fmt.Sprintf("bench-stage-%d", time.Now().UnixNano())})
+	if err != nil {
+		return err
+	}
+	res, err := route(ctx, c, api.ID, api.RootResourceID, "v", "")
+	if err != nil {
+		return err
+	}
+	id := client.MethodID{RestAPIID: api.ID, ResourceID: res.ID, HTTPMethod: "GET"}
+	setVersion := func(v int) (model.Deployment, error) {
+		if _, err := c.PutIntegrationResponse(ctx, id, "200", model.IntegrationResponse{
+			ResponseTemplates: map[string]string{"application/json": fmt.Sprintf(`{"v":%d}`, v)}}); err != nil {
+			return model.Deployment{}, err
+		}
+		return c.CreateDeployment(ctx, api.ID, model.Deployment{Description: fmt.Sprintf("v%d", v)}, "")
+	}
+	dep, err := setVersion(0)
+	if err != nil {
+		return err
+	}
+	st, err := c.CreateStage(ctx, api.ID, model.Stage{StageName: "prod", DeploymentID: dep.ID})
+	if err != nil {
+		return err
+	}
+	target := st.InvokeURL + "/v"
+	if err := loopbackURL(target); err != nil {
+		return err
+	}
+	if err := waitFor(target, 200, `"v":0`, 30*time.Second); err != nil {
+		return err
+	}
+	cl := newClient()
+	var times []time.Duration
+	for v := 1; v <= *n; v++ {
+		dep, err := setVersion(v)
+		if err != nil {
+			return err
+		}
+		st.DeploymentID = dep.ID
+		want := fmt.Sprintf(`"v":%d`, v)
+		start := time.Now()
+		if st, err = c.UpdateStage(ctx, api.ID, "prod", st); err != nil {
+			return err
+		}
+		for {
+			a, err := get(cl, target)
+			if err == nil && a.status == 200 && strings.Contains(a.body, want) {
+				break
+			}
+			if time.Since(start) > 30*time.Second {
+				return errors.New("the new deployment was not served within 30s of the stage update")
+			}
+			time.Sleep(100 * time.Microsecond)
+		}
+		times = append(times, time.Since(start))
+	}
+	sort.Slice(times, func(i, j int) bool { return times[i] < times[j] })
+	fmt.Printf("%.3f %.3f %.3f %d\n", ms(percentile(times, 50)), ms(percentile(times, 99)), ms(times[len(times)-1]), len(times))
+	return nil
+}
+
+// runAdminWrite times n CreateResource calls on an API without a stage at concurrency c; prints
+// "writes/s p50ms p99ms errors n".
+func runAdminWrite(args []string) error {
+	fs := flag.NewFlagSet("adminwrite", flag.ContinueOnError)
+	af := addAdminFlags(fs)
+	n := fs.Int("n", 1000, "writes")
+	conc := fs.Int("c", 1, "concurrency")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	c, err := af.client()
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	api, err := c.CreateRestAPI(ctx, model.RestAPI{Name: fmt.Sprintf("bench-admin-%d", time.Now().UnixNano())})
+	if err != nil {
+		return err
+	}
+	next := make(chan int)
+	var (
+		wg    sync.WaitGroup
+		mu    sync.Mutex
+		times []time.Duration
+		errs  int
+		first error
+	)
+	start := time.Now()
+	for range *conc {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				t := time.Now()
+				_, err := c.CreateResource(ctx, api.ID, model.Resource{ParentID: api.RootResourceID, PathPart: fmt.Sprintf("w%d", i)})
+				d := time.Since(t)
+				mu.Lock()
+				times = append(times, d)
+				if err != nil {
+					errs++
+					if first == nil {
+						first = err
+					}
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	for i := range *n {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	el := time.Since(start)
+	sort.Slice(times, func(i, j int) bool { return times[i] < times[j] })
+	fmt.Printf("%.0f %.3f %.3f %d %d\n", float64(len(times))/el.Seconds(), ms(percentile(times, 50)), ms(percentile(times, 99)), errs, len(times))
+	if first != nil {
+		fmt.Fprintln(os.Stderr, "first error:", first)
+	}
+	return nil
+}

@@ -1,0 +1,12 @@
+module github.com/gatewayd/terraform-provider-gatewayd/tools/bench
+
+go 1.26.8
+
+require github.com/gatewayd/terraform-provider-gatewayd v0.0.0
+
+require (
+	github.com/hashicorp/go-cleanhttp v0.5.2 // indirect
+	github.com/hashicorp/go-retryablehttp v0.7.8 // indirect
+)
+
+replace github.com/gatewayd/terraform-provider-gatewayd => ../..
