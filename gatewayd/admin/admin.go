@@ -43,6 +43,9 @@ type Options struct {
 	MaxBodyBytes int64
 	// MaxInFlight caps concurrent /v1 calls; more get 429 with Retry-After. Default 64.
 	MaxInFlight int
+	// BeforeUsageReport, when set, runs before a usage report reads the store, so that the daemon can
+	// flush the data plane's in-memory counters first. An error fails the report.
+	BeforeUsageReport func(ctx context.Context) error
 }
 
 // API is the admin API's HTTP handler.
@@ -320,6 +323,14 @@ func versionOf(v any) int64 {
 	case model.Deployment:
 		return o.Version
 	case model.Stage:
+		return o.Version
+	case model.APIKey:
+		return o.Version
+	case model.UsagePlan:
+		return o.Version
+	case model.UsagePlanKey:
+		return o.Version
+	case model.MethodSettings:
 		return o.Version
 	}
 	return 0

@@ -3,6 +3,7 @@ package admin_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -15,6 +16,8 @@ import (
 
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/admin"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/control"
+	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/model"
+	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/store"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/store/sqlite"
 )
 
@@ -330,4 +333,351 @@ func TestLoadShedding(t *testing.T) {
 	if a.status != http.StatusTooManyRequests || a.header.Get("Retry-After") == "" {
 		t.Fatalf("busy admin API = %d (Retry-After %q), want 429 with Retry-After", a.status, a.header.Get("Retry-After"))
 	}
+}
+
+// stage creates an auto-deployed stage of apiID.
+func (e *env) stage(apiID, name string) {
+	e.t.Helper()
+	e.mustCall(201, "POST", "/v1/restapis/"+apiID+"/stages", `{"stage_name":"`+name+`","auto_deploy":true}`)
+}
+
+// everyRecord returns the data of every stored record of every kind, in no API's scope and in apiIDs'.
+func (e *env) everyRecord(apiIDs ...string) []string {
+	e.t.Helper()
+	kinds := []store.Kind{store.KindRestAPI, store.KindResource, store.KindMethod, store.KindIntegration, store.KindMethodResponse,
+		store.KindIntegrationResponse, store.KindDeployment, store.KindSnapshot, store.KindStage, store.KindStageHistory,
+		store.KindAPIKey, store.KindUsagePlan, store.KindUsagePlanKey, store.KindMethodSettings, store.KindUsage}
+	var out []string
+	err := e.store.View(context.Background(), func(tx store.Tx) error {
+		for _, scope := range append([]string{""}, apiIDs...) {
+			for _, k := range kinds {
+				recs, err := tx.List(k, scope, "")
+				if err != nil {
+					return err
+				}
+				for _, r := range recs {
+					out = append(out, string(k)+" "+r.Key+" "+string(r.Data))
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return out
+}
+
+func TestAPIKeyValueReturnedOnce(t *testing.T) {
+	e := newEnv(t)
+	apiID, _ := e.seed()
+	gen := e.mustCall(201, "POST", "/v1/apikeys", `{"name":"generated"}`)
+	value, _ := gen.body["value"].(string)
+	if len(value) != 40 || gen.body["enabled"] != true || gen.header.Get("ETag") != `"1"` {
+		t.Fatalf("create answer value %q enabled %v ETag %s, want 40 characters, enabled by default, \"1\"", value, gen.body["enabled"], gen.header.Get("ETag"))
+	}
+	const chosen = "my-own-key-value-0123456789"
+	own := e.mustCall(201, "POST", "/v1/apikeys", `{"name":"own","value":"`+chosen+`","enabled":false}`)
+	if own.body["value"] != chosen || own.body["enabled"] != false {
+		t.Fatalf("create answer %s, want the chosen value and enabled false", own.raw)
+	}
+	ownID := own.body["id"].(string)
+
+	got := e.mustCall(200, "GET", "/v1/apikeys/"+ownID, "")
+	if _, has := got.body["value"]; has || got.body["name"] != "own" || got.header.Get("ETag") != `"1"` {
+		t.Errorf("GET answer %s (ETag %s), want no value, name own, ETag \"1\"", got.raw, got.header.Get("ETag"))
+	}
+	listed := e.mustCall(200, "GET", "/v1/apikeys", "")
+	for _, k := range listed.body["items"].([]any) {
+		if _, has := k.(map[string]any)["value"]; has {
+			t.Errorf("list answer holds a value: %s", listed.raw)
+		}
+	}
+	if n := len(listed.body["items"].([]any)); n != 2 {
+		t.Errorf("list has %d keys, want 2", n)
+	}
+
+	tests := []struct {
+		name, body string
+		wantStatus int
+		wantField  string
+	}{
+		{"another value", `{"name":"own","value":"another-value-0123456789"}`, 400, "value"},
+		{"same value", `{"name":"own","value":"` + chosen + `","enabled":false}`, 200, ""},
+		{"enabled absent means true", `{"name":"renamed"}`, 200, ""},
+		{"no name", `{"description":"x"}`, 400, "name"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			a := e.call("PUT", "/v1/apikeys/"+ownID, tc.body)
+			if a.status != tc.wantStatus || (tc.wantField != "" && a.body["field"] != tc.wantField) {
+				t.Fatalf("PUT = %d %s, want %d field %q", a.status, a.raw, tc.wantStatus, tc.wantField)
+			}
+			if _, has := a.body["value"]; has {
+				t.Errorf("update answer holds the value: %s", a.raw)
+			}
+		})
+	}
+	final := e.mustCall(200, "GET", "/v1/apikeys/"+ownID, "")
+	if final.body["name"] != "renamed" || final.body["enabled"] != true || final.header.Get("ETag") != `"3"` {
+		t.Errorf("after updates %s (ETag %s), want renamed, enabled, \"3\"", final.raw, final.header.Get("ETag"))
+	}
+
+	// Neither value is in any stored record or in the audit log; the hash is.
+	records := e.everyRecord(apiID)
+	hashed := false
+	for _, r := range records {
+		if strings.Contains(r, chosen) || strings.Contains(r, value) {
+			t.Errorf("a stored record holds a key value: %s", r)
+		}
+		hashed = hashed || strings.Contains(r, control.HashAPIKey(chosen))
+	}
+	if !hashed {
+		t.Errorf("no stored record holds the hash of the chosen value; records: %v", records)
+	}
+	audit := e.mustCall(200, "GET", "/v1/audit?limit=1000", "")
+	if strings.Contains(audit.raw, chosen) || strings.Contains(audit.raw, value) {
+		t.Errorf("the audit log holds a key value")
+	}
+	e.mustCall(204, "DELETE", "/v1/apikeys/"+ownID, "")
+	e.mustCall(404, "GET", "/v1/apikeys/"+ownID, "")
+}
+
+func TestUsagePlanErrorsNameFields(t *testing.T) {
+	e := newEnv(t)
+	apiID, _ := e.seed()
+	e.stage(apiID, "dev")
+	tests := []struct {
+		name, body          string
+		wantStatus          int
+		wantCode, wantField string
+	}{
+		{"no name", `{"description":"x"}`, 400, "BadRequest", "name"},
+		{"bad period", `{"name":"p","quota_settings":{"limit":5,"period":"YEAR"}}`, 400, "BadRequest", "quota_settings.period"},
+		{"bad weekly offset", `{"name":"p","quota_settings":{"limit":5,"period":"WEEK","offset":9}}`, 400, "BadRequest", "quota_settings.offset"},
+		{"negative burst", `{"name":"p","throttle_settings":{"rate_limit":1,"burst_limit":-1}}`, 400, "BadRequest", "throttle_settings.burst_limit"},
+		{"wrong type", `{"name":"p","throttle_settings":{"rate_limit":"fast"}}`, 400, "BadRequest", "throttle_settings.rate_limit"},
+		{"unknown field", `{"name":"p","quota":{}}`, 400, "BadRequest", "quota"},
+		{"missing api", `{"name":"p","api_stages":[{"api_id":"nope000000","stage":"dev"}]}`, 422, "UnprocessableEntity", "api_stages[0]"},
+		{"missing stage", `{"name":"p","api_stages":[{"api_id":"` + apiID + `","stage":"dev"},{"api_id":"` + apiID + `","stage":"qa"}]}`, 422, "UnprocessableEntity", "api_stages[1]"},
+		{"stage twice", `{"name":"p","api_stages":[{"api_id":"` + apiID + `","stage":"dev"},{"api_id":"` + apiID + `","stage":"dev"}]}`, 400, "BadRequest", "api_stages[1]"},
+		{"bad method path", `{"name":"p","api_stages":[{"api_id":"` + apiID + `","stage":"dev","throttle":[{"path":"pets","rate_limit":1,"burst_limit":1}]}]}`, 400, "BadRequest", "api_stages[0].throttle[0].path"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			a := e.call("POST", "/v1/usageplans", tc.body)
+			if a.status != tc.wantStatus || a.body["code"] != tc.wantCode || a.body["field"] != tc.wantField {
+				t.Errorf("POST = %d %s, want %d %s field %q", a.status, a.raw, tc.wantStatus, tc.wantCode, tc.wantField)
+			}
+		})
+	}
+	if items := e.mustCall(200, "GET", "/v1/usageplans", "").body["items"].([]any); len(items) != 0 {
+		t.Errorf("refused creates stored plans: %v", items)
+	}
+	body := `{"name":"gold","quota_settings":{"limit":100,"period":"MONTH","offset":2},"throttle_settings":{"rate_limit":10,"burst_limit":20},` +
+		`"api_stages":[{"api_id":"` + apiID + `","stage":"dev","throttle":[{"path":"/pets/GET","rate_limit":1,"burst_limit":2}]}]}`
+	p := e.mustCall(201, "POST", "/v1/usageplans", body)
+	id := p.body["id"].(string)
+	got := e.mustCall(200, "GET", "/v1/usageplans/"+id, "")
+	want := map[string]any{"id": id, "name": "gold", "description": "", "tags": map[string]any{}, "version": float64(1),
+		"quota_settings":    map[string]any{"limit": float64(100), "period": "MONTH", "offset": float64(2)},
+		"throttle_settings": map[string]any{"rate_limit": float64(10), "burst_limit": float64(20)},
+		"api_stages": []any{map[string]any{"api_id": apiID, "stage": "dev",
+			"throttle": []any{map[string]any{"path": "/pets/GET", "rate_limit": float64(1), "burst_limit": float64(2)}}}}}
+	if diff := cmp.Diff(want, got.body); diff != "" || got.header.Get("ETag") != `"1"` {
+		t.Errorf("GET plan (ETag %s) (-want +got):\n%s", got.header.Get("ETag"), diff)
+	}
+	e.mustCall(412, "PUT", "/v1/usageplans/"+id, `{"name":"gold2"}`, "If-Match", `"7"`)
+	e.mustCall(200, "PUT", "/v1/usageplans/"+id, `{"name":"gold2"}`, "If-Match", `"1"`)
+	e.mustCall(204, "DELETE", "/v1/usageplans/"+id, "")
+	e.mustCall(404, "GET", "/v1/usageplans/"+id, "")
+}
+
+func TestUsagePlanKeyErrors(t *testing.T) {
+	e := newEnv(t)
+	plan := e.mustCall(201, "POST", "/v1/usageplans", `{"name":"p"}`).body["id"].(string)
+	key := e.mustCall(201, "POST", "/v1/apikeys", `{"name":"alice"}`).body["id"].(string)
+	keys := "/v1/usageplans/" + plan + "/keys"
+	pk := e.mustCall(201, "POST", keys, `{"key_id":"`+key+`"}`)
+	want := map[string]any{"usage_plan_id": plan, "key_id": key, "key_type": "API_KEY", "name": "alice", "version": float64(1)}
+	if diff := cmp.Diff(want, pk.body); diff != "" {
+		t.Errorf("POST plan key (-want +got):\n%s", diff)
+	}
+	tests := []struct {
+		name, method, path, body string
+		wantStatus               int
+		wantField                string
+	}{
+		{"missing plan", "POST", "/v1/usageplans/nope000000/keys", `{"key_id":"` + key + `","key_type":"API_KEY"}`, 404, ""},
+		{"missing key", "POST", keys, `{"key_id":"nope000000","key_type":"API_KEY"}`, 422, "key_id"},
+		{"already attached", "POST", keys, `{"key_id":"` + key + `","key_type":"API_KEY"}`, 409, ""},
+		{"other key type", "POST", keys, `{"key_id":"` + key + `","key_type":"COGNITO"}`, 400, "key_type"},
+		{"get missing link", "GET", keys + "/nope000000", ``, 404, ""},
+		{"list of missing plan", "GET", "/v1/usageplans/nope000000/keys", ``, 404, ""},
+		{"delete missing link", "DELETE", keys + "/nope000000", ``, 404, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			a := e.call(tc.method, tc.path, tc.body)
+			if a.status != tc.wantStatus || (tc.wantField != "" && a.body["field"] != tc.wantField) {
+				t.Errorf("%s %s = %d %s, want %d field %q", tc.method, tc.path, a.status, a.raw, tc.wantStatus, tc.wantField)
+			}
+		})
+	}
+	if diff := cmp.Diff(want, e.mustCall(200, "GET", keys+"/"+key, "").body); diff != "" {
+		t.Errorf("GET plan key (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]any{want}, e.mustCall(200, "GET", keys, "").body["items"]); diff != "" {
+		t.Errorf("GET plan keys (-want +got):\n%s", diff)
+	}
+	e.mustCall(204, "DELETE", keys+"/"+key, "")
+	if diff := cmp.Diff([]any{}, e.mustCall(200, "GET", keys, "").body["items"]); diff != "" {
+		t.Errorf("plan keys after delete (-want +got):\n%s", diff)
+	}
+}
+
+func TestMethodSettingsRoutes(t *testing.T) {
+	e := newEnv(t)
+	apiID, _ := e.seed()
+	e.stage(apiID, "dev")
+	base := "/v1/restapis/" + apiID + "/stages/dev/methodsettings/"
+	defaults := map[string]any{"throttling_rate_limit": float64(-1), "throttling_burst_limit": float64(-1), "caching_enabled": false,
+		"cache_ttl_in_seconds": float64(300), "require_authorization_for_cache_control": true,
+		"unauthorized_cache_control_header_strategy": "SUCCEED_WITH_RESPONSE_HEADER"}
+	with := func(k string, v any) map[string]any {
+		m := map[string]any{}
+		for kk, vv := range defaults {
+			m[kk] = vv
+		}
+		m[k] = v
+		return m
+	}
+	tests := []struct {
+		name, urlPath, methodPath, body string
+		wantSettings                    map[string]any
+	}{
+		{"resource path with a parameter", "pets/{petId}/GET", "pets/{petId}/GET", `{"settings":{"throttling_rate_limit":5}}`, with("throttling_rate_limit", float64(5))},
+		{"escaped braces", "pets/%7BpetId%7D/toys/POST", "pets/{petId}/toys/POST", `{"settings":{"throttling_burst_limit":3}}`, with("throttling_burst_limit", float64(3))},
+		{"stage default", "*/*", "*/*", `{"settings":{}}`, defaults},
+		{"empty body object", "pets/DELETE", "pets/DELETE", `{}`, defaults},
+		{"whole object echoed", "pets/GET", "pets/GET", `{"rest_api_id":"` + apiID + `","stage_name":"dev","method_path":"pets/GET","settings":{"caching_enabled":true}}`, with("caching_enabled", true)},
+	}
+	wantStage := map[string]any{}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			a := e.mustCall(200, "PUT", base+tc.urlPath, tc.body)
+			want := map[string]any{"rest_api_id": apiID, "stage_name": "dev", "method_path": tc.methodPath, "settings": tc.wantSettings, "version": float64(1)}
+			if diff := cmp.Diff(want, a.body); diff != "" || a.header.Get("ETag") != `"1"` {
+				t.Errorf("PUT (ETag %s) (-want +got):\n%s", a.header.Get("ETag"), diff)
+			}
+			if diff := cmp.Diff(want, e.mustCall(200, "GET", base+tc.urlPath, "").body); diff != "" {
+				t.Errorf("GET (-want +got):\n%s", diff)
+			}
+			wantStage[tc.methodPath] = tc.wantSettings
+		})
+	}
+	items := e.mustCall(200, "GET", strings.TrimSuffix(base, "/"), "").body["items"].([]any)
+	var paths []string
+	for _, it := range items {
+		paths = append(paths, it.(map[string]any)["method_path"].(string))
+	}
+	if diff := cmp.Diff([]string{"*/*", "pets/DELETE", "pets/GET", "pets/{petId}/GET", "pets/{petId}/toys/POST"}, paths); diff != "" {
+		t.Errorf("collection paths (-want +got):\n%s", diff)
+	}
+	st := e.mustCall(200, "GET", "/v1/restapis/"+apiID+"/stages/dev", "")
+	if diff := cmp.Diff(wantStage, st.body["method_settings"]); diff != "" {
+		t.Errorf("stage method_settings (-want +got):\n%s", diff)
+	}
+	// A stage PUT that carries method_settings leaves them as they are.
+	e.mustCall(200, "PUT", "/v1/restapis/"+apiID+"/stages/dev", `{"auto_deploy":true,"method_settings":{"x/GET":{}}}`)
+	st = e.mustCall(200, "GET", "/v1/restapis/"+apiID+"/stages/dev", "")
+	if diff := cmp.Diff(wantStage, st.body["method_settings"]); diff != "" {
+		t.Errorf("stage method_settings after a stage PUT (-want +got):\n%s", diff)
+	}
+
+	errs := []struct {
+		name, method, path, body string
+		wantStatus               int
+		wantField                string
+	}{
+		{"missing stage", "PUT", "/v1/restapis/" + apiID + "/stages/qa/methodsettings/*/*", `{"settings":{}}`, 404, ""},
+		{"leading slash", "PUT", base + "%2Fpets/GET", `{"settings":{}}`, 400, "method_path"},
+		{"no verb", "PUT", base + "pets", `{"settings":{}}`, 400, "method_path"},
+		{"bad ttl", "PUT", base + "*/*", `{"settings":{"cache_ttl_in_seconds":4000}}`, 400, "settings.cache_ttl_in_seconds"},
+		{"unknown setting", "PUT", base + "*/*", `{"settings":{"throttle":1}}`, 400, "throttle"},
+		{"body path disagrees", "PUT", base + "*/*", `{"method_path":"pets/GET","settings":{}}`, 400, "method_path"},
+		{"get missing", "GET", base + "cats/GET", ``, 404, ""},
+		{"delete missing", "DELETE", base + "cats/GET", ``, 404, ""},
+	}
+	for _, tc := range errs {
+		t.Run(tc.name, func(t *testing.T) {
+			a := e.call(tc.method, tc.path, tc.body)
+			if a.status != tc.wantStatus || (tc.wantField != "" && a.body["field"] != tc.wantField) {
+				t.Errorf("%s %s = %d %s, want %d field %q", tc.method, tc.path, a.status, a.raw, tc.wantStatus, tc.wantField)
+			}
+		})
+	}
+	e.mustCall(204, "DELETE", base+"*/*", "")
+	e.mustCall(204, "DELETE", base+"pets/%7BpetId%7D/GET", "")
+	e.mustCall(404, "GET", base+"*/*", "")
+	if n := len(e.mustCall(200, "GET", strings.TrimSuffix(base, "/"), "").body["items"].([]any)); n != 3 {
+		t.Errorf("collection after two deletes has %d items, want 3", n)
+	}
+}
+
+func TestUsageReportShape(t *testing.T) {
+	var svc *control.Service
+	flushes := 0
+	var flushErr error
+	e := newEnv(t, func(o *admin.Options) {
+		svc = o.Service
+		o.BeforeUsageReport = func(ctx context.Context) error { flushes++; return flushErr }
+	})
+	plan := e.mustCall(201, "POST", "/v1/usageplans", `{"name":"p","quota_settings":{"limit":10,"period":"DAY"}}`).body["id"].(string)
+	a := e.mustCall(201, "POST", "/v1/apikeys", `{"name":"a"}`).body["id"].(string)
+	b := e.mustCall(201, "POST", "/v1/apikeys", `{"name":"b"}`).body["id"].(string)
+	for _, k := range []string{a, b} {
+		e.mustCall(201, "POST", "/v1/usageplans/"+plan+"/keys", `{"key_id":"`+k+`","key_type":"API_KEY"}`)
+	}
+	if err := svc.AddUsage(context.Background(), []model.UsageCount{{UsagePlanID: plan, KeyID: a, Day: "2024-05-01", Count: 3},
+		{UsagePlanID: plan, KeyID: a, Day: "2024-05-02", Count: 12}, {UsagePlanID: plan, KeyID: b, Day: "2024-05-02", Count: 1}}); err != nil {
+		t.Fatal(err)
+	}
+	usage := "/v1/usageplans/" + plan + "/usage"
+	got := e.mustCall(200, "GET", usage+"?startDate=2024-05-01&endDate=2024-05-03", "")
+	want := map[string]any{"usage_plan_id": plan, "start_date": "2024-05-01", "end_date": "2024-05-03", "items": map[string]any{
+		a: []any{[]any{float64(3), float64(7)}, []any{float64(12), float64(0)}, []any{float64(0), float64(10)}},
+		b: []any{[]any{float64(0), float64(10)}, []any{float64(1), float64(9)}, []any{float64(0), float64(10)}},
+	}}
+	if diff := cmp.Diff(want, got.body); diff != "" {
+		t.Errorf("usage report (-want +got):\n%s", diff)
+	}
+	one := e.mustCall(200, "GET", usage+"?keyId="+b+"&startDate=2024-05-02&endDate=2024-05-02", "")
+	if diff := cmp.Diff(map[string]any{b: []any{[]any{float64(1), float64(9)}}}, one.body["items"]); diff != "" {
+		t.Errorf("usage report of one key (-want +got):\n%s", diff)
+	}
+	if flushes != 2 {
+		t.Errorf("BeforeUsageReport ran %d times, want 2", flushes)
+	}
+	tests := []struct {
+		name, query string
+		wantStatus  int
+		wantField   string
+	}{
+		{"no start", "?endDate=2024-05-01", 400, "startDate"},
+		{"bad end", "?startDate=2024-05-01&endDate=May", 400, "endDate"},
+		{"end before start", "?startDate=2024-05-02&endDate=2024-05-01", 400, "endDate"},
+		{"over 90 days", "?startDate=2024-01-01&endDate=2024-04-30", 400, "endDate"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			a := e.call("GET", usage+tc.query, "")
+			if a.status != tc.wantStatus || a.body["field"] != tc.wantField {
+				t.Errorf("GET usage%s = %d %s, want %d field %q", tc.query, a.status, a.raw, tc.wantStatus, tc.wantField)
+			}
+		})
+	}
+	e.mustCall(404, "GET", "/v1/usageplans/nope000000/usage?startDate=2024-05-01&endDate=2024-05-01", "")
+	flushErr = errors.New("flush failed")
+	e.mustCall(500, "GET", usage+"?startDate=2024-05-01&endDate=2024-05-01", "")
 }

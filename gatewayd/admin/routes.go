@@ -1,9 +1,12 @@
 package admin
 
 import (
+	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/control"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/model"
@@ -250,6 +253,8 @@ func (a *API) routes() {
 		},
 	})
 
+	a.meteringRoutes()
+
 	a.route("/v1/audit", map[string]handler{
 		http.MethodGet: func(r *http.Request) (result, error) {
 			q := r.URL.Query()
@@ -273,4 +278,179 @@ func parseInt(s string, def int64) (int64, error) {
 		return def, nil
 	}
 	return strconv.ParseInt(s, 10, 64)
+}
+
+// apiKeyBody decodes an API key whose "enabled" is true when the body leaves it out, as the AWS
+// provider's default: the outer *bool shadows model.APIKey's bool for encoding/json (the shallower field
+// wins), so an absent field stays nil and is told apart from false.
+type apiKeyBody struct {
+	model.APIKey
+	Enabled *bool `json:"enabled"`
+}
+
+func (b apiKeyBody) key() model.APIKey {
+	k := b.APIKey
+	k.Enabled = b.Enabled == nil || *b.Enabled
+	return k
+}
+
+// planKeyBody is the body that attaches a key to a plan.
+type planKeyBody struct {
+	KeyID   string `json:"key_id"`
+	KeyType string `json:"key_type"`
+}
+
+// methodSettingsBody decodes a PUT of method settings seeded with the defaults, so that a field the body
+// leaves out takes its default value rather than Go's zero value.
+func methodSettingsBody(r *http.Request) (model.MethodSetting, error) {
+	in := model.MethodSettings{Settings: model.DefaultMethodSetting()}
+	if err := decode(r, &in); err != nil {
+		return model.MethodSetting{}, err
+	}
+	for _, f := range []struct{ field, body, url string }{{"rest_api_id", in.RestAPIID, r.PathValue("api")},
+		{"stage_name", in.StageName, r.PathValue("stage")}, {"method_path", in.MethodPath, r.PathValue("path")}} {
+		if f.body != "" && f.body != f.url {
+			return model.MethodSetting{}, &control.Error{Status: http.StatusBadRequest, Code: control.CodeBadRequest, Field: f.field,
+				Message: fmt.Sprintf("%s %q in the body does not match %q in the URL", f.field, f.body, f.url)}
+		}
+	}
+	return in.Settings, nil
+}
+
+func parseDay(q url.Values, field string) (time.Time, error) {
+	d, err := time.Parse(time.DateOnly, q.Get(field))
+	if err != nil {
+		return d, &control.Error{Status: http.StatusBadRequest, Code: control.CodeBadRequest, Field: field,
+			Message: fmt.Sprintf("%s must be a date such as 2006-01-02, got %q", field, q.Get(field))}
+	}
+	return d, nil
+}
+
+func (a *API) meteringRoutes() {
+	s := a.opts.Service
+	const key = "/v1/apikeys/{key}"
+	const plan = "/v1/usageplans/{plan}"
+	const settings = "/v1/restapis/{api}/stages/{stage}/methodsettings"
+	settingsID := func(r *http.Request) string {
+		return r.PathValue("api") + "/" + r.PathValue("stage") + "/" + r.PathValue("path")
+	}
+
+	a.route("/v1/apikeys", map[string]handler{
+		http.MethodGet: func(r *http.Request) (result, error) {
+			v, err := s.ListAPIKeys(r.Context())
+			return ok(items(v), err)
+		},
+		http.MethodPost: func(r *http.Request) (result, error) {
+			var in apiKeyBody
+			if err := decode(r, &in); err != nil {
+				return result{}, err
+			}
+			v, err := s.CreateAPIKey(r.Context(), in.key())
+			return created(v, v.ID, err)
+		},
+	})
+	a.route(key, map[string]handler{
+		http.MethodGet: func(r *http.Request) (result, error) { return ok(s.GetAPIKey(r.Context(), r.PathValue("key"))) },
+		http.MethodPut: put(func(r *http.Request, in apiKeyBody, pre control.Precondition) (any, string, error) {
+			v, err := s.UpdateAPIKey(r.Context(), r.PathValue("key"), in.key(), pre)
+			return v, r.PathValue("key"), err
+		}),
+		http.MethodDelete: del(func(r *http.Request, pre control.Precondition) (string, error) {
+			return r.PathValue("key"), s.DeleteAPIKey(r.Context(), r.PathValue("key"), pre)
+		}),
+	})
+
+	a.route("/v1/usageplans", map[string]handler{
+		http.MethodGet: func(r *http.Request) (result, error) {
+			v, err := s.ListUsagePlans(r.Context())
+			return ok(items(v), err)
+		},
+		http.MethodPost: func(r *http.Request) (result, error) {
+			var in model.UsagePlan
+			if err := decode(r, &in); err != nil {
+				return result{}, err
+			}
+			v, err := s.CreateUsagePlan(r.Context(), in)
+			return created(v, v.ID, err)
+		},
+	})
+	a.route(plan, map[string]handler{
+		http.MethodGet: func(r *http.Request) (result, error) { return ok(s.GetUsagePlan(r.Context(), r.PathValue("plan"))) },
+		http.MethodPut: put(func(r *http.Request, in model.UsagePlan, pre control.Precondition) (any, string, error) {
+			v, err := s.UpdateUsagePlan(r.Context(), r.PathValue("plan"), in, pre)
+			return v, r.PathValue("plan"), err
+		}),
+		http.MethodDelete: del(func(r *http.Request, pre control.Precondition) (string, error) {
+			return r.PathValue("plan"), s.DeleteUsagePlan(r.Context(), r.PathValue("plan"), pre)
+		}),
+	})
+	a.route(plan+"/keys", map[string]handler{
+		http.MethodGet: func(r *http.Request) (result, error) {
+			v, err := s.ListUsagePlanKeys(r.Context(), r.PathValue("plan"))
+			return ok(items(v), err)
+		},
+		http.MethodPost: func(r *http.Request) (result, error) {
+			var in planKeyBody
+			if err := decode(r, &in); err != nil {
+				return result{}, err
+			}
+			v, err := s.CreateUsagePlanKey(r.Context(), r.PathValue("plan"), in.KeyID, in.KeyType)
+			return created(v, r.PathValue("plan")+"/"+in.KeyID, err)
+		},
+	})
+	a.route(plan+"/keys/{key}", map[string]handler{
+		http.MethodGet: func(r *http.Request) (result, error) {
+			return ok(s.GetUsagePlanKey(r.Context(), r.PathValue("plan"), r.PathValue("key")))
+		},
+		http.MethodDelete: del(func(r *http.Request, pre control.Precondition) (string, error) {
+			return r.PathValue("plan") + "/" + r.PathValue("key"), s.DeleteUsagePlanKey(r.Context(), r.PathValue("plan"), r.PathValue("key"), pre)
+		}),
+	})
+	a.route(plan+"/usage", map[string]handler{
+		http.MethodGet: func(r *http.Request) (result, error) {
+			q := r.URL.Query()
+			start, err := parseDay(q, "startDate")
+			if err != nil {
+				return result{}, err
+			}
+			end, err := parseDay(q, "endDate")
+			if err != nil {
+				return result{}, err
+			}
+			if a.opts.BeforeUsageReport != nil {
+				if err := a.opts.BeforeUsageReport(r.Context()); err != nil {
+					return result{}, fmt.Errorf("flushing usage counters before the report: %w", err)
+				}
+			}
+			return ok(s.UsageReport(r.Context(), r.PathValue("plan"), q.Get("keyId"), start, end))
+		},
+	})
+
+	a.route(settings, map[string]handler{
+		http.MethodGet: func(r *http.Request) (result, error) {
+			v, err := s.ListMethodSettings(r.Context(), r.PathValue("api"), r.PathValue("stage"))
+			return ok(items(v), err)
+		},
+	})
+	// The method path holds slashes ("pets/{petId}/GET", "*/*"): a trailing wildcard takes them all.
+	a.route(settings+"/{path...}", map[string]handler{
+		http.MethodGet: func(r *http.Request) (result, error) {
+			return ok(s.GetMethodSettings(r.Context(), r.PathValue("api"), r.PathValue("stage"), r.PathValue("path")))
+		},
+		http.MethodPut: func(r *http.Request) (result, error) {
+			in, err := methodSettingsBody(r)
+			if err != nil {
+				return result{}, err
+			}
+			pre, err := precondition(r)
+			if err != nil {
+				return result{}, err
+			}
+			v, err := s.PutMethodSettings(r.Context(), r.PathValue("api"), r.PathValue("stage"), r.PathValue("path"), in, pre)
+			return changed(v, settingsID(r), err)
+		},
+		http.MethodDelete: del(func(r *http.Request, pre control.Precondition) (string, error) {
+			return settingsID(r), s.DeleteMethodSettings(r.Context(), r.PathValue("api"), r.PathValue("stage"), r.PathValue("path"), pre)
+		}),
+	})
 }
