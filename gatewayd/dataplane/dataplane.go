@@ -1,12 +1,17 @@
 // Package dataplane serves deployed stages: it routes /{api_id}/{stage_name}/{path} to a method of the
-// stage's deployment, runs the method's pipeline (match, authorize, read the body, integrate, observe)
-// and answers. Stages are compiled aside and swapped in atomically; the request path reads only
+// stage's deployment, runs the method's pipeline (match, authorize, throttle, read the body, integrate,
+// observe) and answers. Stages are compiled aside and swapped in atomically; the request path reads only
 // immutable tables and never touches the store.
 //
 // Like API Gateway, the data plane answers 403 {"message":"Missing Authentication Token"} for an unknown
 // API, stage, resource or verb, so that callers cannot tell a missing route from a protected one.
 //
-// Each pipeline capability has its own package: router (the resource tree), authorize, mapping
+// API keys and usage plans (SetMetering) are compiled and swapped in the same way. Throttling and
+// quota state lives in registries keyed by what they limit, so it survives every swap; usage counts
+// are kept in memory and written to the UsageStore in batches, never on the request path.
+//
+// Each pipeline capability has its own package: router (the resource tree), authorize, apikey,
+// usageplan, throttle (token buckets), quota (usage counts), mapping
 // (parameters, templates, response selection), integration (MOCK, HTTP, HTTP_PROXY, AWS_PROXY), upstream
 // (the pooled backend client), telemetry (metrics and access log) and gwerror (the gateway's own
 // answers, rendered once, here, as {"message": ...}).
@@ -25,8 +30,12 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/apikey"
+	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/quota"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/telemetry"
+	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/throttle"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/upstream"
+	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/model"
 )
 
 // Options configures a Server. Zero values take the defaults documented on each field.
@@ -50,6 +59,19 @@ type Options struct {
 	WriteTimeout time.Duration
 	// IdleTimeout closes idle keep-alive client connections. Default 120s.
 	IdleTimeout time.Duration
+
+	// AccountRateLimit and AccountBurstLimit are the account-level token bucket every request of every
+	// stage meets last. Defaults model.DefaultAccountRateLimit and model.DefaultAccountBurstLimit.
+	AccountRateLimit  float64
+	AccountBurstLimit int
+	// Usage persists usage counts; nil keeps them in memory only, lost on restart.
+	Usage UsageStore
+	// FlushInterval is how often usage counts are written to Usage. It bounds what a crash loses:
+	// the counts of at most the last FlushInterval (plus a write in progress). A graceful Shutdown
+	// loses nothing. Default 1s.
+	FlushInterval time.Duration
+	// Now is the clock of throttling and quota periods. Default time.Now.
+	Now func() time.Time
 }
 
 func (o *Options) setDefaults() {
@@ -74,6 +96,18 @@ func (o *Options) setDefaults() {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
+	if o.AccountRateLimit <= 0 {
+		o.AccountRateLimit = model.DefaultAccountRateLimit
+	}
+	if o.AccountBurstLimit <= 0 {
+		o.AccountBurstLimit = model.DefaultAccountBurstLimit
+	}
+	if o.FlushInterval <= 0 {
+		o.FlushInterval = time.Second
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
 }
 
 // Server is the data plane. It is an http.Handler, and can also run its own listeners with Serve.
@@ -93,6 +127,16 @@ type Server struct {
 
 	srvMu   sync.Mutex
 	servers map[*http.Server]struct{}
+
+	// keys holds the compiled API keys and usage plans, replaced whole by SetMetering.
+	keys    atomic.Pointer[apikey.Keyring]
+	limiter limiter
+	counter counter
+	// flushMu serializes flushes and loads of usage counts.
+	flushMu  sync.Mutex
+	stopOnce sync.Once
+	stop     chan struct{}
+	stopped  chan struct{}
 }
 
 // New returns a data plane serving no stage yet.
@@ -109,9 +153,15 @@ func New(opts Options) (*Server, error) {
 		accessLog: telemetry.NewAccessLog(opts.Logger),
 		unmatched: m.Route("", "", "", ""),
 		servers:   map[*http.Server]struct{}{},
+		limiter:   localLimiter{throttle.NewLocal()},
+		counter:   localCounter{quota.NewLocal(opts.Usage != nil)},
+		stop:      make(chan struct{}),
+		stopped:   make(chan struct{}),
 	}
-	s.pipeline = []step{s.match, s.authorize, s.readBody, s.integrate}
+	s.pipeline = []step{s.match, s.authorize, s.throttle, s.readBody, s.integrate}
 	s.apis.Store(&apiMap{})
+	s.keys.Store(&apikey.Keyring{})
+	go s.background(s.stop, s.stopped)
 	return s, nil
 }
 
@@ -152,8 +202,8 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 // CloseIdleConnections closes the idle keep-alive connections to backends.
 func (s *Server) CloseIdleConnections() { s.client.CloseIdle() }
 
-// Shutdown stops every Serve loop, waits for in-flight requests until ctx is done, and closes idle
-// backend connections.
+// Shutdown stops every Serve loop, waits for in-flight requests until ctx is done, closes idle
+// backend connections, stops the background flusher and flushes usage counts a last time.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.srvMu.Lock()
 	servers := make([]*http.Server, 0, len(s.servers))
@@ -168,6 +218,12 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		}
 	}
 	s.client.CloseIdle()
+	s.stopOnce.Do(func() { close(s.stop) })
+	<-s.stopped
+	// After the requests: their counts are in.
+	if err := s.FlushUsage(ctx); err != nil {
+		errs = append(errs, err)
+	}
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("shutting down data plane: %w", err)
 	}

@@ -14,11 +14,13 @@ import (
 	"sync"
 	"time"
 
+	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/authorize"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/gwerror"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/integration"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/mapping"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/message"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/telemetry"
+	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/throttle"
 )
 
 // step is one stage of the pipeline. A step answers early by returning an error (a *gwerror.Error for
@@ -36,7 +38,10 @@ type exchange struct {
 	paramBuf   [8]string
 	params     []string
 	mctx       mapping.Context
-	resp       *message.Response
+	// caller is who presented an API key, for methods that require one.
+	caller authorize.Caller
+	levels [throttle.MaxLevels]throttle.Level
+	resp   *message.Response
 	// integration is the time spent in the backend call; negative when none was made.
 	integration time.Duration
 }
@@ -159,9 +164,12 @@ func (s *Server) match(_ context.Context, ex *exchange) error {
 	return nil
 }
 
-// authorize is where API keys and authorizers plug in; today it applies the method's fail-closed policy.
+// authorize checks the caller's API key where the method requires one; other authorization types fail
+// closed until authorizers come.
 func (s *Server) authorize(_ context.Context, ex *exchange) error {
-	return ex.ep.policy.Check(&ex.req)
+	c, err := ex.ep.policy.Check(&ex.req, s.keys.Load(), ex.stage.apiID, ex.stage.name)
+	ex.caller = c
+	return err
 }
 
 // readBody buffers the request body, refusing bodies over the limit.

@@ -3,11 +3,13 @@ package dataplane
 import (
 	"fmt"
 	"maps"
+	"strings"
 
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/authorize"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/integration"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/router"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/telemetry"
+	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/throttle"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/model"
 )
 
@@ -35,6 +37,12 @@ type endpoint struct {
 	// (an auto-deployed method whose integration is not created yet) must not take the stage down.
 	misconfigured error
 	metrics       *telemetry.Route
+	// planPath is the method as usage plans name it ("/pets/{petId}/GET"); planWildcard is its
+	// resource with any verb ("/pets/{petId}/*").
+	planPath, planWildcard string
+	// stageLevels are the buckets every caller of the method meets: stage method settings, stage
+	// default, account.
+	stageLevels []throttle.Level
 }
 
 // SetStage compiles the stage's deployment snapshot aside and swaps it in. Requests in flight finish on
@@ -123,6 +131,9 @@ func (s *Server) compile(st model.Stage, snap *model.Snapshot) (*stage, error) {
 			verb:         m.HTTPMethod,
 			policy:       authorize.Compile(m),
 			metrics:      s.metrics.Route(st.RestAPIID, st.StageName, path, m.HTTPMethod),
+			planPath:     strings.TrimSuffix(path, "/") + "/" + m.HTTPMethod,
+			planWildcard: strings.TrimSuffix(path, "/") + "/*",
+			stageLevels:  s.stageLevels(st, path, m.HTTPMethod),
 		}
 		if in, ok := integrations[key]; !ok {
 			ep.misconfigured = fmt.Errorf("method %s %s has no integration", m.HTTPMethod, path)
@@ -142,6 +153,47 @@ func (s *Server) compile(st model.Stage, snap *model.Snapshot) (*stage, error) {
 		}
 	}
 	return compiled, nil
+}
+
+// stageLevels resolves the stage's method settings for one method into its shared buckets. A method
+// path's settings ("pets/{petId}/GET", or "pets/{petId}/*" for every verb) make a bucket of its own;
+// "*/*" is one bucket for the whole stage; a value left at -1 is inherited from "*/*", then from the
+// account.
+func (s *Server) stageLevels(st model.Stage, path, verb string) []throttle.Level {
+	account := throttle.Limit{Rate: s.opts.AccountRateLimit, Burst: s.opts.AccountBurstLimit}
+	levels := make([]throttle.Level, 0, 3)
+	def, hasDef := st.MethodSettings["*/*"]
+	hasDef = hasDef && (def.ThrottlingRateLimit >= 0 || def.ThrottlingBurstLimit >= 0)
+	inherited := account
+	if hasDef {
+		inherited = resolve(def, account)
+	}
+	resource := strings.TrimPrefix(path, "/")
+	for _, mp := range []string{resource + "/" + verb, resource + "/*"} {
+		ms, ok := st.MethodSettings[mp]
+		if ok && (ms.ThrottlingRateLimit >= 0 || ms.ThrottlingBurstLimit >= 0) {
+			levels = append(levels, throttle.Level{Limit: resolve(ms, inherited), ID: throttle.ID{
+				Scope: throttle.ScopeStageMethod, API: st.RestAPIID, Stage: st.StageName, Method: mp}})
+			break
+		}
+	}
+	if hasDef {
+		levels = append(levels, throttle.Level{Limit: inherited, ID: throttle.ID{
+			Scope: throttle.ScopeStageDefault, API: st.RestAPIID, Stage: st.StageName, Method: "*/*"}})
+	}
+	return append(levels, throttle.Level{Limit: account, ID: throttle.ID{Scope: throttle.ScopeAccount}})
+}
+
+// resolve fills the values a method setting leaves at -1 from parent.
+func resolve(ms model.MethodSetting, parent throttle.Limit) throttle.Limit {
+	l := parent
+	if ms.ThrottlingRateLimit >= 0 {
+		l.Rate = ms.ThrottlingRateLimit
+	}
+	if ms.ThrottlingBurstLimit >= 0 {
+		l.Burst = ms.ThrottlingBurstLimit
+	}
+	return l
 }
 
 // resourcePath returns the resource's path, building it from its parents when the snapshot left it out.

@@ -70,3 +70,13 @@ func BadRequest(message string, cause error) *Error {
 func UnsupportedMediaType() *Error {
 	return &Error{Status: http.StatusUnsupportedMediaType, Message: "Unsupported Media Type"}
 }
+
+// TooManyRequests refuses a request over a throttle limit.
+func TooManyRequests(cause error) *Error {
+	return &Error{Status: http.StatusTooManyRequests, Message: "Too Many Requests", Err: cause}
+}
+
+// LimitExceeded refuses a request over its usage plan's quota.
+func LimitExceeded(cause error) *Error {
+	return &Error{Status: http.StatusTooManyRequests, Message: "Limit Exceeded", Err: cause}
+}

@@ -23,6 +23,7 @@ type Metrics struct {
 	serverErrs  *prometheus.CounterVec
 	latency     *prometheus.HistogramVec
 	integration *prometheus.HistogramVec
+	throttled   *prometheus.CounterVec
 }
 
 // NewMetrics creates the metrics and registers them on reg; a nil reg keeps them unregistered.
@@ -46,9 +47,13 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 			Namespace: "gatewayd", Name: "integration_duration_seconds", Buckets: buckets,
 			Help: "Time spent waiting for the backend.",
 		}, labels),
+		throttled: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: "gatewayd", Name: "throttled_total",
+			Help: "Requests refused with 429: reason is throttle (a token bucket was empty) or quota.",
+		}, append(labels[:len(labels):len(labels)], "reason")),
 	}
 	if reg != nil {
-		for _, c := range []prometheus.Collector{m.requests, m.clientErrs, m.serverErrs, m.latency, m.integration} {
+		for _, c := range []prometheus.Collector{m.requests, m.clientErrs, m.serverErrs, m.latency, m.integration, m.throttled} {
 			if err := reg.Register(c); err != nil {
 				return nil, fmt.Errorf("registering data plane metrics: %w", err)
 			}
@@ -61,6 +66,7 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 type Route struct {
 	requests, clientErrs, serverErrs prometheus.Counter
 	latency, integration             prometheus.Observer
+	throttle, quota                  prometheus.Counter
 }
 
 // Route resolves the children for one route. Unmatched requests use empty resource and method labels.
@@ -71,6 +77,8 @@ func (m *Metrics) Route(api, stage, resource, method string) *Route {
 		serverErrs:  m.serverErrs.WithLabelValues(api, stage, resource, method),
 		latency:     m.latency.WithLabelValues(api, stage, resource, method),
 		integration: m.integration.WithLabelValues(api, stage, resource, method),
+		throttle:    m.throttled.WithLabelValues(api, stage, resource, method, "throttle"),
+		quota:       m.throttled.WithLabelValues(api, stage, resource, method, "quota"),
 	}
 }
 
@@ -82,7 +90,14 @@ func (m *Metrics) Forget(api, stage string) {
 	m.serverErrs.DeletePartialMatch(l)
 	m.latency.DeletePartialMatch(l)
 	m.integration.DeletePartialMatch(l)
+	m.throttled.DeletePartialMatch(l)
 }
+
+// Throttled records a request refused by a token bucket.
+func (r *Route) Throttled() { r.throttle.Inc() }
+
+// QuotaExceeded records a request refused by its usage plan's quota.
+func (r *Route) QuotaExceeded() { r.quota.Inc() }
 
 // Observe records one answered request; integration is negative when no backend was called.
 func (r *Route) Observe(status int, latency, integration time.Duration) {

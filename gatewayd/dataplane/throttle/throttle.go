@@ -1,0 +1,230 @@
+// Package throttle admits requests against token buckets (golang.org/x/time/rate), one per level of
+// API Gateway's throttle order: usage plan per method, usage plan, stage method settings, stage
+// default, account.
+//
+// A bucket is identified by what it limits (plan and key, stage and method, ...), not by the compiled
+// configuration that named it, so its state survives recompiles: a changed rate or burst is applied in
+// place, on the next request, and the tokens of buckets whose limits did not change are kept.
+package throttle
+
+import (
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+)
+
+// Scope says which level of the throttle order a bucket belongs to.
+type Scope uint8
+
+// Scopes, in the order a request meets them.
+const (
+	ScopePlanMethod Scope = iota + 1
+	ScopePlan
+	ScopeStageMethod
+	ScopeStageDefault
+	ScopeAccount
+)
+
+func (s Scope) String() string {
+	switch s {
+	case ScopePlanMethod:
+		return "plan method"
+	case ScopePlan:
+		return "plan"
+	case ScopeStageMethod:
+		return "stage method"
+	case ScopeStageDefault:
+		return "stage default"
+	case ScopeAccount:
+		return "account"
+	}
+	return "unknown"
+}
+
+// Limit is a token bucket: Rate tokens per second, Burst the bucket's size.
+type Limit struct {
+	Rate  float64
+	Burst int
+}
+
+// ID identifies a bucket. Plan levels set Plan and Key (each key has its own buckets); stage levels
+// set API, Stage and Method (shared by every caller); the account level sets only Scope.
+type ID struct {
+	Scope      Scope
+	Plan, Key  string
+	API, Stage string
+	// Method is "/resource/path/VERB" for a plan method, "resource/path/VERB" for a stage method and
+	// "*/*" for the stage default.
+	Method string
+}
+
+// Level is one bucket a request must get a token from.
+type Level struct {
+	ID    ID
+	Limit Limit
+}
+
+// MaxLevels is the most levels one request meets.
+const MaxLevels = 5
+
+const shardCount = 64
+
+// Local keeps buckets in process memory: exact for one node. Lookups take a read lock on one of 64
+// shards; only the first request of a new bucket takes a shard's write lock.
+type Local struct {
+	shards [shardCount]shard
+}
+
+type shard struct {
+	mu sync.RWMutex
+	m  map[ID]*bucket
+	_  [64]byte // keep shards on separate cache lines
+}
+
+// bucket wraps a rate.Limiter with its own lock, so that checking for a token and taking it are one
+// step: the limiter then never holds a reservation in the future, and giving a token back is exact.
+type bucket struct {
+	mu    sync.Mutex
+	lim   *rate.Limiter
+	limit Limit
+	// last is the latest time the bucket was used; earlier clock readings (goroutines race to the
+	// lock) are moved up to it, as rate.Limiter would otherwise count the gap twice.
+	last time.Time
+	// dead is set when Sweep removed the bucket; a request that still holds it looks it up again.
+	dead bool
+}
+
+// NewLocal returns an empty in-process limiter.
+func NewLocal() *Local {
+	l := &Local{}
+	for i := range l.shards {
+		l.shards[i].m = map[ID]*bucket{}
+	}
+	return l
+}
+
+type taken struct {
+	b  *bucket
+	r  *rate.Reservation
+	at time.Time
+}
+
+// Allow takes one token from the bucket of every level, in order, or none at all: when a level has no
+// token, the tokens taken at earlier levels are put back. It returns the index of the level that
+// refused, or -1 when the request is admitted. At most MaxLevels levels are checked.
+func (l *Local) Allow(now time.Time, levels []Level) int {
+	var got [MaxLevels]taken
+	for i := range levels {
+		if i == MaxLevels {
+			break
+		}
+		for {
+			b := l.bucket(&levels[i])
+			r, at, ok, dead := b.take(now, levels[i].Limit)
+			if dead {
+				continue
+			}
+			if !ok {
+				for j := i - 1; j >= 0; j-- {
+					got[j].b.giveBack(got[j].r, got[j].at)
+				}
+				return i
+			}
+			got[i] = taken{b, r, at}
+			break
+		}
+	}
+	return -1
+}
+
+func (l *Local) shard(id *ID) *shard {
+	// FNV-1a over the fields that vary between buckets of one scope.
+	h := uint32(2166136261)
+	for _, s := range [...]string{id.Key, id.Plan, id.Stage, id.API, id.Method} {
+		for i := 0; i < len(s); i++ {
+			h = (h ^ uint32(s[i])) * 16777619
+		}
+	}
+	h ^= uint32(id.Scope)
+	return &l.shards[h%shardCount]
+}
+
+func (l *Local) bucket(lv *Level) *bucket {
+	sh := l.shard(&lv.ID)
+	sh.mu.RLock()
+	b := sh.m[lv.ID]
+	sh.mu.RUnlock()
+	if b != nil {
+		return b
+	}
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	if b = sh.m[lv.ID]; b == nil {
+		b = &bucket{lim: rate.NewLimiter(rate.Limit(lv.Limit.Rate), lv.Limit.Burst), limit: lv.Limit}
+		sh.m[lv.ID] = b
+	}
+	return b
+}
+
+// take takes a token if one is there now. A changed limit is applied first, keeping the tokens.
+func (b *bucket) take(now time.Time, limit Limit) (r *rate.Reservation, at time.Time, ok, dead bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.dead {
+		return nil, now, false, true
+	}
+	if now.Before(b.last) {
+		now = b.last
+	}
+	b.last = now
+	if limit != b.limit {
+		b.lim.SetLimitAt(now, rate.Limit(limit.Rate))
+		b.lim.SetBurstAt(now, limit.Burst)
+		b.limit = limit
+	}
+	if b.lim.TokensAt(now) < 1 {
+		return nil, now, false, false
+	}
+	// Under b.mu the token checked above is still there, so the reservation is immediate.
+	return b.lim.ReserveN(now, 1), now, true, false
+}
+
+// giveBack returns a token taken at time at.
+func (b *bucket) giveBack(r *rate.Reservation, at time.Time) {
+	b.mu.Lock()
+	r.CancelAt(at)
+	b.mu.Unlock()
+}
+
+// Sweep drops the buckets unused since before idle ago whose buckets are full again: a full bucket is
+// what a new one would be, so forgetting it changes nothing. It bounds memory with many API keys.
+func (l *Local) Sweep(now time.Time, idle time.Duration) (dropped int) {
+	cutoff := now.Add(-idle)
+	for i := range l.shards {
+		sh := &l.shards[i]
+		sh.mu.Lock()
+		for id, b := range sh.m {
+			b.mu.Lock()
+			if b.last.Before(cutoff) && b.lim.TokensAt(now) >= float64(b.limit.Burst) {
+				b.dead = true
+				delete(sh.m, id)
+				dropped++
+			}
+			b.mu.Unlock()
+		}
+		sh.mu.Unlock()
+	}
+	return dropped
+}
+
+// Len returns the number of buckets held.
+func (l *Local) Len() int {
+	n := 0
+	for i := range l.shards {
+		l.shards[i].mu.RLock()
+		n += len(l.shards[i].m)
+		l.shards[i].mu.RUnlock()
+	}
+	return n
+}
