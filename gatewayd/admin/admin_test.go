@@ -11,10 +11,12 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/admin"
+	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/client"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/control"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/model"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/store"
@@ -680,4 +682,110 @@ func TestUsageReportShape(t *testing.T) {
 	e.mustCall(404, "GET", "/v1/usageplans/nope000000/usage?startDate=2024-05-01&endDate=2024-05-01", "")
 	flushErr = errors.New("flush failed")
 	e.mustCall(500, "GET", usage+"?startDate=2024-05-01&endDate=2024-05-01", "")
+}
+
+// TestClientMetering drives the metering routes through the Go client, method paths with slashes and
+// parameters included.
+func TestClientMetering(t *testing.T) {
+	var svc *control.Service
+	e := newEnv(t, func(o *admin.Options) { svc = o.Service })
+	c, err := client.New(e.srv.URL, token, client.Options{RetryMax: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	apiID, _ := e.seed()
+	e.stage(apiID, "dev")
+
+	key, err := c.CreateAPIKey(ctx, model.APIKey{Name: "k", Enabled: true})
+	if err != nil || len(key.Value) != 40 {
+		t.Fatalf("CreateAPIKey = %+v, %v; want a 40-character value", key, err)
+	}
+	if got, err := c.GetAPIKey(ctx, key.ID); err != nil || got.Value != "" || got.Name != "k" {
+		t.Errorf("GetAPIKey = %+v, %v; want k without value", got, err)
+	}
+	key.Enabled, key.Value = false, ""
+	if got, err := c.UpdateAPIKey(ctx, key.ID, key, client.IfMatch(1)); err != nil || got.Enabled || got.Version != 2 {
+		t.Errorf("UpdateAPIKey = %+v, %v; want disabled at version 2", got, err)
+	}
+	if keys, err := c.ListAPIKeys(ctx); err != nil || len(keys) != 1 {
+		t.Errorf("ListAPIKeys = %+v, %v", keys, err)
+	}
+
+	plan, err := c.CreateUsagePlan(ctx, model.UsagePlan{Name: "p", Quota: &model.QuotaSettings{Limit: 5, Period: model.PeriodDay},
+		APIStages: []model.UsagePlanStage{{APIID: apiID, Stage: "dev"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan.Name = "p2"
+	if got, err := c.UpdateUsagePlan(ctx, plan.ID, plan); err != nil || got.Name != "p2" {
+		t.Errorf("UpdateUsagePlan = %+v, %v", got, err)
+	}
+	if got, err := c.GetUsagePlan(ctx, plan.ID); err != nil || got.Version != 2 {
+		t.Errorf("GetUsagePlan = %+v, %v; want version 2", got, err)
+	}
+	if plans, err := c.ListUsagePlans(ctx); err != nil || len(plans) != 1 {
+		t.Errorf("ListUsagePlans = %+v, %v", plans, err)
+	}
+	if _, err := c.CreateUsagePlanKey(ctx, plan.ID, key.ID, ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.CreateUsagePlanKey(ctx, plan.ID, key.ID, ""); !client.IsConflict(err) {
+		t.Errorf("second CreateUsagePlanKey: %v, want 409", err)
+	}
+	if pk, err := c.GetUsagePlanKey(ctx, plan.ID, key.ID); err != nil || pk.Name != "k" || pk.KeyType != "API_KEY" {
+		t.Errorf("GetUsagePlanKey = %+v, %v", pk, err)
+	}
+	if pks, err := c.ListUsagePlanKeys(ctx, plan.ID); err != nil || len(pks) != 1 {
+		t.Errorf("ListUsagePlanKeys = %+v, %v", pks, err)
+	}
+
+	today := time.Now().UTC()
+	if err := svc.AddUsage(ctx, []model.UsageCount{{UsagePlanID: plan.ID, KeyID: key.ID, Day: today.Format(time.DateOnly), Count: 2}}); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := c.GetUsage(ctx, plan.ID, key.ID, today, today)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantRep := model.UsageReport{UsagePlanID: plan.ID, StartDate: today.Format(time.DateOnly), EndDate: today.Format(time.DateOnly),
+		Items: map[string][][2]int64{key.ID: {{2, 3}}}}
+	if diff := cmp.Diff(wantRep, rep); diff != "" {
+		t.Errorf("GetUsage (-want +got):\n%s", diff)
+	}
+
+	set := model.DefaultMethodSetting()
+	set.ThrottlingRateLimit = 7
+	for _, path := range []string{"pets/{petId}/GET", "*/*", "files/{proxy+}/ANY"} {
+		got, err := c.PutMethodSettings(ctx, apiID, "dev", path, set)
+		want := model.MethodSettings{RestAPIID: apiID, StageName: "dev", MethodPath: path, Settings: set, Version: 1}
+		if err != nil || cmp.Diff(want, got) != "" {
+			t.Errorf("PutMethodSettings(%q) = %+v, %v; want %+v", path, got, err, want)
+		}
+		if got, err := c.GetMethodSettings(ctx, apiID, "dev", path); err != nil || got.MethodPath != path {
+			t.Errorf("GetMethodSettings(%q) = %+v, %v", path, got, err)
+		}
+	}
+	if list, err := c.ListMethodSettings(ctx, apiID, "dev"); err != nil || len(list) != 3 {
+		t.Errorf("ListMethodSettings = %+v, %v; want 3", list, err)
+	}
+	if err := c.DeleteMethodSettings(ctx, apiID, "dev", "pets/{petId}/GET"); err != nil {
+		t.Error(err)
+	}
+	if _, err := c.GetMethodSettings(ctx, apiID, "dev", "pets/{petId}/GET"); !client.IsNotFound(err) {
+		t.Errorf("GetMethodSettings after delete: %v, want 404", err)
+	}
+
+	if err := c.DeleteUsagePlanKey(ctx, plan.ID, key.ID); err != nil {
+		t.Error(err)
+	}
+	if err := c.DeleteUsagePlan(ctx, plan.ID); err != nil {
+		t.Error(err)
+	}
+	if err := c.DeleteAPIKey(ctx, key.ID); err != nil {
+		t.Error(err)
+	}
+	if _, err := c.GetUsagePlan(ctx, plan.ID); !client.IsNotFound(err) {
+		t.Errorf("GetUsagePlan after delete: %v, want 404", err)
+	}
 }
