@@ -149,8 +149,14 @@ func IfNoneMatch() WriteOption { return func(h http.Header) { h.Set("If-None-Mat
 
 // do sends one call and decodes a JSON answer into out (when not nil).
 func (c *Client) do(ctx context.Context, method, path string, query url.Values, in, out any, opts ...WriteOption) error {
+	// path arrives escaped segment by segment (esc); keep that encoding on the wire.
 	u := *c.base
-	u.Path = c.base.Path + path
+	u.RawPath = c.base.EscapedPath() + path
+	p, err := url.PathUnescape(u.RawPath)
+	if err != nil {
+		return fmt.Errorf("building %s %s: %w", method, path, err)
+	}
+	u.Path = p
 	u.RawQuery = query.Encode()
 	var body []byte
 	if in != nil {

@@ -129,3 +129,21 @@ func TestNewValidates(t *testing.T) {
 		}
 	}
 }
+
+func TestPathsKeepTheirEscaping(t *testing.T) {
+	var got string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got = r.URL.EscapedPath()
+		_, _ = w.Write([]byte(`{}`))
+	}))
+	defer srv.Close()
+	c, _ := New(srv.URL, "tok", Options{})
+	_, _ = c.GetStage(context.Background(), "a/b", "c d")
+	if want := "/v1/restapis/a%2Fb/stages/c%20d"; got != want {
+		t.Errorf("path on the wire = %q, want %q", got, want)
+	}
+	_, _ = c.GetMethodSettings(context.Background(), "api", "prod", "pets/{petId}/GET")
+	if want := "/v1/restapis/api/stages/prod/methodsettings/pets/%7BpetId%7D/GET"; got != want {
+		t.Errorf("method settings path on the wire = %q, want %q", got, want)
+	}
+}
