@@ -40,7 +40,11 @@ type Config struct {
 	AdminToken string
 	// PublicURL is the base of stages' invoke_url; default http://<Listen>.
 	PublicURL string
-	Logger    *slog.Logger
+	// AccountRateLimit and AccountBurstLimit are the account-level token bucket every request passes
+	// last; zero takes API Gateway's defaults (10,000 rps, burst 5,000).
+	AccountRateLimit  float64
+	AccountBurstLimit int
+	Logger            *slog.Logger
 }
 
 // TokenFile is the name of the generated token's file inside the data directory.
@@ -101,21 +105,32 @@ func Start(ctx context.Context, cfg Config) (*Daemon, error) {
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	dp, err := dataplane.New(dataplane.Options{Logger: cfg.Logger, Registerer: reg})
+	// The control plane notifies the data plane after each commit; the data plane reads usage counts
+	// from, and flushes them to, the control plane's store.
+	var plane *dataPlane
+	svc := control.New(d.store, control.Options{
+		PublicURL:        cfg.PublicURL,
+		OnStageChange:    func(apiID, stage string) { plane.stageChanged(apiID, stage) },
+		OnMeteringChange: func() { plane.meteringChanged() },
+	})
+	dp, err := dataplane.New(dataplane.Options{Logger: cfg.Logger, Registerer: reg, Usage: svc,
+		AccountRateLimit: cfg.AccountRateLimit, AccountBurstLimit: cfg.AccountBurstLimit})
 	if err != nil {
 		return nil, err
 	}
 	d.dp = dp
-	plane := newDataPlane(cfg.Logger, dp)
-	svc := control.New(d.store, control.Options{PublicURL: cfg.PublicURL, OnStageChange: plane.stageChanged})
-	plane.svc = svc
+	plane = newDataPlane(cfg.Logger, dp, svc)
 	if err := plane.loadAll(ctx); err != nil {
 		return nil, fmt.Errorf("loading stages: %w", err)
 	}
+	if err := dp.LoadUsage(ctx); err != nil {
+		return nil, fmt.Errorf("loading usage counts: %w", err)
+	}
 	api, err := admin.New(admin.Options{
 		Token: d.Token, Service: svc, Audit: d.store, Logger: cfg.Logger,
-		Metrics: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}),
-		Ready:   d.store.Ping,
+		Metrics:           promhttp.HandlerFor(reg, promhttp.HandlerOpts{}),
+		Ready:             d.store.Ping,
+		BeforeUsageReport: dp.FlushUsage,
 	})
 	if err != nil {
 		return nil, err

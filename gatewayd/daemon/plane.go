@@ -15,6 +15,7 @@ type stageServer interface {
 	http.Handler
 	SetStage(stage model.Stage, snap *model.Snapshot) error
 	RemoveStage(apiID, stageName string)
+	SetMetering(m model.MeteringSnapshot) error
 }
 
 // dataPlane keeps the data plane's stages in step with the control plane. It runs on the admin side,
@@ -28,8 +29,25 @@ type dataPlane struct {
 	mu sync.Mutex
 }
 
-func newDataPlane(log *slog.Logger, srv stageServer) *dataPlane {
-	return &dataPlane{stageServer: srv, log: log}
+func newDataPlane(log *slog.Logger, srv stageServer, svc *control.Service) *dataPlane {
+	return &dataPlane{stageServer: srv, svc: svc, log: log}
+}
+
+// meteringChanged reloads API keys and usage plans after a commit changed them.
+func (p *dataPlane) meteringChanged() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if err := p.reloadMetering(context.Background()); err != nil {
+		p.log.Error("loading api keys and usage plans for the data plane", "err", err)
+	}
+}
+
+func (p *dataPlane) reloadMetering(ctx context.Context) error {
+	m, err := p.svc.Metering(ctx)
+	if err != nil {
+		return err
+	}
+	return p.SetMetering(m)
 }
 
 // stageChanged reloads one stage after a commit changed it.
@@ -60,6 +78,9 @@ func (p *dataPlane) reload(ctx context.Context, apiID, stageName string) {
 func (p *dataPlane) loadAll(ctx context.Context) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if err := p.reloadMetering(ctx); err != nil {
+		return err
+	}
 	stages, err := p.svc.AllStages(ctx)
 	if err != nil {
 		return err

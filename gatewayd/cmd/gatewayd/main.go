@@ -16,6 +16,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -67,11 +68,21 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	token := envFlag(fs, "admin-token", "", "admin API bearer token; generated into the data dir when empty")
 	publicURL := envFlag(fs, "public-url", "", "base URL of stages' invoke_url when gatewayd sits behind something else; default http://<listen>")
 	logLevel := envFlag(fs, "log-level", "info", "log level: debug, info, warn or error")
+	accountRate := envFlag(fs, "account-rate-limit", "10000", "account-level throttle: requests per second across all stages")
+	accountBurst := envFlag(fs, "account-burst-limit", "5000", "account-level throttle: burst (token bucket size)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	rate, err := strconv.ParseFloat(*accountRate, 64)
+	if err != nil || rate < 0 {
+		return fmt.Errorf("--account-rate-limit must be a number of requests per second, got %q", *accountRate)
+	}
+	burst, err := strconv.Atoi(*accountBurst)
+	if err != nil || burst < 0 {
+		return fmt.Errorf("--account-burst-limit must be a whole number, got %q", *accountBurst)
 	}
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
@@ -80,7 +91,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level}))
 
 	d, err := daemon.Start(ctx, daemon.Config{DataDir: *dataDir, AdminAddr: *adminAddr, Listen: *listen,
-		AdminToken: *token, PublicURL: *publicURL, Logger: log})
+		AdminToken: *token, PublicURL: *publicURL, AccountRateLimit: rate, AccountBurstLimit: burst, Logger: log})
 	if err != nil {
 		return err
 	}
