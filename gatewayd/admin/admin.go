@@ -46,6 +46,9 @@ type Options struct {
 	// BeforeUsageReport, when set, runs before a usage report reads the store, so that the daemon can
 	// flush the data plane's in-memory counters first. An error fails the report.
 	BeforeUsageReport func(ctx context.Context) error
+	// FlushStageCache empties a stage's response cache (DELETE .../stages/{stage}/cache); nil answers
+	// 501. The stage must exist: the admin API checks that first.
+	FlushStageCache func(apiID, stage string)
 }
 
 // API is the admin API's HTTP handler.

@@ -789,3 +789,18 @@ func TestClientMetering(t *testing.T) {
 		t.Errorf("GetUsagePlan after delete: %v, want 404", err)
 	}
 }
+
+func TestFlushStageCache(t *testing.T) {
+	var flushed []string
+	e := newEnv(t, func(o *admin.Options) {
+		o.FlushStageCache = func(api, stage string) { flushed = append(flushed, api+"/"+stage) }
+	})
+	apiID, _ := e.seed()
+	dep := e.mustCall(201, "POST", "/v1/restapis/"+apiID+"/deployments", `{}`)
+	e.mustCall(201, "POST", "/v1/restapis/"+apiID+"/stages", `{"stage_name":"prod","deployment_id":"`+dep.body["id"].(string)+`"}`)
+	e.mustCall(204, "DELETE", "/v1/restapis/"+apiID+"/stages/prod/cache", "")
+	e.mustCall(404, "DELETE", "/v1/restapis/"+apiID+"/stages/nope/cache", "")
+	if diff := cmp.Diff([]string{apiID + "/prod"}, flushed); diff != "" {
+		t.Errorf("flushed (-want +got):\n%s", diff)
+	}
+}

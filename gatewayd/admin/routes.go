@@ -246,6 +246,19 @@ func (a *API) routes() {
 			return r.PathValue("stage"), s.DeleteStage(r.Context(), r.PathValue("api"), r.PathValue("stage"), pre)
 		}),
 	})
+	a.route(api+"/stages/{stage}/cache", map[string]handler{
+		http.MethodDelete: func(r *http.Request) (result, error) {
+			apiID, stage := r.PathValue("api"), r.PathValue("stage")
+			if _, err := s.GetStage(r.Context(), apiID, stage); err != nil {
+				return result{}, err
+			}
+			if a.opts.FlushStageCache == nil {
+				return result{}, &control.Error{Status: http.StatusNotImplemented, Code: "NotImplemented", Message: "this gatewayd has no response cache"}
+			}
+			a.opts.FlushStageCache(apiID, stage)
+			return deleted(apiID+"/"+stage, nil)
+		},
+	})
 	a.route(api+"/stages/{stage}/history", map[string]handler{
 		http.MethodGet: func(r *http.Request) (result, error) {
 			v, err := s.StageHistory(r.Context(), r.PathValue("api"), r.PathValue("stage"))
