@@ -68,7 +68,7 @@ func (c localCounter) Restore(_ context.Context, deltas []model.UsageCount) erro
 // new keys and limits. Counts and the state of token buckets are kept across changes. A snapshot that
 // does not compile is an error and changes nothing.
 func (s *Server) SetMetering(m model.MeteringSnapshot) error {
-	keys, err := apikey.Compile(m)
+	keys, err := apikey.Compile(m, s.opts.Now())
 	if err != nil {
 		return fmt.Errorf("compiling metering: %w", err)
 	}
@@ -162,11 +162,11 @@ func (s *Server) throttle(ctx context.Context, ex *exchange) error {
 	c := &ex.caller
 	if c.Plan != nil {
 		if l, ok := c.PlanStage.Method(ep.planPath, ep.planWildcard); ok {
-			levels = append(levels, throttle.Level{Limit: l, ID: throttle.ID{Scope: throttle.ScopePlanMethod,
+			levels = append(levels, throttle.Level{Limit: l, Since: c.Plan.Since, ID: throttle.ID{Scope: throttle.ScopePlanMethod,
 				Plan: c.Plan.ID, Key: c.Key.ID, API: ex.stage.apiID, Stage: ex.stage.name, Method: ep.planPath}})
 		}
 		if c.Plan.Throttle != nil {
-			levels = append(levels, throttle.Level{Limit: *c.Plan.Throttle, ID: throttle.ID{Scope: throttle.ScopePlan,
+			levels = append(levels, throttle.Level{Limit: *c.Plan.Throttle, Since: c.Plan.Since, ID: throttle.ID{Scope: throttle.ScopePlan,
 				Plan: c.Plan.ID, Key: c.Key.ID}})
 		}
 	}

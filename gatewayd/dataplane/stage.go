@@ -161,6 +161,7 @@ func (s *Server) compile(st model.Stage, snap *model.Snapshot) (*stage, error) {
 // account.
 func (s *Server) stageLevels(st model.Stage, path, verb string) []throttle.Level {
 	account := throttle.Limit{Rate: s.opts.AccountRateLimit, Burst: s.opts.AccountBurstLimit}
+	since := s.opts.Now()
 	levels := make([]throttle.Level, 0, 3)
 	def, hasDef := st.MethodSettings["*/*"]
 	hasDef = hasDef && (def.ThrottlingRateLimit >= 0 || def.ThrottlingBurstLimit >= 0)
@@ -172,16 +173,16 @@ func (s *Server) stageLevels(st model.Stage, path, verb string) []throttle.Level
 	for _, mp := range []string{resource + "/" + verb, resource + "/*"} {
 		ms, ok := st.MethodSettings[mp]
 		if ok && (ms.ThrottlingRateLimit >= 0 || ms.ThrottlingBurstLimit >= 0) {
-			levels = append(levels, throttle.Level{Limit: resolve(ms, inherited), ID: throttle.ID{
+			levels = append(levels, throttle.Level{Since: since, Limit: resolve(ms, inherited), ID: throttle.ID{
 				Scope: throttle.ScopeStageMethod, API: st.RestAPIID, Stage: st.StageName, Method: mp}})
 			break
 		}
 	}
 	if hasDef {
-		levels = append(levels, throttle.Level{Limit: inherited, ID: throttle.ID{
+		levels = append(levels, throttle.Level{Since: since, Limit: inherited, ID: throttle.ID{
 			Scope: throttle.ScopeStageDefault, API: st.RestAPIID, Stage: st.StageName, Method: "*/*"}})
 	}
-	return append(levels, throttle.Level{Limit: account, ID: throttle.ID{Scope: throttle.ScopeAccount}})
+	return append(levels, throttle.Level{Since: since, Limit: account, ID: throttle.ID{Scope: throttle.ScopeAccount}})
 }
 
 // resolve fills the values a method setting leaves at -1 from parent.

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 	"unsafe"
 
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/usageplan"
@@ -36,11 +37,11 @@ type Keyring struct {
 	byPrefix map[uint64]*Key
 }
 
-// Compile builds a keyring from a metering snapshot.
-func Compile(snap model.MeteringSnapshot) (*Keyring, error) {
+// Compile builds a keyring from a metering snapshot; the plans' limits apply from since.
+func Compile(snap model.MeteringSnapshot, since time.Time) (*Keyring, error) {
 	plans := make(map[string]*usageplan.Plan, len(snap.Plans))
 	for _, p := range snap.Plans {
-		c, err := usageplan.Compile(p)
+		c, err := usageplan.Compile(p, since)
 		if err != nil {
 			return nil, err
 		}

@@ -63,6 +63,9 @@ type ID struct {
 type Level struct {
 	ID    ID
 	Limit Limit
+	// Since is when Limit was configured. A bucket that still has another limit switches to this one
+	// as of Since, so that a raised rate refills from the change on, not from the next request.
+	Since time.Time
 }
 
 // MaxLevels is the most levels one request meets.
@@ -121,7 +124,7 @@ func (l *Local) Allow(now time.Time, levels []Level) int {
 		}
 		for {
 			b := l.bucket(&levels[i])
-			r, at, ok, dead := b.take(now, levels[i].Limit)
+			r, at, ok, dead := b.take(now, &levels[i])
 			if dead {
 				continue
 			}
@@ -168,19 +171,28 @@ func (l *Local) bucket(lv *Level) *bucket {
 }
 
 // take takes a token if one is there now. A changed limit is applied first, keeping the tokens.
-func (b *bucket) take(now time.Time, limit Limit) (r *rate.Reservation, at time.Time, ok, dead bool) {
+func (b *bucket) take(now time.Time, lv *Level) (r *rate.Reservation, at time.Time, ok, dead bool) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.dead {
 		return nil, now, false, true
 	}
-	if now.Before(b.last) {
-		now = b.last
+	prev := b.last
+	if now.Before(prev) {
+		now = prev
 	}
 	b.last = now
-	if limit != b.limit {
-		b.lim.SetLimitAt(now, rate.Limit(limit.Rate))
-		b.lim.SetBurstAt(now, limit.Burst)
+	if limit := lv.Limit; limit != b.limit {
+		// The bucket earned tokens at the old rate until the change, at the new one since.
+		at := now
+		if !lv.Since.IsZero() && lv.Since.Before(now) {
+			at = lv.Since
+			if at.Before(prev) {
+				at = prev
+			}
+		}
+		b.lim.SetLimitAt(at, rate.Limit(limit.Rate))
+		b.lim.SetBurstAt(at, limit.Burst)
 		b.limit = limit
 	}
 	if b.lim.TokensAt(now) < 1 {

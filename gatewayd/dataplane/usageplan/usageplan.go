@@ -4,6 +4,7 @@ package usageplan
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/throttle"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/model"
@@ -16,6 +17,8 @@ type Plan struct {
 	Throttle *throttle.Limit
 	// Quota is the plan's per-key quota; nil for none.
 	Quota *model.QuotaSettings
+	// Since is when the plan was compiled: its limits apply from then.
+	Since time.Time
 	// stages maps API id, then stage name, to the stage's settings in the plan.
 	stages map[string]map[string]*Stage
 }
@@ -26,9 +29,9 @@ type Stage struct {
 	methods map[string]throttle.Limit
 }
 
-// Compile compiles one plan.
-func Compile(p model.UsagePlan) (*Plan, error) {
-	c := &Plan{ID: p.ID, stages: map[string]map[string]*Stage{}}
+// Compile compiles one plan, whose limits apply from since.
+func Compile(p model.UsagePlan, since time.Time) (*Plan, error) {
+	c := &Plan{ID: p.ID, Since: since, stages: map[string]map[string]*Stage{}}
 	if p.ID == "" {
 		return nil, fmt.Errorf("usage plan without an id")
 	}
