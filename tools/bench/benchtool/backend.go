@@ -5,11 +5,16 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
+	"sync/atomic"
 )
 
 // body is the backend's small fixed JSON answer.
 const body = `{"id":1,"name":"gatewayd","ok":true}`
+
+// countPath answers how many requests the backend served (not counting itself): the cache check.
+const countPath = "/__count"
 
 // runBackend serves the fixed JSON body on every path.
 func runBackend(args []string) error {
@@ -26,7 +31,13 @@ func runBackend(args []string) error {
 		return err
 	}
 	b := []byte(body)
+	var served atomic.Int64
 	return http.Serve(ln, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == countPath {
+			w.Write(strconv.AppendInt(nil, served.Load(), 10))
+			return
+		}
+		served.Add(1)
 		h := w.Header()
 		h["Content-Type"] = []string{"application/json"}
 		w.Write(b)

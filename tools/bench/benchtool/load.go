@@ -50,6 +50,7 @@ func runLoad(args []string) error {
 	conns := fs.Int("c", 64, "connections")
 	dur := fs.Duration("d", 8*time.Second, "measured duration")
 	warm := fs.Duration("warmup", 2*time.Second, "warm-up duration (0 for none)")
+	header := fs.String("H", "", `one request header, "Name: value"`)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -58,9 +59,9 @@ func runLoad(args []string) error {
 	}
 	run := func(d time.Duration) (result, error) {
 		if *wrk != "" {
-			return runWrk(*wrk, *target, *threads, *conns, d)
+			return runWrk(*wrk, *target, *header, *threads, *conns, d)
 		}
-		return goLoad(*target, *conns, d)
+		return goLoad(*target, *header, *conns, d)
 	}
 	if *warm > 0 {
 		if _, err := run(*warm); err != nil {
@@ -91,8 +92,12 @@ var (
 	reSockErrs = regexp.MustCompile(`Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)`)
 )
 
-func runWrk(wrk, target string, threads, conns int, d time.Duration) (result, error) {
-	cmd := exec.Command(wrk, "--latency", "-t"+strconv.Itoa(threads), "-c"+strconv.Itoa(conns), "-d"+wrkSeconds(d), target)
+func runWrk(wrk, target, header string, threads, conns int, d time.Duration) (result, error) {
+	args := []string{"--latency", "-t" + strconv.Itoa(threads), "-c" + strconv.Itoa(conns), "-d" + wrkSeconds(d)}
+	if header != "" {
+		args = append(args, "-H", header)
+	}
+	cmd := exec.Command(wrk, append(args, target)...)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		return result{}, fmt.Errorf("wrk: %v: %s", err, out)
@@ -145,7 +150,9 @@ func parseWrk(out []byte) (result, error) {
 }
 
 // goLoad is the load loop used where wrk is not installed: conns goroutines, keep-alive, for d.
-func goLoad(target string, conns int, d time.Duration) (result, error) {
+func goLoad(target, header string, conns int, d time.Duration) (result, error) {
+	hname, hvalue, _ := strings.Cut(header, ":")
+	hname, hvalue = strings.TrimSpace(hname), strings.TrimSpace(hvalue)
 	tr := &http.Transport{MaxIdleConns: conns, MaxIdleConnsPerHost: conns, MaxConnsPerHost: conns,
 		DisableCompression: true}
 	defer tr.CloseIdleConnections()
@@ -170,6 +177,9 @@ func goLoad(target string, conns int, d time.Duration) (result, error) {
 			for ctx.Err() == nil {
 				t := time.Now()
 				req, _ := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
+				if hname != "" {
+					req.Header.Set(hname, hvalue)
+				}
 				resp, err := cl.Do(req)
 				if err != nil {
 					if ctx.Err() != nil && errors.Is(err, context.DeadlineExceeded) {
@@ -223,11 +233,11 @@ func runCheck(args []string) error {
 	return waitFor(*target, *status, *contains, *wait)
 }
 
-func waitFor(target string, status int, contains string, wait time.Duration) error {
+func waitFor(target string, status int, contains string, wait time.Duration, header ...string) error {
 	deadline := time.Now().Add(wait)
 	cl := &http.Client{Timeout: 5 * time.Second}
 	for {
-		got, err := get(cl, target)
+		got, err := get(cl, target, header...)
 		if err == nil && got.status == status && strings.Contains(got.body, contains) {
 			return nil
 		}
@@ -246,8 +256,16 @@ type answer struct {
 	body   string
 }
 
-func get(cl *http.Client, target string) (answer, error) {
-	resp, err := cl.Get(target)
+// get sends a GET with optional header name and value.
+func get(cl *http.Client, target string, header ...string) (answer, error) {
+	req, err := http.NewRequest(http.MethodGet, target, nil)
+	if err != nil {
+		return answer{}, err
+	}
+	if len(header) == 2 {
+		req.Header.Set(header[0], header[1])
+	}
+	resp, err := cl.Do(req)
 	if err != nil {
 		return answer{}, err
 	}

@@ -5,6 +5,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"sort"
@@ -35,6 +36,9 @@ func main() {
 	}
 	if err := commands[os.Args[1]](os.Args[2:]); err != nil {
 		fmt.Fprintf(os.Stderr, "benchtool %s: %v\n", os.Args[1], err)
+		if errors.Is(err, errNotSupported) {
+			os.Exit(3)
+		}
 		os.Exit(1)
 	}
 }

@@ -38,14 +38,18 @@ func (a adminFlags) client() (*client.Client, error) {
 
 const mockTemplate = `{"id":1,"name":"gatewayd","ok":true}`
 
+// errNotSupported marks a path gatewayd does not have yet; the command exits with status 3.
+var errNotSupported = errors.New("not yet supported")
+
 // route adds GET on a new resource under parent: HTTP_PROXY to uri, or MOCK when uri is empty.
-func route(ctx context.Context, c *client.Client, apiID, parent, pathPart, uri string) (model.Resource, error) {
+func route(ctx context.Context, c *client.Client, apiID, parent, pathPart, uri string, keyRequired ...bool) (model.Resource, error) {
 	res, err := c.CreateResource(ctx, apiID, model.Resource{ParentID: parent, PathPart: pathPart})
 	if err != nil {
 		return res, err
 	}
 	id := client.MethodID{RestAPIID: apiID, ResourceID: res.ID, HTTPMethod: "GET"}
-	if _, err := c.PutMethod(ctx, id, model.Method{Authorization: model.AuthNone}); err != nil {
+	m := model.Method{Authorization: model.AuthNone, APIKeyRequired: len(keyRequired) > 0 && keyRequired[0]}
+	if _, err := c.PutMethod(ctx, id, m); err != nil {
 		return res, err
 	}
 	if uri != "" {
@@ -65,11 +69,16 @@ func route(ctx context.Context, c *client.Client, apiID, parent, pathPart, uri s
 	return res, err
 }
 
-// runSetup creates one benchmark API and prints the URL to load once the data plane serves it:
+// runSetup creates one benchmark API and prints the URL to load once the data plane serves it, and on
+// a second line the header to send, if any:
 //
 //	proxy:  GET /items/{id} -> HTTP_PROXY to the backend
+//	key:    the same with api_key_required, an API key in a usage plan whose throttle never refuses
+//	cache:  the same on a stage with its cache on and caching_enabled for */*; checked to hit
 //	mock:   GET /mock answered by gatewayd itself (MOCK)
 //	routes: N resources /r0../rN-1, each GET -> HTTP_PROXY; the URL is the last one
+//
+// It exits with status 3 when gatewayd does not support the path yet.
 func runSetup(args []string) error {
 	fs := flag.NewFlagSet("setup", flag.ContinueOnError)
 	af := addAdminFlags(fs)
@@ -95,12 +104,12 @@ func runSetup(args []string) error {
 	}
 	var path string
 	switch *kind {
-	case "proxy":
+	case "proxy", "key", "cache":
 		items, err := c.CreateResource(ctx, api.ID, model.Resource{ParentID: api.RootResourceID, PathPart: "items"})
 		if err != nil {
 			return err
 		}
-		if _, err := route(ctx, c, api.ID, items.ID, "{id}", "http://"+*backend+"/items/{id}"); err != nil {
+		if _, err := route(ctx, c, api.ID, items.ID, "{id}", "http://"+*backend+"/items/{id}", *kind == "key"); err != nil {
 			return err
 		}
 		path = "/items/1"
@@ -122,7 +131,11 @@ func runSetup(args []string) error {
 	if err != nil {
 		return err
 	}
-	st, err := c.CreateStage(ctx, api.ID, model.Stage{StageName: "prod", DeploymentID: dep.ID})
+	stage := model.Stage{StageName: "prod", DeploymentID: dep.ID}
+	if *kind == "cache" {
+		stage.CacheClusterEnabled, stage.CacheClusterSize = true, "0.5"
+	}
+	st, err := c.CreateStage(ctx, api.ID, stage)
 	if err != nil {
 		return err
 	}
@@ -130,10 +143,85 @@ func runSetup(args []string) error {
 	if err := loopbackURL(target); err != nil {
 		return err
 	}
-	if err := waitFor(target, 200, "", 30*time.Second); err != nil {
+	var header []string
+	switch *kind {
+	case "key":
+		if header, err = keyAndPlan(ctx, c, api.ID); err != nil {
+			return err
+		}
+	case "cache":
+		set := model.DefaultMethodSetting()
+		set.CachingEnabled, set.CacheTTLInSeconds = true, 3600
+		if _, err := c.PutMethodSettings(ctx, api.ID, "prod", "*/*", set); err != nil {
+			return err
+		}
+	}
+	if err := waitFor(target, 200, "", 30*time.Second, header...); err != nil {
 		return err
 	}
+	if *kind == "cache" {
+		if err := checkCacheHits(target, "http://"+*backend+countPath); err != nil {
+			return err
+		}
+	}
 	fmt.Println(target)
+	if header != nil {
+		fmt.Printf("%s: %s\n", header[0], header[1])
+	}
+	return nil
+}
+
+// keyAndPlan creates an API key and a usage plan on the stage whose throttle is high enough never to
+// refuse, and returns the header that presents the key.
+func keyAndPlan(ctx context.Context, c *client.Client, apiID string) ([]string, error) {
+	key, err := c.CreateAPIKey(ctx, model.APIKey{Name: "bench-" + apiID, Enabled: true})
+	if client.IsNotFound(err) {
+		return nil, fmt.Errorf("%w: the admin API has no /v1/apikeys", errNotSupported)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if key.Value == "" {
+		return nil, errors.New("the created api key has no value")
+	}
+	plan, err := c.CreateUsagePlan(ctx, model.UsagePlan{Name: "bench-" + apiID,
+		Throttle:  &model.ThrottleSettings{RateLimit: 1e6, BurstLimit: 1e6},
+		APIStages: []model.UsagePlanStage{{APIID: apiID, Stage: "prod"}}})
+	if err != nil {
+		return nil, err
+	}
+	if _, err := c.CreateUsagePlanKey(ctx, plan.ID, key.ID, "API_KEY"); err != nil {
+		return nil, err
+	}
+	return []string{"x-api-key", key.Value}, nil
+}
+
+// checkCacheHits fails with errNotSupported unless repeated requests leave the backend untouched.
+func checkCacheHits(target, countURL string) error {
+	cl := newClient()
+	count := func() (string, error) {
+		a, err := get(cl, countURL)
+		return a.body, err
+	}
+	if _, err := get(cl, target); err != nil {
+		return err
+	}
+	before, err := count()
+	if err != nil {
+		return err
+	}
+	for range 5 {
+		if a, err := get(cl, target); err != nil || a.status != 200 {
+			return fmt.Errorf("cached GET %s: status %d, %v", target, a.status, err)
+		}
+	}
+	after, err := count()
+	if err != nil {
+		return err
+	}
+	if before != after {
+		return fmt.Errorf("%w: the stage cache is on but the backend served %s..%s for 5 repeated requests", errNotSupported, before, after)
+	}
 	return nil
 }
 
