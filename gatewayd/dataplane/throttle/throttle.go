@@ -107,34 +107,28 @@ func NewLocal() *Local {
 	return l
 }
 
-type taken struct {
-	b  *bucket
-	r  *rate.Reservation
-	at time.Time
-}
-
 // Allow takes one token from the bucket of every level, in order, or none at all: when a level has no
 // token, the tokens taken at earlier levels are put back. It returns the index of the level that
 // refused, or -1 when the request is admitted. At most MaxLevels levels are checked.
 func (l *Local) Allow(now time.Time, levels []Level) int {
-	var got [MaxLevels]taken
+	var got [MaxLevels]*bucket
 	for i := range levels {
 		if i == MaxLevels {
 			break
 		}
 		for {
 			b := l.bucket(&levels[i])
-			r, at, ok, dead := b.take(now, &levels[i])
+			ok, dead := b.take(now, &levels[i])
 			if dead {
 				continue
 			}
 			if !ok {
 				for j := i - 1; j >= 0; j-- {
-					got[j].b.giveBack(got[j].r, got[j].at)
+					got[j].giveBack()
 				}
 				return i
 			}
-			got[i] = taken{b, r, at}
+			got[i] = b
 			break
 		}
 	}
@@ -171,11 +165,11 @@ func (l *Local) bucket(lv *Level) *bucket {
 }
 
 // take takes a token if one is there now. A changed limit is applied first, keeping the tokens.
-func (b *bucket) take(now time.Time, lv *Level) (r *rate.Reservation, at time.Time, ok, dead bool) {
+func (b *bucket) take(now time.Time, lv *Level) (ok, dead bool) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.dead {
-		return nil, now, false, true
+		return false, true
 	}
 	prev := b.last
 	if now.Before(prev) {
@@ -195,17 +189,18 @@ func (b *bucket) take(now time.Time, lv *Level) (r *rate.Reservation, at time.Ti
 		b.lim.SetBurstAt(at, limit.Burst)
 		b.limit = limit
 	}
-	if b.lim.TokensAt(now) < 1 {
-		return nil, now, false, false
-	}
-	// Under b.mu the token checked above is still there, so the reservation is immediate.
-	return b.lim.ReserveN(now, 1), now, true, false
+	// AllowN takes the token only if it is there now, and changes nothing otherwise.
+	return b.lim.AllowN(now, 1), false
 }
 
-// giveBack returns a token taken at time at.
-func (b *bucket) giveBack(r *rate.Reservation, at time.Time) {
+// giveBack returns a token taken earlier. rate.Limiter takes a negative count as tokens given back
+// (the bucket never holds more than its burst: every read caps it); it is given back at the bucket's
+// latest time, as an earlier one would move the limiter's clock back and refill the gap twice. Unlike
+// Reservation.CancelAt, this allocates nothing and does not shrink when other requests took tokens
+// in between.
+func (b *bucket) giveBack() {
 	b.mu.Lock()
-	r.CancelAt(at)
+	b.lim.AllowN(b.last, -1)
 	b.mu.Unlock()
 }
 
