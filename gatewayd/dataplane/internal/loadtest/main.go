@@ -47,7 +47,8 @@ func main() {
 		return
 	}
 
-	opts := dataplane.Options{Registerer: prometheus.NewRegistry()}
+	// The account limit (10,000 rps by default) would throttle the load test itself.
+	opts := dataplane.Options{Registerer: prometheus.NewRegistry(), AccountRateLimit: 1e12, AccountBurstLimit: 1 << 40}
 	if *accessLog != "" {
 		f, err := os.Create(*accessLog)
 		if err != nil {
