@@ -179,8 +179,10 @@ func (s *Server) stageLevels(st model.Stage, path, verb string) []throttle.Level
 		}
 	}
 	if hasDef {
+		// As in API Gateway, the stage default ("*/*") limits each method on its own: a busy method
+		// cannot use up the stage's other methods' allowance.
 		levels = append(levels, throttle.Level{Since: since, Limit: inherited, ID: throttle.ID{
-			Scope: throttle.ScopeStageDefault, API: st.RestAPIID, Stage: st.StageName, Method: "*/*"}})
+			Scope: throttle.ScopeStageDefault, API: st.RestAPIID, Stage: st.StageName, Method: resource + "/" + verb}})
 	}
 	return append(levels, throttle.Level{Since: since, Limit: account, ID: throttle.ID{Scope: throttle.ScopeAccount}})
 }
