@@ -1,7 +1,7 @@
 // Package dataplane serves deployed stages: it routes /{api_id}/{stage_name}/{path} to a method of the
-// stage's deployment, runs the method's pipeline (match, authorize, throttle, read the body, integrate,
-// observe) and answers. Stages are compiled aside and swapped in atomically; the request path reads only
-// immutable tables and never touches the store.
+// stage's deployment, runs the method's pipeline (match, authorize, throttle, read the body, cache,
+// integrate, observe) and answers. Stages are compiled aside and swapped in atomically; the request
+// path reads only immutable tables and never touches the store.
 //
 // Like API Gateway, the data plane answers 403 {"message":"Missing Authentication Token"} for an unknown
 // API, stage, resource or verb, so that callers cannot tell a missing route from a protected one.
@@ -10,8 +10,13 @@
 // quota state lives in registries keyed by what they limit, so it survives every swap; usage counts
 // are kept in memory and written to the UsageStore in batches, never on the request path.
 //
+// A stage with cache_cluster_enabled has one response cache, kept across recompiles while its size
+// stays the same; the cache step sits after throttling, so cached answers still count against
+// throttles and quotas, and before the integration, which a miss calls once for all concurrent
+// requests of one key (see cache.go for which methods are cached and how Cache-Control is honoured).
+//
 // Each pipeline capability has its own package: router (the resource tree), authorize, apikey,
-// usageplan, throttle (token buckets), quota (usage counts), mapping
+// usageplan, throttle (token buckets), quota (usage counts), cache (the stage response cache), mapping
 // (parameters, templates, response selection), integration (MOCK, HTTP, HTTP_PROXY, AWS_PROXY), upstream
 // (the pooled backend client), telemetry (metrics and access log) and gwerror (the gateway's own
 // answers, rendered once, here, as {"message": ...}).
@@ -70,8 +75,11 @@ type Options struct {
 	// the counts of at most the last FlushInterval (plus a write in progress). A graceful Shutdown
 	// loses nothing. Default 1s.
 	FlushInterval time.Duration
-	// Now is the clock of throttling and quota periods. Default time.Now.
+	// Now is the clock of throttling, quota periods and cache expiry. Default time.Now.
 	Now func() time.Time
+	// CacheMaxBytes caps each stage's response cache, whatever its cache_cluster_size asks for, so
+	// that a small machine is never asked for 237 GB. Default DefaultCacheMaxBytes (256 MiB).
+	CacheMaxBytes int64
 }
 
 func (o *Options) setDefaults() {
@@ -107,6 +115,9 @@ func (o *Options) setDefaults() {
 	}
 	if o.Now == nil {
 		o.Now = time.Now
+	}
+	if o.CacheMaxBytes <= 0 {
+		o.CacheMaxBytes = DefaultCacheMaxBytes
 	}
 }
 
@@ -158,7 +169,7 @@ func New(opts Options) (*Server, error) {
 		stop:      make(chan struct{}),
 		stopped:   make(chan struct{}),
 	}
-	s.pipeline = []step{s.match, s.authorize, s.throttle, s.readBody, s.integrate}
+	s.pipeline = []step{s.match, s.authorize, s.throttle, s.readBody, s.cached, s.integrate}
 	s.apis.Store(&apiMap{})
 	s.keys.Store(&apikey.Keyring{})
 	go s.background(s.stop, s.stopped)

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/authorize"
+	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/cache"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/gwerror"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/integration"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/mapping"
@@ -42,6 +43,13 @@ type exchange struct {
 	caller authorize.Caller
 	levels [throttle.MaxLevels]throttle.Level
 	resp   *message.Response
+	// respBuf holds an answer from the cache, so that serving one allocates nothing.
+	respBuf message.Response
+	// cacheStatus and cacheInvalidation are the cache step's response headers, if any.
+	cacheStatus, cacheInvalidation []string
+	// keyBuf and keyParams build cache keys of methods with cache key parameters.
+	keyBuf    [256]byte
+	keyParams [4]cache.KeyParam
 	// integration is the time spent in the backend call; negative when none was made.
 	integration time.Duration
 }
@@ -91,6 +99,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 
+	if ex.cacheStatus != nil {
+		h := w.Header()
+		h[CacheHeader] = ex.cacheStatus
+		if ex.cacheInvalidation != nil {
+			h[CacheInvalidationHeader] = ex.cacheInvalidation
+		}
+	}
 	status, n := 0, 0
 	switch {
 	case err == nil && ex.resp != nil:
@@ -245,8 +260,8 @@ func (s *Server) integrate(ctx context.Context, ex *exchange) error {
 func writeResponse(w http.ResponseWriter, resp *message.Response) (int, int) {
 	h := w.Header()
 	for k, vv := range resp.Header {
-		if k == integration.RequestIDHeader {
-			continue
+		if _, ok := h[k]; ok {
+			continue // the gateway's own headers (request id, cache status) win
 		}
 		h[k] = vv
 	}

@@ -23,6 +23,9 @@ type stage struct {
 	table       *router.Table[*endpoint]
 	// unmatched counts requests for routes the stage does not have.
 	unmatched *telemetry.Route
+	// cache is the stage's response cache, nil when off. It is shared with the stage this one
+	// replaced when the cache stayed on at the same size.
+	cache *stageCache
 }
 
 // endpoint is one method of a stage, ready to serve.
@@ -43,6 +46,8 @@ type endpoint struct {
 	// stageLevels are the buckets every caller of the method meets: stage method settings, stage
 	// default, account.
 	stageLevels []throttle.Level
+	// cache is the method's cache policy, nil when the method is not cached.
+	cache *cachePolicy
 }
 
 // SetStage compiles the stage's deployment snapshot aside and swaps it in. Requests in flight finish on
@@ -55,6 +60,7 @@ func (s *Server) SetStage(st model.Stage, snap *model.Snapshot) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	old := *s.apis.Load()
+	s.attachCache(compiled, old[st.RestAPIID][st.StageName], st)
 	next := maps.Clone(old)
 	stages := maps.Clone(old[st.RestAPIID])
 	if stages == nil {
@@ -146,6 +152,8 @@ func (s *Server) compile(st model.Stage, snap *model.Snapshot) (*stage, error) {
 			}, s.client)
 			if err != nil {
 				ep.misconfigured = fmt.Errorf("method %s %s: %w", m.HTTPMethod, path, err)
+			} else if st.CacheClusterEnabled {
+				ep.cache = s.compileCachePolicy(st, in, path, m.HTTPMethod)
 			}
 		}
 		if err := compiled.table.Add(path, m.HTTPMethod, ep); err != nil {

@@ -24,6 +24,8 @@ type Metrics struct {
 	latency     *prometheus.HistogramVec
 	integration *prometheus.HistogramVec
 	throttled   *prometheus.CounterVec
+	cacheHits   *prometheus.CounterVec
+	cacheMisses *prometheus.CounterVec
 }
 
 // NewMetrics creates the metrics and registers them on reg; a nil reg keeps them unregistered.
@@ -51,9 +53,17 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 			Namespace: "gatewayd", Name: "throttled_total",
 			Help: "Requests refused with 429: reason is throttle (a token bucket was empty) or quota.",
 		}, append(labels[:len(labels):len(labels)], "reason")),
+		cacheHits: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: "gatewayd", Name: "cache_hits_total",
+			Help: "Requests of cached methods answered without calling the backend.",
+		}, labels),
+		cacheMisses: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: "gatewayd", Name: "cache_misses_total",
+			Help: "Requests of cached methods that called the backend (misses and refreshes).",
+		}, labels),
 	}
 	if reg != nil {
-		for _, c := range []prometheus.Collector{m.requests, m.clientErrs, m.serverErrs, m.latency, m.integration, m.throttled} {
+		for _, c := range []prometheus.Collector{m.requests, m.clientErrs, m.serverErrs, m.latency, m.integration, m.throttled, m.cacheHits, m.cacheMisses} {
 			if err := reg.Register(c); err != nil {
 				return nil, fmt.Errorf("registering data plane metrics: %w", err)
 			}
@@ -91,7 +101,29 @@ func (m *Metrics) Forget(api, stage string) {
 	m.latency.DeletePartialMatch(l)
 	m.integration.DeletePartialMatch(l)
 	m.throttled.DeletePartialMatch(l)
+	m.cacheHits.DeletePartialMatch(l)
+	m.cacheMisses.DeletePartialMatch(l)
 }
+
+// CacheRoute holds one cached method's hit and miss counters. They are resolved only for methods
+// that cache, so that uncached routes export no cache series.
+type CacheRoute struct {
+	hits, misses prometheus.Counter
+}
+
+// CacheRoute resolves the cache counters of one method.
+func (m *Metrics) CacheRoute(api, stage, resource, method string) *CacheRoute {
+	return &CacheRoute{
+		hits:   m.cacheHits.WithLabelValues(api, stage, resource, method),
+		misses: m.cacheMisses.WithLabelValues(api, stage, resource, method),
+	}
+}
+
+// Hit records an answer from the cache, or from another request's backend call.
+func (c *CacheRoute) Hit() { c.hits.Inc() }
+
+// Miss records a backend call made for the cache.
+func (c *CacheRoute) Miss() { c.misses.Inc() }
 
 // Throttled records a request refused by a token bucket.
 func (r *Route) Throttled() { r.throttle.Inc() }

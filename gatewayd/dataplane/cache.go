@@ -1,0 +1,257 @@
+package dataplane
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/cache"
+	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/gwerror"
+	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/telemetry"
+	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/model"
+)
+
+// Response headers of the cache step. X-Cache tells a caller of a cached method whether its answer
+// came from the cache ("Hit", which includes waiting for another request's backend call) or from a
+// backend call it made ("Miss", which includes a refresh). X-Cache-Invalidation: denied answers a
+// Cache-Control: max-age=0 that the caller was not allowed to send, under the
+// SUCCEED_WITH_RESPONSE_HEADER strategy.
+const (
+	CacheHeader             = "X-Cache"
+	CacheInvalidationHeader = "X-Cache-Invalidation"
+)
+
+// Shared header values: writing them allocates nothing, and nobody modifies them.
+var (
+	cacheHit           = []string{"Hit"}
+	cacheMiss          = []string{"Miss"}
+	invalidationDenied = []string{"denied"}
+)
+
+// DefaultCacheMaxBytes caps every stage cache when Options.CacheMaxBytes is not set: 256 MiB.
+const DefaultCacheMaxBytes = 256 << 20
+
+// defaultCacheTTL is API Gateway's TTL when no method setting names one.
+const defaultCacheTTL = 300 * time.Second
+
+// Strategies for a Cache-Control: max-age=0 from a caller who may not invalidate.
+const (
+	strategyFail          = "FAIL_WITH_403"
+	strategyWithHeader    = "SUCCEED_WITH_RESPONSE_HEADER"
+	strategyWithoutHeader = "SUCCEED_WITHOUT_RESPONSE_HEADER"
+)
+
+var errCacheControl = errors.New("cache-control max-age=0 from a caller not authorized to invalidate the cache")
+
+// cachePolicy is one method's compiled cache decision; an endpoint whose method is not cached has
+// none.
+type cachePolicy struct {
+	ttl time.Duration
+	// params are the integration's cache_key_parameters. When there are none, key is the method's one
+	// key, built at compile time, so a hit builds nothing.
+	params  []string
+	key     string
+	stageID string
+	// requireAuth and strategy are require_authorization_for_cache_control and
+	// unauthorized_cache_control_header_strategy.
+	requireAuth bool
+	strategy    string
+	metrics     *telemetry.CacheRoute
+}
+
+// compileCachePolicy decides whether the method verb on path is cached and how. A GET is cached
+// unless the method settings that apply to it ("path/GET", else "path/*", else "*/*") turn caching
+// off; any other verb only when its own "path/VERB" entry turns it on, so that a stage-wide setting
+// never caches a POST. A TTL of 0 turns caching off.
+func (s *Server) compileCachePolicy(st model.Stage, in model.Integration, path, verb string) *cachePolicy {
+	resource := strings.TrimPrefix(path, "/")
+	ms, own := st.MethodSettings[resource+"/"+verb]
+	found := own
+	if !found {
+		ms, found = st.MethodSettings[resource+"/*"]
+	}
+	if !found {
+		ms, found = st.MethodSettings["*/*"]
+	}
+	if !found {
+		ms = model.DefaultMethodSetting()
+	}
+	switch {
+	case own && !ms.CachingEnabled:
+		return nil
+	case !own && (verb != http.MethodGet || found && !ms.CachingEnabled):
+		return nil
+	}
+	ttl := time.Duration(ms.CacheTTLInSeconds) * time.Second
+	if !found {
+		ttl = defaultCacheTTL
+	}
+	if ttl <= 0 {
+		return nil
+	}
+	p := &cachePolicy{
+		ttl: ttl,
+		// The deployment is part of the key: the stage's cache outlives a redeploy, but a new
+		// deployment must never serve an answer of the old one.
+		stageID:     st.RestAPIID + "/" + st.StageName + "/" + st.DeploymentID,
+		params:      in.CacheKeyParameters,
+		requireAuth: ms.RequireAuthorizationForCacheControl,
+		strategy:    ms.UnauthorizedCacheControlHeaderStrategy,
+		metrics:     s.metrics.CacheRoute(st.RestAPIID, st.StageName, path, verb),
+	}
+	if p.strategy == "" {
+		p.strategy = strategyWithHeader
+	}
+	if len(p.params) == 0 {
+		p.key = cache.Key(p.stageID, verb, path, nil)
+	}
+	return p
+}
+
+// stageCache is a stage's cache with the size it was made for, so that a recompile of the stage with
+// the same size keeps its entries.
+type stageCache struct {
+	*cache.Cache
+	size string
+}
+
+// attachCache gives compiled the cache it should have, given the stage it replaces (nil if none): the
+// old one when the cache stays on at the same size, a new one when it is turned on or resized (a
+// resize loses the contents, as in API Gateway), none when it is off. The caller holds s.mu.
+func (s *Server) attachCache(compiled, old *stage, st model.Stage) {
+	if !st.CacheClusterEnabled {
+		return
+	}
+	size := st.CacheClusterSize
+	if size == "" {
+		size = "0.5"
+	}
+	if old != nil && old.cache != nil && old.cache.size == size {
+		compiled.cache = old.cache
+		return
+	}
+	budget := cache.BudgetBytes(size, s.opts.CacheMaxBytes)
+	compiled.cache = &stageCache{Cache: cache.New(cache.NewMemory(budget, cache.Options{Now: s.opts.Now})), size: size}
+}
+
+// FlushCache empties a stage's cache, as API Gateway's FlushStageCache does. A stage that is not
+// served or has no cache has nothing to flush.
+func (s *Server) FlushCache(apiID, stageName string) {
+	if st := (*s.apis.Load())[apiID][stageName]; st != nil && st.cache != nil {
+		st.cache.Flush()
+	}
+}
+
+// cached answers a cached method from the stage cache, calling the integration on a miss; it does
+// nothing for other methods, which the integrate step then serves. It runs after authorize and
+// throttle, so a cached answer still counts against throttles and quotas.
+//
+// Cache-Control: max-age=0 refreshes the entry when require_authorization_for_cache_control is off,
+// or when the caller is authorized: for now, a method that requires an API key and a caller who
+// passed the key check (IAM and authorizers will widen this). Other callers get the strategy.
+func (s *Server) cached(ctx context.Context, ex *exchange) error {
+	p := ex.ep.cache
+	sc := ex.stage.cache
+	if p == nil || sc == nil {
+		return nil
+	}
+	key := p.key
+	if key == "" {
+		params := cache.AppendParams(ex.keyParams[:0], p.params, cache.Request{
+			PathNames: ex.paramNames, PathValues: ex.params, Query: ex.query(), Header: ex.req.Header,
+		})
+		key = string(cache.AppendKey(ex.keyBuf[:0], p.stageID, ex.ep.verb, ex.ep.resourcePath, params))
+	}
+	refresh := false
+	if maxAgeZero(ex.req.Header) {
+		switch {
+		case !p.requireAuth || ex.caller.Key != nil:
+			refresh = true
+		case p.strategy == strategyFail:
+			return gwerror.Forbidden(errCacheControl)
+		case p.strategy == strategyWithHeader:
+			ex.cacheInvalidation = invalidationDenied
+		}
+	}
+	if !refresh {
+		if e, ok := sc.Store().Get(key); ok {
+			p.metrics.Hit()
+			ex.cacheStatus = cacheHit
+			ex.fromCache(e)
+			return nil
+		}
+	}
+
+	// The fill may outlive this request (another request may still wait for it), so it works on its
+	// own copy of what the integration reads, never on the pooled exchange.
+	fx := ex.detach()
+	fill := func(ctx context.Context) (*cache.Entry, bool, error) {
+		if err := s.integrate(ctx, fx); err != nil {
+			return nil, false, err
+		}
+		r := fx.resp
+		return &cache.Entry{Status: r.Status, Header: r.Header, Body: r.Body}, r.Status >= 200 && r.Status < 300, nil
+	}
+	var e *cache.Entry
+	var err error
+	out := cache.Refresh
+	if refresh {
+		e, err = sc.Refresh(ctx, key, p.ttl, fill)
+	} else {
+		e, out, err = sc.GetOrFill(ctx, key, p.ttl, fill)
+	}
+	if out == cache.Shared {
+		p.metrics.Hit()
+		ex.cacheStatus = cacheHit
+	} else {
+		p.metrics.Miss()
+		ex.cacheStatus = cacheMiss
+		// Read only once the fill is over: with ctx still live, GetOrFill returned because it was.
+		if ctx.Err() == nil {
+			ex.integration = fx.integration
+		}
+	}
+	if err != nil {
+		return err
+	}
+	ex.fromCache(e)
+	return nil
+}
+
+// detach copies what the integrate step reads into a new exchange.
+func (ex *exchange) detach() *exchange {
+	fx := &exchange{req: ex.req, stage: ex.stage, ep: ex.ep, paramNames: ex.paramNames, integration: -1}
+	fx.req.Header = ex.req.Header.Clone()
+	fx.params = append(fx.paramBuf[:0], ex.params...)
+	return fx
+}
+
+// fromCache answers with e without allocating. e is shared by every reader of its key and is only read.
+func (ex *exchange) fromCache(e *cache.Entry) {
+	ex.respBuf.Status, ex.respBuf.Header, ex.respBuf.Body = e.Status, e.Header, e.Body
+	ex.resp = &ex.respBuf
+}
+
+// query parses the query string for cache key parameters, once per request.
+func (ex *exchange) query() map[string][]string {
+	if ex.hreq.URL.RawQuery == "" {
+		return nil
+	}
+	return ex.hreq.URL.Query()
+}
+
+// maxAgeZero reports whether h carries Cache-Control: max-age=0, the caller's request to refresh.
+func maxAgeZero(h http.Header) bool {
+	for _, v := range h["Cache-Control"] {
+		for v != "" {
+			var d string
+			d, v, _ = strings.Cut(v, ",")
+			if strings.EqualFold(strings.TrimSpace(d), "max-age=0") {
+				return true
+			}
+		}
+	}
+	return false
+}
