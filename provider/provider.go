@@ -107,6 +107,10 @@ func (p *gatewaydProvider) Resources(_ context.Context) []func() resource.Resour
 		NewIntegrationResponseResource,
 		NewDeploymentResource,
 		NewStageResource,
+		NewAPIKeyResource,
+		NewUsagePlanResource,
+		NewUsagePlanKeyResource,
+		NewMethodSettingsResource,
 	}
 }
 
@@ -115,5 +119,7 @@ func (p *gatewaydProvider) DataSources(_ context.Context) []func() datasource.Da
 		NewRestAPIDataSource,
 		NewResourceDataSource,
 		NewStageDataSource,
+		NewAPIKeyDataSource,
+		NewUsagePlanDataSource,
 	}
 }
