@@ -59,6 +59,10 @@ type methodSettingModel struct {
 	CacheTTLInSeconds                      types.Int64   `tfsdk:"cache_ttl_in_seconds"`
 	RequireAuthorizationForCacheControl    types.Bool    `tfsdk:"require_authorization_for_cache_control"`
 	UnauthorizedCacheControlHeaderStrategy types.String  `tfsdk:"unauthorized_cache_control_header_strategy"`
+	MetricsEnabled                         types.Bool    `tfsdk:"metrics_enabled"`
+	LoggingLevel                           types.String  `tfsdk:"logging_level"`
+	DataTraceEnabled                       types.Bool    `tfsdk:"data_trace_enabled"`
+	CacheDataEncrypted                     types.Bool    `tfsdk:"cache_data_encrypted"`
 }
 
 var methodSettingType = types.ObjectType{AttrTypes: map[string]attr.Type{
@@ -68,6 +72,10 @@ var methodSettingType = types.ObjectType{AttrTypes: map[string]attr.Type{
 	"cache_ttl_in_seconds":                       types.Int64Type,
 	"require_authorization_for_cache_control":    types.BoolType,
 	"unauthorized_cache_control_header_strategy": types.StringType,
+	"metrics_enabled":                            types.BoolType,
+	"logging_level":                              types.StringType,
+	"data_trace_enabled":                         types.BoolType,
+	"cache_data_encrypted":                       types.BoolType,
 }}
 
 func (r *methodSettingsResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
@@ -160,6 +168,31 @@ func (r *methodSettingsResource) Schema(_ context.Context, _ resource.SchemaRequ
 							Default:    stringdefault.StaticString(def.UnauthorizedCacheControlHeaderStrategy),
 							Validators: []validator.String{stringvalidator.OneOf(model.CacheControlStrategies...)},
 						},
+						"metrics_enabled": schema.BoolAttribute{
+							MarkdownDescription: "Accepted for compatibility with the AWS provider; gatewayd always exports Prometheus metrics. Defaults to `false`.",
+							Optional:            true,
+							Computed:            true,
+							Default:             booldefault.StaticBool(false),
+						},
+						"logging_level": schema.StringAttribute{
+							MarkdownDescription: "Accepted for compatibility with the AWS provider (`OFF`, `ERROR` or `INFO`); gatewayd writes one access log line per request regardless. Defaults to `\"OFF\"`.",
+							Optional:            true,
+							Computed:            true,
+							Default:             stringdefault.StaticString(def.LoggingLevel),
+							Validators:          []validator.String{stringvalidator.OneOf(model.LoggingLevels...)},
+						},
+						"data_trace_enabled": schema.BoolAttribute{
+							MarkdownDescription: "Accepted for compatibility with the AWS provider; stored only. Defaults to `false`.",
+							Optional:            true,
+							Computed:            true,
+							Default:             booldefault.StaticBool(false),
+						},
+						"cache_data_encrypted": schema.BoolAttribute{
+							MarkdownDescription: "Accepted for compatibility with the AWS provider; gatewayd's cache lives in process memory and is never written out. Defaults to `false`.",
+							Optional:            true,
+							Computed:            true,
+							Default:             booldefault.StaticBool(false),
+						},
 					},
 				},
 			},
@@ -188,6 +221,10 @@ func (m *methodSettingsModel) toAPI(ctx context.Context, diags *diag.Diagnostics
 	out.CacheTTLInSeconds = int(s[0].CacheTTLInSeconds.ValueInt64())
 	out.RequireAuthorizationForCacheControl = s[0].RequireAuthorizationForCacheControl.ValueBool()
 	out.UnauthorizedCacheControlHeaderStrategy = s[0].UnauthorizedCacheControlHeaderStrategy.ValueString()
+	out.MetricsEnabled = s[0].MetricsEnabled.ValueBool()
+	out.LoggingLevel = s[0].LoggingLevel.ValueString()
+	out.DataTraceEnabled = s[0].DataTraceEnabled.ValueBool()
+	out.CacheDataEncrypted = s[0].CacheDataEncrypted.ValueBool()
 	return out
 }
 
@@ -204,6 +241,10 @@ func (m *methodSettingsModel) fromAPI(in model.MethodSettings) {
 		"cache_ttl_in_seconds":                       types.Int64Value(int64(s.CacheTTLInSeconds)),
 		"require_authorization_for_cache_control":    types.BoolValue(s.RequireAuthorizationForCacheControl),
 		"unauthorized_cache_control_header_strategy": types.StringValue(s.UnauthorizedCacheControlHeaderStrategy),
+		"metrics_enabled":                            types.BoolValue(s.MetricsEnabled),
+		"logging_level":                              types.StringValue(s.LoggingLevel),
+		"data_trace_enabled":                         types.BoolValue(s.DataTraceEnabled),
+		"cache_data_encrypted":                       types.BoolValue(s.CacheDataEncrypted),
 	})})
 }
 

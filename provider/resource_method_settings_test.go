@@ -45,7 +45,37 @@ func methodSettingsCheck(rate float64, burst int64, caching bool, ttl int64, req
 		"cache_ttl_in_seconds":                       knownvalue.Int64Exact(ttl),
 		"require_authorization_for_cache_control":    knownvalue.Bool(requireAuth),
 		"unauthorized_cache_control_header_strategy": knownvalue.StringExact(strategy),
+		"metrics_enabled":                            knownvalue.Bool(false),
+		"logging_level":                              knownvalue.StringExact("OFF"),
+		"data_trace_enabled":                         knownvalue.Bool(false),
+		"cache_data_encrypted":                       knownvalue.Bool(false),
 	})})
+}
+
+// TestAccMethodSettings_AWSFields: a settings block ported from aws_api_gateway_method_settings, with
+// the fields gatewayd only stores, applies and plans clean.
+func TestAccMethodSettings_AWSFields(t *testing.T) {
+	t.Parallel()
+	const addr = "gatewayd_method_settings.test"
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: testAccMethodSettingsConfig(namedBackend(t, "A"), "*/*", `
+    metrics_enabled      = true
+    logging_level        = "INFO"
+    data_trace_enabled   = true
+    cache_data_encrypted = true
+    throttling_rate_limit  = 100
+    throttling_burst_limit = 50`),
+			ConfigPlanChecks: emptyPlanAfterApply,
+			Check: resource.ComposeTestCheckFunc(
+				resource.TestCheckResourceAttr(addr, "settings.0.logging_level", "INFO"),
+				resource.TestCheckResourceAttr(addr, "settings.0.metrics_enabled", "true"),
+				resource.TestCheckResourceAttr(addr, "settings.0.throttling_burst_limit", "50"),
+			),
+		}},
+	})
 }
 
 func TestAccMethodSettings_Basic(t *testing.T) {

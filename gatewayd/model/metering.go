@@ -106,7 +106,16 @@ type MethodSetting struct {
 	CacheTTLInSeconds                      int     `json:"cache_ttl_in_seconds"`
 	RequireAuthorizationForCacheControl    bool    `json:"require_authorization_for_cache_control"`
 	UnauthorizedCacheControlHeaderStrategy string  `json:"unauthorized_cache_control_header_strategy"`
+	// The AWS provider's remaining settings, accepted so that ported configurations apply unchanged.
+	// gatewayd always exports metrics and writes access logs; these are stored and echoed only.
+	MetricsEnabled     bool   `json:"metrics_enabled"`
+	LoggingLevel       string `json:"logging_level"`
+	DataTraceEnabled   bool   `json:"data_trace_enabled"`
+	CacheDataEncrypted bool   `json:"cache_data_encrypted"`
 }
+
+// LoggingLevels are the accepted method-settings logging levels.
+var LoggingLevels = []string{"ERROR", "INFO", "OFF"}
 
 // MethodSettings are a stage's settings for MethodPath: "*/*" (the stage default) or
 // "resource/path/VERB" (the resource path without its leading slash, e.g. "pets/{petId}/GET").
@@ -236,7 +245,8 @@ func (p *UsagePlan) Validate() error {
 // DefaultMethodSetting is what a method path has when nothing is set.
 func DefaultMethodSetting() MethodSetting {
 	return MethodSetting{ThrottlingRateLimit: -1, ThrottlingBurstLimit: -1, CacheTTLInSeconds: 300,
-		RequireAuthorizationForCacheControl: true, UnauthorizedCacheControlHeaderStrategy: "SUCCEED_WITH_RESPONSE_HEADER"}
+		RequireAuthorizationForCacheControl: true, UnauthorizedCacheControlHeaderStrategy: "SUCCEED_WITH_RESPONSE_HEADER",
+		LoggingLevel: "OFF"}
 }
 
 // Validate checks the fields a client sets.
@@ -253,6 +263,11 @@ func (m *MethodSettings) Validate() error {
 	}
 	if s.CacheTTLInSeconds < 0 || s.CacheTTLInSeconds > 3600 {
 		return fieldErr("settings.cache_ttl_in_seconds", "must be between 0 and 3600, got %d", s.CacheTTLInSeconds)
+	}
+	if s.LoggingLevel != "" {
+		if err := oneOf("settings.logging_level", s.LoggingLevel, LoggingLevels); err != nil {
+			return err
+		}
 	}
 	if s.UnauthorizedCacheControlHeaderStrategy != "" {
 		if err := oneOf("settings.unauthorized_cache_control_header_strategy", s.UnauthorizedCacheControlHeaderStrategy, CacheControlStrategies); err != nil {
