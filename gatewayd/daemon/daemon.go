@@ -44,7 +44,10 @@ type Config struct {
 	// last; zero takes API Gateway's defaults (10,000 rps, burst 5,000).
 	AccountRateLimit  float64
 	AccountBurstLimit int
-	Logger            *slog.Logger
+	// CacheMaxBytes caps each stage's response cache whatever its cache_cluster_size; zero takes the
+	// data plane's default (256 MiB).
+	CacheMaxBytes int64
+	Logger        *slog.Logger
 }
 
 // TokenFile is the name of the generated token's file inside the data directory.
@@ -114,7 +117,7 @@ func Start(ctx context.Context, cfg Config) (*Daemon, error) {
 		OnMeteringChange: func() { plane.meteringChanged() },
 	})
 	dp, err := dataplane.New(dataplane.Options{Logger: cfg.Logger, Registerer: reg, Usage: svc,
-		AccountRateLimit: cfg.AccountRateLimit, AccountBurstLimit: cfg.AccountBurstLimit})
+		AccountRateLimit: cfg.AccountRateLimit, AccountBurstLimit: cfg.AccountBurstLimit, CacheMaxBytes: cfg.CacheMaxBytes})
 	if err != nil {
 		return nil, err
 	}
@@ -131,6 +134,7 @@ func Start(ctx context.Context, cfg Config) (*Daemon, error) {
 		Metrics:           promhttp.HandlerFor(reg, promhttp.HandlerOpts{}),
 		Ready:             d.store.Ping,
 		BeforeUsageReport: dp.FlushUsage,
+		FlushStageCache:   plane.FlushCache,
 	})
 	if err != nil {
 		return nil, err

@@ -16,6 +16,8 @@ type stageServer interface {
 	SetStage(stage model.Stage, snap *model.Snapshot) error
 	RemoveStage(apiID, stageName string)
 	SetMetering(m model.MeteringSnapshot) error
+	// FlushCache empties one stage's response cache.
+	FlushCache(apiID, stageName string)
 }
 
 // dataPlane keeps the data plane's stages in step with the control plane. It runs on the admin side,

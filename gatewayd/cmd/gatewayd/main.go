@@ -70,6 +70,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	logLevel := envFlag(fs, "log-level", "info", "log level: debug, info, warn or error")
 	accountRate := envFlag(fs, "account-rate-limit", "10000", "account-level throttle: requests per second across all stages")
 	accountBurst := envFlag(fs, "account-burst-limit", "5000", "account-level throttle: burst (token bucket size)")
+	cacheMax := envFlag(fs, "cache-max-bytes", "268435456", "cap on each stage's response cache in bytes, whatever its cache_cluster_size")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -84,6 +85,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil || burst < 0 {
 		return fmt.Errorf("--account-burst-limit must be a whole number, got %q", *accountBurst)
 	}
+	cacheMaxBytes, err := strconv.ParseInt(*cacheMax, 10, 64)
+	if err != nil || cacheMaxBytes <= 0 {
+		return fmt.Errorf("--cache-max-bytes must be a positive number of bytes, got %q", *cacheMax)
+	}
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
 		return fmt.Errorf("--log-level: %w", err)
@@ -91,7 +96,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level}))
 
 	d, err := daemon.Start(ctx, daemon.Config{DataDir: *dataDir, AdminAddr: *adminAddr, Listen: *listen,
-		AdminToken: *token, PublicURL: *publicURL, AccountRateLimit: rate, AccountBurstLimit: burst, Logger: log})
+		AdminToken: *token, PublicURL: *publicURL, AccountRateLimit: rate, AccountBurstLimit: burst,
+		CacheMaxBytes: cacheMaxBytes, Logger: log})
 	if err != nil {
 		return err
 	}
