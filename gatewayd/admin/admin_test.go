@@ -545,7 +545,8 @@ func TestMethodSettingsRoutes(t *testing.T) {
 	base := "/v1/restapis/" + apiID + "/stages/dev/methodsettings/"
 	defaults := map[string]any{"throttling_rate_limit": float64(-1), "throttling_burst_limit": float64(-1), "caching_enabled": false,
 		"cache_ttl_in_seconds": float64(300), "require_authorization_for_cache_control": true,
-		"unauthorized_cache_control_header_strategy": "SUCCEED_WITH_RESPONSE_HEADER"}
+		"unauthorized_cache_control_header_strategy": "SUCCEED_WITH_RESPONSE_HEADER",
+		"metrics_enabled": false, "logging_level": "OFF", "data_trace_enabled": false, "cache_data_encrypted": false}
 	with := func(k string, v any) map[string]any {
 		m := map[string]any{}
 		for kk, vv := range defaults {
