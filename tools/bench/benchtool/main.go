@@ -22,6 +22,7 @@ var commands = map[string]func(args []string) error{
 	"stageupdate": runStageUpdate,
 	"adminwrite":  runAdminWrite,
 	"table":       runTable,
+	"deleteapi":   runDeleteAPI,
 }
 
 func main() {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net/url"
 	"os"
 	"sort"
 	"strings"
@@ -399,4 +400,26 @@ func runAdminWrite(args []string) error {
 		fmt.Fprintln(os.Stderr, "first error:", first)
 	}
 	return nil
+}
+
+// runDeleteAPI deletes the API a stage URL (http://host/API/STAGE/...) belongs to.
+func runDeleteAPI(args []string) error {
+	fs := flag.NewFlagSet("deleteapi", flag.ContinueOnError)
+	af := addAdminFlags(fs)
+	target := fs.String("url", "", "a URL of one of the API's stages")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	u, err := url.Parse(*target)
+	if err != nil {
+		return err
+	}
+	id, _, _ := strings.Cut(strings.TrimPrefix(u.Path, "/"), "/")
+	c, err := af.client()
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	return c.DeleteRestAPI(ctx, id)
 }
