@@ -85,6 +85,26 @@ for path in /health /pets/42?color=brown /hello/world; do
   curl -sS -i "$url$path" | grep -v -i -E '^(date|content-length):' ; echo
 done
 
+say "The cache: the same GET again is answered without calling the backend (same request_id inside)"
+for q in "?color=brown" "?color=white"; do
+  echo "\$ curl $url/pets/7$q"
+  curl -sS -i "$url/pets/7$q" | grep -i -E '^(HTTP|x-cache)|request_id' | sed -E 's/.*"request_id":"([^"]*)".*/  body request_id: \1/'
+done
+
+say "API keys and quotas: GET /premium needs a key of the gold plan (5 calls a day)"
+key=$(cd "$demo/quickstart" && terraform output -raw api_key)
+plan_id=$(cd "$demo/quickstart" && terraform output -raw usage_plan_id)
+key_id=$(cd "$demo/quickstart" && terraform output -raw api_key_id)
+echo "\$ curl $url/premium                      (no key)"
+curl -sS -w '  -> %{http_code}\n' "$url/premium"
+for i in 1 2 3 4 5 6; do
+  echo "\$ curl -H 'x-api-key: ...' $url/premium   (call $i)"
+  curl -sS -w '  -> %{http_code}\n' -H "x-api-key: $key" "$url/premium"
+done
+today=$(date -u +%F)
+echo "\$ curl $GATEWAYD_ENDPOINT/v1/usageplans/$plan_id/usage?keyId=$key_id&startDate=$today&endDate=$today"
+curl -fsS -H "$auth" "$GATEWAYD_ENDPOINT/v1/usageplans/$plan_id/usage?keyId=$key_id&startDate=$today&endDate=$today"; echo
+
 cd "$root"
 say "Done"
 cat <<MSG

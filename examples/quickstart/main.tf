@@ -1,5 +1,6 @@
-# The quickstart `make demo` applies: one REST API with a MOCK method, an HTTP_PROXY method and a
-# Lambda-proxy method, served by a stage that deploys every change by itself.
+# The quickstart `make demo` applies: one REST API with a MOCK method, an HTTP_PROXY method, a
+# Lambda-proxy method and a metered method behind an API key, served by a stage that deploys every
+# change by itself and caches GET answers.
 terraform {
   required_providers {
     gatewayd = {
@@ -100,6 +101,8 @@ resource "gatewayd_integration" "pets_proxy" {
   request_parameters = {
     "integration.request.path.proxy" = "method.request.path.proxy"
   }
+  # Each pet is its own cache entry; query strings don't split the key.
+  cache_key_parameters = ["method.request.path.proxy"]
 }
 
 # GET /hello/{name} calls a function through the Lambda Invoke API (AWS_PROXY).
@@ -131,15 +134,92 @@ resource "gatewayd_integration" "hello" {
   uri                     = var.function_url
 }
 
-# The stage deploys every change above in the same apply: no gatewayd_deployment, no trigger hash.
-resource "gatewayd_stage" "prod" {
+# GET /premium needs an API key of the "gold" plan: 5 calls a day.
+resource "gatewayd_resource" "premium" {
   rest_api_id = gatewayd_rest_api.pets.id
-  stage_name  = "prod"
-  auto_deploy = true
-  description = "production"
+  parent_id   = gatewayd_rest_api.pets.root_resource_id
+  path_part   = "premium"
+}
+
+resource "gatewayd_method" "premium" {
+  rest_api_id      = gatewayd_rest_api.pets.id
+  resource_id      = gatewayd_resource.premium.id
+  http_method      = "GET"
+  authorization    = "NONE"
+  api_key_required = true
+}
+
+resource "gatewayd_integration" "premium" {
+  rest_api_id = gatewayd_rest_api.pets.id
+  resource_id = gatewayd_resource.premium.id
+  http_method = gatewayd_method.premium.http_method
+  type        = "MOCK"
+}
+
+resource "gatewayd_integration_response" "premium" {
+  rest_api_id = gatewayd_rest_api.pets.id
+  resource_id = gatewayd_resource.premium.id
+  http_method = gatewayd_integration.premium.http_method
+  status_code = "200"
+  response_templates = {
+    "application/json" = jsonencode({ tier = "gold" })
+  }
+}
+
+# The stage deploys every change above in the same apply: no gatewayd_deployment, no trigger hash.
+# Its cache answers repeated GETs for 60 seconds without calling the backend.
+resource "gatewayd_stage" "prod" {
+  rest_api_id           = gatewayd_rest_api.pets.id
+  stage_name            = "prod"
+  auto_deploy           = true
+  description           = "production"
+  cache_cluster_enabled = true
+  cache_cluster_size    = "0.5"
   variables = {
     owner = "platform"
   }
+}
+
+resource "gatewayd_method_settings" "all" {
+  rest_api_id = gatewayd_stage.prod.rest_api_id
+  stage_name  = gatewayd_stage.prod.stage_name
+  method_path = "*/*"
+
+  settings {
+    throttling_rate_limit  = 100
+    throttling_burst_limit = 50
+    caching_enabled        = true
+    cache_ttl_in_seconds   = 60
+  }
+}
+
+resource "gatewayd_usage_plan" "gold" {
+  name = "gold"
+
+  api_stages {
+    api_id = gatewayd_rest_api.pets.id
+    stage  = gatewayd_stage.prod.stage_name
+  }
+
+  quota_settings {
+    limit  = 5
+    period = "DAY"
+  }
+
+  throttle_settings {
+    rate_limit  = 10
+    burst_limit = 20
+  }
+}
+
+resource "gatewayd_api_key" "demo" {
+  name = "demo-customer"
+}
+
+resource "gatewayd_usage_plan_key" "demo" {
+  key_id        = gatewayd_api_key.demo.id
+  key_type      = "API_KEY"
+  usage_plan_id = gatewayd_usage_plan.gold.id
 }
 
 output "rest_api_id" {
@@ -148,4 +228,17 @@ output "rest_api_id" {
 
 output "invoke_url" {
   value = gatewayd_stage.prod.invoke_url
+}
+
+output "usage_plan_id" {
+  value = gatewayd_usage_plan.gold.id
+}
+
+output "api_key_id" {
+  value = gatewayd_api_key.demo.id
+}
+
+output "api_key" {
+  value     = gatewayd_api_key.demo.value
+  sensitive = true
 }

@@ -59,13 +59,21 @@ type cachePolicy struct {
 	requireAuth bool
 	strategy    string
 	metrics     *telemetry.CacheRoute
+	// onlyGet limits an ANY method's policy to its GET requests.
+	onlyGet bool
 }
 
 // compileCachePolicy decides whether the method verb on path is cached and how. A GET is cached
 // unless the method settings that apply to it ("path/GET", else "path/*", else "*/*") turn caching
 // off; any other verb only when its own "path/VERB" entry turns it on, so that a stage-wide setting
 // never caches a POST. A TTL of 0 turns caching off.
+//
+// An ANY method caches its GET requests only, as if it were a GET method (onlyGet).
 func (s *Server) compileCachePolicy(st model.Stage, in model.Integration, path, verb string) *cachePolicy {
+	onlyGet := verb == "ANY"
+	if onlyGet {
+		verb = http.MethodGet
+	}
 	resource := strings.TrimPrefix(path, "/")
 	ms, own := st.MethodSettings[resource+"/"+verb]
 	found := own
@@ -100,6 +108,7 @@ func (s *Server) compileCachePolicy(st model.Stage, in model.Integration, path, 
 		requireAuth: ms.RequireAuthorizationForCacheControl,
 		strategy:    ms.UnauthorizedCacheControlHeaderStrategy,
 		metrics:     s.metrics.CacheRoute(st.RestAPIID, st.StageName, path, verb),
+		onlyGet:     onlyGet,
 	}
 	if p.strategy == "" {
 		p.strategy = strategyWithHeader
@@ -154,7 +163,7 @@ func (s *Server) FlushCache(apiID, stageName string) {
 func (s *Server) cached(ctx context.Context, ex *exchange) error {
 	p := ex.ep.cache
 	sc := ex.stage.cache
-	if p == nil || sc == nil {
+	if p == nil || sc == nil || p.onlyGet && ex.req.Method != http.MethodGet {
 		return nil
 	}
 	key := p.key
@@ -162,7 +171,7 @@ func (s *Server) cached(ctx context.Context, ex *exchange) error {
 		params := cache.AppendParams(ex.keyParams[:0], p.params, cache.Request{
 			PathNames: ex.paramNames, PathValues: ex.params, Query: ex.query(), Header: ex.req.Header,
 		})
-		key = string(cache.AppendKey(ex.keyBuf[:0], p.stageID, ex.ep.verb, ex.ep.resourcePath, params))
+		key = string(cache.AppendKey(ex.keyBuf[:0], p.stageID, ex.req.Method, ex.ep.resourcePath, params))
 	}
 	refresh := false
 	if maxAgeZero(ex.req.Header) {

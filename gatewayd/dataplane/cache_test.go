@@ -589,3 +589,26 @@ func BenchmarkCacheHitPath(b *testing.B) {
 		})
 	}
 }
+
+// TestCache_AnyMethodCachesGets: an ANY method (a {proxy+} catch-all, typically) caches its GET
+// requests and passes every other verb through.
+func TestCache_AnyMethodCachesGets(t *testing.T) {
+	s, base := newMeteredServer(t, dataplane.Options{})
+	be := newCountingBackend(t, "A")
+	api := newAPI("api1")
+	api.method("/files/{proxy+}", "ANY", proxy(be.url+"/files/{proxy}", "method.request.path.proxy"))
+	mustSetStage(t, s, cachedStage(nil), api)
+	url := base + "/api1/prod/files/a.txt"
+	if got := []string{fetch(t, "GET", url).Cache, fetch(t, "GET", url).Cache}; got[0] != "Miss" || got[1] != "Hit" {
+		t.Errorf("two GETs: X-Cache %v, want [Miss Hit]", got)
+	}
+	if got := fetch(t, "POST", url); got.Cache != "" {
+		t.Errorf("POST through ANY: X-Cache %q, want none", got.Cache)
+	}
+	if got := fetch(t, "GET", base+"/api1/prod/files/b.txt"); got.Cache != "Miss" {
+		t.Errorf("another path: X-Cache %q, want Miss (the proxy parameter is a cache key parameter)", got.Cache)
+	}
+	if got := be.calls.Load(); got != 3 {
+		t.Errorf("backend calls = %d, want 3", got)
+	}
+}
