@@ -252,6 +252,22 @@ fi
 
 if proxy_url=$("$bt" setup "${admin_flags[@]}" -kind proxy -backend "127.0.0.1:$backend_port" 2>"$run/setup-proxy.log"); then
   measure "gatewayd proxy" "$proxy_url" "$gw_pid" "HTTP_PROXY"
+  # Added latency: the same fixed rate, half of the proxy's saturation rate, direct and through gatewayd.
+  proxy_rps=$(awk -F'\t' '$1 == "gatewayd proxy" { print $2 }' "$tsv")
+  if [ -n "$proxy_rps" ]; then
+    half=$(awk -v r="$proxy_rps" 'BEGIN { printf "%d", r / 2 }')
+    rate_d=$dur
+    if d_out=$("$bt" rate -url "http://127.0.0.1:$backend_port/items/1" -rps "$half" -d "$rate_d" 2>>"$run/load-err.log") &&
+      g_out=$("$bt" rate -url "$proxy_url" -rps "$half" -d "$rate_d" 2>>"$run/load-err.log"); then
+      read -r _ d_p99 d_rps d_err <<<"$d_out"
+      read -r g_p50 g_p99 g_rps g_err <<<"$g_out"
+      added=$(awk -v g="$g_p99" -v d="$d_p99" 'BEGIN { printf "%.2f", g - d }')
+      row "added p99 at half load" "$g_rps" "$g_p50" "$added" "$((d_err + g_err))" "" "" \
+        "P99 column: gatewayd p99 $g_p99 ms minus direct p99 $d_p99 ms, both at $half rps (open loop)"
+    else
+      fail "added p99 at half load" "rate: $(tail -c 300 "$run/load-err.log" | tr '\n' ' ')"
+    fi
+  fi
 else
   fail "gatewayd proxy" "setup: $(tail -n 3 "$run/setup-proxy.log" | tr '\n' ' ')"
 fi

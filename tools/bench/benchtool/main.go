@@ -16,6 +16,7 @@ var commands = map[string]func(args []string) error{
 	"backend":     runBackend,
 	"setup":       runSetup,
 	"load":        runLoad,
+	"rate":        runRate,
 	"idle":        runIdle,
 	"check":       runCheck,
 	"tfgen":       runTFGen,
