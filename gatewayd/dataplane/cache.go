@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -245,10 +246,11 @@ func (ex *exchange) fromCache(e *cache.Entry) {
 
 // query parses the query string for cache key parameters, once per request.
 func (ex *exchange) query() map[string][]string {
-	if ex.hreq.URL.RawQuery == "" {
+	if ex.req.RawQuery == "" {
 		return nil
 	}
-	return ex.hreq.URL.Query()
+	q, _ := url.ParseQuery(ex.req.RawQuery)
+	return q
 }
 
 // maxAgeZero reports whether h carries Cache-Control: max-age=0, the caller's request to refresh.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"testing"
 
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/apikey"
@@ -54,7 +53,7 @@ func benchmarkMetering(b *testing.B, n int) {
 	if err := s.SetMetering(m); err != nil {
 		b.Fatal(err)
 	}
-	ex := &exchange{hreq: httptest.NewRequest("GET", "/api1/prod/items", nil)}
+	ex := &exchange{path: "/api1/prod/items"}
 	ex.req.Method = "GET"
 	ctx := context.Background()
 	if err := s.match(ctx, ex); err != nil {

@@ -30,8 +30,16 @@ type step func(ctx context.Context, ex *exchange) error
 
 // exchange carries one request through the pipeline.
 type exchange struct {
-	hreq  *http.Request
-	req   message.Request
+	req message.Request
+	// path is the escaped request path as the client sent it; logPath is its unescaped form, which the
+	// access log shows.
+	path, logPath string
+	// body streams the request body when the front end has not buffered it into req.Body (net/http);
+	// bodyLen is its Content-Length, -1 when unknown.
+	body    io.Reader
+	bodyLen int64
+	// hw answers a net/http request; kept here so that passing it as a responder allocates nothing.
+	hw    httpResponder
 	stage *stage
 	ep    *endpoint
 	// paramNames and params are the captured path parameters (values still escaped).
@@ -59,19 +67,30 @@ var exchanges = sync.Pool{New: func() any { return new(exchange) }}
 // statusClientClosed is logged for requests whose client went away before the answer.
 const statusClientClosed = 499
 
+// responder writes the answer of an exchange to its client; each server kind has one.
+type responder interface {
+	// setHeader sets one of the gateway's own headers, which win over the answer's.
+	setHeader(name string, values []string)
+	// send writes status, the headers of h not set with setHeader, and body; it returns the bytes of body
+	// written.
+	send(status int, h http.Header, body []byte) int
+}
+
 // ServeHTTP runs the pipeline for one request.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ex := exchanges.Get().(*exchange)
-	*ex = exchange{hreq: r, integration: -1}
+	*ex = exchange{integration: -1}
 	defer func() {
 		*ex = exchange{} // drop references to bodies before pooling
 		exchanges.Put(ex)
 	}()
 
-	id := newRequestID()
-	w.Header()[integration.RequestIDHeader] = []string{id}
+	ex.hw.w = w
+	ex.path, ex.logPath = r.URL.EscapedPath(), r.URL.Path
+	if r.Body != nil && r.Body != http.NoBody && r.ContentLength != 0 {
+		ex.body, ex.bodyLen = r.Body, r.ContentLength
+	}
 	ex.req = message.Request{
-		ID:       id,
 		Method:   r.Method,
 		RawQuery: r.URL.RawQuery,
 		Header:   r.Header,
@@ -79,7 +98,6 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		Scheme:   "http",
 		Host:     r.Host,
 		Protocol: r.Proto,
-		Received: time.Now(),
 	}
 	if r.TLS != nil {
 		ex.req.Scheme = "https"
@@ -90,8 +108,16 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// such a request: whatever follows its body is never read as another request.
 		w.Header()["Connection"] = []string{"close"}
 	}
+	s.serve(r.Context(), ex, &ex.hw)
+}
 
-	ctx := r.Context()
+// serve runs the pipeline for a request a front end has read into ex, and answers through rw. ctx is
+// cancelled when the client goes away.
+func (s *Server) serve(ctx context.Context, ex *exchange, rw responder) {
+	ex.req.ID = newRequestID()
+	ex.req.Received = time.Now()
+	rw.setHeader(integration.RequestIDHeader, []string{ex.req.ID})
+
 	var err error
 	for _, st := range s.pipeline {
 		if err = st(ctx, ex); err != nil || ex.resp != nil {
@@ -100,23 +126,22 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 
 	if ex.cacheStatus != nil {
-		h := w.Header()
-		h[CacheHeader] = ex.cacheStatus
+		rw.setHeader(CacheHeader, ex.cacheStatus)
 		if ex.cacheInvalidation != nil {
-			h[CacheInvalidationHeader] = ex.cacheInvalidation
+			rw.setHeader(CacheInvalidationHeader, ex.cacheInvalidation)
 		}
 	}
 	status, n := 0, 0
 	switch {
 	case err == nil && ex.resp != nil:
-		status, n = writeResponse(w, ex.resp)
+		status, n = writeResponse(rw, ex.resp)
 	case err != nil && ctx.Err() != nil && errors.Is(err, ctx.Err()):
 		status = statusClientClosed // nobody to answer
 	default:
 		if err == nil {
 			err = gwerror.Internal(errors.New("pipeline ended without an answer"))
 		}
-		status, n = writeError(w, err)
+		status, n = writeError(rw, err)
 	}
 	s.observe(ctx, ex, status, n, err)
 }
@@ -127,7 +152,7 @@ func (s *Server) observe(ctx context.Context, ex *exchange, status, n int, err e
 		RequestID:   ex.req.ID,
 		SourceIP:    ex.req.SourceIP,
 		Method:      ex.req.Method,
-		Path:        ex.hreq.URL.Path,
+		Path:        ex.logPath,
 		Protocol:    ex.req.Protocol,
 		Status:      status,
 		Bytes:       n,
@@ -156,7 +181,7 @@ func (s *Server) observe(ctx context.Context, ex *exchange, status, n int, err e
 
 // match finds the stage from the /{api_id}/{stage_name} prefix, then the method in its table.
 func (s *Server) match(_ context.Context, ex *exchange) error {
-	p := ex.hreq.URL.EscapedPath()
+	p := ex.path
 	if !strings.HasPrefix(p, "/") {
 		return gwerror.MissingAuthenticationToken()
 	}
@@ -189,21 +214,23 @@ func (s *Server) authorize(_ context.Context, ex *exchange) error {
 
 // readBody buffers the request body, refusing bodies over the limit.
 func (s *Server) readBody(_ context.Context, ex *exchange) error {
-	r := ex.hreq
-	if r.Body == nil || r.Body == http.NoBody || r.ContentLength == 0 {
+	max := s.opts.MaxBodyBytes
+	if ex.body == nil {
+		if int64(len(ex.req.Body)) > max {
+			return gwerror.TooLarge()
+		}
 		return nil
 	}
-	max := s.opts.MaxBodyBytes
-	if r.ContentLength > max {
+	if ex.bodyLen > max {
 		return gwerror.TooLarge()
 	}
 	var body []byte
 	var err error
-	if r.ContentLength > 0 {
-		body = make([]byte, r.ContentLength)
-		_, err = io.ReadFull(r.Body, body)
+	if ex.bodyLen > 0 {
+		body = make([]byte, ex.bodyLen)
+		_, err = io.ReadFull(ex.body, body)
 	} else {
-		body, err = io.ReadAll(io.LimitReader(r.Body, max+1))
+		body, err = io.ReadAll(io.LimitReader(ex.body, max+1))
 		if err == nil && int64(len(body)) > max {
 			return gwerror.TooLarge()
 		}
@@ -257,26 +284,16 @@ func (s *Server) integrate(ctx context.Context, ex *exchange) error {
 	return nil
 }
 
-func writeResponse(w http.ResponseWriter, resp *message.Response) (int, int) {
-	h := w.Header()
-	for k, vv := range resp.Header {
-		if _, ok := h[k]; ok {
-			continue // the gateway's own headers (request id, cache status) win
-		}
-		h[k] = vv
-	}
-	h["Content-Length"] = []string{strconv.Itoa(len(resp.Body))}
+func writeResponse(rw responder, resp *message.Response) (int, int) {
 	status := resp.Status
 	if status < 100 || status > 999 {
 		status = http.StatusBadGateway
 	}
-	w.WriteHeader(status)
-	n, _ := w.Write(resp.Body)
-	return status, n
+	return status, rw.send(status, resp.Header, resp.Body)
 }
 
 // writeError is the data plane's one error renderer: every gateway answer is {"message": ...} JSON.
-func writeError(w http.ResponseWriter, err error) (int, int) {
+func writeError(rw responder, err error) (int, int) {
 	var ge *gwerror.Error
 	if !errors.As(err, &ge) {
 		ge = gwerror.Internal(err)
@@ -286,12 +303,29 @@ func writeError(w http.ResponseWriter, err error) (int, int) {
 	body = append(body, `{"message":`...)
 	body = append(body, msg...)
 	body = append(body, '}')
-	h := w.Header()
-	h["Content-Type"] = []string{"application/json"}
-	h["Content-Length"] = []string{strconv.Itoa(len(body))}
-	w.WriteHeader(ge.Status)
-	n, _ := w.Write(body)
-	return ge.Status, n
+	rw.setHeader("Content-Type", jsonContentType)
+	return ge.Status, rw.send(ge.Status, nil, body)
+}
+
+var jsonContentType = []string{"application/json"}
+
+// httpResponder answers through net/http.
+type httpResponder struct{ w http.ResponseWriter }
+
+func (r *httpResponder) setHeader(name string, values []string) { r.w.Header()[name] = values }
+
+func (r *httpResponder) send(status int, h http.Header, body []byte) int {
+	out := r.w.Header()
+	for k, vv := range h {
+		if _, ok := out[k]; ok {
+			continue // the gateway's own headers (request id, cache status) win
+		}
+		out[k] = vv
+	}
+	out["Content-Length"] = []string{strconv.Itoa(len(body))}
+	r.w.WriteHeader(status)
+	n, _ := r.w.Write(body)
+	return n
 }
 
 func sourceIP(remoteAddr string) string {
