@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/store"
@@ -37,6 +38,11 @@ type Options struct {
 type Service struct {
 	store store.Store
 	opts  Options
+
+	// revMu guards revs: per API, how many auto-deploying commits there were and how many of them a
+	// deployment already covers, so that concurrent writers share one deployment.
+	revMu sync.Mutex
+	revs  map[string]*apiRevision
 }
 
 // New returns a Service over st.
@@ -54,7 +60,7 @@ func New(st store.Store, opts Options) *Service {
 		opts.KeepAutoDeployments = 10
 	}
 	opts.PublicURL = strings.TrimSuffix(opts.PublicURL, "/")
-	return &Service{store: st, opts: opts}
+	return &Service{store: st, opts: opts, revs: map[string]*apiRevision{}}
 }
 
 // Precondition is a conditional write: If-Match on a version, or If-None-Match: * (create only).
@@ -96,22 +102,27 @@ type txn struct {
 	changed map[[2]string]bool
 	// metering is set by writes to keys, plans or plan keys.
 	metering bool
+	// deploy holds the APIs whose auto-deploy stages must get the committed change.
+	deploy map[string]bool
 }
 
 func (t *txn) stageChanged(apiID, stage string) { t.changed[[2]string{apiID, stage}] = true }
 
 func (t *txn) meteringChanged() { t.metering = true }
 
-// update runs fn in one write transaction and notifies the data plane after it commits.
+// update runs fn in one write transaction and notifies the data plane after it commits. A change to
+// an API with auto-deploy stages is deployed before update returns, so the caller's next request is
+// served the change.
 func (s *Service) update(ctx context.Context, fn func(t *txn) error) error {
 	var changed map[[2]string]bool
 	var metering bool
+	var deploy map[string]bool
 	err := s.store.Update(ctx, func(tx store.Tx) error {
-		t := &txn{Tx: tx, s: s, changed: map[[2]string]bool{}}
+		t := &txn{Tx: tx, s: s, changed: map[[2]string]bool{}, deploy: map[string]bool{}}
 		if err := fn(t); err != nil {
 			return err
 		}
-		changed, metering = t.changed, t.metering
+		changed, metering, deploy = t.changed, t.metering, t.deploy
 		return nil
 	})
 	if err != nil {
@@ -123,7 +134,11 @@ func (s *Service) update(ctx context.Context, fn func(t *txn) error) error {
 	if metering {
 		s.opts.OnMeteringChange()
 	}
-	return nil
+	var errs []error
+	for apiID := range deploy {
+		errs = append(errs, s.deployLatest(ctx, apiID, s.committed(apiID)))
+	}
+	return errors.Join(errs...)
 }
 
 func (s *Service) view(ctx context.Context, fn func(tx store.Tx) error) error {

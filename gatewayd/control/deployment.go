@@ -2,9 +2,12 @@ package control
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"net/http"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/model"
@@ -79,10 +82,89 @@ func (t *txn) createDeployment(apiID, description string, auto bool) (model.Depl
 	return rec.Deployment, nil
 }
 
-// contentChanged is called by every write that changes what a deployment of apiID would freeze. Stages
-// with auto_deploy get a new deployment in the same transaction, so the change and its release commit
-// together: no second apply, no trigger hash.
+// contentChanged is called by every write that changes what a deployment of apiID would freeze. When
+// the API has auto-deploy stages it marks the API in the same transaction; update then deploys it once
+// the write has committed (deployLatest), and a crash in between is repaired at start (DeployPending).
+// Deploying outside the write lets concurrent writers share one snapshot instead of taking one each.
 func (t *txn) contentChanged(apiID string) error {
+	stages, err := listJSON[stageRecord](t, store.KindStage, apiID, "", nil)
+	if err != nil {
+		return err
+	}
+	for _, st := range stages {
+		if st.AutoDeploy {
+			t.deploy[apiID] = true
+			_, err := t.Put(store.KindPendingDeploy, apiID, pendingKey, []byte("{}"), store.AnyVersion)
+			return err
+		}
+	}
+	return nil
+}
+
+const pendingKey = "auto_deploy"
+
+// apiRevision counts an API's auto-deploying commits (committed) and how many of them are deployed.
+type apiRevision struct {
+	// deploying serializes the API's deployments.
+	deploying          sync.Mutex
+	committed, covered uint64
+}
+
+func (s *Service) revision(apiID string) *apiRevision {
+	s.revMu.Lock()
+	defer s.revMu.Unlock()
+	r := s.revs[apiID]
+	if r == nil {
+		r = &apiRevision{}
+		s.revs[apiID] = r
+	}
+	return r
+}
+
+// committed records one more committed auto-deploying change of apiID and returns its number.
+func (s *Service) committed(apiID string) uint64 {
+	r := s.revision(apiID)
+	s.revMu.Lock()
+	defer s.revMu.Unlock()
+	r.committed++
+	return r.committed
+}
+
+// deployLatest makes sure the auto-deploy stages of apiID serve at least change number rev. Writers
+// that committed while another deployment ran are covered by the next one, which snapshots everything
+// committed before it starts.
+func (s *Service) deployLatest(ctx context.Context, apiID string, rev uint64) error {
+	r := s.revision(apiID)
+	r.deploying.Lock()
+	defer r.deploying.Unlock()
+	s.revMu.Lock()
+	covered, target := r.covered, r.committed
+	s.revMu.Unlock()
+	if covered >= rev {
+		return nil
+	}
+	// The change is committed: deploy it even if the caller has gone away.
+	if err := s.update(context.WithoutCancel(ctx), func(t *txn) error { return t.deployPending(apiID) }); err != nil {
+		return fmt.Errorf("auto-deploying rest api %s (the change itself is saved; gatewayd retries at start): %w", apiID, err)
+	}
+	s.revMu.Lock()
+	if target > r.covered {
+		r.covered = target
+	}
+	s.revMu.Unlock()
+	return nil
+}
+
+// deployPending deploys the API's current configuration to its auto-deploy stages if it is marked.
+func (t *txn) deployPending(apiID string) error {
+	if _, err := t.Get(store.KindPendingDeploy, apiID, pendingKey); errors.Is(err, store.ErrNotFound) {
+		return nil // deployed already, or the API is gone
+	} else if err != nil {
+		return err
+	}
+	if err := t.Delete(store.KindPendingDeploy, apiID, pendingKey, store.AnyVersion); err != nil {
+		return err
+	}
 	stages, err := listJSON[stageRecord](t, store.KindStage, apiID, "", setStageRecordVersion)
 	if err != nil {
 		return err
@@ -106,6 +188,21 @@ func (t *txn) contentChanged(apiID string) error {
 		}
 	}
 	return t.pruneDeployments(apiID)
+}
+
+// DeployPending deploys every API whose auto-deploy stages missed a change (gatewayd stopped between
+// a write and its deployment). The daemon calls it at start.
+func (s *Service) DeployPending(ctx context.Context) error {
+	apis, err := s.ListRestAPIs(ctx)
+	if err != nil {
+		return err
+	}
+	for _, a := range apis {
+		if err := s.update(ctx, func(t *txn) error { return t.deployPending(a.ID) }); err != nil {
+			return fmt.Errorf("auto-deploying rest api %s: %w", a.ID, err)
+		}
+	}
+	return nil
 }
 
 // pruneDeployments removes retired deployments no stage serves, and auto-deployed ones beyond the

@@ -123,6 +123,10 @@ func Start(ctx context.Context, cfg Config) (*Daemon, error) {
 	}
 	d.dp = dp
 	plane = newDataPlane(cfg.Logger, dp, svc)
+	// A change committed just before a crash may not have reached its auto-deploy stages yet.
+	if err := svc.DeployPending(ctx); err != nil {
+		return nil, err
+	}
 	if err := plane.loadAll(ctx); err != nil {
 		return nil, fmt.Errorf("loading stages: %w", err)
 	}

@@ -28,6 +28,8 @@ const (
 	KindSnapshot            Kind = "snapshot"
 	KindStage               Kind = "stage"
 	KindStageHistory        Kind = "stage_history"
+	// KindPendingDeploy marks an API changed since its auto-deploy stages were last deployed.
+	KindPendingDeploy Kind = "pending_deploy"
 	// Metering. API keys, usage plans, plan keys ("PLAN/KEY") and usage counts ("PLAN/KEY/DAY") belong
 	// to no API; method settings belong to their API, keyed "STAGE/METHOD_PATH".
 	KindAPIKey         Kind = "api_key"
