@@ -1,6 +1,7 @@
 package dataplane
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"net/http"
@@ -234,6 +235,8 @@ func (s *Server) cached(ctx context.Context, ex *exchange) error {
 func (ex *exchange) detach() *exchange {
 	fx := &exchange{req: ex.req, stage: ex.stage, ep: ex.ep, paramNames: ex.paramNames, integration: -1}
 	fx.req.Header = ex.req.Header.Clone()
+	// The fasthttp front end lends the body only until its handler returns.
+	fx.req.Body = bytes.Clone(ex.req.Body)
 	fx.params = append(fx.paramBuf[:0], ex.params...)
 	return fx
 }

@@ -50,6 +50,9 @@ type Options struct {
 	Logger *slog.Logger
 	// Registerer receives the data plane's metrics. Nil leaves them unregistered.
 	Registerer prometheus.Registerer
+	// Server is the HTTP server Serve runs for clients: ServerFastHTTP (the default) or ServerNetHTTP.
+	// ServeHTTP is net/http's whatever it says.
+	Server string
 	// MaxBodyBytes caps request and backend response bodies; larger requests get 413. Default 10 MB.
 	MaxBodyBytes int64
 	// MaxHeaderBytes caps the request line and headers; larger requests get 431. Default 16 KB.
@@ -83,6 +86,9 @@ type Options struct {
 }
 
 func (o *Options) setDefaults() {
+	if o.Server == "" {
+		o.Server = ServerFastHTTP
+	}
 	if o.MaxBodyBytes <= 0 {
 		o.MaxBodyBytes = 10 << 20
 	}
@@ -137,7 +143,7 @@ type Server struct {
 	mu sync.Mutex
 
 	srvMu   sync.Mutex
-	servers map[*http.Server]struct{}
+	servers map[front]struct{}
 
 	// keys holds the compiled API keys and usage plans, replaced whole by SetMetering.
 	keys    atomic.Pointer[apikey.Keyring]
@@ -153,6 +159,9 @@ type Server struct {
 // New returns a data plane serving no stage yet.
 func New(opts Options) (*Server, error) {
 	opts.setDefaults()
+	if opts.Server != ServerFastHTTP && opts.Server != ServerNetHTTP {
+		return nil, fmt.Errorf("creating data plane: unknown server %q, want %q or %q", opts.Server, ServerFastHTTP, ServerNetHTTP)
+	}
 	m, err := telemetry.NewMetrics(opts.Registerer)
 	if err != nil {
 		return nil, fmt.Errorf("creating data plane: %w", err)
@@ -163,7 +172,7 @@ func New(opts Options) (*Server, error) {
 		metrics:   m,
 		accessLog: telemetry.NewAccessLog(opts.Logger),
 		unmatched: m.Route("", "", "", ""),
-		servers:   map[*http.Server]struct{}{},
+		servers:   map[front]struct{}{},
 		limiter:   localLimiter{throttle.NewLocal()},
 		counter:   localCounter{quota.NewLocal(opts.Usage != nil)},
 		stop:      make(chan struct{}),
@@ -176,38 +185,59 @@ func New(opts Options) (*Server, error) {
 	return s, nil
 }
 
-// Serve accepts connections on ln until Shutdown is called or ctx is done, which shuts down
-// gracefully. It returns nil after a shutdown.
+// front is a running client-facing server.
+type front interface {
+	// shutdown stops accepting and waits for in-flight requests until ctx is done.
+	shutdown(ctx context.Context) error
+}
+
+type httpFront struct{ hs *http.Server }
+
+func (f httpFront) shutdown(ctx context.Context) error { return f.hs.Shutdown(ctx) }
+
+// Serve accepts connections on ln with the server Options.Server names until Shutdown is called or ctx
+// is done, which shuts down gracefully. It returns nil after a shutdown.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
-	hs := &http.Server{
-		Handler:           s,
-		ReadHeaderTimeout: s.opts.ReadHeaderTimeout,
-		ReadTimeout:       s.opts.ReadTimeout,
-		WriteTimeout:      s.opts.WriteTimeout,
-		IdleTimeout:       s.opts.IdleTimeout,
-		MaxHeaderBytes:    s.opts.MaxHeaderBytes,
-		ErrorLog:          slog.NewLogLogger(s.opts.Logger.Handler(), slog.LevelDebug),
-		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	var f front
+	var run func() error
+	if s.opts.Server == ServerNetHTTP {
+		hs := &http.Server{
+			Handler:           s,
+			ReadHeaderTimeout: s.opts.ReadHeaderTimeout,
+			ReadTimeout:       s.opts.ReadTimeout,
+			WriteTimeout:      s.opts.WriteTimeout,
+			IdleTimeout:       s.opts.IdleTimeout,
+			MaxHeaderBytes:    s.opts.MaxHeaderBytes,
+			ErrorLog:          slog.NewLogLogger(s.opts.Logger.Handler(), slog.LevelDebug),
+			BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+		}
+		f = httpFront{hs}
+		run = func() error {
+			err := hs.Serve(ln)
+			if errors.Is(err, http.ErrServerClosed) {
+				return nil
+			}
+			return fmt.Errorf("serving data plane on %s: %w", ln.Addr(), err)
+		}
+	} else {
+		ff := s.newFastFront(ln)
+		f, run = ff, ff.serve
 	}
 	s.srvMu.Lock()
-	s.servers[hs] = struct{}{}
+	s.servers[f] = struct{}{}
 	s.srvMu.Unlock()
 	defer func() {
 		s.srvMu.Lock()
-		delete(s.servers, hs)
+		delete(s.servers, f)
 		s.srvMu.Unlock()
 	}()
 	stop := context.AfterFunc(ctx, func() {
 		sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		hs.Shutdown(sctx)
+		f.shutdown(sctx)
 	})
 	defer stop()
-	err := hs.Serve(ln)
-	if errors.Is(err, http.ErrServerClosed) {
-		return nil
-	}
-	return fmt.Errorf("serving data plane on %s: %w", ln.Addr(), err)
+	return run()
 }
 
 // CloseIdleConnections closes the idle keep-alive connections to backends.
@@ -217,14 +247,14 @@ func (s *Server) CloseIdleConnections() { s.client.CloseIdle() }
 // backend connections, stops the background flusher and flushes usage counts a last time.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.srvMu.Lock()
-	servers := make([]*http.Server, 0, len(s.servers))
-	for hs := range s.servers {
-		servers = append(servers, hs)
+	servers := make([]front, 0, len(s.servers))
+	for f := range s.servers {
+		servers = append(servers, f)
 	}
 	s.srvMu.Unlock()
 	var errs []error
-	for _, hs := range servers {
-		if err := hs.Shutdown(ctx); err != nil {
+	for _, f := range servers {
+		if err := f.shutdown(ctx); err != nil {
 			errs = append(errs, err)
 		}
 	}

@@ -89,6 +89,19 @@ func newServer(t *testing.T) *dataplane.Server {
 	return s
 }
 
+// serverKinds are the client-facing servers Serve can run; tests of what Serve does run on each.
+var serverKinds = []string{dataplane.ServerFastHTTP, dataplane.ServerNetHTTP}
+
+func newServerOf(t *testing.T, opts dataplane.Options) *dataplane.Server {
+	t.Helper()
+	opts.Registerer = prometheus.NewRegistry()
+	s, err := dataplane.New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
 // serve deploys snapshots as stages and serves them on a real listener.
 func serve(t *testing.T, s *dataplane.Server) string {
 	t.Helper()

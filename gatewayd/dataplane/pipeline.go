@@ -39,7 +39,9 @@ type exchange struct {
 	body    io.Reader
 	bodyLen int64
 	// hw answers a net/http request; kept here so that passing it as a responder allocates nothing.
-	hw    httpResponder
+	hw httpResponder
+	// fw answers a fasthttp request.
+	fw    fastResponder
 	stage *stage
 	ep    *endpoint
 	// paramNames and params are the captured path parameters (values still escaped).

@@ -14,8 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/model"
 )
@@ -83,6 +81,12 @@ func TestStageSwapUnderLoad(t *testing.T) {
 }
 
 func TestClientGoneCancelsBackendCall(t *testing.T) {
+	for _, kind := range serverKinds {
+		t.Run(kind, func(t *testing.T) { testClientGoneCancelsBackendCall(t, kind) })
+	}
+}
+
+func testClientGoneCancelsBackendCall(t *testing.T, kind string) {
 	cancelled := make(chan struct{})
 	backend := newHTTPTest(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		select {
@@ -91,7 +95,7 @@ func TestClientGoneCancelsBackendCall(t *testing.T) {
 		case <-time.After(5 * time.Second):
 		}
 	}))
-	s := newServer(t)
+	s := newServerOf(t, dataplane.Options{Server: kind})
 	base := serve(t, s)
 	b := newAPI("api1")
 	b.method("/wait", "GET", model.Integration{Type: model.IntegrationHTTPProxy, URI: backend.URL})
@@ -139,11 +143,14 @@ func statusLines(resp string) []string {
 }
 
 func TestBadInput(t *testing.T) {
-	fn := newHTTPTest(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, `{"statusCode":`) }))
-	s, err := dataplane.New(dataplane.Options{Registerer: prometheus.NewRegistry(), ReadTimeout: 300 * time.Millisecond, ReadHeaderTimeout: 300 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
+	for _, kind := range serverKinds {
+		t.Run(kind, func(t *testing.T) { testBadInput(t, kind) })
 	}
+}
+
+func testBadInput(t *testing.T, kind string) {
+	fn := newHTTPTest(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, `{"statusCode":`) }))
+	s := newServerOf(t, dataplane.Options{Server: kind, ReadTimeout: 300 * time.Millisecond, ReadHeaderTimeout: 300 * time.Millisecond})
 	base := serve(t, s)
 	addr := strings.TrimPrefix(base, "http://")
 	b := newAPI("api1")
@@ -180,6 +187,12 @@ func TestBadInput(t *testing.T) {
 // TestRequestSmuggling sends the classic desynchronization attacks on raw connections. Whatever the
 // server answers, no request hidden in a body may reach a backend, and nothing is answered twice.
 func TestRequestSmuggling(t *testing.T) {
+	for _, kind := range serverKinds {
+		t.Run(kind, func(t *testing.T) { testRequestSmuggling(t, kind) })
+	}
+}
+
+func testRequestSmuggling(t *testing.T, kind string) {
 	var smuggled atomic.Int64
 	backend := newHTTPTest(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		io.Copy(io.Discard, r.Body)
@@ -188,7 +201,7 @@ func TestRequestSmuggling(t *testing.T) {
 		}
 		io.WriteString(w, "ok")
 	}))
-	s := newServer(t)
+	s := newServerOf(t, dataplane.Options{Server: kind})
 	base := serve(t, s)
 	addr := strings.TrimPrefix(base, "http://")
 	b := newAPI("api1")
@@ -198,29 +211,38 @@ func TestRequestSmuggling(t *testing.T) {
 	hidden := "GET /api1/prod/smuggled HTTP/1.1\r\nHost: x\r\n\r\n"
 	tests := []struct {
 		name, raw string
-		// wantFirst starts the status line of the first answer; later answers must not exist.
-		wantFirst string
+		// wantFirst starts the status line of the first answer; later answers must not exist. wantFast
+		// replaces it for fasthttp, where that differs.
+		wantFirst, wantFast string
 	}{
 		// Transfer-Encoding wins and the connection closes after the answer, so the rest is never a request.
-		{"CL.TE", "POST /api1/prod/a HTTP/1.1\r\nHost: x\r\nContent-Length: 6\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n" + hidden, "HTTP/1.1 200"},
-		{"TE.CL", "POST /api1/prod/a HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nContent-Length: 4\r\n\r\n" + fmt.Sprintf("%x", len(hidden)) + "\r\n" + hidden + "\r\n0\r\n\r\n" + hidden, "HTTP/1.1 200"},
-		{"duplicate Content-Length", "POST /api1/prod/a HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nContent-Length: 44\r\n\r\n" + hidden, "HTTP/1.1 400 Bad Request"},
-		{"Content-Length list", "POST /api1/prod/a HTTP/1.1\r\nHost: x\r\nContent-Length: 0, 44\r\n\r\n" + hidden, "HTTP/1.1 400 Bad Request"},
-		{"obfuscated Transfer-Encoding", "POST /api1/prod/a HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nTransfer-Encoding: xchunked\r\n\r\n0\r\n\r\n" + hidden, "HTTP/1.1 501 Not Implemented"},
-		// The fold is joined with a space (RFC 9112 5.2), giving an unsupported coding.
-		{"obs-fold", "POST /api1/prod/a HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: identity\r\n chunked\r\nContent-Length: 4\r\n\r\n0\r\n\r\n" + hidden, "HTTP/1.1 501"},
-		{"bad chunk size", "POST /api1/prod/a HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n" + hidden + "\r\n0\r\n\r\n", "HTTP/1.1 400 Bad Request"},
-		{"overflowing chunk size", "POST /api1/prod/a HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nfffffffffffffffff\r\n" + hidden + "\r\n0\r\n\r\n", "HTTP/1.1 400 Bad Request"},
-		{"duplicate Host", "GET /api1/prod/a HTTP/1.1\r\nHost: x\r\nHost: y\r\n\r\n", "HTTP/1.1 400 Bad Request"},
-		{"missing Host", "GET /api1/prod/a HTTP/1.1\r\n\r\n", "HTTP/1.1 400 Bad Request"},
-		{"space before colon", "POST /api1/prod/a HTTP/1.1\r\nHost: x\r\nTransfer-Encoding : chunked\r\nContent-Length: 4\r\n\r\n0\r\n\r\n" + hidden, "HTTP/1.1 400 Bad Request"},
+		{"CL.TE", "POST /api1/prod/a HTTP/1.1\r\nHost: x\r\nContent-Length: 6\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n" + hidden, "HTTP/1.1 200", ""},
+		{"TE.CL", "POST /api1/prod/a HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nContent-Length: 4\r\n\r\n" + fmt.Sprintf("%x", len(hidden)) + "\r\n" + hidden + "\r\n0\r\n\r\n" + hidden, "HTTP/1.1 200", ""},
+		{"duplicate Content-Length", "POST /api1/prod/a HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nContent-Length: 44\r\n\r\n" + hidden, "HTTP/1.1 400 Bad Request", ""},
+		{"Content-Length list", "POST /api1/prod/a HTTP/1.1\r\nHost: x\r\nContent-Length: 0, 44\r\n\r\n" + hidden, "HTTP/1.1 400 Bad Request", ""},
+		// fasthttp refuses an unknown coding as a bad request.
+		{"obfuscated Transfer-Encoding", "POST /api1/prod/a HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nTransfer-Encoding: xchunked\r\n\r\n0\r\n\r\n" + hidden, "HTTP/1.1 501 Not Implemented", "HTTP/1.1 400 Bad Request"},
+		// net/http joins the fold with a space (RFC 9112 5.2), giving an unsupported coding; fasthttp
+		// refuses the joined coding as a bad request.
+		{"obs-fold", "POST /api1/prod/a HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: identity\r\n chunked\r\nContent-Length: 4\r\n\r\n0\r\n\r\n" + hidden, "HTTP/1.1 501", "HTTP/1.1 400 Bad Request"},
+		// A fold in any other header: net/http joins it, the fasthttp front end refuses the request.
+		{"obs-fold elsewhere", "GET /api1/prod/a HTTP/1.1\r\nHost: x\r\nX-A: 1\r\n 2\r\nConnection: close\r\n\r\n", "HTTP/1.1 200", "HTTP/1.1 400 Bad Request"},
+		{"bad chunk size", "POST /api1/prod/a HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n" + hidden + "\r\n0\r\n\r\n", "HTTP/1.1 400 Bad Request", ""},
+		{"overflowing chunk size", "POST /api1/prod/a HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nfffffffffffffffff\r\n" + hidden + "\r\n0\r\n\r\n", "HTTP/1.1 400 Bad Request", ""},
+		{"duplicate Host", "GET /api1/prod/a HTTP/1.1\r\nHost: x\r\nHost: y\r\n\r\n", "HTTP/1.1 400 Bad Request", ""},
+		{"missing Host", "GET /api1/prod/a HTTP/1.1\r\n\r\n", "HTTP/1.1 400 Bad Request", ""},
+		{"space before colon", "POST /api1/prod/a HTTP/1.1\r\nHost: x\r\nTransfer-Encoding : chunked\r\nContent-Length: 4\r\n\r\n0\r\n\r\n" + hidden, "HTTP/1.1 400 Bad Request", ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			want := tc.wantFirst
+			if kind == dataplane.ServerFastHTTP && tc.wantFast != "" {
+				want = tc.wantFast
+			}
 			before := smuggled.Load()
 			got := statusLines(rawExchange(t, addr, tc.raw))
-			if len(got) != 1 || !strings.HasPrefix(got[0], tc.wantFirst) {
-				t.Errorf("answers = %q, want only %q", got, tc.wantFirst)
+			if len(got) != 1 || !strings.HasPrefix(got[0], want) {
+				t.Errorf("answers = %q, want only %q", got, want)
 			}
 			if smuggled.Load() != before {
 				t.Error("a smuggled request reached the backend")
@@ -236,8 +258,14 @@ func TestRequestSmuggling(t *testing.T) {
 }
 
 func TestNoGoroutineGrowth(t *testing.T) {
+	for _, kind := range serverKinds {
+		t.Run(kind, func(t *testing.T) { testNoGoroutineGrowth(t, kind) })
+	}
+}
+
+func testNoGoroutineGrowth(t *testing.T, kind string) {
 	backend := newHTTPTest(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") }))
-	s := newServer(t)
+	s := newServerOf(t, dataplane.Options{Server: kind})
 	base := serve(t, s)
 	b := newAPI("api1")
 	b.method("/{proxy+}", "ANY", model.Integration{Type: model.IntegrationHTTPProxy, URI: backend.URL + "/{proxy}"})
