@@ -47,7 +47,10 @@ type Config struct {
 	// CacheMaxBytes caps each stage's response cache whatever its cache_cluster_size; zero takes the
 	// data plane's default (256 MiB).
 	CacheMaxBytes int64
-	Logger        *slog.Logger
+	// Server is the data plane's client-facing HTTP server, dataplane.ServerFastHTTP or
+	// dataplane.ServerNetHTTP; empty takes the data plane's default (fasthttp).
+	Server string
+	Logger *slog.Logger
 }
 
 // TokenFile is the name of the generated token's file inside the data directory.
@@ -117,7 +120,8 @@ func Start(ctx context.Context, cfg Config) (*Daemon, error) {
 		OnMeteringChange: func() { plane.meteringChanged() },
 	})
 	dp, err := dataplane.New(dataplane.Options{Logger: cfg.Logger, Registerer: reg, Usage: svc,
-		AccountRateLimit: cfg.AccountRateLimit, AccountBurstLimit: cfg.AccountBurstLimit, CacheMaxBytes: cfg.CacheMaxBytes})
+		AccountRateLimit: cfg.AccountRateLimit, AccountBurstLimit: cfg.AccountBurstLimit, CacheMaxBytes: cfg.CacheMaxBytes,
+		Server: cfg.Server})
 	if err != nil {
 		return nil, err
 	}

@@ -70,6 +70,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	logLevel := envFlag(fs, "log-level", "info", "log level: debug, info, warn or error")
 	accountRate := envFlag(fs, "account-rate-limit", "10000", "account-level throttle: requests per second across all stages")
 	accountBurst := envFlag(fs, "account-burst-limit", "5000", "account-level throttle: burst (token bucket size)")
+	server := envFlag(fs, "server", "fasthttp", "data plane HTTP server: fasthttp or net/http")
 	cacheMax := envFlag(fs, "cache-max-bytes", "268435456", "cap on each stage's response cache in bytes, whatever its cache_cluster_size")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -97,7 +98,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 	d, err := daemon.Start(ctx, daemon.Config{DataDir: *dataDir, AdminAddr: *adminAddr, Listen: *listen,
 		AdminToken: *token, PublicURL: *publicURL, AccountRateLimit: rate, AccountBurstLimit: burst,
-		CacheMaxBytes: cacheMaxBytes, Logger: log})
+		CacheMaxBytes: cacheMaxBytes, Server: *server, Logger: log})
 	if err != nil {
 		return err
 	}
