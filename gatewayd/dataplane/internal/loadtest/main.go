@@ -17,6 +17,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -29,6 +30,8 @@ func main() {
 	listen := flag.String("listen", "127.0.0.1:9000", "data plane listen address")
 	backendOnly := flag.Bool("backend-only", false, "run only the backend")
 	accessLog := flag.String("access-log", "", "write the JSON access log to this file")
+	server := flag.String("server", dataplane.ServerFastHTTP, "client-facing server: fasthttp or net/http")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file (go tool pprof)")
 	flag.Parse()
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
@@ -48,7 +51,7 @@ func main() {
 	}
 
 	// The account limit (10,000 rps by default) would throttle the load test itself.
-	opts := dataplane.Options{Registerer: prometheus.NewRegistry(), AccountRateLimit: 1e12, AccountBurstLimit: 1 << 40}
+	opts := dataplane.Options{Registerer: prometheus.NewRegistry(), AccountRateLimit: 1e12, AccountBurstLimit: 1 << 40, Server: *server}
 	if *accessLog != "" {
 		f, err := os.Create(*accessLog)
 		if err != nil {
@@ -82,7 +85,18 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			log.Fatal(err)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			log.Fatal(err)
+		}
+		defer f.Close()
+		defer pprof.StopCPUProfile()
+	}
 	if err := s.Serve(ctx, ln); err != nil {
-		log.Fatal(err)
+		log.Print(err)
 	}
 }
