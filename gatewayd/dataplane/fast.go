@@ -49,8 +49,8 @@ type fastFront struct {
 	s   *Server
 	srv *fasthttp.Server
 	ln  net.Listener
-	// stop is the parent of every request's context, cancelled when a shutdown gives up waiting for
-	// in-flight requests, so that their backend calls end too.
+	// stop is cancelled when a shutdown gives up waiting for in-flight requests, which then end too
+	// (those that have run for watchDelay: the others end soon anyway).
 	stop   context.Context
 	cancel context.CancelFunc
 	closed atomic.Bool
@@ -118,14 +118,16 @@ func (f *fastFront) handle(fc *fasthttp.RequestCtx) {
 		exchanges.Put(ex)
 	}()
 
-	ctx, cancel := context.WithCancel(f.stop)
+	// Not a child of f.stop: registering every request with one parent costs a shared lock; the watch
+	// links requests that last to it.
+	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	if err := f.read(fc, ex); err != nil {
 		// What net/http refuses before any handler runs: answered and logged with no request id.
 		f.refuse(fc, ex, err)
 		return
 	}
-	w := startWatch(fc.Conn(), cancel)
+	w := f.startWatch(fc.Conn(), cancel)
 	s.serve(ctx, ex, rw)
 	w.stop()
 }
@@ -459,13 +461,15 @@ type watch struct {
 
 var watches = sync.Pool{New: func() any { return new(watch) }}
 
-func startWatch(nc net.Conn, cancel context.CancelFunc) *watch {
+// startWatch watches nc from watchDelay on; the request also ends then if a shutdown gives up on it.
+func (f *fastFront) startWatch(nc net.Conn, cancel context.CancelFunc) *watch {
 	w := watches.Get().(*watch)
 	w.nc = nc
 	w.stopped.Store(false)
 	w.running.Add(1)
 	w.timer = time.AfterFunc(watchDelay, func() {
 		defer w.running.Done()
+		defer context.AfterFunc(f.stop, cancel)()
 		if clientGone(nc, &w.stopped) && !w.stopped.Load() {
 			cancel()
 		}

@@ -2,8 +2,10 @@ package dataplane_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -129,4 +131,39 @@ func testServerKind(t *testing.T, kind string) {
 			t.Errorf("got %d %q", got.Status, got.Body)
 		}
 	})
+}
+
+// TestShutdownDrains checks that Shutdown lets a request in flight finish, then Serve returns nil.
+func TestShutdownDrains(t *testing.T) {
+	for _, kind := range serverKinds {
+		t.Run(kind, func(t *testing.T) {
+			backend := newHTTPTest(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				time.Sleep(300 * time.Millisecond)
+				io.WriteString(w, "done")
+			}))
+			s := newServerOf(t, dataplane.Options{Server: kind})
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			served := make(chan error, 1)
+			go func() { served <- s.Serve(context.Background(), ln) }()
+			b := newAPI("api1")
+			b.method("/slow", "GET", model.Integration{Type: model.IntegrationHTTPProxy, URI: backend.URL})
+			setStage(t, s, "prod", nil, b)
+
+			answered := make(chan result, 1)
+			go func() { answered <- do(t, newRequest(t, "GET", "http://"+ln.Addr().String()+"/api1/prod/slow", nil)) }()
+			time.Sleep(100 * time.Millisecond)
+			if err := s.Shutdown(context.Background()); err != nil {
+				t.Errorf("Shutdown: %v", err)
+			}
+			if got := <-answered; got.Status != 200 || got.Body != "done" {
+				t.Errorf("request in flight during Shutdown: %d %q, want 200 done", got.Status, got.Body)
+			}
+			if err := <-served; err != nil {
+				t.Errorf("Serve after Shutdown: %v", err)
+			}
+		})
+	}
 }
