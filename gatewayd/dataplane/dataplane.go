@@ -60,10 +60,10 @@ type Options struct {
 	// ReadHeaderTimeout bounds reading a request's headers. Default 10s.
 	ReadHeaderTimeout time.Duration
 	// ReadTimeout bounds reading a whole request, body included, so slow clients cannot hold a
-	// connection forever. Default 30s.
+	// connection forever (with fasthttp: the body, from the end of the headers). Default 30s.
 	ReadTimeout time.Duration
 	// WriteTimeout bounds a request from the end of its headers to the end of the answer; it must exceed
-	// the longest integration timeout (29s). Default 60s.
+	// the longest integration timeout (29s). With fasthttp it bounds writing the answer only. Default 60s.
 	WriteTimeout time.Duration
 	// IdleTimeout closes idle keep-alive client connections. Default 120s.
 	IdleTimeout time.Duration

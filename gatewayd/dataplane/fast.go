@@ -65,16 +65,22 @@ func (s *Server) newFastFront(ln net.Listener) *fastFront {
 		ErrorHandler: f.handleError,
 		Name:         "",
 		// A header larger than the read buffer is answered 431, as net/http's MaxHeaderBytes.
-		ReadBufferSize:        o.MaxHeaderBytes + 1024,
-		MaxRequestBodySize:    int(o.MaxBodyBytes),
-		ReadTimeout:           o.ReadTimeout,
+		ReadBufferSize:     o.MaxHeaderBytes + 1024,
+		MaxRequestBodySize: int(o.MaxBodyBytes),
+		// fasthttp has one read timeout per request: it bounds the headers here, and HeaderReceived
+		// gives the body ReadTimeout from the end of the headers.
+		ReadTimeout: min(o.ReadHeaderTimeout, o.ReadTimeout),
+		HeaderReceived: func(*fasthttp.RequestHeader) fasthttp.RequestConfig {
+			return fasthttp.RequestConfig{ReadTimeout: o.ReadTimeout}
+		},
 		WriteTimeout:          o.WriteTimeout,
 		IdleTimeout:           o.IdleTimeout,
 		Concurrency:           maxConns,
 		ReduceMemoryUsage:     true,
 		NoDefaultServerHeader: true,
 		NoDefaultContentType:  true,
-		// The pipeline sees the path and headers as sent: no path normalization, no multipart parsing.
+		// Bodies pass as sent: no multipart parsing. (The pipeline reads the raw request target and
+		// raw headers, never fasthttp's normalized path.)
 		DisablePreParseMultipartForm: true,
 		// Idle workers exit soon, so that a burst leaves no goroutines behind.
 		MaxIdleWorkerDuration: time.Second,

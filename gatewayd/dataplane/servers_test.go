@@ -167,3 +167,54 @@ func TestShutdownDrains(t *testing.T) {
 		})
 	}
 }
+
+// TestReadTimeouts checks that ReadHeaderTimeout bounds the headers and ReadTimeout leaves a slow body
+// its time, on each server.
+func TestReadTimeouts(t *testing.T) {
+	for _, kind := range serverKinds {
+		t.Run(kind, func(t *testing.T) {
+			s := newServerOf(t, dataplane.Options{Server: kind, ReadHeaderTimeout: 200 * time.Millisecond, ReadTimeout: 2 * time.Second})
+			addr := strings.TrimPrefix(serve(t, s), "http://")
+			b := newAPI("api1")
+			in, resp := mock("200", "ok")
+			b.method("/ok", "ANY", in, resp)
+			setStage(t, s, "prod", nil, b)
+
+			c, err := net.Dial("tcp", addr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			io.WriteString(c, "POST /api1/prod/ok HTTP/1.1\r\nHost: x\r\nContent-Length: 6\r\nConnection: close\r\n\r\nabc")
+			time.Sleep(400 * time.Millisecond) // past the header timeout, within the read timeout
+			io.WriteString(c, "def")
+			c.SetReadDeadline(time.Now().Add(2 * time.Second))
+			out, _ := io.ReadAll(c)
+			if got := statusLines(string(out)); len(got) != 1 || got[0] != "HTTP/1.1 200 OK" {
+				t.Errorf("slow body: answers %q, want one 200", got)
+			}
+
+			start := time.Now()
+			if got := statusLines(rawExchangeFor(t, addr, "GET /api1/prod/ok HTTP/1.1\r\nHost: x\r\n", 2*time.Second)); len(got) != 0 {
+				t.Errorf("headers never finished: answers %q, want the connection closed without one", got)
+			}
+			if d := time.Since(start); d > time.Second {
+				t.Errorf("headers never finished: connection closed after %v, want about the 200ms header timeout", d)
+			}
+		})
+	}
+}
+
+// rawExchangeFor is rawExchange waiting up to d for the server to close.
+func rawExchangeFor(t *testing.T, addr, raw string, d time.Duration) string {
+	t.Helper()
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	io.WriteString(c, raw)
+	c.SetReadDeadline(time.Now().Add(d))
+	out, _ := io.ReadAll(c)
+	return string(out)
+}
