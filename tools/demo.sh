@@ -60,7 +60,9 @@ say "terraform init"
 terraform init -input=false -no-color | grep -E 'Installing|Installed|initialized' || true
 
 say "terraform apply"
-terraform apply -input=false -auto-approve -no-color | tail -n 6
+terraform apply -input=false -auto-approve -no-color >"$demo/apply.log" || { cat "$demo/apply.log"; exit 1; }
+grep -E '^Apply complete' "$demo/apply.log"
+terraform output -no-color
 
 say "terraform plan right after apply (expect: No changes)"
 terraform plan -input=false -no-color -detailed-exitcode | tail -n 3
