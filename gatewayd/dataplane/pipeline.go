@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -120,12 +121,7 @@ func (s *Server) serve(ctx context.Context, ex *exchange, rw responder) {
 	ex.req.Received = time.Now()
 	rw.setHeader(integration.RequestIDHeader, []string{ex.req.ID})
 
-	var err error
-	for _, st := range s.pipeline {
-		if err = st(ctx, ex); err != nil || ex.resp != nil {
-			break
-		}
-	}
+	err := s.runSteps(ctx, ex)
 
 	if ex.cacheStatus != nil {
 		rw.setHeader(CacheHeader, ex.cacheStatus)
@@ -146,6 +142,25 @@ func (s *Server) serve(ctx context.Context, ex *exchange, rw responder) {
 		status, n = writeError(rw, err)
 	}
 	s.observe(ctx, ex, status, n, err)
+}
+
+// runSteps runs the pipeline's steps until one answers. A step that panics (a bug) answers 500 for
+// this request alone and is logged with its stack: neither server recovers for us (fasthttp does not
+// recover at all), and one bad request must never take the daemon down.
+func (s *Server) runSteps(ctx context.Context, ex *exchange) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			s.opts.Logger.Error("data plane step panicked", "request_id", ex.req.ID, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+			ex.resp = nil
+			err = gwerror.Internal(fmt.Errorf("panic: %v", r))
+		}
+	}()
+	for _, st := range s.pipeline {
+		if err = st(ctx, ex); err != nil || ex.resp != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (s *Server) observe(ctx context.Context, ex *exchange, status, n int, err error) {
