@@ -232,7 +232,7 @@ func CompileRequestParams(m map[string]string, stageVars map[string]string) (*Re
 		var p requestParam
 		rest, ok := strings.CutPrefix(k, "integration.request.")
 		if !ok {
-			return nil, fmt.Errorf("request parameter %q: target must start with integration.request.", k)
+			return nil, fmt.Errorf("request parameter %q: target must start with %q", k, "integration.request.")
 		}
 		where, name, _ := strings.Cut(rest, ".")
 		switch where {
