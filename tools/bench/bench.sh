@@ -11,6 +11,8 @@
 # BENCH_WARMUP change the full run's load; BENCH_SKIP="wrk nginx" acts as if those were not installed.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+# terraform warns on every command when its CLI configuration file is missing: use the repo's.
+[ -f "${TF_CLI_CONFIG_FILE:-}" ] || export TF_CLI_CONFIG_FILE=$PWD/tools/terraformrc
 
 mode=${1:-full}
 case $mode in
