@@ -84,26 +84,7 @@ func (r *integrationResource) Schema(_ context.Context, _ resource.SchemaRequest
 			"an `HTTP_PROXY` that passes the request through, or an `AWS_PROXY` function in the Lambda proxy format. " +
 			"A method has at most one integration. Deleting it also deletes its `gatewayd_integration_response`s.",
 		Attributes: map[string]schema.Attribute{
-			// Required attributes
-			"rest_api_id": schema.StringAttribute{
-				MarkdownDescription: "ID of the API the method belongs to. Changing it replaces the integration.",
-				Required:            true,
-				Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
-				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
-			},
-			"resource_id": schema.StringAttribute{
-				MarkdownDescription: "ID of the resource the method is declared on. Changing it replaces the integration.",
-				Required:            true,
-				Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
-				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
-			},
-			"http_method": schema.StringAttribute{
-				MarkdownDescription: "Verb of the method this integration serves, in upper case: one of `" + strings.Join(model.HTTPMethods, "`, `") +
-					"`. The method must exist. Changing it replaces the integration.",
-				Required:      true,
-				Validators:    []validator.String{stringvalidator.OneOf(model.HTTPMethods...)},
-				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
-			},
+			// Required attributes (rest_api_id, resource_id and http_method are added below)
 			"type": schema.StringAttribute{
 				MarkdownDescription: "Integration type: one of `" + strings.Join(model.IntegrationTypes, "`, `") +
 					"`. `HTTP`, `HTTP_PROXY` and `AWS_PROXY` need `uri` and `integration_http_method`. Changes in place.",
@@ -200,6 +181,9 @@ func (r *integrationResource) Schema(_ context.Context, _ resource.SchemaRequest
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 			},
 		},
+	}
+	for name, attr := range methodKeySchema("integration") {
+		resp.Schema.Attributes[name] = attr
 	}
 }
 

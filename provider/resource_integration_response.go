@@ -66,26 +66,7 @@ func (r *integrationResponseResource) Schema(_ context.Context, _ resource.Schem
 			"matched against `selection_pattern`, and the matching response (else the default one) sets the status code, headers and body. " +
 			"The integration must exist. Proxy integrations (`HTTP_PROXY`, `AWS_PROXY`) pass answers through and do not use these.",
 		Attributes: map[string]schema.Attribute{
-			// Required attributes
-			"rest_api_id": schema.StringAttribute{
-				MarkdownDescription: "ID of the API the integration belongs to. Changing it replaces the integration response.",
-				Required:            true,
-				Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
-				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
-			},
-			"resource_id": schema.StringAttribute{
-				MarkdownDescription: "ID of the resource the method is declared on. Changing it replaces the integration response.",
-				Required:            true,
-				Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
-				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
-			},
-			"http_method": schema.StringAttribute{
-				MarkdownDescription: "Verb of the method, in upper case: one of `" + strings.Join(model.HTTPMethods, "`, `") +
-					"`. Changing it replaces the integration response.",
-				Required:      true,
-				Validators:    []validator.String{stringvalidator.OneOf(model.HTTPMethods...)},
-				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
-			},
+			// Required attributes (rest_api_id, resource_id and http_method are added below)
 			"status_code": schema.StringAttribute{
 				MarkdownDescription: "HTTP status code the method answers with, such as `200`: three digits, 100 to 599. " +
 					"Changing it replaces the integration response.",
@@ -141,6 +122,9 @@ func (r *integrationResponseResource) Schema(_ context.Context, _ resource.Schem
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 			},
 		},
+	}
+	for name, attr := range methodKeySchema("integration response") {
+		resp.Schema.Attributes[name] = attr
 	}
 }
 
