@@ -2,11 +2,13 @@ package provider
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
@@ -123,4 +125,30 @@ func quotedList(vals []string) string {
 		q[i] = "`\"" + v + "\"`"
 	}
 	return strings.Join(q, ", ")
+}
+
+// oneNamed picks the only item called name, for the data sources that look objects up by name: none or
+// several is an error on the name attribute. kind names the object in the diagnostics' Title Case
+// summaries ("Usage Plan"), noun in their sentences ("usage plan").
+func oneNamed[T any](items []T, name, kind, noun string, nameOf, idOf func(T) string, diags *diag.Diagnostics) (T, bool) {
+	var found T
+	var ids []string
+	for _, it := range items {
+		if nameOf(it) == name {
+			found = it
+			ids = append(ids, idOf(it))
+		}
+	}
+	switch len(ids) {
+	case 1:
+		return found, true
+	case 0:
+		diags.AddAttributeError(path.Root("name"), "No "+kind+" Found",
+			fmt.Sprintf("gatewayd has no %s named %q. Check the name, which is case-sensitive.", noun, name))
+	default:
+		diags.AddAttributeError(path.Root("name"), "Multiple "+kind+"s Found",
+			fmt.Sprintf("gatewayd has %d %ss named %q (ids %s), so the data source cannot choose one. "+
+				"Give them distinct names.", len(ids), noun, name, strings.Join(ids, ", ")))
+	}
+	return found, false
 }

@@ -2,17 +2,15 @@ package provider
 
 import (
 	"context"
-	"fmt"
-	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
-	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/client"
+	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/model"
 	"github.com/gatewayd/terraform-provider-gatewayd/provider/diagnostics"
 )
 
@@ -88,24 +86,11 @@ func (d *restAPIDataSource) Read(ctx context.Context, req datasource.ReadRequest
 		resp.Diagnostics.Append(diagnostics.ClientError("list rest apis", err))
 		return
 	}
-	var ids []string
-	for _, a := range apis {
-		if a.Name == name {
-			ids = append(ids, a.ID)
-			cfg.fromAPI(a)
-		}
-	}
-	switch len(ids) {
-	case 0:
-		resp.Diagnostics.AddAttributeError(path.Root("name"), "No REST API Found",
-			fmt.Sprintf("gatewayd has no REST API named %q. Check the name, which is case-sensitive.", name))
-		return
-	case 1:
-	default:
-		resp.Diagnostics.AddAttributeError(path.Root("name"), "Multiple REST APIs Found",
-			fmt.Sprintf("gatewayd has %d REST APIs named %q (ids %s), so the data source cannot choose one. "+
-				"Give the APIs distinct names, or use the id of the one you mean.", len(ids), name, strings.Join(ids, ", ")))
+	a, ok := oneNamed(apis, name, "REST API", "REST API", func(a model.RestAPI) string { return a.Name },
+		func(a model.RestAPI) string { return a.ID }, &resp.Diagnostics)
+	if !ok {
 		return
 	}
+	cfg.fromAPI(a)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &cfg)...)
 }

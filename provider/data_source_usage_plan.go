@@ -2,17 +2,15 @@ package provider
 
 import (
 	"context"
-	"fmt"
-	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
-	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/client"
+	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/model"
 	"github.com/gatewayd/terraform-provider-gatewayd/provider/diagnostics"
 )
 
@@ -96,24 +94,11 @@ func (d *usagePlanDataSource) Read(ctx context.Context, req datasource.ReadReque
 		resp.Diagnostics.Append(diagnostics.ClientError("list usage plans", err))
 		return
 	}
-	var ids []string
-	for _, p := range plans {
-		if p.Name == name {
-			ids = append(ids, p.ID)
-			cfg.fromAPI(p)
-		}
-	}
-	switch len(ids) {
-	case 0:
-		resp.Diagnostics.AddAttributeError(path.Root("name"), "No Usage Plan Found",
-			fmt.Sprintf("gatewayd has no usage plan named %q. Check the name, which is case-sensitive.", name))
-		return
-	case 1:
-	default:
-		resp.Diagnostics.AddAttributeError(path.Root("name"), "Multiple Usage Plans Found",
-			fmt.Sprintf("gatewayd has %d usage plans named %q (ids %s), so the data source cannot choose one. "+
-				"Give the plans distinct names.", len(ids), name, strings.Join(ids, ", ")))
+	p, ok := oneNamed(plans, name, "Usage Plan", "usage plan", func(p model.UsagePlan) string { return p.Name },
+		func(p model.UsagePlan) string { return p.ID }, &resp.Diagnostics)
+	if !ok {
 		return
 	}
+	cfg.fromAPI(p)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &cfg)...)
 }
