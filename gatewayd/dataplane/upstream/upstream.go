@@ -55,8 +55,9 @@ type Client struct {
 	// TLSConfig is used for https backends; nil means the defaults.
 	TLSConfig *tls.Config
 
-	mu    sync.Mutex
-	pools map[string]*pool
+	// pools maps "scheme://addr" to its *pool. A sync.Map: every request looks its pool up, and a
+	// mutex here would be a global lock on the request path.
+	pools sync.Map
 }
 
 // New returns a client with the given response size cap.
@@ -65,7 +66,6 @@ func New(maxResponseBytes int64) *Client {
 		MaxIdlePerHost:   1024,
 		IdleTimeout:      60 * time.Second,
 		MaxResponseBytes: maxResponseBytes,
-		pools:            map[string]*pool{},
 	}
 }
 
@@ -85,14 +85,11 @@ type conn struct {
 var aLongTimeAgo = time.Unix(1, 0)
 
 func (c *Client) pool(key string) *pool {
-	c.mu.Lock()
-	p := c.pools[key]
-	if p == nil {
-		p = &pool{}
-		c.pools[key] = p
+	if p, ok := c.pools.Load(key); ok {
+		return p.(*pool)
 	}
-	c.mu.Unlock()
-	return p
+	p, _ := c.pools.LoadOrStore(key, &pool{})
+	return p.(*pool)
 }
 
 func (c *Client) get(p *pool, now time.Time) *conn {
@@ -124,12 +121,11 @@ func (c *Client) put(p *pool, cn *conn, now time.Time) {
 
 // CloseIdle closes every idle connection.
 func (c *Client) CloseIdle() {
-	c.mu.Lock()
-	pools := make([]*pool, 0, len(c.pools))
-	for _, p := range c.pools {
-		pools = append(pools, p)
-	}
-	c.mu.Unlock()
+	var pools []*pool
+	c.pools.Range(func(_, p any) bool {
+		pools = append(pools, p.(*pool))
+		return true
+	})
 	for _, p := range pools {
 		p.mu.Lock()
 		for _, cn := range p.idle {
