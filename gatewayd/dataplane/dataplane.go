@@ -34,6 +34,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"golang.org/x/time/rate"
 
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/apikey"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/quota"
@@ -135,7 +136,10 @@ type Server struct {
 	accessLog *telemetry.AccessLog
 	// unmatched counts requests for unknown APIs or stages, under empty labels.
 	unmatched *telemetry.Route
-	pipeline  []step
+	// invalidHeaderLog keeps a backend that always answers with a bad header from flooding the log:
+	// the metric counts every one.
+	invalidHeaderLog rate.Sometimes
+	pipeline         []step
 
 	// apis is the immutable map of live stages, replaced whole on every change.
 	apis atomic.Pointer[apiMap]
@@ -144,6 +148,8 @@ type Server struct {
 
 	srvMu   sync.Mutex
 	servers map[front]struct{}
+	// shut is set by Shutdown, so that a Serve that starts afterwards returns at once.
+	shut bool
 
 	// keys holds the compiled API keys and usage plans, replaced whole by SetMetering.
 	keys    atomic.Pointer[apikey.Keyring]
@@ -167,16 +173,17 @@ func New(opts Options) (*Server, error) {
 		return nil, fmt.Errorf("creating data plane: %w", err)
 	}
 	s := &Server{
-		opts:      opts,
-		client:    upstream.New(opts.MaxBodyBytes),
-		metrics:   m,
-		accessLog: telemetry.NewAccessLog(opts.Logger),
-		unmatched: m.Route("", "", "", ""),
-		servers:   map[front]struct{}{},
-		limiter:   localLimiter{throttle.NewLocal()},
-		counter:   localCounter{quota.NewLocal(opts.Usage != nil)},
-		stop:      make(chan struct{}),
-		stopped:   make(chan struct{}),
+		opts:             opts,
+		client:           upstream.New(opts.MaxBodyBytes),
+		metrics:          m,
+		accessLog:        telemetry.NewAccessLog(opts.Logger),
+		unmatched:        m.Route("", "", "", ""),
+		invalidHeaderLog: rate.Sometimes{Interval: 10 * time.Second},
+		servers:          map[front]struct{}{},
+		limiter:          localLimiter{throttle.NewLocal()},
+		counter:          localCounter{quota.NewLocal(opts.Usage != nil)},
+		stop:             make(chan struct{}),
+		stopped:          make(chan struct{}),
 	}
 	s.pipeline = []step{s.match, s.authorize, s.throttle, s.readBody, s.cached, s.integrate}
 	s.apis.Store(&apiMap{})
@@ -224,6 +231,11 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		f, run = ff, ff.serve
 	}
 	s.srvMu.Lock()
+	if s.shut {
+		s.srvMu.Unlock()
+		ln.Close()
+		return nil
+	}
 	s.servers[f] = struct{}{}
 	s.srvMu.Unlock()
 	defer func() {
@@ -247,6 +259,7 @@ func (s *Server) CloseIdleConnections() { s.client.CloseIdle() }
 // backend connections, stops the background flusher and flushes usage counts a last time.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.srvMu.Lock()
+	s.shut = true
 	servers := make([]front, 0, len(s.servers))
 	for f := range s.servers {
 		servers = append(servers, f)

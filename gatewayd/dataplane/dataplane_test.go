@@ -11,7 +11,9 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/model"
 )
 
@@ -78,23 +80,78 @@ func TestRouting(t *testing.T) {
 	}
 }
 
-func TestSetStageRejectsBadSnapshots(t *testing.T) {
-	s := newServer(t)
+// TestStageStatus: what cannot be served is visible and fails closed. Methods that conflict or are
+// misconfigured answer 500 while the rest of the stage serves the new table (DEGRADED); a snapshot that
+// cannot be compiled at all makes every route of the stage answer 500 (FAILED), never the old table.
+func TestStageStatus(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	s := newServerOf(t, dataplane.Options{Registerer: reg})
 	base := serve(t, s)
-	good := newAPI("api1")
 	in, resp := mock("200", "v1")
+	good := newAPI("api1")
 	good.method("/x", "GET", in, resp)
 	setStage(t, s, "prod", nil, good)
+	wantStatus := func(t *testing.T, status string, problems int) {
+		t.Helper()
+		got, ok := s.StageStatus("api1", "prod")
+		if !ok || got.Status != status || len(got.Problems) != problems {
+			t.Errorf("StageStatus = %+v, %v, want %s with %d problems", got, ok, status, problems)
+		}
+		failed, misconfigured := 0.0, float64(problems)
+		if status == dataplane.StageFailed {
+			failed, misconfigured = 1, 0
+		}
+		if v := gaugeValue(t, reg, "gatewayd_stage_failed"); v != failed {
+			t.Errorf("gatewayd_stage_failed = %v, want %v", v, failed)
+		}
+		if v := gaugeValue(t, reg, "gatewayd_stage_misconfigured_methods"); v != misconfigured {
+			t.Errorf("gatewayd_stage_misconfigured_methods = %v, want %v", v, misconfigured)
+		}
+	}
+	wantStatus(t, dataplane.StageAvailable, 0)
 
-	conflicting := newAPI("api1")
-	conflicting.method("/p/{a}", "GET", in, resp)
-	conflicting.method("/p/{b}/c", "GET", in, resp)
-	t.Run("conflicting params", func(t *testing.T) {
-		if err := s.SetStage(model.Stage{RestAPIID: "api1", StageName: "prod"}, &conflicting.snap); err == nil {
+	t.Run("two greedy siblings and a method newly protected", func(t *testing.T) {
+		// The review's reproduction: a second greedy child used to make every compile fail, and the old
+		// table kept answering /x without the API key the new configuration requires.
+		b := newAPI("api1")
+		b.methodWith(model.Method{APIKeyRequired: true}, "/x", "GET", in, resp)
+		b.method("/{proxy+}", "ANY", in, resp)
+		b.method("/{other+}", "ANY", in, resp)
+		if err := s.SetStage(model.Stage{RestAPIID: "api1", StageName: "prod"}, &b.snap); err != nil {
+			t.Fatalf("SetStage: %v", err)
+		}
+		if got := do(t, newRequest(t, "GET", base+"/api1/prod/x", nil)); got.Status != 403 {
+			t.Errorf("newly protected method answers %d %q without a key, want 403", got.Status, got.Body)
+		}
+		if got := do(t, newRequest(t, "GET", base+"/api1/prod/a/b", nil)); got.Status != 500 {
+			t.Errorf("conflicting greedy route answers %d %q, want 500", got.Status, got.Body)
+		}
+		wantStatus(t, dataplane.StageDegraded, 1)
+	})
+
+	bad := newAPI("api1")
+	bad.method("/x", "GET", in, resp)
+	bad.snap.Methods[0].ResourceID = "gone"
+	t.Run("snapshot that does not compile", func(t *testing.T) {
+		if err := s.SetStage(model.Stage{RestAPIID: "api1", StageName: "prod"}, &bad.snap); err == nil {
 			t.Fatal("SetStage succeeded, want an error")
 		}
+		for _, p := range []string{"/x", "/", "/nope"} {
+			if got := do(t, newRequest(t, "GET", base+"/api1/prod"+p, nil)); got.Status != 500 {
+				t.Errorf("GET %s on a failed stage = %d %q, want 500", p, got.Status, got.Body)
+			}
+		}
+		wantStatus(t, dataplane.StageFailed, 1)
+		if got := s.FailedStages(); len(got) != 1 || !strings.HasPrefix(got[0], "api1/prod: ") {
+			t.Errorf("FailedStages() = %q", got)
+		}
+		setStage(t, s, "prod", nil, good)
 		if got := do(t, newRequest(t, "GET", base+"/api1/prod/x", nil)); got.Body != "v1" {
-			t.Errorf("after a failed SetStage the stage answers %q, want the previous table's v1", got.Body)
+			t.Errorf("after a good SetStage: %d %q, want v1", got.Status, got.Body)
+		}
+		wantStatus(t, dataplane.StageAvailable, 0)
+		if got := s.FailedStages(); len(got) != 0 {
+			t.Errorf("FailedStages() = %q, want none", got)
 		}
 	})
 
@@ -108,18 +165,30 @@ func TestSetStageRejectsBadSnapshots(t *testing.T) {
 	noIntegration.method("/x", "GET", in, resp)
 	noIntegration.method("/y", "GET", in, resp)
 	noIntegration.snap.Integrations = noIntegration.snap.Integrations[:1]
-	for name, b := range map[string]*apiBuilder{"bad selection pattern": badPattern, "method without integration": noIntegration} {
+	siblings := newAPI("api1")
+	siblings.method("/x", "GET", in, resp)
+	siblings.method("/y/{a}", "GET", in, resp)
+	siblings.method("/y/{b}", "GET", in, resp)
+	for name, tc := range map[string]struct {
+		b    *apiBuilder
+		path string
+	}{
+		"bad selection pattern":      {badPattern, "/y"},
+		"method without integration": {noIntegration, "/y"},
+		"sibling parameters":         {siblings, "/y/1"},
+	} {
 		t.Run(name, func(t *testing.T) {
-			if err := s.SetStage(model.Stage{RestAPIID: "api1", StageName: "prod"}, &b.snap); err != nil {
+			if err := s.SetStage(model.Stage{RestAPIID: "api1", StageName: "prod"}, &tc.b.snap); err != nil {
 				t.Fatalf("SetStage: %v", err)
 			}
 			if got := do(t, newRequest(t, "GET", base+"/api1/prod/x", nil)); got.Body != "v1" {
 				t.Errorf("healthy method answers %d %q, want v1", got.Status, got.Body)
 			}
-			got := do(t, newRequest(t, "GET", base+"/api1/prod/y", nil))
+			got := do(t, newRequest(t, "GET", base+"/api1/prod"+tc.path, nil))
 			if got.Status != 500 || got.Body != `{"message":"Internal server error"}` {
 				t.Errorf("misconfigured method answers %d %q, want 500 Internal server error", got.Status, got.Body)
 			}
+			wantStatus(t, dataplane.StageDegraded, 1)
 		})
 	}
 
@@ -127,6 +196,25 @@ func TestSetStageRejectsBadSnapshots(t *testing.T) {
 	if got := do(t, newRequest(t, "GET", base+"/api1/prod/x", nil)); got.Status != 403 {
 		t.Errorf("after RemoveStage: %d %q, want 403", got.Status, got.Body)
 	}
+	if _, ok := s.StageStatus("api1", "prod"); ok {
+		t.Error("StageStatus reports a removed stage")
+	}
+}
+
+// gaugeValue reads the one series of a gauge.
+func gaugeValue(t *testing.T, g prometheus.Gatherer, name string) float64 {
+	t.Helper()
+	mfs, err := g.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() == name && len(mf.GetMetric()) == 1 {
+			return mf.GetMetric()[0].GetGauge().GetValue()
+		}
+	}
+	t.Fatalf("no single series of %s", name)
+	return 0
 }
 
 func TestMock(t *testing.T) {

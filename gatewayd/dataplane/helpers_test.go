@@ -94,7 +94,9 @@ var serverKinds = []string{dataplane.ServerFastHTTP, dataplane.ServerNetHTTP}
 
 func newServerOf(t *testing.T, opts dataplane.Options) *dataplane.Server {
 	t.Helper()
-	opts.Registerer = prometheus.NewRegistry()
+	if opts.Registerer == nil {
+		opts.Registerer = prometheus.NewRegistry()
+	}
 	s, err := dataplane.New(opts)
 	if err != nil {
 		t.Fatal(err)

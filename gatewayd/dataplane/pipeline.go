@@ -21,6 +21,7 @@ import (
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/integration"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/mapping"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/message"
+	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/router"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/telemetry"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/throttle"
 )
@@ -132,7 +133,7 @@ func (s *Server) serve(ctx context.Context, ex *exchange, rw responder) {
 	status, n := 0, 0
 	switch {
 	case err == nil && ex.resp != nil:
-		status, n = writeResponse(rw, ex.resp)
+		status, n = s.writeResponse(rw, ex)
 	case err != nil && ctx.Err() != nil && errors.Is(err, ctx.Err()):
 		status = statusClientClosed // nobody to answer
 	default:
@@ -196,12 +197,15 @@ func (s *Server) observe(ctx context.Context, ex *exchange, status, n int, err e
 	s.accessLog.Log(ctx, &e)
 }
 
-// match finds the stage from the /{api_id}/{stage_name} prefix, then the method in its table.
+// match normalizes the path (router.Normalize), finds the stage from the /{api_id}/{stage_name} prefix,
+// then the method in its table. Everything after this step, the backend included, sees the normalized
+// path only.
 func (s *Server) match(_ context.Context, ex *exchange) error {
-	p := ex.path
-	if !strings.HasPrefix(p, "/") {
-		return gwerror.MissingAuthenticationToken()
+	p, err := router.Normalize(ex.path)
+	if err != nil {
+		return gwerror.BadRequest("Invalid request path", fmt.Errorf("request path %q: %w", ex.path, err))
 	}
+	ex.path = p
 	apiID, rest, _ := strings.Cut(p[1:], "/")
 	stageName, _, _ := strings.Cut(rest, "/")
 	st := (*s.apis.Load())[apiID][stageName]
@@ -209,6 +213,9 @@ func (s *Server) match(_ context.Context, ex *exchange) error {
 		return gwerror.MissingAuthenticationToken()
 	}
 	ex.stage = st
+	if st.failed != nil {
+		return gwerror.Internal(st.failed)
+	}
 	ex.req.Path = p[1+len(apiID)+1+len(stageName):] // "" or "/..."
 	if ex.req.Path == "" {
 		ex.req.Path = "/"
@@ -301,12 +308,22 @@ func (s *Server) integrate(ctx context.Context, ex *exchange) error {
 	return nil
 }
 
-func writeResponse(rw responder, resp *message.Response) (int, int) {
+func (s *Server) writeResponse(rw responder, ex *exchange) (int, int) {
+	resp := ex.resp
 	status := resp.Status
 	if status < 100 || status > 999 {
 		status = http.StatusBadGateway
 	}
-	return status, rw.send(status, resp.Header, resp.Body)
+	h, dropped := clientHeaders(resp.Header)
+	if dropped != nil {
+		s.metrics.InvalidHeaders(len(dropped))
+		s.invalidHeaderLog.Do(func() {
+			s.opts.Logger.Warn("dropped invalid response headers (name not a token, control characters in a value, or a connection header)",
+				"request_id", ex.req.ID, "api", ex.stage.apiID, "stage", ex.stage.name, "resource", ex.ep.resourcePath,
+				"method", ex.ep.verb, "headers", dropped)
+		})
+	}
+	return status, rw.send(status, h, resp.Body)
 }
 
 // writeError is the data plane's one error renderer: every gateway answer is {"message": ...} JSON.

@@ -67,7 +67,7 @@ func testServerKind(t *testing.T, kind string) {
 		}
 	})
 	t.Run("HTTP_PROXY with a path parameter", func(t *testing.T) {
-		req := newRequest(t, "POST", base+"/api1/prod/items/a%2Fb?x=1&y=%20", strings.NewReader("payload"))
+		req := newRequest(t, "POST", base+"/api1/prod/items/a%20b?x=1&y=%20", strings.NewReader("payload"))
 		req.Header.Set("X-Forwarded-For", "6.6.6.6")
 		req.Header.Set("X-Forwarded-Host", "evil")
 		req.Header.Add("X-Multi", "1")
@@ -78,7 +78,7 @@ func testServerKind(t *testing.T, kind string) {
 		}
 		e := decodeEcho(t, got.Body)
 		host := strings.TrimPrefix(base, "http://")
-		if e.Method != "POST" || e.URI != "/things/a%2Fb?x=1&y=%20" || string(e.Body) != "payload" ||
+		if e.Method != "POST" || e.URI != "/things/a%20b?x=1&y=%20" || string(e.Body) != "payload" ||
 			e.Header.Get("X-Forwarded-For") != "127.0.0.1" || e.Header.Get("X-Forwarded-Proto") != "http" ||
 			e.Header.Get("X-Forwarded-Host") != host || strings.Join(e.Header["X-Multi"], ",") != "1,2" ||
 			e.Header.Get("X-Gatewayd-Request-Id") != got.Header.Get("x-gatewayd-request-id") {

@@ -3,6 +3,7 @@ package dataplane
 import (
 	"fmt"
 	"maps"
+	"slices"
 	"strings"
 
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/authorize"
@@ -19,13 +20,19 @@ type apiMap map[string]map[string]*stage
 // stage is a compiled, immutable stage: its deployment's routing table with the stage's variables
 // resolved into every integration.
 type stage struct {
-	apiID, name string
-	table       *router.Table[*endpoint]
+	apiID, name  string
+	deploymentID string
+	table        *router.Table[*endpoint]
 	// unmatched counts requests for routes the stage does not have.
 	unmatched *telemetry.Route
 	// cache is the stage's response cache, nil when off. It is shared with the stage this one
 	// replaced when the cache stayed on at the same size.
 	cache *stageCache
+	// failed, when set, is why the stage could not be compiled at all: it then answers 500 to every
+	// request (fail closed) rather than go on serving an older, possibly more permissive table.
+	failed error
+	// problems lists the methods that answer 500 because they are misconfigured.
+	problems []string
 }
 
 // endpoint is one method of a stage, ready to serve.
@@ -35,9 +42,10 @@ type endpoint struct {
 	verb         string
 	policy       *authorize.Policy
 	integration  *integration.Integration
-	// misconfigured, when set, is why this method cannot serve (no integration, or one that does not
-	// compile): it answers 500 while the rest of the stage serves on, as a half-applied configuration
-	// (an auto-deployed method whose integration is not created yet) must not take the stage down.
+	// misconfigured, when set, is why this method cannot serve (no integration, one that does not
+	// compile, or another method of the same route): it answers 500 while the rest of the stage serves
+	// on, as a half-applied configuration (an auto-deployed method whose integration is not created
+	// yet) must not take the stage down.
 	misconfigured error
 	metrics       *telemetry.Route
 	// planPath is the method as usage plans name it ("/pets/{petId}/GET"); planWildcard is its
@@ -50,26 +58,102 @@ type endpoint struct {
 	cache *cachePolicy
 }
 
+// Stage statuses, as StageStatus reports them.
+const (
+	// StageAvailable: every method of the stage can serve.
+	StageAvailable = "AVAILABLE"
+	// StageDegraded: some methods are misconfigured and answer 500; the others serve.
+	StageDegraded = "DEGRADED"
+	// StageFailed: the stage could not be compiled and answers 500 to every request.
+	StageFailed = "FAILED"
+)
+
+// StageStatus is what the data plane serves for a stage.
+type StageStatus struct {
+	// Status is StageAvailable, StageDegraded or StageFailed.
+	Status string
+	// DeploymentID is the deployment being served; empty when the stage failed before one compiled.
+	DeploymentID string
+	// Problems says why, one entry per misconfigured method, or the reason the stage failed.
+	Problems []string
+}
+
+func (st *stage) status() StageStatus {
+	switch {
+	case st.failed != nil:
+		return StageStatus{Status: StageFailed, DeploymentID: st.deploymentID, Problems: []string{st.failed.Error()}}
+	case len(st.problems) > 0:
+		return StageStatus{Status: StageDegraded, DeploymentID: st.deploymentID, Problems: st.problems}
+	}
+	return StageStatus{Status: StageAvailable, DeploymentID: st.deploymentID}
+}
+
+// StageStatus reports what the data plane serves for a stage; ok is false when it serves no such stage.
+func (s *Server) StageStatus(apiID, stageName string) (status StageStatus, ok bool) {
+	st := (*s.apis.Load())[apiID][stageName]
+	if st == nil {
+		return StageStatus{}, false
+	}
+	return st.status(), true
+}
+
+// FailedStages names the stages that answer 500 to every request, as "API_ID/STAGE: reason".
+func (s *Server) FailedStages() []string {
+	var out []string
+	for apiID, stages := range *s.apis.Load() {
+		for name, st := range stages {
+			if st.failed != nil {
+				out = append(out, apiID+"/"+name+": "+st.failed.Error())
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
 // SetStage compiles the stage's deployment snapshot aside and swaps it in. Requests in flight finish on
-// the table they started with. A snapshot that does not compile is an error and changes nothing.
+// the table they started with. A snapshot that does not compile is an error, and the stage then fails
+// closed (FailStage): a change that could not be applied may have been the one that protects a method.
 func (s *Server) SetStage(st model.Stage, snap *model.Snapshot) error {
 	compiled, err := s.compile(st, snap)
 	if err != nil {
-		return fmt.Errorf("compiling stage %s/%s: %w", st.RestAPIID, st.StageName, err)
+		err = fmt.Errorf("compiling stage %s/%s: %w", st.RestAPIID, st.StageName, err)
+		s.FailStage(st.RestAPIID, st.StageName, err)
+		return err
 	}
+	if len(compiled.problems) > 0 {
+		s.opts.Logger.Warn("stage has misconfigured methods, which answer 500", "api", st.RestAPIID, "stage", st.StageName,
+			"deployment", st.DeploymentID, "problems", compiled.problems)
+	}
+	s.publish(compiled, &st)
+	return nil
+}
+
+// FailStage makes a stage answer 500 to every request, because what it should serve cannot be loaded
+// or compiled (cause). The next SetStage that succeeds replaces it.
+func (s *Server) FailStage(apiID, stageName string, cause error) {
+	s.opts.Logger.Error("stage failed: it answers 500 to every request until it compiles", "api", apiID, "stage", stageName, "err", cause)
+	s.publish(&stage{apiID: apiID, name: stageName, table: router.New[*endpoint](), failed: cause,
+		unmatched: s.metrics.Route(apiID, stageName, "", "")}, nil)
+}
+
+// publish swaps compiled in; st, when not nil, carries the cache settings to attach.
+func (s *Server) publish(compiled *stage, st *model.Stage) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	old := *s.apis.Load()
-	s.attachCache(compiled, old[st.RestAPIID][st.StageName], st)
+	if st != nil {
+		s.attachCache(compiled, old[compiled.apiID][compiled.name], *st)
+	}
 	next := maps.Clone(old)
-	stages := maps.Clone(old[st.RestAPIID])
+	stages := maps.Clone(old[compiled.apiID])
 	if stages == nil {
 		stages = map[string]*stage{}
 	}
-	stages[st.StageName] = compiled
-	next[st.RestAPIID] = stages
+	stages[compiled.name] = compiled
+	next[compiled.apiID] = stages
 	s.apis.Store(&next)
-	return nil
+	s.metrics.StageStatus(compiled.apiID, compiled.name, compiled.failed != nil, len(compiled.problems))
 }
 
 // RemoveStage stops serving a stage; requests in flight on it finish.
@@ -116,11 +200,20 @@ func (s *Server) compile(st model.Stage, snap *model.Snapshot) (*stage, error) {
 		responses[k] = append(responses[k], ir)
 	}
 	compiled := &stage{
-		apiID:     st.RestAPIID,
-		name:      st.StageName,
-		table:     router.New[*endpoint](),
-		unmatched: s.metrics.Route(st.RestAPIID, st.StageName, "", ""),
+		apiID:        st.RestAPIID,
+		name:         st.StageName,
+		deploymentID: st.DeploymentID,
+		table:        router.New[*endpoint](),
+		unmatched:    s.metrics.Route(st.RestAPIID, st.StageName, "", ""),
 	}
+	// Methods of one route (the same verb on sibling parameters such as {id} and {name}, or two greedy
+	// siblings) cannot be told apart: the route answers 500 rather than pick one.
+	type slot struct {
+		path, verb string
+		eps        []*endpoint
+	}
+	slots := map[string]*slot{}
+	var order []string
 	for _, m := range snap.Methods {
 		res, ok := resources[m.ResourceID]
 		if !ok {
@@ -156,7 +249,31 @@ func (s *Server) compile(st model.Stage, snap *model.Snapshot) (*stage, error) {
 				ep.cache = s.compileCachePolicy(st, in, path, m.HTTPMethod)
 			}
 		}
-		if err := compiled.table.Add(path, m.HTTPMethod, ep); err != nil {
+		k := router.Shape(path) + " " + m.HTTPMethod
+		sl := slots[k]
+		if sl == nil {
+			sl = &slot{path: path, verb: m.HTTPMethod}
+			slots[k] = sl
+			order = append(order, k)
+		}
+		sl.eps = append(sl.eps, ep)
+	}
+	slices.Sort(order) // deterministic problems and conflict winners, whatever the snapshot's order
+	for _, k := range order {
+		sl := slots[k]
+		ep := sl.eps[0]
+		if len(sl.eps) > 1 {
+			paths := make([]string, len(sl.eps))
+			for i, e := range sl.eps {
+				paths[i] = e.verb + " " + e.resourcePath
+			}
+			slices.Sort(paths)
+			ep.misconfigured = fmt.Errorf("methods %s are one route: the resources are sibling parameters", strings.Join(paths, " and "))
+		}
+		if ep.misconfigured != nil {
+			compiled.problems = append(compiled.problems, ep.misconfigured.Error())
+		}
+		if err := compiled.table.Add(sl.path, sl.verb, ep); err != nil {
 			return nil, err
 		}
 	}

@@ -35,10 +35,8 @@ type Integration struct {
 	kind    string
 	method  string
 	timeout time.Duration
-	// uri is nil when the integration has none; uriErr says why a URI that exists could not be used with
-	// this stage's variables, which is the caller's error at request time, not the deployment's.
+	// uri is nil when the integration has none.
 	uri       *mapping.URI
-	uriErr    error
 	params    *mapping.RequestParams
 	templates *mapping.RequestTemplates
 	responses *mapping.Responses
@@ -75,7 +73,10 @@ func Compile(spec Spec, client *upstream.Client) (*Integration, error) {
 		if in.URI == "" {
 			return nil, fmt.Errorf("%s integration: uri is required", in.Type)
 		}
-		it.uri, it.uriErr = mapping.CompileURI(in.URI, spec.StageVars)
+		// A URI that cannot be used with this stage's variables makes the method misconfigured.
+		if it.uri, err = mapping.CompileURI(in.URI, spec.StageVars); err != nil {
+			return nil, err
+		}
 	default:
 		return nil, fmt.Errorf("unsupported integration type %q", in.Type)
 	}
@@ -87,9 +88,6 @@ func (it *Integration) CallsBackend() bool { return it.kind != model.Integration
 
 // Invoke runs the integration for one method request.
 func (it *Integration) Invoke(ctx context.Context, in *mapping.Input) (*message.Response, error) {
-	if it.uriErr != nil {
-		return nil, gwerror.Internal(it.uriErr)
-	}
 	switch it.kind {
 	case model.IntegrationMock:
 		return it.mock(in)

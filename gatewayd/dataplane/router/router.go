@@ -1,10 +1,18 @@
 // Package router matches a request's verb and path against a stage's resource tree.
 //
 // A Table is a trie of path segments built once per deployment: literal children sit in a map, and each
-// node has at most one {param} child and one {proxy+} greedy child. Lookup walks one node per path
-// segment, so its cost depends on the depth of the path, not on the number of routes. At each node a
-// literal segment is tried before {param}, and {param} before {proxy+}; at the node reached, an explicit
-// verb wins over ANY. A branch that does not lead to a method for the verb is left for the next one.
+// node has at most one {param} child and one {proxy+} greedy child, whatever their names (the names
+// belong to each route, so two sibling parameters with different names share one node). Lookup walks
+// one node per path segment, so its cost depends on the depth of the path, not on the number of routes.
+//
+// Lookup picks the resource first and the verb second, as API Gateway does: at each node a literal
+// segment is tried before {param}, and {param} before {proxy+}, and the first node that matches the
+// whole path and declares any method is the resource. A branch that reaches no resource is left for the
+// next one; a resource that lacks the verb (and ANY) is no match at all. The request never falls through
+// to a less specific sibling's method, so /secret GET with an API key beside /{proxy+} ANY without one
+// cannot be reached as PUT /secret or HEAD /secret through the proxy.
+//
+// Lookup expects a path that Normalize accepted: it does not resolve dot segments or merge slashes.
 package router
 
 import (
@@ -50,12 +58,12 @@ func verbIndex(v string) int {
 }
 
 type node[T any] struct {
-	literal    map[string]*node[T]
-	param      *node[T]
-	paramName  string
-	greedy     *node[T]
-	greedyName string
-	methods    [len(verbs)]*Route[T]
+	literal map[string]*node[T]
+	param   *node[T]
+	greedy  *node[T]
+	methods [len(verbs)]*Route[T]
+	// routes counts the methods declared here; a node without any is not a resource to Lookup.
+	routes int
 }
 
 // Table is a compiled routing table. Add all routes before the first Lookup; a Table is read-only
@@ -71,7 +79,41 @@ func New[T any]() *Table[T] { return &Table[T]{} }
 // Len returns the number of routes.
 func (t *Table[T]) Len() int { return t.count }
 
-// Add declares verb on the resource path template, such as /pets/{id}/{proxy+}.
+// Segment kinds of a path template.
+const (
+	literalSeg = iota
+	paramSeg
+	greedySeg
+)
+
+// segment classifies one segment of a path template and returns its parameter name, if any.
+func segment(part string) (kind int, name string) {
+	switch {
+	case len(part) >= 3 && part[0] == '{' && strings.HasSuffix(part, "+}"):
+		return greedySeg, part[1 : len(part)-2]
+	case len(part) > 2 && part[0] == '{' && part[len(part)-1] == '}':
+		return paramSeg, part[1 : len(part)-1]
+	}
+	return literalSeg, ""
+}
+
+// Shape returns the path template with parameter names erased ({} and {+}): two templates with the same
+// shape are the same resource to the router, so the same verb on both is a conflict.
+func Shape(path string) string {
+	parts := strings.Split(path, "/")
+	for i, p := range parts {
+		switch k, _ := segment(p); k {
+		case paramSeg:
+			parts[i] = "{}"
+		case greedySeg:
+			parts[i] = "{+}"
+		}
+	}
+	return strings.Join(parts, "/")
+}
+
+// Add declares verb on the resource path template, such as /pets/{id}/{proxy+}. It refuses a verb
+// declared already on a template of the same Shape.
 func (t *Table[T]) Add(path, verb string, v T) error {
 	vi := verbIndex(verb)
 	if vi < 0 {
@@ -87,27 +129,22 @@ func (t *Table[T]) Add(path, verb string, v T) error {
 		parts = nil
 	}
 	for i, part := range parts {
-		switch {
-		case part == "":
+		if part == "" {
 			return fmt.Errorf("adding %s %s: empty path segment", verb, path)
-		case strings.HasPrefix(part, "{") && strings.HasSuffix(part, "+}"):
-			name := part[1 : len(part)-2]
+		}
+		switch kind, name := segment(part); kind {
+		case greedySeg:
 			if i != len(parts)-1 {
 				return fmt.Errorf("adding %s %s: greedy parameter %s must be the last segment", verb, path, part)
 			}
 			if n.greedy == nil {
-				n.greedy, n.greedyName = &node[T]{}, name
-			} else if n.greedyName != name {
-				return fmt.Errorf("adding %s %s: greedy parameter {%s+} conflicts with {%s+} at the same level", verb, path, name, n.greedyName)
+				n.greedy = &node[T]{}
 			}
 			n = n.greedy
 			names = append(names, name)
-		case strings.HasPrefix(part, "{") && strings.HasSuffix(part, "}"):
-			name := part[1 : len(part)-1]
+		case paramSeg:
 			if n.param == nil {
-				n.param, n.paramName = &node[T]{}, name
-			} else if n.paramName != name {
-				return fmt.Errorf("adding %s %s: parameter {%s} conflicts with {%s} at the same level", verb, path, name, n.paramName)
+				n.param = &node[T]{}
 			}
 			n = n.param
 			names = append(names, name)
@@ -123,35 +160,44 @@ func (t *Table[T]) Add(path, verb string, v T) error {
 			n = c
 		}
 	}
-	if n.methods[vi] != nil {
-		return fmt.Errorf("adding %s %s: route already declared", verb, path)
+	if r := n.methods[vi]; r != nil {
+		return fmt.Errorf("adding %s %s: %s %s is declared already", verb, path, r.Verb, r.Path)
 	}
 	n.methods[vi] = &Route[T]{Verb: verb, Path: path, ParamNames: names, Value: v}
+	n.routes++
 	t.count++
 	return nil
 }
 
 // Lookup finds the route for verb and the escaped path (starting with "/"). It appends the captured
 // parameter values, still escaped, to vals and returns the extended slice; a caller that passes a slice
-// with enough capacity makes Lookup allocation-free. A nil route means no match.
+// with enough capacity makes Lookup allocation-free. A nil route means no match: no resource matches
+// the path, or the resource that matches declares neither the verb nor ANY.
 func (t *Table[T]) Lookup(verb, path string, vals []string) (*Route[T], []string) {
 	vi := verbIndex(verb)
 	if vi < 0 {
 		vi = 0 // verbs without a slot of their own can only match ANY
 	}
-	return t.root.match(vi, strings.TrimPrefix(path, "/"), vals)
-}
-
-func (n *node[T]) route(vi int) *Route[T] {
-	if r := n.methods[vi]; r != nil {
-		return r
+	n, got := t.root.match(strings.TrimPrefix(path, "/"), vals)
+	if n == nil {
+		return nil, vals
 	}
-	return n.methods[0]
+	if r := n.methods[vi]; r != nil {
+		return r, got
+	}
+	if r := n.methods[0]; r != nil {
+		return r, got
+	}
+	return nil, vals
 }
 
-func (n *node[T]) match(vi int, rest string, vals []string) (*Route[T], []string) {
+// match returns the most specific resource that matches rest, with the captured values appended.
+func (n *node[T]) match(rest string, vals []string) (*node[T], []string) {
 	if rest == "" {
-		return n.route(vi), vals
+		if n.routes > 0 {
+			return n, vals
+		}
+		return nil, vals
 	}
 	seg, tail := rest, ""
 	if i := strings.IndexByte(rest, '/'); i >= 0 {
@@ -165,20 +211,18 @@ func (n *node[T]) match(vi int, rest string, vals []string) (*Route[T], []string
 			}
 		}
 		if c := n.literal[key]; c != nil {
-			if r, v := c.match(vi, tail, vals); r != nil {
+			if r, v := c.match(tail, vals); r != nil {
 				return r, v
 			}
 		}
 	}
 	if n.param != nil && seg != "" {
-		if r, v := n.param.match(vi, tail, append(vals, seg)); r != nil {
+		if r, v := n.param.match(tail, append(vals, seg)); r != nil {
 			return r, v
 		}
 	}
-	if n.greedy != nil {
-		if r := n.greedy.route(vi); r != nil {
-			return r, append(vals, rest)
-		}
+	if n.greedy != nil && n.greedy.routes > 0 {
+		return n.greedy, append(vals, rest)
 	}
 	return nil, vals
 }

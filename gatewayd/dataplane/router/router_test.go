@@ -41,6 +41,7 @@ func TestLookup(t *testing.T) {
 		{"POST", "/pets/7", "", nil},
 		{"GET", "/static", "", nil},
 		{"GET", "/pets//x", "", nil},
+		{"GET", "/pets/", "GET /pets", nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.verb+" "+tc.path, func(t *testing.T) {
@@ -62,7 +63,8 @@ func TestAddErrors(t *testing.T) {
 		paths []string
 	}{
 		{"duplicate", []string{"/a", "/a"}},
-		{"param names differ", []string{"/a/{x}", "/a/{y}/b"}},
+		{"same shape", []string{"/a/{x}", "/a/{y}"}},
+		{"same greedy shape", []string{"/a/{proxy+}", "/a/{other+}"}},
 		{"greedy not last", []string{"/a/{p+}/b"}},
 		{"relative", []string{"a"}},
 		{"empty segment", []string{"/a//b"}},
@@ -80,6 +82,72 @@ func TestAddErrors(t *testing.T) {
 				t.Errorf("adding %q succeeded, want an error", tc.paths)
 			}
 		})
+	}
+}
+
+// TestLookupResourceFirst: the most specific resource wins even when it lacks the verb, so a request can
+// never reach a less specific sibling's method (a protected /secret GET beside an open /{proxy+} ANY).
+func TestLookupResourceFirst(t *testing.T) {
+	tab := New[string]()
+	for _, r := range []struct{ path, verb string }{
+		{"/secret", "GET"},
+		{"/{proxy+}", "ANY"},
+		{"/a/b", "GET"},
+		{"/items/{id}", "GET"},
+		{"/items/{other}/parts", "POST"},
+	} {
+		if err := tab.Add(r.path, r.verb, r.verb+" "+r.path); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tests := []struct {
+		verb, path string
+		want       string
+		wantVals   []string
+	}{
+		{"GET", "/secret", "GET /secret", nil},
+		{"PUT", "/secret", "", nil},
+		{"HEAD", "/secret", "", nil},
+		{"OPTIONS", "/secret", "", nil},
+		{"PROPFIND", "/secret", "", nil},
+		{"GET", "/secret/x", "ANY /{proxy+}", []string{"secret/x"}},
+		// /a has no method: it is not a resource, and the path goes on to the proxy.
+		{"GET", "/a", "ANY /{proxy+}", []string{"a"}},
+		{"GET", "/a/c", "ANY /{proxy+}", []string{"a/c"}},
+		{"POST", "/a/b", "", nil},
+		// Sibling parameters share one node; each route names its own values.
+		{"GET", "/items/7", "GET /items/{id}", []string{"7"}},
+		{"POST", "/items/7/parts", "POST /items/{other}/parts", []string{"7"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.verb+" "+tc.path, func(t *testing.T) {
+			r, vals := tab.Lookup(tc.verb, tc.path, nil)
+			got := ""
+			var names []string
+			if r != nil {
+				got, names = r.Value, r.ParamNames
+			}
+			if got != tc.want || !cmp.Equal(vals, tc.wantVals) {
+				t.Errorf("Lookup(%s, %s) = %q %q, want %q %q", tc.verb, tc.path, got, vals, tc.want, tc.wantVals)
+			}
+			if len(names) != len(vals) {
+				t.Errorf("Lookup(%s, %s) named %q for values %q", tc.verb, tc.path, names, vals)
+			}
+		})
+	}
+}
+
+func TestShape(t *testing.T) {
+	for in, want := range map[string]string{
+		"/":                  "/",
+		"/pets/{id}":         "/pets/{}",
+		"/a/{x}/b/{proxy+}":  "/a/{}/b/{+}",
+		"/{+}":               "/{+}",
+		"/literal{notparam}": "/literal{notparam}",
+	} {
+		if got := Shape(in); got != want {
+			t.Errorf("Shape(%q) = %q, want %q", in, got, want)
+		}
 	}
 }
 

@@ -26,6 +26,11 @@ type Metrics struct {
 	throttled   *prometheus.CounterVec
 	cacheHits   *prometheus.CounterVec
 	cacheMisses *prometheus.CounterVec
+	// stageFailed and stageProblems describe what each stage serves (see dataplane.StageStatus).
+	stageFailed   *prometheus.GaugeVec
+	stageProblems *prometheus.GaugeVec
+	// invalidHeaders counts answer headers dropped because they could not be written safely.
+	invalidHeaders prometheus.Counter
 }
 
 // NewMetrics creates the metrics and registers them on reg; a nil reg keeps them unregistered.
@@ -61,9 +66,22 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 			Namespace: "gatewayd", Name: "cache_misses_total",
 			Help: "Requests of cached methods that called the backend (misses and refreshes).",
 		}, labels),
+		stageFailed: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Namespace: "gatewayd", Name: "stage_failed",
+			Help: "1 when a stage could not be compiled and answers 500 to every request, else 0.",
+		}, []string{"api", "stage"}),
+		stageProblems: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Namespace: "gatewayd", Name: "stage_misconfigured_methods",
+			Help: "Methods of a stage that answer 500 because they are misconfigured (no integration, one that does not compile, conflicting routes).",
+		}, []string{"api", "stage"}),
+		invalidHeaders: prometheus.NewCounter(prometheus.CounterOpts{
+			Namespace: "gatewayd", Name: "invalid_response_headers_total",
+			Help: "Headers of answers (from backends, functions or mapping) dropped because their name or value was invalid or they framed the connection.",
+		}),
 	}
 	if reg != nil {
-		for _, c := range []prometheus.Collector{m.requests, m.clientErrs, m.serverErrs, m.latency, m.integration, m.throttled, m.cacheHits, m.cacheMisses} {
+		for _, c := range []prometheus.Collector{m.requests, m.clientErrs, m.serverErrs, m.latency, m.integration, m.throttled,
+			m.cacheHits, m.cacheMisses, m.stageFailed, m.stageProblems, m.invalidHeaders} {
 			if err := reg.Register(c); err != nil {
 				return nil, fmt.Errorf("registering data plane metrics: %w", err)
 			}
@@ -92,9 +110,24 @@ func (m *Metrics) Route(api, stage, resource, method string) *Route {
 	}
 }
 
+// StageStatus records whether a stage failed and how many of its methods are misconfigured.
+func (m *Metrics) StageStatus(api, stage string, failed bool, problems int) {
+	v := 0.0
+	if failed {
+		v = 1
+	}
+	m.stageFailed.WithLabelValues(api, stage).Set(v)
+	m.stageProblems.WithLabelValues(api, stage).Set(float64(problems))
+}
+
+// InvalidHeaders counts n dropped answer headers.
+func (m *Metrics) InvalidHeaders(n int) { m.invalidHeaders.Add(float64(n)) }
+
 // Forget drops the series of a removed stage.
 func (m *Metrics) Forget(api, stage string) {
 	l := prometheus.Labels{"api": api, "stage": stage}
+	m.stageFailed.DeletePartialMatch(l)
+	m.stageProblems.DeletePartialMatch(l)
 	m.requests.DeletePartialMatch(l)
 	m.clientErrs.DeletePartialMatch(l)
 	m.serverErrs.DeletePartialMatch(l)
