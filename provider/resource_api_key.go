@@ -197,6 +197,7 @@ func (r *apiKeyResource) Create(ctx context.Context, req resource.CreateRequest,
 		return
 	}
 	plan.fromAPI(out)
+	resp.Diagnostics.Append(keepVersion(ctx, resp.Private, out.Version)...)
 	// The only answer that carries the value: keep it.
 	plan.Value = types.StringValue(out.Value)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
@@ -217,12 +218,14 @@ func (r *apiKeyResource) Read(ctx context.Context, req resource.ReadRequest, res
 		return
 	}
 	state.fromAPI(out)
+	resp.Diagnostics.Append(keepVersion(ctx, resp.Private, out.Version)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
 
 func (r *apiKeyResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	var plan apiKeyModel
+	var plan, state apiKeyModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -232,9 +235,18 @@ func (r *apiKeyResource) Update(ctx context.Context, req resource.UpdateRequest,
 	}
 	// A value is sent only to be checked (an imported key's configured value); gatewayd refuses one
 	// that is not the key's own.
-	out, err := r.client.UpdateAPIKey(ctx, plan.ID.ValueString(), in)
-	if err != nil {
-		resp.Diagnostics.Append(diagnostics.ClientError("update api key "+plan.ID.ValueString(), err))
+	out, ok := conditionalUpdate[model.APIKey, apiKeyModel]{
+		what: "api key " + plan.ID.ValueString(), state: state, plan: plan,
+		fromAPI: (*apiKeyModel).fromAPI,
+		version: func(o model.APIKey) int64 { return o.Version },
+		put: func(opts ...client.WriteOption) (model.APIKey, error) {
+			return r.client.UpdateAPIKey(ctx, plan.ID.ValueString(), in, opts...)
+		},
+		get: func() (model.APIKey, error) { return r.client.GetAPIKey(ctx, plan.ID.ValueString()) },
+		// Every update stamps the date, whoever makes it.
+		ignore: []string{"last_updated_date"},
+	}.run(ctx, req, resp)
+	if !ok {
 		return
 	}
 	plan.fromAPI(out)

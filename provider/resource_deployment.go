@@ -112,6 +112,7 @@ func (r *deploymentResource) Create(ctx context.Context, req resource.CreateRequ
 		return
 	}
 	plan.fromAPI(out)
+	resp.Diagnostics.Append(keepVersion(ctx, resp.Private, out.Version)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
 
@@ -130,18 +131,29 @@ func (r *deploymentResource) Read(ctx context.Context, req resource.ReadRequest,
 		return
 	}
 	state.fromAPI(out)
+	resp.Diagnostics.Append(keepVersion(ctx, resp.Private, out.Version)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
 
 func (r *deploymentResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	var plan deploymentModel
+	var plan, state deploymentModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	out, err := r.client.UpdateDeployment(ctx, plan.RestAPIID.ValueString(), plan.ID.ValueString(), model.Deployment{Description: plan.Description.ValueString()})
-	if err != nil {
-		resp.Diagnostics.Append(diagnostics.ClientError("update deployment "+plan.ID.ValueString(), err))
+	out, ok := conditionalUpdate[model.Deployment, deploymentModel]{
+		what: "deployment " + plan.ID.ValueString(), state: state, plan: plan,
+		fromAPI: (*deploymentModel).fromAPI,
+		version: func(o model.Deployment) int64 { return o.Version },
+		put: func(opts ...client.WriteOption) (model.Deployment, error) {
+			return r.client.UpdateDeployment(ctx, plan.RestAPIID.ValueString(), plan.ID.ValueString(), model.Deployment{Description: plan.Description.ValueString()}, opts...)
+		},
+		get: func() (model.Deployment, error) {
+			return r.client.GetDeployment(ctx, plan.RestAPIID.ValueString(), plan.ID.ValueString())
+		},
+	}.run(ctx, req, resp)
+	if !ok {
 		return
 	}
 	plan.fromAPI(out)

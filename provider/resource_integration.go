@@ -312,6 +312,7 @@ func (r *integrationResource) Create(ctx context.Context, req resource.CreateReq
 		return
 	}
 	plan.fromAPI(out)
+	resp.Diagnostics.Append(keepVersion(ctx, resp.Private, out.Version)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
 
@@ -330,12 +331,14 @@ func (r *integrationResource) Read(ctx context.Context, req resource.ReadRequest
 		return
 	}
 	state.fromAPI(out)
+	resp.Diagnostics.Append(keepVersion(ctx, resp.Private, out.Version)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
 
 func (r *integrationResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	var plan integrationModel
+	var plan, state integrationModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -343,9 +346,16 @@ func (r *integrationResource) Update(ctx context.Context, req resource.UpdateReq
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	out, err := r.client.PutIntegration(ctx, plan.methodID(), in)
-	if err != nil {
-		resp.Diagnostics.Append(diagnostics.ClientError("update integration "+plan.ID.ValueString(), err))
+	out, ok := conditionalUpdate[model.Integration, integrationModel]{
+		what: "integration " + plan.ID.ValueString(), state: state, plan: plan,
+		fromAPI: (*integrationModel).fromAPI,
+		version: func(o model.Integration) int64 { return o.Version },
+		put: func(opts ...client.WriteOption) (model.Integration, error) {
+			return r.client.PutIntegration(ctx, plan.methodID(), in, opts...)
+		},
+		get: func() (model.Integration, error) { return r.client.GetIntegration(ctx, plan.methodID()) },
+	}.run(ctx, req, resp)
+	if !ok {
 		return
 	}
 	plan.fromAPI(out)

@@ -202,6 +202,7 @@ func (r *integrationResponseResource) Create(ctx context.Context, req resource.C
 		return
 	}
 	plan.fromAPI(out)
+	resp.Diagnostics.Append(keepVersion(ctx, resp.Private, out.Version)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
 
@@ -220,12 +221,14 @@ func (r *integrationResponseResource) Read(ctx context.Context, req resource.Rea
 		return
 	}
 	state.fromAPI(out)
+	resp.Diagnostics.Append(keepVersion(ctx, resp.Private, out.Version)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
 
 func (r *integrationResponseResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	var plan integrationResponseModel
+	var plan, state integrationResponseModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -233,9 +236,18 @@ func (r *integrationResponseResource) Update(ctx context.Context, req resource.U
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	out, err := r.client.PutIntegrationResponse(ctx, plan.methodID(), plan.StatusCode.ValueString(), in)
-	if err != nil {
-		resp.Diagnostics.Append(diagnostics.ClientError("update integration response "+plan.ID.ValueString(), err))
+	out, ok := conditionalUpdate[model.IntegrationResponse, integrationResponseModel]{
+		what: "integration response " + plan.ID.ValueString(), state: state, plan: plan,
+		fromAPI: (*integrationResponseModel).fromAPI,
+		version: func(o model.IntegrationResponse) int64 { return o.Version },
+		put: func(opts ...client.WriteOption) (model.IntegrationResponse, error) {
+			return r.client.PutIntegrationResponse(ctx, plan.methodID(), plan.StatusCode.ValueString(), in, opts...)
+		},
+		get: func() (model.IntegrationResponse, error) {
+			return r.client.GetIntegrationResponse(ctx, plan.methodID(), plan.StatusCode.ValueString())
+		},
+	}.run(ctx, req, resp)
+	if !ok {
 		return
 	}
 	plan.fromAPI(out)

@@ -254,6 +254,7 @@ func (r *methodResource) Create(ctx context.Context, req resource.CreateRequest,
 		return
 	}
 	plan.fromAPI(out)
+	resp.Diagnostics.Append(keepVersion(ctx, resp.Private, out.Version)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
 
@@ -273,12 +274,14 @@ func (r *methodResource) Read(ctx context.Context, req resource.ReadRequest, res
 		return
 	}
 	state.fromAPI(out)
+	resp.Diagnostics.Append(keepVersion(ctx, resp.Private, out.Version)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
 
 func (r *methodResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	var plan methodModel
+	var plan, state methodModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -287,9 +290,16 @@ func (r *methodResource) Update(ctx context.Context, req resource.UpdateRequest,
 		return
 	}
 	id := plan.methodID()
-	out, err := r.client.PutMethod(ctx, id, in)
-	if err != nil {
-		resp.Diagnostics.Append(diagnostics.ClientError("update method "+methodImportID(id), err))
+	out, ok := conditionalUpdate[model.Method, methodModel]{
+		what: "method " + methodImportID(id), state: state, plan: plan,
+		fromAPI: (*methodModel).fromAPI,
+		version: func(o model.Method) int64 { return o.Version },
+		put: func(opts ...client.WriteOption) (model.Method, error) {
+			return r.client.PutMethod(ctx, id, in, opts...)
+		},
+		get: func() (model.Method, error) { return r.client.GetMethod(ctx, id) },
+	}.run(ctx, req, resp)
+	if !ok {
 		return
 	}
 	plan.fromAPI(out)

@@ -150,6 +150,7 @@ func (r *methodResponseResource) Create(ctx context.Context, req resource.Create
 		return
 	}
 	plan.fromAPI(out)
+	resp.Diagnostics.Append(keepVersion(ctx, resp.Private, out.Version)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
 
@@ -168,12 +169,14 @@ func (r *methodResponseResource) Read(ctx context.Context, req resource.ReadRequ
 		return
 	}
 	state.fromAPI(out)
+	resp.Diagnostics.Append(keepVersion(ctx, resp.Private, out.Version)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
 
 func (r *methodResponseResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	var plan methodResponseModel
+	var plan, state methodResponseModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -181,9 +184,18 @@ func (r *methodResponseResource) Update(ctx context.Context, req resource.Update
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	out, err := r.client.PutMethodResponse(ctx, plan.methodID(), plan.StatusCode.ValueString(), in)
-	if err != nil {
-		resp.Diagnostics.Append(diagnostics.ClientError("update method response "+plan.importID(), err))
+	out, ok := conditionalUpdate[model.MethodResponse, methodResponseModel]{
+		what: "method response " + plan.importID(), state: state, plan: plan,
+		fromAPI: (*methodResponseModel).fromAPI,
+		version: func(o model.MethodResponse) int64 { return o.Version },
+		put: func(opts ...client.WriteOption) (model.MethodResponse, error) {
+			return r.client.PutMethodResponse(ctx, plan.methodID(), plan.StatusCode.ValueString(), in, opts...)
+		},
+		get: func() (model.MethodResponse, error) {
+			return r.client.GetMethodResponse(ctx, plan.methodID(), plan.StatusCode.ValueString())
+		},
+	}.run(ctx, req, resp)
+	if !ok {
 		return
 	}
 	plan.fromAPI(out)

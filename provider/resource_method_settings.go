@@ -269,6 +269,7 @@ func (r *methodSettingsResource) Create(ctx context.Context, req resource.Create
 		return
 	}
 	plan.fromAPI(out)
+	resp.Diagnostics.Append(keepVersion(ctx, resp.Private, out.Version)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
 
@@ -287,12 +288,14 @@ func (r *methodSettingsResource) Read(ctx context.Context, req resource.ReadRequ
 		return
 	}
 	state.fromAPI(out)
+	resp.Diagnostics.Append(keepVersion(ctx, resp.Private, out.Version)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
 
 func (r *methodSettingsResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	var plan methodSettingsModel
+	var plan, state methodSettingsModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -300,9 +303,18 @@ func (r *methodSettingsResource) Update(ctx context.Context, req resource.Update
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	out, err := r.client.PutMethodSettings(ctx, plan.RestAPIID.ValueString(), plan.StageName.ValueString(), plan.MethodPath.ValueString(), in)
-	if err != nil {
-		resp.Diagnostics.Append(diagnostics.ClientError("update method settings "+plan.importID(), err))
+	out, ok := conditionalUpdate[model.MethodSettings, methodSettingsModel]{
+		what: "method settings " + plan.importID(), state: state, plan: plan,
+		fromAPI: (*methodSettingsModel).fromAPI,
+		version: func(o model.MethodSettings) int64 { return o.Version },
+		put: func(opts ...client.WriteOption) (model.MethodSettings, error) {
+			return r.client.PutMethodSettings(ctx, plan.RestAPIID.ValueString(), plan.StageName.ValueString(), plan.MethodPath.ValueString(), in, opts...)
+		},
+		get: func() (model.MethodSettings, error) {
+			return r.client.GetMethodSettings(ctx, plan.RestAPIID.ValueString(), plan.StageName.ValueString(), plan.MethodPath.ValueString())
+		},
+	}.run(ctx, req, resp)
+	if !ok {
 		return
 	}
 	plan.fromAPI(out)

@@ -117,6 +117,7 @@ func (r *resourceResource) Create(ctx context.Context, req resource.CreateReques
 		return
 	}
 	plan.fromAPI(out)
+	resp.Diagnostics.Append(keepVersion(ctx, resp.Private, out.Version)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
 
@@ -141,6 +142,7 @@ func (r *resourceResource) Read(ctx context.Context, req resource.ReadRequest, r
 		return
 	}
 	state.fromAPI(out)
+	resp.Diagnostics.Append(keepVersion(ctx, resp.Private, out.Version)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
 
@@ -151,15 +153,25 @@ func rootResourceError(id string) diag.Diagnostic {
 }
 
 func (r *resourceResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	var plan resourceModel
+	var plan, state resourceModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
 	apiID, id := plan.RestAPIID.ValueString(), plan.ID.ValueString()
-	out, err := r.client.UpdateResource(ctx, apiID, id, plan.toAPI())
-	if err != nil {
-		resp.Diagnostics.Append(diagnostics.ClientError("update resource "+id+" of rest api "+apiID, err))
+	out, ok := conditionalUpdate[model.Resource, resourceModel]{
+		what: "resource " + id + " of rest api " + apiID, state: state, plan: plan,
+		fromAPI: (*resourceModel).fromAPI,
+		version: func(r model.Resource) int64 { return r.Version },
+		put: func(opts ...client.WriteOption) (model.Resource, error) {
+			return r.client.UpdateResource(ctx, apiID, id, plan.toAPI(), opts...)
+		},
+		get: func() (model.Resource, error) { return r.client.GetResource(ctx, apiID, id) },
+		// Moving an ancestor rewrites the path.
+		ignore: []string{"path"},
+	}.run(ctx, req, resp)
+	if !ok {
 		return
 	}
 	plan.fromAPI(out)

@@ -151,6 +151,7 @@ func (r *restAPIResource) Create(ctx context.Context, req resource.CreateRequest
 		return
 	}
 	plan.fromAPI(out)
+	resp.Diagnostics.Append(keepVersion(ctx, resp.Private, out.Version)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
 
@@ -169,12 +170,14 @@ func (r *restAPIResource) Read(ctx context.Context, req resource.ReadRequest, re
 		return
 	}
 	state.fromAPI(out)
+	resp.Diagnostics.Append(keepVersion(ctx, resp.Private, out.Version)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
 
 func (r *restAPIResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	var plan restAPIModel
+	var plan, state restAPIModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -182,9 +185,17 @@ func (r *restAPIResource) Update(ctx context.Context, req resource.UpdateRequest
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	out, err := r.client.UpdateRestAPI(ctx, plan.ID.ValueString(), in)
-	if err != nil {
-		resp.Diagnostics.Append(diagnostics.ClientError("update rest api "+plan.ID.ValueString(), err))
+	id := plan.ID.ValueString()
+	out, ok := conditionalUpdate[model.RestAPI, restAPIModel]{
+		what: "rest api " + id, state: state, plan: plan,
+		fromAPI: (*restAPIModel).fromAPI,
+		version: func(a model.RestAPI) int64 { return a.Version },
+		put: func(opts ...client.WriteOption) (model.RestAPI, error) {
+			return r.client.UpdateRestAPI(ctx, id, in, opts...)
+		},
+		get: func() (model.RestAPI, error) { return r.client.GetRestAPI(ctx, id) },
+	}.run(ctx, req, resp)
+	if !ok {
 		return
 	}
 	plan.fromAPI(out)

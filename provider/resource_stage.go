@@ -215,6 +215,7 @@ func (r *stageResource) Create(ctx context.Context, req resource.CreateRequest, 
 		return
 	}
 	plan.fromAPI(out)
+	resp.Diagnostics.Append(keepVersion(ctx, resp.Private, out.Version)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
 
@@ -233,12 +234,14 @@ func (r *stageResource) Read(ctx context.Context, req resource.ReadRequest, resp
 		return
 	}
 	state.fromAPI(out)
+	resp.Diagnostics.Append(keepVersion(ctx, resp.Private, out.Version)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
 
 func (r *stageResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	var plan stageModel
+	var plan, state stageModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -246,9 +249,24 @@ func (r *stageResource) Update(ctx context.Context, req resource.UpdateRequest, 
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	out, err := r.client.UpdateStage(ctx, plan.RestAPIID.ValueString(), plan.StageName.ValueString(), in)
-	if err != nil {
-		resp.Diagnostics.Append(diagnostics.ClientError("update stage "+plan.ID.ValueString(), err))
+	// gatewayd moves an auto-deploy stage to a new deployment on every change of its API.
+	var ignore []string
+	if state.AutoDeploy.ValueBool() {
+		ignore = []string{"deployment_id"}
+	}
+	out, ok := conditionalUpdate[model.Stage, stageModel]{
+		what: "stage " + plan.ID.ValueString(), state: state, plan: plan,
+		fromAPI: (*stageModel).fromAPI,
+		version: func(o model.Stage) int64 { return o.Version },
+		put: func(opts ...client.WriteOption) (model.Stage, error) {
+			return r.client.UpdateStage(ctx, plan.RestAPIID.ValueString(), plan.StageName.ValueString(), in, opts...)
+		},
+		get: func() (model.Stage, error) {
+			return r.client.GetStage(ctx, plan.RestAPIID.ValueString(), plan.StageName.ValueString())
+		},
+		ignore: ignore,
+	}.run(ctx, req, resp)
+	if !ok {
 		return
 	}
 	plan.fromAPI(out)

@@ -389,6 +389,7 @@ func (r *usagePlanResource) Create(ctx context.Context, req resource.CreateReque
 		return
 	}
 	plan.fromAPI(out)
+	resp.Diagnostics.Append(keepVersion(ctx, resp.Private, out.Version)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
 
@@ -407,12 +408,14 @@ func (r *usagePlanResource) Read(ctx context.Context, req resource.ReadRequest, 
 		return
 	}
 	state.fromAPI(out)
+	resp.Diagnostics.Append(keepVersion(ctx, resp.Private, out.Version)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
 
 func (r *usagePlanResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	var plan usagePlanModel
+	var plan, state usagePlanModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -421,9 +424,31 @@ func (r *usagePlanResource) Update(ctx context.Context, req resource.UpdateReque
 		return
 	}
 	in.ID = plan.ID.ValueString()
-	out, err := r.client.UpdateUsagePlan(ctx, in.ID, in)
-	if err != nil {
-		resp.Diagnostics.Append(diagnostics.ClientError("update usage plan "+in.ID, err))
+	out, ok := conditionalUpdate[model.UsagePlan, usagePlanModel]{
+		what: "usage plan " + in.ID, state: state, plan: plan,
+		fromAPI: (*usagePlanModel).fromAPI,
+		version: func(o model.UsagePlan) int64 { return o.Version },
+		put: func(opts ...client.WriteOption) (model.UsagePlan, error) {
+			return r.client.UpdateUsagePlan(ctx, in.ID, in, opts...)
+		},
+		get: func() (model.UsagePlan, error) { return r.client.GetUsagePlan(ctx, in.ID) },
+		// Deleting a stage drops it from the plans that list it.
+		forget: func(last *usagePlanModel) {
+			var diags diag.Diagnostics
+			p := last.toAPI(ctx, &diags)
+			kept := p.APIStages[:0]
+			for _, st := range p.APIStages {
+				if _, err := r.client.GetStage(ctx, st.APIID, st.Stage); !client.IsNotFound(err) {
+					kept = append(kept, st)
+				}
+			}
+			if !diags.HasError() && len(kept) < len(p.APIStages) {
+				p.APIStages = kept
+				_, _, last.APIStages = usagePlanBlockValues(p)
+			}
+		},
+	}.run(ctx, req, resp)
+	if !ok {
 		return
 	}
 	plan.fromAPI(out)

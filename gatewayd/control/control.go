@@ -1,6 +1,7 @@
 // Package control is gatewayd's control plane: typed operations on the object model over a store.Store,
 // with validation, references, cascades, deployment snapshots, stage history and auto-deploy. Every
-// operation that writes runs in exactly one store transaction.
+// operation that writes runs in exactly one store transaction, with the auto-deployment it calls for;
+// concurrent writes share that transaction (batch.go).
 package control
 
 import (
@@ -11,7 +12,6 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/store"
@@ -22,10 +22,13 @@ type Options struct {
 	// PublicURL is the data plane's base URL, used to build each stage's invoke_url.
 	PublicURL string
 	// OnStageChange is called after a commit that changed what a stage serves (its deployment, its
-	// variables, or its existence). It must not block for long.
+	// variables, or its existence), before the writes of that commit return. Calls are made one at a
+	// time, in commit order, once per stage and commit. It must not block for long (the next commit
+	// waits for it) and must not write through the Service (that write would wait for it).
 	OnStageChange func(apiID, stageName string)
 	// OnMeteringChange is called after a commit that changed API keys, usage plans or plan keys, so
-	// that the data plane reloads Metering. It must not block for long.
+	// that the data plane reloads Metering; like OnStageChange, before the writes return, one at a
+	// time. It must not block for long.
 	OnMeteringChange func()
 	// Now returns the current time; tests may replace it. Defaults to time.Now.
 	Now func() time.Time
@@ -39,10 +42,8 @@ type Service struct {
 	store store.Store
 	opts  Options
 
-	// revMu guards revs: per API, how many auto-deploying commits there were and how many of them a
-	// deployment already covers, so that concurrent writers share one deployment.
-	revMu sync.Mutex
-	revs  map[string]*apiRevision
+	// commit queues writes so that concurrent ones share a transaction and a deployment (batch.go).
+	commit committer
 }
 
 // New returns a Service over st.
@@ -60,7 +61,7 @@ func New(st store.Store, opts Options) *Service {
 		opts.KeepAutoDeployments = 10
 	}
 	opts.PublicURL = strings.TrimSuffix(opts.PublicURL, "/")
-	return &Service{store: st, opts: opts, revs: map[string]*apiRevision{}}
+	return &Service{store: st, opts: opts}
 }
 
 // Precondition is a conditional write: If-Match on a version, or If-None-Match: * (create only).
@@ -102,44 +103,13 @@ type txn struct {
 	changed map[[2]string]bool
 	// metering is set by writes to keys, plans or plan keys.
 	metering bool
-	// deploy holds the APIs whose auto-deploy stages must get the committed change.
+	// deploy holds the APIs whose auto-deploy stages must get the change, in the same transaction.
 	deploy map[string]bool
 }
 
 func (t *txn) stageChanged(apiID, stage string) { t.changed[[2]string{apiID, stage}] = true }
 
 func (t *txn) meteringChanged() { t.metering = true }
-
-// update runs fn in one write transaction and notifies the data plane after it commits. A change to
-// an API with auto-deploy stages is deployed before update returns, so the caller's next request is
-// served the change.
-func (s *Service) update(ctx context.Context, fn func(t *txn) error) error {
-	var changed map[[2]string]bool
-	var metering bool
-	var deploy map[string]bool
-	err := s.store.Update(ctx, func(tx store.Tx) error {
-		t := &txn{Tx: tx, s: s, changed: map[[2]string]bool{}, deploy: map[string]bool{}}
-		if err := fn(t); err != nil {
-			return err
-		}
-		changed, metering, deploy = t.changed, t.metering, t.deploy
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	for k := range changed {
-		s.opts.OnStageChange(k[0], k[1])
-	}
-	if metering {
-		s.opts.OnMeteringChange()
-	}
-	var errs []error
-	for apiID := range deploy {
-		errs = append(errs, s.deployLatest(ctx, apiID, s.committed(apiID)))
-	}
-	return errors.Join(errs...)
-}
 
 func (s *Service) view(ctx context.Context, fn func(tx store.Tx) error) error {
 	return s.store.View(ctx, fn)

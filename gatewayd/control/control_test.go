@@ -3,10 +3,8 @@ package control_test
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"path/filepath"
-	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -273,44 +271,6 @@ func TestDeleteRestAPIRemovesEverything(t *testing.T) {
 	if all := must(f.svc.AllStages(f.ctx))(t); len(all) != 0 {
 		t.Errorf("stages left: %+v", all)
 	}
-}
-
-// TestAutoDeployCoalescesConcurrentWrites: writers that commit while a deployment runs share the next
-// one, and when every write has returned the stage serves all of them.
-func TestAutoDeployCoalescesConcurrentWrites(t *testing.T) {
-	f := newFixture(t)
-	must(f.svc.CreateStage(f.ctx, f.api.ID, model.Stage{StageName: "live", AutoDeploy: true}))(t)
-	before := len(must(f.svc.StageHistory(f.ctx, f.api.ID, "live"))(t))
-	const writers = 24
-	var wg sync.WaitGroup
-	errs := make(chan error, writers)
-	for i := range writers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			_, err := f.svc.CreateResource(f.ctx, f.api.ID, model.Resource{ParentID: f.api.RootResourceID, PathPart: fmt.Sprintf("r%d", i)})
-			errs <- err
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	_, snap, err := f.svc.StageConfig(f.ctx, f.api.ID, "live")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := len(snap.Resources); got != writers+1 {
-		t.Errorf("the stage serves %d resources, want %d (root + every write)", got, writers+1)
-	}
-	deploys := len(must(f.svc.StageHistory(f.ctx, f.api.ID, "live"))(t)) - before
-	if deploys < 1 || deploys > writers {
-		t.Errorf("%d auto deployments for %d writes, want between 1 and %d", deploys, writers, writers)
-	}
-	t.Logf("%d concurrent writes made %d deployments", writers, deploys)
 }
 
 // TestDeployPendingAfterCrash: a write whose deployment never ran (the process stopped in between)

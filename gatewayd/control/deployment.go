@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/model"
@@ -83,9 +82,8 @@ func (t *txn) createDeployment(apiID, description string, auto bool) (model.Depl
 }
 
 // contentChanged is called by every write that changes what a deployment of apiID would freeze. When
-// the API has auto-deploy stages it marks the API in the same transaction; update then deploys it once
-// the write has committed (deployLatest), and a crash in between is repaired at start (DeployPending).
-// Deploying outside the write lets concurrent writers share one snapshot instead of taking one each.
+// the API has auto-deploy stages, the write's batch deploys it before committing (deployAuto), once
+// for all the batch's writes to the API.
 func (t *txn) contentChanged(apiID string) error {
 	stages, err := listJSON[stageRecord](t, store.KindStage, apiID, "", nil)
 	if err != nil {
@@ -94,77 +92,20 @@ func (t *txn) contentChanged(apiID string) error {
 	for _, st := range stages {
 		if st.AutoDeploy {
 			t.deploy[apiID] = true
-			_, err := t.Put(store.KindPendingDeploy, apiID, pendingKey, []byte("{}"), store.AnyVersion)
-			return err
+			return nil
 		}
 	}
 	return nil
 }
 
+// pendingKey is the key of the KindPendingDeploy mark. Writes no longer set it (they deploy in their
+// own transaction); gatewayd before group commit set it in the write and cleared it in a second
+// transaction, so a database it left after a crash may still hold one.
 const pendingKey = "auto_deploy"
 
-// apiRevision counts an API's auto-deploying commits (committed) and how many of them are deployed.
-type apiRevision struct {
-	// deploying serializes the API's deployments.
-	deploying          sync.Mutex
-	committed, covered uint64
-}
-
-func (s *Service) revision(apiID string) *apiRevision {
-	s.revMu.Lock()
-	defer s.revMu.Unlock()
-	r := s.revs[apiID]
-	if r == nil {
-		r = &apiRevision{}
-		s.revs[apiID] = r
-	}
-	return r
-}
-
-// committed records one more committed auto-deploying change of apiID and returns its number.
-func (s *Service) committed(apiID string) uint64 {
-	r := s.revision(apiID)
-	s.revMu.Lock()
-	defer s.revMu.Unlock()
-	r.committed++
-	return r.committed
-}
-
-// deployLatest makes sure the auto-deploy stages of apiID serve at least change number rev. Writers
-// that committed while another deployment ran are covered by the next one, which snapshots everything
-// committed before it starts.
-func (s *Service) deployLatest(ctx context.Context, apiID string, rev uint64) error {
-	r := s.revision(apiID)
-	r.deploying.Lock()
-	defer r.deploying.Unlock()
-	s.revMu.Lock()
-	covered, target := r.covered, r.committed
-	s.revMu.Unlock()
-	if covered >= rev {
-		return nil
-	}
-	// The change is committed: deploy it even if the caller has gone away.
-	if err := s.update(context.WithoutCancel(ctx), func(t *txn) error { return t.deployPending(apiID) }); err != nil {
-		return fmt.Errorf("auto-deploying rest api %s (the change itself is saved; gatewayd retries at start): %w", apiID, err)
-	}
-	s.revMu.Lock()
-	if target > r.covered {
-		r.covered = target
-	}
-	s.revMu.Unlock()
-	return nil
-}
-
-// deployPending deploys the API's current configuration to its auto-deploy stages if it is marked.
-func (t *txn) deployPending(apiID string) error {
-	if _, err := t.Get(store.KindPendingDeploy, apiID, pendingKey); errors.Is(err, store.ErrNotFound) {
-		return nil // deployed already, or the API is gone
-	} else if err != nil {
-		return err
-	}
-	if err := t.Delete(store.KindPendingDeploy, apiID, pendingKey, store.AnyVersion); err != nil {
-		return err
-	}
+// deployAuto deploys the API's current configuration to its auto-deploy stages, if it has any (a
+// write of the same batch may have deleted the API or its stages).
+func (t *txn) deployAuto(apiID string) error {
 	stages, err := listJSON[stageRecord](t, store.KindStage, apiID, "", setStageRecordVersion)
 	if err != nil {
 		return err
@@ -190,8 +131,22 @@ func (t *txn) deployPending(apiID string) error {
 	return t.pruneDeployments(apiID)
 }
 
-// DeployPending deploys every API whose auto-deploy stages missed a change (gatewayd stopped between
-// a write and its deployment). The daemon calls it at start.
+// deployPending deploys the API to its auto-deploy stages if an older gatewayd marked it pending.
+func (t *txn) deployPending(apiID string) error {
+	if _, err := t.Get(store.KindPendingDeploy, apiID, pendingKey); errors.Is(err, store.ErrNotFound) {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	if err := t.Delete(store.KindPendingDeploy, apiID, pendingKey, store.AnyVersion); err != nil {
+		return err
+	}
+	return t.deployAuto(apiID)
+}
+
+// DeployPending deploys every API whose auto-deploy stages missed a change because a gatewayd older
+// than group commit stopped between a write and its deployment. The daemon calls it at start, before
+// it serves, so that such a database is repaired on upgrade; this gatewayd leaves no such change.
 func (s *Service) DeployPending(ctx context.Context) error {
 	apis, err := s.ListRestAPIs(ctx)
 	if err != nil {

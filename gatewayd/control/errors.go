@@ -26,9 +26,14 @@ type Error struct {
 	Code    string
 	Field   string
 	Message string
+	// cause, when set, is the failure behind an internal error.
+	cause error
 }
 
 func (e *Error) Error() string { return e.Message }
+
+// Unwrap returns the failure behind an internal error, or nil.
+func (e *Error) Unwrap() error { return e.cause }
 
 func notFound(format string, args ...any) *Error {
 	return &Error{Status: http.StatusNotFound, Code: CodeNotFound, Message: fmt.Sprintf(format, args...)}

@@ -47,6 +47,9 @@ var (
 	ErrExists = errors.New("record already exists")
 	// ErrVersionMismatch: Put or Delete with an expected version found another one.
 	ErrVersionMismatch = errors.New("record version mismatch")
+	// ErrTxAborted: the transaction can no longer be used, because the writes of a failed Savepoint
+	// could not be undone (or a Savepoint could not be released); the Update must fail.
+	ErrTxAborted = errors.New("transaction aborted")
 )
 
 // Version expectations for Put and Delete.
@@ -100,4 +103,13 @@ type Tx interface {
 	DeletePrefix(kind Kind, scope, prefix string) (int, error)
 	// DeleteScope removes every record of every kind in scope.
 	DeleteScope(scope string) error
+	// Savepoint runs fn as one step of the transaction, through tx or the Tx it is given (they are
+	// the same transaction). When fn returns nil its writes stay, to commit with the transaction. When
+	// fn returns an error, every write fn made (Put, Delete, DeletePrefix, DeleteScope, nested
+	// Savepoints) is undone, versions included, the transaction goes on as it was before the step, and
+	// Savepoint returns fn's error unchanged. Savepoints nest. If the writes cannot be undone, Savepoint
+	// returns an error wrapping ErrTxAborted: the transaction is then unusable and its function must
+	// return an error. A panic in fn goes on after Savepoint has tried to undo fn's writes. In a View,
+	// Savepoint runs fn with nothing to undo.
+	Savepoint(fn func(tx Tx) error) error
 }

@@ -225,6 +225,8 @@ type tx struct {
 	ctx      context.Context
 	tx       *sql.Tx
 	readOnly bool
+	// savepoints numbers the transaction's savepoints, so that each has its own name.
+	savepoints int
 }
 
 var errReadOnly = errors.New("read-only transaction")
@@ -368,6 +370,46 @@ func (t *tx) DeleteScope(scope string) error {
 	}
 	if _, err := t.tx.ExecContext(t.ctx, deleteScopeSQL, scope); err != nil {
 		return fmt.Errorf("sqlite: delete scope %q: %w", scope, err)
+	}
+	return nil
+}
+
+// Savepoint implements store.Tx with SQLite's SAVEPOINT, ROLLBACK TO and RELEASE. Some errors
+// (SQLITE_FULL, SQLITE_IOERR, SQLITE_NOMEM...) make SQLite roll the whole transaction back by
+// itself; the savepoint is then gone, ROLLBACK TO or RELEASE fails, and the error says ErrTxAborted.
+func (t *tx) Savepoint(fn func(tx store.Tx) error) (err error) {
+	if t.readOnly {
+		return fn(t)
+	}
+	t.savepoints++
+	name := fmt.Sprintf("sp%d", t.savepoints)
+	if _, err := t.tx.ExecContext(t.ctx, "SAVEPOINT "+name); err != nil {
+		return fmt.Errorf("sqlite: savepoint: %w: %w", store.ErrTxAborted, err)
+	}
+	undo := func() error {
+		if _, err := t.tx.ExecContext(t.ctx, "ROLLBACK TO "+name); err != nil {
+			return err
+		}
+		// ROLLBACK TO leaves the savepoint open; RELEASE takes it off the stack.
+		_, err := t.tx.ExecContext(t.ctx, "RELEASE "+name)
+		return err
+	}
+	done := false
+	defer func() {
+		if !done { // fn panicked: undo what can be undone, and let the panic go on
+			_ = undo()
+		}
+	}()
+	ferr := fn(t)
+	done = true
+	if ferr != nil {
+		if err := undo(); err != nil {
+			return fmt.Errorf("sqlite: rolling back to savepoint %s: %w: %w (the step had failed with: %w)", name, store.ErrTxAborted, err, ferr)
+		}
+		return ferr
+	}
+	if _, err := t.tx.ExecContext(t.ctx, "RELEASE "+name); err != nil {
+		return fmt.Errorf("sqlite: releasing savepoint %s: %w: %w", name, store.ErrTxAborted, err)
 	}
 	return nil
 }

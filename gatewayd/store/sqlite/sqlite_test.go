@@ -373,3 +373,52 @@ func TestErrorMessages(t *testing.T) {
 		t.Errorf("error = %v, want %q", err, want)
 	}
 }
+
+// TestSavepointLostIsAborted: when SQLite has dropped a step's savepoint (as it does when it rolls the
+// whole transaction back after SQLITE_FULL or an I/O error), the failed step cannot be undone and
+// Savepoint says the transaction is aborted instead of letting it go on.
+func TestSavepointLostIsAborted(t *testing.T) {
+	s, _ := openTemp(t)
+	ctx := context.Background()
+	errStep := errors.New("step failed")
+	for _, c := range []struct {
+		name    string
+		stepErr error
+	}{
+		{"failed step", errStep},
+		{"kept step", nil},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var spErr error
+			err := s.Update(ctx, func(stx store.Tx) error {
+				spErr = stx.Savepoint(func(stx store.Tx) error {
+					if _, err := stx.Put(store.KindResource, "api1", "k", []byte("x"), store.AnyVersion); err != nil {
+						return err
+					}
+					// Drop the savepoint behind Savepoint's back.
+					if _, err := stx.(*tx).tx.ExecContext(ctx, "ROLLBACK"); err != nil {
+						t.Fatalf("ROLLBACK: %v", err)
+					}
+					return c.stepErr
+				})
+				return spErr
+			})
+			if !errors.Is(spErr, store.ErrTxAborted) {
+				t.Errorf("Savepoint error = %v, want ErrTxAborted", spErr)
+			}
+			if c.stepErr != nil && !errors.Is(spErr, c.stepErr) {
+				t.Errorf("Savepoint error = %v, want it to name the step's error too", spErr)
+			}
+			if !errors.Is(err, store.ErrTxAborted) {
+				t.Errorf("Update error = %v, want ErrTxAborted", err)
+			}
+		})
+	}
+	// The single write connection is not left inside a transaction.
+	if err := s.Update(ctx, func(stx store.Tx) error {
+		_, err := stx.Put(store.KindResource, "api1", "k", []byte("y"), store.AnyVersion)
+		return err
+	}); err != nil {
+		t.Fatalf("Update after the aborted ones: %v", err)
+	}
+}

@@ -41,6 +41,12 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"UpdateRollbackOnError", testUpdateRollbackOnError},
 		{"UpdateRollbackOnPanic", testUpdateRollbackOnPanic},
 		{"UpdateCanceledContext", testUpdateCanceledContext},
+		{"SavepointKeepsWrites", testSavepointKeepsWrites},
+		{"SavepointRollback", testSavepointRollback},
+		{"SavepointRollbackVersions", testSavepointRollbackVersions},
+		{"SavepointNested", testSavepointNested},
+		{"SavepointPanic", testSavepointPanic},
+		{"SavepointInView", testSavepointInView},
 		{"ViewIsReadOnly", testViewIsReadOnly},
 		{"ViewSnapshot", testViewSnapshot},
 		{"ConcurrentUpdates", testConcurrentUpdates},
@@ -830,5 +836,266 @@ func testConcurrentAudit(t *testing.T, s store.Store) {
 func testPing(t *testing.T, s store.Store) {
 	if err := s.Ping(context.Background()); err != nil {
 		t.Errorf("Ping: %v", err)
+	}
+}
+
+// update runs fn in an Update and fails the test on its error.
+func update(t *testing.T, s store.Store, fn func(tx store.Tx) error) {
+	t.Helper()
+	if err := s.Update(context.Background(), fn); err != nil {
+		t.Fatalf("Update: %v", err)
+	}
+}
+
+// txPut is a Put inside a transaction that reports its error to the test.
+func txPut(t *testing.T, tx store.Tx, kind store.Kind, scope, key, data string, expect int64) int64 {
+	t.Helper()
+	v, err := tx.Put(kind, scope, key, []byte(data), expect)
+	if err != nil {
+		t.Errorf("Put(%s, %q, %q, expect %d): %v", kind, scope, key, expect, err)
+	}
+	return v
+}
+
+func testSavepointKeepsWrites(t *testing.T, s store.Store) {
+	put(t, s, kindA, "api1", "old", "x", store.AnyVersion)
+	update(t, s, func(tx store.Tx) error {
+		txPut(t, tx, kindA, "api1", "before", "b", store.ExpectAbsent)
+		err := tx.Savepoint(func(tx store.Tx) error {
+			txPut(t, tx, kindA, "api1", "inside", "i", store.ExpectAbsent)
+			if err := tx.Delete(kindA, "api1", "old", store.AnyVersion); err != nil {
+				return err
+			}
+			// The step reads the transaction's writes and its own.
+			rs, err := tx.List(kindA, "api1", "")
+			if err != nil {
+				return err
+			}
+			if diff := cmp.Diff([]string{"before", "inside"}, keys(rs)); diff != "" {
+				t.Errorf("List inside the savepoint (-want +got):\n%s", diff)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Errorf("Savepoint: %v", err)
+		}
+		txPut(t, tx, kindA, "api1", "after", "a", store.ExpectAbsent)
+		return nil
+	})
+	want := []store.Record{rec(kindA, "api1", "after", 1, "a"), rec(kindA, "api1", "before", 1, "b"), rec(kindA, "api1", "inside", 1, "i")}
+	if diff := cmp.Diff(want, list(t, s, kindA, "api1", "")); diff != "" {
+		t.Errorf("records after the Update (-want +got):\n%s", diff)
+	}
+}
+
+// testSavepointRollback undoes every kind of write of a failed step, while the writes before and
+// after it in the same transaction commit.
+func testSavepointRollback(t *testing.T, s store.Store) {
+	putAll(t, s, kindA, "api1", []string{"p/1", "p/2", "q"}, func(k string) string { return "v:" + k })
+	putAll(t, s, kindB, "api2", []string{"m"}, func(k string) string { return "v:" + k })
+	update(t, s, func(tx store.Tx) error {
+		txPut(t, tx, kindA, "api1", "before", "b", store.ExpectAbsent)
+		err := tx.Savepoint(func(tx store.Tx) error {
+			txPut(t, tx, kindA, "api1", "new", "n", store.ExpectAbsent)
+			txPut(t, tx, kindA, "api1", "q", "changed", 1)
+			txPut(t, tx, kindA, "api1", "before", "changed", 1)
+			if n, err := tx.DeletePrefix(kindA, "api1", "p/"); err != nil || n != 2 {
+				t.Errorf("DeletePrefix in the savepoint = %d, %v; want 2", n, err)
+			}
+			if err := tx.DeleteScope("api2"); err != nil {
+				t.Errorf("DeleteScope in the savepoint: %v", err)
+			}
+			if err := tx.Delete(kindA, "api1", "q", store.AnyVersion); err != nil {
+				t.Errorf("Delete in the savepoint: %v", err)
+			}
+			return fmt.Errorf("wrapped: %w", errBoom)
+		})
+		if !errors.Is(err, errBoom) || errors.Is(err, store.ErrTxAborted) {
+			t.Errorf("Savepoint error = %v, want fn's error", err)
+		}
+		// The transaction goes on from the state before the step.
+		rs, err := tx.List(kindA, "api1", "")
+		if err != nil {
+			return err
+		}
+		if diff := cmp.Diff([]string{"before", "p/1", "p/2", "q"}, keys(rs)); diff != "" {
+			t.Errorf("List after the rolled back savepoint (-want +got):\n%s", diff)
+		}
+		if r, err := tx.Get(kindA, "api1", "before"); err != nil || string(r.Data) != "b" || r.Version != 1 {
+			t.Errorf("Get(before) after the rolled back savepoint = %+v, %v; want version 1 with %q", r, err, "b")
+		}
+		if _, err := tx.Get(kindB, "api2", "m"); err != nil {
+			t.Errorf("Get of a record of a scope deleted in the rolled back savepoint: %v", err)
+		}
+		txPut(t, tx, kindA, "api1", "after", "a", store.ExpectAbsent)
+		return nil
+	})
+	want := []store.Record{
+		rec(kindA, "api1", "after", 1, "a"), rec(kindA, "api1", "before", 1, "b"),
+		rec(kindA, "api1", "p/1", 1, "v:p/1"), rec(kindA, "api1", "p/2", 1, "v:p/2"), rec(kindA, "api1", "q", 1, "v:q"),
+	}
+	if diff := cmp.Diff(want, list(t, s, kindA, "api1", "")); diff != "" {
+		t.Errorf("records after the Update (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]store.Record{rec(kindB, "api2", "m", 1, "v:m")}, list(t, s, kindB, "api2", "")); diff != "" {
+		t.Errorf("records of the scope deleted in the rolled back savepoint (-want +got):\n%s", diff)
+	}
+}
+
+// testSavepointRollbackVersions: versions taken inside a failed step are given back, so that the
+// next write and conditional writes see the versions of before the step.
+func testSavepointRollbackVersions(t *testing.T, s store.Store) {
+	put(t, s, kindA, "api1", "k", "v1", store.AnyVersion)
+	put(t, s, kindA, "api1", "k", "v2", store.AnyVersion)
+	update(t, s, func(tx store.Tx) error {
+		err := tx.Savepoint(func(tx store.Tx) error {
+			for i := range 3 {
+				if v := txPut(t, tx, kindA, "api1", "k", "inside", store.AnyVersion); v != int64(3+i) {
+					t.Errorf("Put #%d in the savepoint version = %d, want %d", i, v, 3+i)
+				}
+			}
+			// A record deleted and created again inside the step starts over at 1...
+			if err := tx.Delete(kindA, "api1", "k", store.AnyVersion); err != nil {
+				return err
+			}
+			txPut(t, tx, kindA, "api1", "k", "again", store.ExpectAbsent)
+			return errBoom
+		})
+		if !errors.Is(err, errBoom) {
+			t.Errorf("Savepoint error = %v, want fn's error", err)
+		}
+		// ...and after the rollback the record is at version 2 again, for conditional writes too.
+		if _, err := tx.Put(kindA, "api1", "k", []byte("stale"), 5); !errors.Is(err, store.ErrVersionMismatch) {
+			t.Errorf("Put expecting a version taken in the rolled back savepoint: error = %v, want ErrVersionMismatch", err)
+		}
+		if v := txPut(t, tx, kindA, "api1", "k", "v3", 2); v != 3 {
+			t.Errorf("Put expecting version 2 after the rollback returned version %d, want 3", v)
+		}
+		return nil
+	})
+	if diff := cmp.Diff(rec(kindA, "api1", "k", 3, "v3"), get(t, s, kindA, "api1", "k")); diff != "" {
+		t.Errorf("record after the Update (-want +got):\n%s", diff)
+	}
+}
+
+func testSavepointNested(t *testing.T, s store.Store) {
+	update(t, s, func(tx store.Tx) error {
+		err := tx.Savepoint(func(tx store.Tx) error {
+			txPut(t, tx, kindA, "api1", "outer", "o", store.ExpectAbsent)
+			// A failed inner step is undone alone.
+			err := tx.Savepoint(func(tx store.Tx) error {
+				txPut(t, tx, kindA, "api1", "inner-failed", "x", store.ExpectAbsent)
+				txPut(t, tx, kindA, "api1", "outer", "changed", 1)
+				return errBoom
+			})
+			if !errors.Is(err, errBoom) {
+				t.Errorf("inner Savepoint error = %v, want fn's error", err)
+			}
+			// A kept inner step, with a failed step inside it, stays with its outer step.
+			return tx.Savepoint(func(tx store.Tx) error {
+				txPut(t, tx, kindA, "api1", "inner-kept", "k", store.ExpectAbsent)
+				err := tx.Savepoint(func(tx store.Tx) error {
+					txPut(t, tx, kindA, "api1", "innermost-failed", "x", store.ExpectAbsent)
+					return errBoom
+				})
+				if !errors.Is(err, errBoom) {
+					t.Errorf("innermost Savepoint error = %v, want fn's error", err)
+				}
+				return nil
+			})
+		})
+		if err != nil {
+			t.Errorf("outer Savepoint: %v", err)
+		}
+		// A failed outer step undoes the inner steps that succeeded.
+		err = tx.Savepoint(func(tx store.Tx) error {
+			txPut(t, tx, kindA, "api1", "outer-failed", "x", store.ExpectAbsent)
+			if err := tx.Savepoint(func(tx store.Tx) error {
+				txPut(t, tx, kindA, "api1", "inner-of-failed", "x", store.ExpectAbsent)
+				_, err := tx.DeletePrefix(kindA, "api1", "inner-kept")
+				return err
+			}); err != nil {
+				t.Errorf("inner Savepoint of the failing one: %v", err)
+			}
+			return errBoom
+		})
+		if !errors.Is(err, errBoom) {
+			t.Errorf("failing outer Savepoint error = %v, want fn's error", err)
+		}
+		return nil
+	})
+	want := []store.Record{rec(kindA, "api1", "inner-kept", 1, "k"), rec(kindA, "api1", "outer", 1, "o")}
+	if diff := cmp.Diff(want, list(t, s, kindA, "api1", "")); diff != "" {
+		t.Errorf("records after the Update (-want +got):\n%s", diff)
+	}
+
+	// Steps of a transaction that fails are not committed either.
+	err := s.Update(context.Background(), func(tx store.Tx) error {
+		if err := tx.Savepoint(func(tx store.Tx) error {
+			_, err := tx.Put(kindA, "api1", "kept-step", []byte("x"), store.ExpectAbsent)
+			return err
+		}); err != nil {
+			return err
+		}
+		return errBoom
+	})
+	if !errors.Is(err, errBoom) {
+		t.Fatalf("Update error = %v, want fn's error", err)
+	}
+	if got := get(t, s, kindA, "api1", "kept-step"); got.Version != 0 {
+		t.Errorf("a kept step of a failed Update was committed: %+v", got)
+	}
+}
+
+func testSavepointPanic(t *testing.T, s store.Store) {
+	put(t, s, kindA, "api1", "existing", "before", store.AnyVersion)
+	panicked := func() (v any) {
+		defer func() { v = recover() }()
+		_ = s.Update(context.Background(), func(tx store.Tx) error {
+			return tx.Savepoint(func(tx store.Tx) error {
+				if _, err := tx.Put(kindA, "api1", "existing", []byte("after"), store.AnyVersion); err != nil {
+					return err
+				}
+				panic(errBoom)
+			})
+		})
+		return nil
+	}()
+	if panicked != errBoom {
+		t.Errorf("Update panicked with %v, want fn's panic value %v", panicked, errBoom)
+	}
+	if diff := cmp.Diff(rec(kindA, "api1", "existing", 1, "before"), get(t, s, kindA, "api1", "existing")); diff != "" {
+		t.Errorf("record after the panicking savepoint (-want +got):\n%s", diff)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	err := s.Update(ctx, func(tx store.Tx) error {
+		return tx.Savepoint(func(tx store.Tx) error {
+			_, err := tx.Put(kindA, "api1", "existing", []byte("later"), 1)
+			return err
+		})
+	})
+	if err != nil {
+		t.Errorf("Update after the panic: %v", err)
+	}
+}
+
+func testSavepointInView(t *testing.T, s store.Store) {
+	put(t, s, kindA, "api1", "k", "x", store.AnyVersion)
+	var got store.Record
+	err := s.View(context.Background(), func(tx store.Tx) error {
+		if err := tx.Savepoint(func(tx store.Tx) error { return errBoom }); !errors.Is(err, errBoom) {
+			t.Errorf("failing Savepoint in a View: error = %v, want fn's error", err)
+		}
+		return tx.Savepoint(func(tx store.Tx) (err error) {
+			got, err = tx.Get(kindA, "api1", "k")
+			return err
+		})
+	})
+	if err != nil {
+		t.Fatalf("View: %v", err)
+	}
+	if diff := cmp.Diff(rec(kindA, "api1", "k", 1, "x"), got); diff != "" {
+		t.Errorf("Get in a Savepoint of a View (-want +got):\n%s", diff)
 	}
 }
