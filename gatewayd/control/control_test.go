@@ -79,20 +79,24 @@ func TestResourceTree(t *testing.T) {
 	if toys.Path != "/pets/{petId}/toys" {
 		t.Fatalf("path = %q", toys.Path)
 	}
-	tests := map[string]struct {
+	// In order: later cases depend on the resources earlier ones create.
+	tests := []struct {
+		name         string
 		parent, part string
 		want         int
 	}{
-		"duplicate literal":       {pets.ID, "{petId}", http.StatusConflict},
-		"second parameter child":  {pets.ID, "{name}", http.StatusConflict},
-		"greedy beside parameter": {pets.ID, "{proxy+}", 0},
-		"child of greedy":         {"", "x", http.StatusBadRequest},
-		"missing parent":          {"nope000000", "x", http.StatusUnprocessableEntity},
+		{"duplicate literal", pets.ID, "{petId}", http.StatusConflict},
+		{"second parameter child", pets.ID, "{name}", http.StatusConflict},
+		{"greedy beside parameter", pets.ID, "{proxy+}", 0},
+		{"second greedy child", pets.ID, "{other+}", http.StatusConflict},
+		{"parameter named twice", pet.ID, "{petId}", http.StatusConflict},
+		{"child of greedy", "", "x", http.StatusBadRequest},
+		{"missing parent", "nope000000", "x", http.StatusUnprocessableEntity},
 	}
-	for name, tc := range tests {
-		t.Run(name, func(t *testing.T) {
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
 			parent := tc.parent
-			if name == "child of greedy" {
+			if tc.name == "child of greedy" {
 				all := must(f.svc.ListResources(f.ctx, f.api.ID))(t)
 				for _, r := range all {
 					if r.PathPart == "{proxy+}" {
@@ -105,6 +109,15 @@ func TestResourceTree(t *testing.T) {
 				t.Fatalf("CreateResource(%s) status %d (%v), want %d", tc.part, got, err, tc.want)
 			}
 		})
+	}
+	// A move that would name a parameter twice is refused too.
+	dup := f.resource(pet.ID, "{owner}")
+	dup.PathPart = "{petId}"
+	if _, err := f.svc.UpdateResource(f.ctx, f.api.ID, dup.ID, dup, control.Precondition{}); status(err) != http.StatusConflict {
+		t.Errorf("renaming {owner} to {petId} under {petId}: %v, want 409", err)
+	}
+	if err := f.svc.DeleteResource(f.ctx, f.api.ID, dup.ID, control.Precondition{}); err != nil {
+		t.Fatal(err)
 	}
 
 	// Moving /pets/{petId} under a new /animals moves its subtree.
@@ -307,4 +320,30 @@ func TestDeployPendingAfterCrash(t *testing.T) {
 		t.Errorf("after recovery the stage serves %d resources, want 2", len(snap.Resources))
 	}
 	st.Close()
+}
+
+// TestIntegrationResponseDefault: a method has at most one integration response without a selection
+// pattern; a second one would make the data plane pick between them by chance.
+func TestIntegrationResponseDefault(t *testing.T) {
+	f := newFixture(t)
+	id := f.mockMethod(f.resource(f.api.RootResourceID, "x"), "GET")
+	put := func(status, pattern string) error {
+		_, err := f.svc.PutIntegrationResponse(f.ctx, id, status, model.IntegrationResponse{SelectionPattern: pattern}, control.Precondition{})
+		return err
+	}
+	if err := put("200", ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := put("500", ""); status(err) != http.StatusConflict {
+		t.Errorf("second default response: %v, want 409", err)
+	}
+	if _, err := f.svc.GetIntegrationResponse(f.ctx, id, "500"); status(err) != http.StatusNotFound {
+		t.Errorf("the refused write left something behind: %v", err)
+	}
+	if err := put("500", "5\\d\\d"); err != nil {
+		t.Errorf("patterned response: %v", err)
+	}
+	if err := put("200", ""); err != nil {
+		t.Errorf("replacing the default itself: %v", err)
+	}
 }

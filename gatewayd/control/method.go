@@ -214,8 +214,23 @@ func (s *Service) PutIntegrationResponse(ctx context.Context, id MethodID, statu
 	}
 	key := model.ResponseKey(id.ResourceID, id.HTTPMethod, status)
 	err := putChild(s, ctx, id.RestAPIID, store.KindIntegrationResponse, key, responseWhat("integration response", id, status), func(tx store.Tx) error {
-		_, _, err := getJSON[model.Integration](tx, store.KindIntegration, id.RestAPIID, id.key(), id.integrationWhat())
-		return err
+		if _, _, err := getJSON[model.Integration](tx, store.KindIntegration, id.RestAPIID, id.key(), id.integrationWhat()); err != nil {
+			return err
+		}
+		if in.SelectionPattern != "" {
+			return nil
+		}
+		// The response with no selection pattern is the default; two would leave the choice to chance.
+		others, err := listJSON[model.IntegrationResponse](tx, store.KindIntegrationResponse, id.RestAPIID, id.key()+"/", nil)
+		if err != nil {
+			return err
+		}
+		for _, o := range others {
+			if o.StatusCode != status && o.SelectionPattern == "" {
+				return conflict("integration response %s of %s is already the default (empty selection_pattern); give this one a selection_pattern, or change that one first", o.StatusCode, id)
+			}
+		}
+		return nil
 	}, &in, pre)
 	return in, err
 }

@@ -3,6 +3,7 @@ package control
 import (
 	"context"
 	"sort"
+	"strings"
 
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/model"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/store"
@@ -48,11 +49,34 @@ func checkPlacement(all []model.Resource, r model.Resource) (parent model.Resour
 		if x.PathPart == r.PathPart {
 			return parent, conflict("resource %s already has a child %q (resource %s)", parent.Path, r.PathPart, x.ID)
 		}
-		if model.IsParam(x.PathPart) && model.IsParam(r.PathPart) && !model.IsGreedy(x.PathPart) && !model.IsGreedy(r.PathPart) {
-			return parent, conflict("resource %s already has the parameter child %s (resource %s); a resource has at most one", parent.Path, x.PathPart, x.ID)
+		// The router cannot tell sibling parameters apart: {id} beside {name}, or {proxy+} beside
+		// {other+}, would make the same request match both.
+		if model.IsParam(x.PathPart) && model.IsParam(r.PathPart) && model.IsGreedy(x.PathPart) == model.IsGreedy(r.PathPart) {
+			kind := "parameter"
+			if model.IsGreedy(r.PathPart) {
+				kind = "greedy"
+			}
+			return parent, conflict("resource %s already has the %s child %s (resource %s); a resource has at most one", parent.Path, kind, x.PathPart, x.ID)
 		}
 	}
 	return parent, nil
+}
+
+// checkParamNames refuses a path that names one path parameter twice (/{id}/items/{id}): the method
+// request would have two values for method.request.path.id.
+func checkParamNames(path string) error {
+	seen := map[string]bool{}
+	for part := range strings.SplitSeq(path, "/") {
+		name := model.ParamName(part)
+		if name == "" {
+			continue
+		}
+		if seen[name] {
+			return conflict("path %s names the path parameter %q twice; rename one of them", path, name)
+		}
+		seen[name] = true
+	}
+	return nil
 }
 
 // CreateResource adds a child resource under in.ParentID.
@@ -75,6 +99,9 @@ func (s *Service) CreateResource(ctx context.Context, apiID string, in model.Res
 			return err
 		}
 		in.Path = joinPath(parent.Path, in.PathPart)
+		if err := checkParamNames(in.Path); err != nil {
+			return err
+		}
 		if in.Version, err = putJSON(t, store.KindResource, apiID, in.ID, in, store.ExpectAbsent, "resource "+in.ID); err != nil {
 			return err
 		}
@@ -166,9 +193,15 @@ func (s *Service) UpdateResource(ctx context.Context, apiID, id string, in model
 		out = cur
 		// Re-derive the descendants' paths, parents first.
 		paths := map[string]string{id: cur.Path}
+		if err := checkParamNames(cur.Path); err != nil {
+			return err
+		}
 		for _, d := range subtree {
 			d.Path = joinPath(paths[d.ParentID], d.PathPart)
 			paths[d.ID] = d.Path
+			if err := checkParamNames(d.Path); err != nil {
+				return err
+			}
 			if _, err := putJSON(t, store.KindResource, apiID, d.ID, d, store.AnyVersion, "resource "+d.ID); err != nil {
 				return err
 			}
