@@ -30,6 +30,9 @@ type Options struct {
 	// that the data plane reloads Metering; like OnStageChange, before the writes return, one at a
 	// time. It must not block for long.
 	OnMeteringChange func()
+	// StageStatus reports what the data plane serves for a stage, for the read-only status and
+	// last_error of stage reads; nil, or an empty status, leaves them out.
+	StageStatus func(apiID, stageName string) (status, lastError string)
 	// Now returns the current time; tests may replace it. Defaults to time.Now.
 	Now func() time.Time
 	// KeepAutoDeployments is how many auto-deployed deployments per API are kept besides those a stage

@@ -26,9 +26,13 @@ func getStageRecord(tx store.Tx, apiID, name string) (stageRecord, error) {
 
 func historyKey(stage string, seq int64) string { return fmt.Sprintf("%s/%020d", stage, seq) }
 
-// withURL fills the computed invoke_url.
+// withURL fills the computed invoke_url, and the status when the data plane reports one.
 func (s *Service) withURL(st model.Stage) model.Stage {
 	st.InvokeURL = s.opts.PublicURL + "/" + st.RestAPIID + "/" + st.StageName
+	st.Status, st.LastError = "", ""
+	if s.opts.StageStatus != nil && st.StageName != "" {
+		st.Status, st.LastError = s.opts.StageStatus(st.RestAPIID, st.StageName)
+	}
 	return st
 }
 
@@ -86,6 +90,7 @@ const maxHistory = 1000
 func (s *Service) CreateStage(ctx context.Context, apiID string, in model.Stage) (model.Stage, error) {
 	in.RestAPIID = apiID
 	in.MethodSettings = nil // read-only here: changed through the stage's methodsettings collection
+	in.Status, in.LastError = "", "" // read-only: what the data plane reports
 	in.Normalize()
 	if err := in.Validate(); err != nil {
 		return model.Stage{}, invalid(err)

@@ -118,6 +118,7 @@ func Start(ctx context.Context, cfg Config) (*Daemon, error) {
 		PublicURL:        cfg.PublicURL,
 		OnStageChange:    func(apiID, stage string) { plane.stageChanged(apiID, stage) },
 		OnMeteringChange: func() { plane.meteringChanged() },
+		StageStatus:      func(apiID, stage string) (string, string) { return plane.status(apiID, stage) },
 	})
 	dp, err := dataplane.New(dataplane.Options{Logger: cfg.Logger, Registerer: reg, Usage: svc,
 		AccountRateLimit: cfg.AccountRateLimit, AccountBurstLimit: cfg.AccountBurstLimit, CacheMaxBytes: cfg.CacheMaxBytes,
@@ -140,7 +141,7 @@ func Start(ctx context.Context, cfg Config) (*Daemon, error) {
 	api, err := admin.New(admin.Options{
 		Token: d.Token, Service: svc, Audit: d.store, Logger: cfg.Logger,
 		Metrics:           promhttp.HandlerFor(reg, promhttp.HandlerOpts{}),
-		Ready:             d.store.Ping,
+		Ready:             d.ready,
 		BeforeUsageReport: dp.FlushUsage,
 		FlushStageCache:   plane.FlushCache,
 	})
@@ -175,6 +176,18 @@ func (d *Daemon) serve(ln net.Listener, h http.Handler) {
 			d.serveErr <- err
 		}
 	}()
+}
+
+// ready reports whether the daemon can serve: the store answers and no stage has failed (a failed
+// stage answers 500 to every request; see dataplane.StageStatus).
+func (d *Daemon) ready(ctx context.Context) error {
+	if err := d.store.Ping(ctx); err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	if failed := d.dp.FailedStages(); len(failed) > 0 {
+		return fmt.Errorf("%d stage(s) failed and answer 500 to every request: %s", len(failed), strings.Join(failed, "; "))
+	}
+	return nil
 }
 
 // Err returns a channel that reports a listener that stopped on its own.

@@ -2,18 +2,25 @@ package daemon
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 	"sync"
+	"time"
 
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/control"
+	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/model"
 )
 
 // stageServer is the data plane as the daemon drives it: it serves requests and takes compiled stages.
 type stageServer interface {
 	http.Handler
+	StageStatus(apiID, stageName string) (dataplane.StageStatus, bool)
 	SetStage(stage model.Stage, snap *model.Snapshot) error
+	// FailStage makes a stage answer 500 to every request until the next SetStage.
+	FailStage(apiID, stageName string, cause error)
 	RemoveStage(apiID, stageName string)
 	SetMetering(m model.MeteringSnapshot) error
 	// FlushCache empties one stage's response cache.
@@ -29,10 +36,14 @@ type dataPlane struct {
 	// mu orders reloads so that a slower reload of an older state cannot overwrite a newer one: each
 	// reload reads the current state while holding it.
 	mu sync.Mutex
+	// retrying holds the stages that failed to load and are being retried (retry).
+	retrying map[[2]string]bool
+	// retryDelay is the first wait before loading a failed stage again; it doubles up to a minute.
+	retryDelay time.Duration
 }
 
 func newDataPlane(log *slog.Logger, srv stageServer, svc *control.Service) *dataPlane {
-	return &dataPlane{stageServer: srv, svc: svc, log: log}
+	return &dataPlane{stageServer: srv, svc: svc, log: log, retrying: map[[2]string]bool{}, retryDelay: time.Second}
 }
 
 // meteringChanged reloads API keys and usage plans after a commit changed them.
@@ -59,21 +70,62 @@ func (p *dataPlane) stageChanged(apiID, stageName string) {
 	p.reload(context.Background(), apiID, stageName)
 }
 
-func (p *dataPlane) reload(ctx context.Context, apiID, stageName string) {
+// reload loads one stage into the data plane. A stage that cannot be loaded fails closed (it answers
+// 500) rather than go on serving what it served before: the change that could not be applied may be
+// the one that protects a method. Loading is retried in the background until it works. It reports
+// whether the stage's configuration could be read.
+func (p *dataPlane) reload(ctx context.Context, apiID, stageName string) bool {
 	st, snap, err := p.svc.StageConfig(ctx, apiID, stageName)
 	if control.IsNotFound(err) {
 		p.RemoveStage(apiID, stageName)
-		return
+		return true
 	}
 	if err != nil {
-		p.log.Error("loading stage for the data plane", "api", apiID, "stage", stageName, "err", err)
+		p.FailStage(apiID, stageName, fmt.Errorf("loading stage %s/%s: %w", apiID, stageName, err))
+		p.retry(apiID, stageName)
+		return false
+	}
+	// A deployment that does not compile fails the stage closed (SetStage logs why); retrying would not
+	// help until the stage moves to another deployment, which reloads it.
+	_ = p.SetStage(st, snap)
+	return true
+}
+
+// retry loads a stage that failed to load again, with a growing delay, until it loads or is gone. It
+// runs one goroutine per failing stage. Must be called with mu held.
+func (p *dataPlane) retry(apiID, stageName string) {
+	k := [2]string{apiID, stageName}
+	if p.retrying[k] {
 		return
 	}
-	if err := p.SetStage(st, snap); err != nil {
-		// The stage keeps serving what it served before; the control plane validated the parts, so
-		// this is a bug worth a loud log line rather than a dark stage.
-		p.log.Error("compiling stage", "api", apiID, "stage", stageName, "deployment", st.DeploymentID, "err", err)
+	p.retrying[k] = true
+	go func() {
+		for d := p.retryDelay; ; d = min(2*d, time.Minute) {
+			time.Sleep(d)
+			p.mu.Lock()
+			ok := p.reload(context.Background(), apiID, stageName)
+			if ok {
+				delete(p.retrying, k)
+			}
+			p.mu.Unlock()
+			if ok {
+				p.log.Info("stage loaded after failing", "api", apiID, "stage", stageName)
+				return
+			}
+		}
+	}()
+}
+
+// status reports what the data plane serves for a stage, for the stage's read-only status fields.
+func (p *dataPlane) status(apiID, stageName string) (status, lastError string) {
+	if p == nil {
+		return "", ""
 	}
+	st, ok := p.StageStatus(apiID, stageName)
+	if !ok {
+		return "", ""
+	}
+	return st.Status, strings.Join(st.Problems, "; ")
 }
 
 // loadAll loads every stage at start.

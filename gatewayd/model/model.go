@@ -167,10 +167,16 @@ type Stage struct {
 	InvokeURL           string `json:"invoke_url"`
 	// MethodSettings is read-only here, keyed by method path ("*/*", "pets/{petId}/GET"); it is changed
 	// through the stage's methodsettings collection, so that a PUT of the stage never drops it.
-	MethodSettings  map[string]MethodSetting `json:"method_settings,omitempty"`
-	CreatedDate     time.Time                `json:"created_date"`
-	LastUpdatedDate time.Time                `json:"last_updated_date"`
-	Version         int64                    `json:"version"`
+	MethodSettings map[string]MethodSetting `json:"method_settings,omitempty"`
+	// Status is read-only: what the data plane serves for the stage. AVAILABLE when every method can
+	// serve, DEGRADED when some answer 500 (misconfigured: no integration, one that does not compile),
+	// FAILED when the stage could not be loaded or compiled and answers 500 to every request. LastError
+	// says why when it is not AVAILABLE.
+	Status          string    `json:"status,omitempty"`
+	LastError       string    `json:"last_error,omitempty"`
+	CreatedDate     time.Time `json:"created_date"`
+	LastUpdatedDate time.Time `json:"last_updated_date"`
+	Version         int64     `json:"version"`
 }
 
 // StageHistoryEntry records one change of a stage's deployment.
