@@ -3,7 +3,6 @@ package provider
 import (
 	"context"
 	"fmt"
-	"regexp"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
@@ -28,9 +27,6 @@ var (
 	_ resource.ResourceWithConfigure   = (*apiKeyResource)(nil)
 	_ resource.ResourceWithImportState = (*apiKeyResource)(nil)
 )
-
-// apiKeyValueRE mirrors gatewayd's check of a chosen key value: printable ASCII without spaces.
-var apiKeyValueRE = regexp.MustCompile(`^[\x21-\x7e]+$`)
 
 // NewAPIKeyResource returns the gatewayd_api_key resource.
 func NewAPIKeyResource() resource.Resource { return &apiKeyResource{} }
@@ -94,7 +90,7 @@ func (r *apiKeyResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 				PlanModifiers: []planmodifier.String{apiKeyValuePlan{}},
 				Validators: []validator.String{
 					stringvalidator.LengthBetween(model.MinAPIKeyLength, 128),
-					stringvalidator.RegexMatches(apiKeyValueRE, "must be printable ASCII characters without spaces"),
+					stringvalidator.RegexMatches(model.APIKeyValuePattern, "must be printable ASCII characters without spaces"),
 				},
 			},
 			"tags": schema.MapAttribute{

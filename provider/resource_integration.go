@@ -3,8 +3,6 @@ package provider
 import (
 	"context"
 	"fmt"
-	"net/url"
-	"regexp"
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
@@ -36,19 +34,8 @@ var (
 	_ resource.ResourceWithValidateConfig = (*integrationResource)(nil)
 )
 
-// These mirror gatewayd/model's validation so that mistakes fail at plan time, not halfway through an
-// apply. Keep them in step with gatewayd/model/validate.go.
-var (
-	integrationRequestParamKeyRE   = regexp.MustCompile(`^integration\.request\.(path|querystring|multivaluequerystring|header|multivalueheader)\.[^.\s]+$`)
-	integrationRequestParamValueRE = regexp.MustCompile(`^(method\.request\.(path|querystring|multivaluequerystring|header|multivalueheader)\.[^.\s]+|method\.request\.body(\.[^\s]+)?|'[^']*'|stageVariables\.[A-Za-z0-9_]+|context\.[A-Za-z0-9_.]+)$`)
-	integrationCacheKeyParamRE     = regexp.MustCompile(`^method\.request\.(path|querystring|multivaluequerystring|header|multivalueheader)\.[^.\s]+$`)
-	integrationMediaTypeRE         = regexp.MustCompile(`^[A-Za-z0-9*!#$&^_.+-]+/[A-Za-z0-9*!#$&^_.+-]+$`)
-	integrationStageVarRefRE       = regexp.MustCompile(`\$\{stageVariables\.([^}]*)\}`)
-	integrationStageVarNameRE      = regexp.MustCompile(`^[A-Za-z0-9_]{1,64}$`)
-
-	// integrationContentHandlings are the accepted content_handling values; "" passes bodies through.
-	integrationContentHandlings = []string{"", "CONVERT_TO_BINARY", "CONVERT_TO_TEXT"}
-)
+// integrationContentHandlings are the accepted content_handling values; "" passes bodies through.
+var integrationContentHandlings = []string{"", "CONVERT_TO_BINARY", "CONVERT_TO_TEXT"}
 
 // NewIntegrationResource returns the gatewayd_integration resource.
 func NewIntegrationResource() resource.Resource { return &integrationResource{} }
@@ -117,9 +104,9 @@ func (r *integrationResource) Schema(_ context.Context, _ resource.SchemaRequest
 				Computed:    true,
 				Default:     mapdefault.StaticValue(types.MapValueMust(types.StringType, map[string]attr.Value{})),
 				Validators: []validator.Map{
-					mapvalidator.KeysAre(stringvalidator.RegexMatches(integrationRequestParamKeyRE,
+					mapvalidator.KeysAre(stringvalidator.RegexMatches(model.IntegrationRequestParameterPattern,
 						"must look like integration.request.{path|querystring|header}.NAME")),
-					mapvalidator.ValueStringsAre(stringvalidator.RegexMatches(integrationRequestParamValueRE,
+					mapvalidator.ValueStringsAre(stringvalidator.RegexMatches(model.IntegrationRequestValuePattern,
 						"must be method.request.{path|querystring|header}.NAME, method.request.body, 'literal', stageVariables.NAME or context.NAME")),
 				},
 			},
@@ -130,7 +117,7 @@ func (r *integrationResource) Schema(_ context.Context, _ resource.SchemaRequest
 				Computed:            true,
 				Default:             mapdefault.StaticValue(types.MapValueMust(types.StringType, map[string]attr.Value{})),
 				Validators: []validator.Map{
-					mapvalidator.KeysAre(stringvalidator.RegexMatches(integrationMediaTypeRE, "must be a content type such as application/json")),
+					mapvalidator.KeysAre(stringvalidator.RegexMatches(model.MediaTypePattern, "must be a content type such as application/json")),
 				},
 			},
 			"passthrough_behavior": schema.StringAttribute{
@@ -157,7 +144,7 @@ func (r *integrationResource) Schema(_ context.Context, _ resource.SchemaRequest
 				Computed:    true,
 				Default:     setdefault.StaticValue(types.SetValueMust(types.StringType, []attr.Value{})),
 				Validators: []validator.Set{
-					setvalidator.ValueStringsAre(stringvalidator.RegexMatches(integrationCacheKeyParamRE,
+					setvalidator.ValueStringsAre(stringvalidator.RegexMatches(model.MethodRequestParameterPattern,
 						"must look like method.request.{path|querystring|header}.NAME")),
 				},
 			},
@@ -199,9 +186,10 @@ func (r *integrationResource) ValidateConfig(ctx context.Context, req resource.V
 		return
 	}
 	if !cfg.URI.IsUnknown() && cfg.URI.ValueString() != "" {
-		if msg := checkIntegrationURI(cfg.URI.ValueString()); msg != "" {
+		// The rule gatewayd applies, so that the URI the plan accepts is the one the apply stores.
+		if err := model.ValidateIntegrationURI(cfg.URI.ValueString()); err != nil {
 			resp.Diagnostics.AddAttributeError(path.Root("uri"), "Invalid Integration URI",
-				fmt.Sprintf("Attribute uri %s, got %q.", msg, cfg.URI.ValueString()))
+				fmt.Sprintf("Attribute uri %s, got %q.", err, cfg.URI.ValueString()))
 		}
 	}
 	if cfg.Type.IsUnknown() || cfg.Type.IsNull() {
@@ -227,27 +215,6 @@ func (r *integrationResource) ValidateConfig(ctx context.Context, req resource.V
 		resp.Diagnostics.AddAttributeError(path.Root("integration_http_method"), "Invalid Integration HTTP Method",
 			fmt.Sprintf("Attribute integration_http_method must be POST when type is AWS_PROXY (functions are invoked with POST), got %q.", method.ValueString()))
 	}
-}
-
-// checkIntegrationURI mirrors gatewayd's check of an integration URI and returns what is wrong with it, or
-// "". {name} placeholders and ${stageVariables.name} references are filled per request and per stage, so
-// they are replaced by stand-ins before parsing.
-func checkIntegrationURI(uri string) string {
-	for _, m := range integrationStageVarRefRE.FindAllStringSubmatch(uri, -1) {
-		if !integrationStageVarNameRE.MatchString(m[1]) {
-			return fmt.Sprintf("has stage variable reference %q, which must name a variable of letters, digits and underscores", m[0])
-		}
-	}
-	probe := integrationStageVarRefRE.ReplaceAllString(uri, "x")
-	probe = strings.NewReplacer("{", "", "}", "", "+", "").Replace(probe)
-	u, err := url.Parse(probe)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		if strings.HasPrefix(uri, "${stageVariables.") {
-			return "" // the whole base URL comes from a stage variable
-		}
-		return "must be an absolute http:// or https:// URL"
-	}
-	return ""
 }
 
 func (m *integrationModel) methodID() client.MethodID {

@@ -30,13 +30,6 @@ var (
 	_ resource.ResourceWithImportState = (*integrationResponseResource)(nil)
 )
 
-// Mirrors of gatewayd/model's validation; keep them in step with gatewayd/model/validate.go.
-var (
-	integrationStatusCodeRE         = regexp.MustCompile(`^[1-5][0-9][0-9]$`)
-	integrationResponseParamKeyRE   = regexp.MustCompile(`^method\.response\.header\.[^.\s]+$`)
-	integrationResponseParamValueRE = regexp.MustCompile(`^(integration\.response\.(header\.[^\s]+|multivalueheader\.[^\s]+|body(\.[^\s]+)?)|'[^']*'|stageVariables\.[A-Za-z0-9_]+|context\.[A-Za-z0-9_.]+)$`)
-)
-
 // NewIntegrationResponseResource returns the gatewayd_integration_response resource.
 func NewIntegrationResponseResource() resource.Resource { return &integrationResponseResource{} }
 
@@ -71,7 +64,7 @@ func (r *integrationResponseResource) Schema(_ context.Context, _ resource.Schem
 				MarkdownDescription: "HTTP status code the method answers with, such as `200`: three digits, 100 to 599. " +
 					"Changing it replaces the integration response.",
 				Required:      true,
-				Validators:    []validator.String{stringvalidator.RegexMatches(integrationStatusCodeRE, "must be an HTTP status code between 100 and 599")},
+				Validators:    []validator.String{stringvalidator.RegexMatches(model.StatusCodePattern, "must be an HTTP status code between 100 and 599")},
 				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
 			},
 			// Optional attributes
@@ -93,8 +86,8 @@ func (r *integrationResponseResource) Schema(_ context.Context, _ resource.Schem
 				Computed:    true,
 				Default:     mapdefault.StaticValue(types.MapValueMust(types.StringType, map[string]attr.Value{})),
 				Validators: []validator.Map{
-					mapvalidator.KeysAre(stringvalidator.RegexMatches(integrationResponseParamKeyRE, "must look like method.response.header.NAME")),
-					mapvalidator.ValueStringsAre(stringvalidator.RegexMatches(integrationResponseParamValueRE,
+					mapvalidator.KeysAre(stringvalidator.RegexMatches(model.MethodResponseParameterPattern, "must look like method.response.header.NAME")),
+					mapvalidator.ValueStringsAre(stringvalidator.RegexMatches(model.IntegrationResponseValuePattern,
 						"must be integration.response.header.NAME, integration.response.body, 'literal', stageVariables.NAME or context.NAME")),
 				},
 			},
@@ -105,7 +98,7 @@ func (r *integrationResponseResource) Schema(_ context.Context, _ resource.Schem
 				Computed:            true,
 				Default:             mapdefault.StaticValue(types.MapValueMust(types.StringType, map[string]attr.Value{})),
 				Validators: []validator.Map{
-					mapvalidator.KeysAre(stringvalidator.RegexMatches(integrationMediaTypeRE, "must be a content type such as application/json")),
+					mapvalidator.KeysAre(stringvalidator.RegexMatches(model.MediaTypePattern, "must be a content type such as application/json")),
 				},
 			},
 			"content_handling": schema.StringAttribute{

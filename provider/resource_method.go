@@ -2,7 +2,6 @@ package provider
 
 import (
 	"context"
-	"regexp"
 	"slices"
 	"strings"
 
@@ -31,12 +30,6 @@ var (
 	_ resource.ResourceWithConfigure      = (*methodResource)(nil)
 	_ resource.ResourceWithImportState    = (*methodResource)(nil)
 	_ resource.ResourceWithValidateConfig = (*methodResource)(nil)
-)
-
-// These mirror gatewayd's validation so that mistakes fail at plan time.
-var (
-	methodRequestParamRE = regexp.MustCompile(`^method\.request\.(path|querystring|multivaluequerystring|header|multivalueheader)\.[^.\s]+$`)
-	methodMediaTypeRE    = regexp.MustCompile(`^[A-Za-z0-9*!#$&^_.+-]+/[A-Za-z0-9*!#$&^_.+-]+$`)
 )
 
 // NewMethodResource returns the gatewayd_method resource.
@@ -132,7 +125,7 @@ func (r *methodResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 		Optional:    true,
 		Computed:    true,
 		Default:     mapdefault.StaticValue(types.MapValueMust(types.BoolType, map[string]attr.Value{})),
-		Validators: []validator.Map{mapvalidator.KeysAre(stringvalidator.RegexMatches(methodRequestParamRE,
+		Validators: []validator.Map{mapvalidator.KeysAre(stringvalidator.RegexMatches(model.MethodRequestParameterPattern,
 			"must look like method.request.{path|querystring|header|multivaluequerystring|multivalueheader}.NAME"))},
 	}
 	attrs["request_models"] = schema.MapAttribute{
@@ -141,7 +134,7 @@ func (r *methodResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 		Optional:            true,
 		Computed:            true,
 		Default:             mapdefault.StaticValue(types.MapValueMust(types.StringType, map[string]attr.Value{})),
-		Validators: []validator.Map{mapvalidator.KeysAre(stringvalidator.RegexMatches(methodMediaTypeRE,
+		Validators: []validator.Map{mapvalidator.KeysAre(stringvalidator.RegexMatches(model.MediaTypePattern,
 			"must be a content type such as application/json"))},
 	}
 	attrs["request_validator_id"] = schema.StringAttribute{

@@ -2,7 +2,6 @@ package provider
 
 import (
 	"context"
-	"regexp"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/mapvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
@@ -25,12 +24,6 @@ import (
 var (
 	_ resource.ResourceWithConfigure   = (*methodResponseResource)(nil)
 	_ resource.ResourceWithImportState = (*methodResponseResource)(nil)
-)
-
-// These mirror gatewayd's validation so that mistakes fail at plan time.
-var (
-	methodStatusCodeRE    = regexp.MustCompile(`^[1-5][0-9][0-9]$`)
-	methodResponseParamRE = regexp.MustCompile(`^method\.response\.header\.[^.\s]+$`)
 )
 
 // NewMethodResponseResource returns the gatewayd_method_response resource.
@@ -66,7 +59,7 @@ func (r *methodResponseResource) Schema(_ context.Context, _ resource.SchemaRequ
 	attrs["status_code"] = schema.StringAttribute{
 		MarkdownDescription: "HTTP status code of the response, such as `200`: three digits from `100` to `599`. Changing it replaces the method response.",
 		Required:            true,
-		Validators:          []validator.String{stringvalidator.RegexMatches(methodStatusCodeRE, "must be an HTTP status code between 100 and 599")},
+		Validators:          []validator.String{stringvalidator.RegexMatches(model.StatusCodePattern, "must be an HTTP status code between 100 and 599")},
 		PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
 	}
 	// Optional attributes
@@ -76,7 +69,7 @@ func (r *methodResponseResource) Schema(_ context.Context, _ resource.SchemaRequ
 		Optional:            true,
 		Computed:            true,
 		Default:             mapdefault.StaticValue(types.MapValueMust(types.BoolType, map[string]attr.Value{})),
-		Validators: []validator.Map{mapvalidator.KeysAre(stringvalidator.RegexMatches(methodResponseParamRE,
+		Validators: []validator.Map{mapvalidator.KeysAre(stringvalidator.RegexMatches(model.MethodResponseParameterPattern,
 			"must look like method.response.header.NAME"))},
 	}
 	attrs["response_models"] = schema.MapAttribute{
@@ -85,7 +78,7 @@ func (r *methodResponseResource) Schema(_ context.Context, _ resource.SchemaRequ
 		Optional:            true,
 		Computed:            true,
 		Default:             mapdefault.StaticValue(types.MapValueMust(types.StringType, map[string]attr.Value{})),
-		Validators: []validator.Map{mapvalidator.KeysAre(stringvalidator.RegexMatches(methodMediaTypeRE,
+		Validators: []validator.Map{mapvalidator.KeysAre(stringvalidator.RegexMatches(model.MediaTypePattern,
 			"must be a content type such as application/json"))},
 	}
 	// Computed attributes

@@ -2,8 +2,10 @@ package provider
 
 import (
 	"context"
-	"regexp"
+	"errors"
+	"net/http"
 	"strings"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/float64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
@@ -33,9 +35,14 @@ var (
 	_ resource.ResourceWithImportState = (*methodSettingsResource)(nil)
 )
 
-// methodSettingsPathRE mirrors gatewayd's check of a method path: "*/*" or "resource/path/VERB" with no
-// leading slash (checked apart).
-var methodSettingsPathRE = regexp.MustCompile(`^(\*/\*|[^\s/][^\s]*/(\*|ANY|DELETE|GET|HEAD|OPTIONS|PATCH|POST|PUT))$`)
+// methodPathWait is how long Create waits for the method that method_path names to exist.
+const methodPathWait = time.Minute
+
+// missingMethodPath reports gatewayd's refusal of a method_path that names no method of the API.
+func missingMethodPath(err error) bool {
+	var e *client.Error
+	return errors.As(err, &e) && e.StatusCode == http.StatusUnprocessableEntity && e.Field == "method_path"
+}
 
 // NewMethodSettingsResource returns the gatewayd_method_settings resource.
 func NewMethodSettingsResource() resource.Resource { return &methodSettingsResource{} }
@@ -100,14 +107,16 @@ func (r *methodSettingsResource) Schema(_ context.Context, _ resource.SchemaRequ
 			"stage_name": schema.StringAttribute{
 				MarkdownDescription: "Name of the stage. Changing it replaces the settings.",
 				Required:            true,
-				Validators:          []validator.String{stringvalidator.RegexMatches(stageNameRE, "must be 1 to 128 letters, digits, hyphens or underscores")},
+				Validators:          []validator.String{stringvalidator.RegexMatches(model.StageNamePattern, "must be 1 to 128 letters, digits, hyphens or underscores")},
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
 			},
 			"method_path": schema.StringAttribute{
 				MarkdownDescription: "The method: `RESOURCE_PATH/HTTP_METHOD` without a leading slash, such as `pets/{petId}/GET`, " +
-					"with `*` as the verb for every verb; or `*/*` for every method of the stage. Changing it replaces the settings.",
+					"with `*` as the verb for every verb; or `*/*` for every method of the stage. It must name a method the API " +
+					"has (an `ANY` method is `path/ANY`), as in API Gateway; a method made in the same apply is waited for up to a " +
+					"minute. Changing it replaces the settings.",
 				Required: true,
-				Validators: []validator.String{stringvalidator.RegexMatches(methodSettingsPathRE,
+				Validators: []validator.String{stringvalidator.RegexMatches(model.MethodSettingsPathPattern,
 					`must be "*/*" or resource/path/VERB without a leading slash (e.g. pets/{petId}/GET)`)},
 				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
 			},
@@ -259,7 +268,21 @@ func (r *methodSettingsResource) Create(ctx context.Context, req resource.Create
 		return
 	}
 	// Create only: a plain PUT would silently take over settings made outside this configuration.
-	out, err := r.client.PutMethodSettings(ctx, plan.RestAPIID.ValueString(), plan.StageName.ValueString(), plan.MethodPath.ValueString(), in, client.IfNoneMatch())
+	put := func() (model.MethodSettings, error) {
+		return r.client.PutMethodSettings(ctx, plan.RestAPIID.ValueString(), plan.StageName.ValueString(), plan.MethodPath.ValueString(), in, client.IfNoneMatch())
+	}
+	out, err := put()
+	// gatewayd refuses settings for a method the API does not have. The method may be made by this
+	// same apply, in parallel (settings usually depend on the stage only): wait for it a while.
+	for deadline := time.Now().Add(methodPathWait); missingMethodPath(err) && time.Now().Before(deadline); {
+		select {
+		case <-ctx.Done():
+			resp.Diagnostics.Append(diagnostics.ClientError("create method settings "+plan.importID(), ctx.Err()))
+			return
+		case <-time.After(500 * time.Millisecond):
+		}
+		out, err = put()
+	}
 	if client.IsConflict(err) || client.IsPreconditionFailed(err) {
 		resp.Diagnostics.Append(methodExistsError("Method Settings", "gatewayd_method_settings", plan.importID()))
 		return
@@ -336,7 +359,7 @@ func (r *methodSettingsResource) Delete(ctx context.Context, req resource.Delete
 // ImportState takes REST_API_ID/STAGE_NAME/METHOD_PATH; the method path keeps its own slashes.
 func (r *methodSettingsResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
 	parts, ok := splitImportID(req.ID, 3, true)
-	if !ok || !methodSettingsPathRE.MatchString(parts[2]) {
+	if !ok || !model.MethodSettingsPathPattern.MatchString(parts[2]) {
 		resp.Diagnostics.Append(diagnostics.ImportIDError(req.ID, "REST_API_ID/STAGE_NAME/METHOD_PATH", "a1b2c3d4e5/prod/pets/{petId}/GET"))
 		return
 	}

@@ -2,7 +2,6 @@ package provider
 
 import (
 	"context"
-	"regexp"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -24,9 +23,6 @@ var (
 	_ resource.ResourceWithConfigure   = (*resourceResource)(nil)
 	_ resource.ResourceWithImportState = (*resourceResource)(nil)
 )
-
-// resourcePathPartRE mirrors gatewayd's path part validation so that a bad segment fails at plan time.
-var resourcePathPartRE = regexp.MustCompile(`^(\{[A-Za-z0-9._-]+\+?\}|[A-Za-z0-9._~:@!$&'()*,;=-]+)$`)
 
 // NewResourceResource returns the gatewayd_resource resource.
 func NewResourceResource() resource.Resource { return &resourceResource{} }
@@ -69,7 +65,7 @@ func (r *resourceResource) Schema(_ context.Context, _ resource.SchemaRequest, r
 				MarkdownDescription: "The last path segment of the resource, without slashes: a literal such as `pets`, a parameter such as `{petId}` " +
 					"or a greedy parameter such as `{proxy+}`, which matches the rest of the path and can have no children. Changing it renames the resource in place.",
 				Required: true,
-				Validators: []validator.String{stringvalidator.RegexMatches(resourcePathPartRE,
+				Validators: []validator.String{stringvalidator.RegexMatches(model.PathPartPattern,
 					"must be a path segment such as pets, {petId} or {proxy+} (no slashes)")},
 			},
 			// Computed attributes

@@ -2,7 +2,6 @@ package provider
 
 import (
 	"context"
-	"regexp"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/mapvalidator"
@@ -78,7 +77,7 @@ func (r *stageResource) Schema(_ context.Context, _ resource.SchemaRequest, resp
 				MarkdownDescription: "Name of the stage, 1 to 128 letters, digits, `-` or `_`; it is part of `invoke_url`. Changing it replaces the stage.",
 				Required:            true,
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
-				Validators:          []validator.String{stringvalidator.RegexMatches(stageNameRE, "must be 1 to 128 letters, digits, hyphens or underscores")},
+				Validators:          []validator.String{stringvalidator.RegexMatches(model.StageNamePattern, "must be 1 to 128 letters, digits, hyphens or underscores")},
 			},
 			// Optional attributes
 			"deployment_id": schema.StringAttribute{
@@ -105,7 +104,7 @@ func (r *stageResource) Schema(_ context.Context, _ resource.SchemaRequest, resp
 				Optional:            true,
 				Computed:            true,
 				Default:             mapdefault.StaticValue(emptyStringMap()),
-				Validators: []validator.Map{mapvalidator.KeysAre(stringvalidator.RegexMatches(stageVarNameRE,
+				Validators: []validator.Map{mapvalidator.KeysAre(stringvalidator.RegexMatches(model.StageVariableNamePattern,
 					"must be 1 to 64 letters, digits or underscores"))},
 			},
 			"tags": schema.MapAttribute{
@@ -296,7 +295,3 @@ func (r *stageResource) ImportState(ctx context.Context, req resource.ImportStat
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), req.ID)...)
 }
 
-var (
-	stageNameRE    = regexp.MustCompile(`^[A-Za-z0-9_-]{1,128}$`)
-	stageVarNameRE = regexp.MustCompile(`^[A-Za-z0-9_]{1,64}$`)
-)

@@ -3,7 +3,6 @@ package provider
 import (
 	"context"
 	"fmt"
-	"regexp"
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/float64validator"
@@ -37,7 +36,6 @@ var (
 
 // These mirror gatewayd/model's validation of usage plans so that mistakes fail at plan time.
 var (
-	usagePlanThrottlePathRE = regexp.MustCompile(`^/[^\s]*/(\*|ANY|DELETE|GET|HEAD|OPTIONS|PATCH|POST|PUT)$`)
 	// usagePlanMaxOffset is the largest quota offset of each period.
 	usagePlanMaxOffset = map[string]int64{model.PeriodDay: 0, model.PeriodWeek: 6, model.PeriodMonth: 27}
 )
@@ -183,7 +181,7 @@ func (r *usagePlanResource) Schema(_ context.Context, _ resource.SchemaRequest, 
 									"path": schema.StringAttribute{
 										MarkdownDescription: "The method: `/RESOURCE_PATH/HTTP_METHOD`, such as `/pets/{petId}/GET`; `*` as the verb matches every verb.",
 										Required:            true,
-										Validators: []validator.String{stringvalidator.RegexMatches(usagePlanThrottlePathRE,
+										Validators: []validator.String{stringvalidator.RegexMatches(model.PlanMethodPathPattern,
 											"must look like /resource/path/VERB (e.g. /pets/{petId}/GET)")},
 									},
 									"rate_limit":  usagePlanRateAttr("of the method"),

@@ -109,6 +109,29 @@ func (e *env) seed() (apiID, resID string) {
 	return apiID, resID
 }
 
+// method declares verb on the resource at path (such as /pets/{petId}), creating the resources on the way.
+func (e *env) method(apiID, path, verb string) {
+	e.t.Helper()
+	api := e.mustCall(200, "GET", "/v1/restapis/"+apiID, "")
+	parent := api.body["root_resource_id"].(string)
+	prefix := ""
+	for part := range strings.SplitSeq(strings.Trim(path, "/"), "/") {
+		prefix += "/" + part
+		found := ""
+		list := e.mustCall(200, "GET", "/v1/restapis/"+apiID+"/resources", "")
+		for _, r := range list.body["items"].([]any) {
+			if r := r.(map[string]any); r["path"] == prefix {
+				found = r["id"].(string)
+			}
+		}
+		if found == "" {
+			found = e.mustCall(201, "POST", "/v1/restapis/"+apiID+"/resources", `{"parent_id":"`+parent+`","path_part":"`+part+`"}`).body["id"].(string)
+		}
+		parent = found
+	}
+	e.mustCall(200, "PUT", "/v1/restapis/"+apiID+"/resources/"+parent+"/methods/"+verb, `{"authorization":"NONE"}`)
+}
+
 func TestAuth(t *testing.T) {
 	e := newEnv(t)
 	tests := map[string]struct {
@@ -542,6 +565,9 @@ func TestMethodSettingsRoutes(t *testing.T) {
 	e := newEnv(t)
 	apiID, _ := e.seed()
 	e.stage(apiID, "dev")
+	e.method(apiID, "/pets/{petId}", "GET")
+	e.method(apiID, "/pets/{petId}/toys", "POST")
+	e.method(apiID, "/pets", "DELETE")
 	base := "/v1/restapis/" + apiID + "/stages/dev/methodsettings/"
 	defaults := map[string]any{"throttling_rate_limit": float64(-1), "throttling_burst_limit": float64(-1), "caching_enabled": false,
 		"cache_ttl_in_seconds": float64(300), "require_authorization_for_cache_control": true,
@@ -697,6 +723,8 @@ func TestClientMetering(t *testing.T) {
 	ctx := context.Background()
 	apiID, _ := e.seed()
 	e.stage(apiID, "dev")
+	e.method(apiID, "/pets/{petId}", "GET")
+	e.method(apiID, "/files/{proxy+}", "ANY")
 
 	key, err := c.CreateAPIKey(ctx, model.APIKey{Name: "k", Enabled: true})
 	if err != nil || len(key.Value) != 40 {

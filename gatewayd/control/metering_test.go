@@ -283,9 +283,32 @@ func TestUsagePlanKeys(t *testing.T) {
 	}
 }
 
+// method declares verb on the resource at path (such as /pets/{petId}), creating the resources on the way.
+func (m *meter) method(t *testing.T, path, verb string) {
+	t.Helper()
+	parent := m.api.RootResourceID
+	for part := range strings.SplitSeq(strings.Trim(path, "/"), "/") {
+		var found string
+		for _, r := range must(m.svc.ListResources(m.ctx, m.api.ID))(t) {
+			if r.ParentID == parent && r.PathPart == part {
+				found = r.ID
+			}
+		}
+		if found == "" {
+			found = must(m.svc.CreateResource(m.ctx, m.api.ID, model.Resource{ParentID: parent, PathPart: part}))(t).ID
+		}
+		parent = found
+	}
+	id := control.MethodID{RestAPIID: m.api.ID, ResourceID: parent, HTTPMethod: verb}
+	must(m.svc.PutMethod(m.ctx, id, model.Method{}, control.Precondition{}))(t)
+}
+
 func TestMethodSettings(t *testing.T) {
 	m := newMeter(t)
 	api := m.api.ID
+	m.method(t, "/pets/{petId}", "GET")
+	m.method(t, "/pets", "ANY")
+	m.stageChanges = nil
 	deployments := len(must(m.svc.ListDeployments(m.ctx, api))(t))
 	throttled := model.DefaultMethodSetting()
 	throttled.ThrottlingRateLimit, throttled.ThrottlingBurstLimit = 5, 10
@@ -345,6 +368,9 @@ func TestMethodSettings(t *testing.T) {
 		"missing stage":  {"qa", "*/*", model.DefaultMethodSetting(), http.StatusNotFound, ""},
 		"leading slash":  {"dev", "/pets/GET", model.DefaultMethodSetting(), http.StatusBadRequest, "method_path"},
 		"no verb":        {"dev", "pets", model.DefaultMethodSetting(), http.StatusBadRequest, "method_path"},
+		"no resource":    {"dev", "cats/GET", model.DefaultMethodSetting(), http.StatusUnprocessableEntity, "method_path"},
+		"no such verb":   {"dev", "pets/{petId}/POST", model.DefaultMethodSetting(), http.StatusUnprocessableEntity, "method_path"},
+		"ANY not GET":    {"dev", "pets/GET", model.DefaultMethodSetting(), http.StatusUnprocessableEntity, "method_path"},
 		"negative burst": {"dev", "*/*", model.MethodSetting{ThrottlingRateLimit: -1, ThrottlingBurstLimit: -2}, http.StatusBadRequest, "settings.throttling_burst_limit"},
 	}
 	for name, tc := range tests {

@@ -2,6 +2,8 @@ package control
 
 import (
 	"context"
+	"errors"
+	"strings"
 
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/model"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/store"
@@ -53,6 +55,9 @@ func (s *Service) PutMethodSettings(ctx context.Context, apiID, stage, methodPat
 		if _, err := getStageRecord(t, apiID, stage); err != nil {
 			return err
 		}
+		if err := checkMethodPath(t, apiID, methodPath); err != nil {
+			return err
+		}
 		cur, ver, err := getJSON[model.MethodSettings](t, store.KindMethodSettings, apiID, methodSettingsKey(stage, methodPath), what)
 		exists := err == nil
 		if err != nil && !IsNotFound(err) {
@@ -72,6 +77,36 @@ func (s *Service) PutMethodSettings(ctx context.Context, apiID, stage, methodPat
 		return nil
 	})
 	return out, err
+}
+
+// checkMethodPath refuses settings for a method the API does not have, as API Gateway does: they
+// would never apply. "resource/path/*" needs the resource; "resource/path/VERB" needs a method of that
+// verb on it (an ANY method is named "resource/path/ANY").
+func checkMethodPath(tx store.Tx, apiID, methodPath string) error {
+	if methodPath == "*/*" {
+		return nil
+	}
+	i := strings.LastIndexByte(methodPath, '/')
+	path, verb := "/"+methodPath[:i], methodPath[i+1:]
+	resources, err := listResources(tx, apiID)
+	if err != nil {
+		return err
+	}
+	for _, r := range resources {
+		if r.Path != path {
+			continue
+		}
+		if verb == "*" {
+			return nil
+		}
+		if _, err := tx.Get(store.KindMethod, apiID, model.MethodKey(r.ID, verb)); err == nil {
+			return nil
+		} else if !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		return unprocessable("method_path", "method_path %q names no method: resource %s has no %s method", methodPath, path, verb)
+	}
+	return unprocessable("method_path", "method_path %q names no method: rest api %s has no resource %s", methodPath, apiID, path)
 }
 
 // GetMethodSettings returns a stage's settings for one method path.

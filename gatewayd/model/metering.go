@@ -2,8 +2,6 @@ package model
 
 import (
 	"fmt"
-	"regexp"
-	"strings"
 	"time"
 )
 
@@ -136,24 +134,18 @@ type UsageReport struct {
 	Items       map[string][][2]int64 `json:"items"`
 }
 
-var (
-	methodPathRE = regexp.MustCompile(`^(\*/\*|[^\s]*/(\*|ANY|DELETE|GET|HEAD|OPTIONS|PATCH|POST|PUT))$`)
-	planPathRE   = regexp.MustCompile(`^/[^\s]*/(\*|ANY|DELETE|GET|HEAD|OPTIONS|PATCH|POST|PUT)$`)
-	apiKeyRE     = regexp.MustCompile(`^[\x21-\x7e]+$`)
-)
-
 // Normalize fills defaults.
 func (k *APIKey) Normalize() { k.Tags = emptyIfNil(k.Tags) }
 
 // Validate checks the fields a client sets.
 func (k *APIKey) Validate() error {
-	if strings.TrimSpace(k.Name) == "" || len(k.Name) > 1024 {
-		return fieldErr("name", "must be 1 to 1024 characters")
+	if err := checkName("name", k.Name, MaxMeteringNameLength); err != nil {
+		return err
 	}
-	if len(k.Description) > 4096 {
-		return fieldErr("description", "must be at most 4096 characters")
+	if err := checkText("description", k.Description, MaxDescriptionLength, true); err != nil {
+		return err
 	}
-	if k.Value != "" && (len(k.Value) < MinAPIKeyLength || len(k.Value) > 128 || !apiKeyRE.MatchString(k.Value)) {
+	if k.Value != "" && (len(k.Value) < MinAPIKeyLength || len(k.Value) > 128 || !APIKeyValuePattern.MatchString(k.Value)) {
 		return fieldErr("value", "must be %d to 128 printable ASCII characters without spaces", MinAPIKeyLength)
 	}
 	return validateTags("tags", k.Tags)
@@ -204,8 +196,11 @@ func (p *UsagePlan) Normalize() {
 
 // Validate checks the fields a client sets.
 func (p *UsagePlan) Validate() error {
-	if strings.TrimSpace(p.Name) == "" || len(p.Name) > 1024 {
-		return fieldErr("name", "must be 1 to 1024 characters")
+	if err := checkName("name", p.Name, MaxMeteringNameLength); err != nil {
+		return err
+	}
+	if err := checkText("description", p.Description, MaxDescriptionLength, true); err != nil {
+		return err
 	}
 	if err := p.Throttle.validate("throttle_settings"); err != nil {
 		return err
@@ -226,7 +221,7 @@ func (p *UsagePlan) Validate() error {
 		paths := map[string]bool{}
 		for j, t := range s.Throttle {
 			tf := fmt.Sprintf("%s.throttle[%d]", f, j)
-			if !planPathRE.MatchString(t.Path) {
+			if !PlanMethodPathPattern.MatchString(t.Path) {
 				return fieldErr(tf+".path", "must look like /resource/path/VERB (e.g. /pets/{petId}/GET), got %q", t.Path)
 			}
 			if paths[t.Path] {
@@ -251,7 +246,7 @@ func DefaultMethodSetting() MethodSetting {
 
 // Validate checks the fields a client sets.
 func (m *MethodSettings) Validate() error {
-	if !methodPathRE.MatchString(m.MethodPath) || strings.HasPrefix(m.MethodPath, "/") {
+	if !MethodSettingsPathPattern.MatchString(m.MethodPath) {
 		return fieldErr("method_path", `must be "*/*" or resource/path/VERB without a leading slash (e.g. pets/{petId}/GET), got %q`, m.MethodPath)
 	}
 	s := m.Settings

@@ -2,7 +2,6 @@ package model
 
 import (
 	"fmt"
-	"net/url"
 	"regexp"
 	"slices"
 	"strings"
@@ -19,21 +18,6 @@ func (e *FieldError) Error() string { return e.Field + ": " + e.Message }
 func fieldErr(field, format string, args ...any) *FieldError {
 	return &FieldError{Field: field, Message: fmt.Sprintf(format, args...)}
 }
-
-var (
-	statusCodeRE    = regexp.MustCompile(`^[1-5][0-9][0-9]$`)
-	stageNameRE     = regexp.MustCompile(`^[A-Za-z0-9_-]{1,128}$`)
-	pathPartRE      = regexp.MustCompile(`^(\{[A-Za-z0-9._-]+\+?\}|[A-Za-z0-9._~:@!$&'()*,;=-]+)$`)
-	methodReqParam  = regexp.MustCompile(`^method\.request\.(path|querystring|multivaluequerystring|header|multivalueheader)\.[^.\s]+$`)
-	integReqParam   = regexp.MustCompile(`^integration\.request\.(path|querystring|multivaluequerystring|header|multivalueheader)\.[^.\s]+$`)
-	methodRespParam = regexp.MustCompile(`^method\.response\.header\.[^.\s]+$`)
-	integRespValue  = regexp.MustCompile(`^(integration\.response\.(header\.[^\s]+|multivalueheader\.[^\s]+|body(\.[^\s]+)?)|'[^']*'|stageVariables\.[A-Za-z0-9_]+|context\.[A-Za-z0-9_.]+)$`)
-	integReqValue   = regexp.MustCompile(`^(method\.request\.(path|querystring|multivaluequerystring|header|multivalueheader)\.[^.\s]+|method\.request\.body(\.[^\s]+)?|'[^']*'|stageVariables\.[A-Za-z0-9_]+|context\.[A-Za-z0-9_.]+)$`)
-	mediaTypeRE     = regexp.MustCompile(`^[A-Za-z0-9*!#$&^_.+-]+/[A-Za-z0-9*!#$&^_.+-]+$`)
-	stageVarNameRE  = regexp.MustCompile(`^[A-Za-z0-9_]{1,64}$`)
-	stageVarValueRE = regexp.MustCompile(`^[A-Za-z0-9\-._~:/?#&=,]*$`)
-	stageVarRefRE   = regexp.MustCompile(`\$\{stageVariables\.([^}]*)\}`)
-)
 
 func oneOf(field, v string, allowed []string) *FieldError {
 	if slices.Contains(allowed, v) {
@@ -67,36 +51,44 @@ func (a *RestAPI) Normalize() {
 
 // Validate checks the fields a client sets.
 func (a *RestAPI) Validate() error {
-	if strings.TrimSpace(a.Name) == "" {
-		return fieldErr("name", "must not be empty")
+	if err := checkName("name", a.Name, MaxNameLength); err != nil {
+		return err
 	}
-	if len(a.Name) > 255 {
-		return fieldErr("name", "must be at most 255 characters")
-	}
-	if len(a.Description) > 4096 {
-		return fieldErr("description", "must be at most 4096 characters")
+	if err := checkText("description", a.Description, MaxDescriptionLength, true); err != nil {
+		return err
 	}
 	if err := oneOf("api_key_source", a.APIKeySource, APIKeySources); err != nil {
 		return err
 	}
 	for i, mt := range a.BinaryMediaTypes {
-		if !mediaTypeRE.MatchString(mt) {
+		if !MediaTypePattern.MatchString(mt) {
 			return fieldErr(fmt.Sprintf("binary_media_types[%d]", i), "must be a media type such as image/png or */*, got %q", mt)
 		}
 	}
 	return validateTags("tags", a.Tags)
 }
 
+// checkName checks a required one-line name of at most max characters.
+func checkName(field, v string, max int) *FieldError {
+	if strings.TrimSpace(v) == "" {
+		return fieldErr(field, "must not be empty")
+	}
+	return checkText(field, v, max, false)
+}
+
 func validateTags(field string, tags map[string]string) error {
-	if len(tags) > 50 {
-		return fieldErr(field, "must have at most 50 entries")
+	if len(tags) > MaxTags {
+		return fieldErr(field, "must have at most %d entries", MaxTags)
 	}
 	for k, v := range tags {
-		if k == "" || len(k) > 128 {
-			return fieldErr(field, "keys must be 1 to 128 characters, got %q", k)
+		if k == "" {
+			return fieldErr(field, "keys must not be empty")
 		}
-		if len(v) > 256 {
-			return fieldErr(field+"."+k, "must be at most 256 characters")
+		if err := checkText(field+" key", k, MaxTagKeyLength, false); err != nil {
+			return err
+		}
+		if err := checkText(field+"."+k, v, MaxTagValueLength, false); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -107,8 +99,15 @@ func (r *Resource) Validate() error {
 	if r.ParentID == "" {
 		return fieldErr("parent_id", "must not be empty")
 	}
-	if !pathPartRE.MatchString(r.PathPart) {
+	if n := len(r.PathPart); n > MaxPathPartLength {
+		return fieldErr("path_part", "must be at most %d characters, got %d", MaxPathPartLength, n)
+	}
+	if !PathPartPattern.MatchString(r.PathPart) {
 		return fieldErr("path_part", "must be a path segment such as pets, {petId} or {proxy+} (no slashes), got %q", r.PathPart)
+	}
+	if r.PathPart == "." || r.PathPart == ".." {
+		// The data plane resolves dot segments before routing: such a resource could never be reached.
+		return fieldErr("path_part", "must not be %q, which a request path can never hold once normalized", r.PathPart)
 	}
 	return nil
 }
@@ -156,13 +155,16 @@ func (m *Method) Validate() error {
 			return fieldErr("authorizer_id", "must be empty when authorization is %s", m.Authorization)
 		}
 	}
+	if err := checkText("operation_name", m.OperationName, MaxNameLength, false); err != nil {
+		return err
+	}
 	for k := range m.RequestParameters {
-		if !methodReqParam.MatchString(k) {
+		if !MethodRequestParameterPattern.MatchString(k) {
 			return fieldErr("request_parameters", "key %q must look like method.request.{path|querystring|header}.NAME", k)
 		}
 	}
 	for ct := range m.RequestModels {
-		if !mediaTypeRE.MatchString(ct) {
+		if !MediaTypePattern.MatchString(ct) {
 			return fieldErr("request_models", "key %q must be a content type", ct)
 		}
 	}
@@ -192,15 +194,18 @@ func (in *Integration) Validate() error {
 	}
 	switch in.Type {
 	case IntegrationMock:
-		if in.URI != "" && !strings.HasPrefix(in.URI, "http") {
-			return fieldErr("uri", "must be empty or an http(s) URL for a MOCK integration")
+		// A MOCK integration calls nothing; a URI is kept only so that ported configurations apply.
+		if in.URI != "" {
+			if err := ValidateIntegrationURI(in.URI); err != nil {
+				return fieldErr("uri", "%v, got %q", err, in.URI)
+			}
 		}
 	case IntegrationHTTP, IntegrationHTTPProxy, IntegrationAWSProxy:
 		if in.URI == "" {
 			return fieldErr("uri", "is required for a %s integration", in.Type)
 		}
-		if err := validateURI(in.URI); err != nil {
-			return err
+		if err := ValidateIntegrationURI(in.URI); err != nil {
+			return fieldErr("uri", "%v, got %q", err, in.URI)
 		}
 		if in.IntegrationHTTPMethod == "" {
 			return fieldErr("integration_http_method", "is required for a %s integration", in.Type)
@@ -224,42 +229,28 @@ func (in *Integration) Validate() error {
 		}
 	}
 	for k, v := range in.RequestParameters {
-		if !integReqParam.MatchString(k) {
+		if !IntegrationRequestParameterPattern.MatchString(k) {
 			return fieldErr("request_parameters", "key %q must look like integration.request.{path|querystring|header}.NAME", k)
 		}
-		if !integReqValue.MatchString(v) {
+		if !IntegrationRequestValuePattern.MatchString(v) {
 			return fieldErr("request_parameters", "value %q of %q must be method.request.{path|querystring|header}.NAME, 'literal', stageVariables.NAME or context.NAME", v, k)
 		}
 	}
-	for ct := range in.RequestTemplates {
-		if !mediaTypeRE.MatchString(ct) {
+	for ct, t := range in.RequestTemplates {
+		if !MediaTypePattern.MatchString(ct) {
 			return fieldErr("request_templates", "key %q must be a content type", ct)
 		}
+		if err := checkText("request_templates."+ct, t, MaxTemplateLength, true); err != nil {
+			return err
+		}
+	}
+	if err := checkText("cache_namespace", in.CacheNamespace, MaxNameLength, false); err != nil {
+		return err
 	}
 	for i, p := range in.CacheKeyParameters {
-		if !methodReqParam.MatchString(p) {
+		if !MethodRequestParameterPattern.MatchString(p) {
 			return fieldErr(fmt.Sprintf("cache_key_parameters[%d]", i), "must look like method.request.{path|querystring|header}.NAME, got %q", p)
 		}
-	}
-	return nil
-}
-
-// validateURI checks an integration URI; ${stageVariables.x} references are allowed anywhere and are
-// checked with a placeholder, since their values are only known per stage.
-func validateURI(uri string) error {
-	for _, m := range stageVarRefRE.FindAllStringSubmatch(uri, -1) {
-		if !stageVarNameRE.MatchString(m[1]) {
-			return fieldErr("uri", "stage variable reference %q must name a variable of letters, digits and underscores", m[0])
-		}
-	}
-	probe := stageVarRefRE.ReplaceAllString(uri, "x")
-	probe = strings.NewReplacer("{", "", "}", "", "+", "").Replace(probe)
-	u, err := url.Parse(probe)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		if strings.HasPrefix(uri, "${stageVariables.") {
-			return nil // the whole base URL comes from a stage variable
-		}
-		return fieldErr("uri", "must be an absolute http:// or https:// URL, got %q", uri)
 	}
 	return nil
 }
@@ -273,16 +264,16 @@ func (r *MethodResponse) Normalize() {
 
 // Validate checks the fields a client sets.
 func (r *MethodResponse) Validate() error {
-	if !statusCodeRE.MatchString(r.StatusCode) {
+	if !StatusCodePattern.MatchString(r.StatusCode) {
 		return fieldErr("status_code", "must be an HTTP status code between 100 and 599, got %q", r.StatusCode)
 	}
 	for k := range r.ResponseParameters {
-		if !methodRespParam.MatchString(k) {
+		if !MethodResponseParameterPattern.MatchString(k) {
 			return fieldErr("response_parameters", "key %q must look like method.response.header.NAME", k)
 		}
 	}
 	for ct := range r.ResponseModels {
-		if !mediaTypeRE.MatchString(ct) {
+		if !MediaTypePattern.MatchString(ct) {
 			return fieldErr("response_models", "key %q must be a content type", ct)
 		}
 	}
@@ -298,7 +289,7 @@ func (r *IntegrationResponse) Normalize() {
 
 // Validate checks the fields a client sets.
 func (r *IntegrationResponse) Validate() error {
-	if !statusCodeRE.MatchString(r.StatusCode) {
+	if !StatusCodePattern.MatchString(r.StatusCode) {
 		return fieldErr("status_code", "must be an HTTP status code between 100 and 599, got %q", r.StatusCode)
 	}
 	if r.SelectionPattern != "" {
@@ -307,16 +298,19 @@ func (r *IntegrationResponse) Validate() error {
 		}
 	}
 	for k, v := range r.ResponseParameters {
-		if !methodRespParam.MatchString(k) {
+		if !MethodResponseParameterPattern.MatchString(k) {
 			return fieldErr("response_parameters", "key %q must look like method.response.header.NAME", k)
 		}
-		if !integRespValue.MatchString(v) {
+		if !IntegrationResponseValuePattern.MatchString(v) {
 			return fieldErr("response_parameters", "value %q of %q must be integration.response.header.NAME, integration.response.body, 'literal' or stageVariables.NAME", v, k)
 		}
 	}
-	for ct := range r.ResponseTemplates {
-		if !mediaTypeRE.MatchString(ct) {
+	for ct, t := range r.ResponseTemplates {
+		if !MediaTypePattern.MatchString(ct) {
 			return fieldErr("response_templates", "key %q must be a content type", ct)
+		}
+		if err := checkText("response_templates."+ct, t, MaxTemplateLength, true); err != nil {
+			return err
 		}
 	}
 	if r.ContentHandling != "" {
@@ -329,8 +323,8 @@ func (r *IntegrationResponse) Validate() error {
 
 // Validate checks the fields a client sets.
 func (d *Deployment) Validate() error {
-	if len(d.Description) > 4096 {
-		return fieldErr("description", "must be at most 4096 characters")
+	if err := checkText("description", d.Description, MaxDescriptionLength, true); err != nil {
+		return err
 	}
 	return nil
 }
@@ -349,26 +343,26 @@ func (s *Stage) Normalize() {
 
 // Validate checks the fields a client sets.
 func (s *Stage) Validate() error {
-	if !stageNameRE.MatchString(s.StageName) {
+	if !StageNamePattern.MatchString(s.StageName) {
 		return fieldErr("stage_name", "must be 1 to 128 letters, digits, hyphens or underscores, got %q", s.StageName)
 	}
 	if !s.AutoDeploy && s.DeploymentID == "" {
 		return fieldErr("deployment_id", "is required unless auto_deploy is true")
 	}
-	if len(s.Description) > 4096 {
-		return fieldErr("description", "must be at most 4096 characters")
+	if err := checkText("description", s.Description, MaxDescriptionLength, true); err != nil {
+		return err
 	}
 	if err := oneOf("cache_cluster_size", s.CacheClusterSize, CacheClusterSizes); err != nil {
 		return err
 	}
-	if len(s.Variables) > 100 {
-		return fieldErr("variables", "must have at most 100 entries")
+	if len(s.Variables) > MaxStageVariables {
+		return fieldErr("variables", "must have at most %d entries", MaxStageVariables)
 	}
 	for k, v := range s.Variables {
-		if !stageVarNameRE.MatchString(k) {
+		if !StageVariableNamePattern.MatchString(k) {
 			return fieldErr("variables", "name %q must be 1 to 64 letters, digits or underscores", k)
 		}
-		if len(v) > 512 || !stageVarValueRE.MatchString(v) {
+		if len(v) > 512 || !StageVariableValuePattern.MatchString(v) {
 			return fieldErr("variables."+k, "must be at most 512 characters of letters, digits and -._~:/?#&=, got %q", v)
 		}
 	}

@@ -2,13 +2,10 @@ package mapping
 
 import (
 	"fmt"
-	"net"
-	"net/url"
-	"regexp"
 	"strings"
-)
 
-var stageVarRef = regexp.MustCompile(`\$\{stageVariables\.([^}]*)\}`)
+	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/model"
+)
 
 // URI is a compiled integration URI: stage variables resolved, {name} placeholders left for each request.
 type URI struct {
@@ -23,53 +20,15 @@ type URI struct {
 	Query string
 }
 
-// CompileURI resolves ${stageVariables.x} in raw and parses the result.
+// CompileURI resolves ${stageVariables.x} in raw and parses the result with model.ParseIntegrationURI,
+// the rule the admin API validates with.
 func CompileURI(raw string, stageVars map[string]string) (*URI, error) {
-	s := stageVarRef.ReplaceAllStringFunc(raw, func(m string) string {
-		return stageVars[stageVarRef.FindStringSubmatch(m)[1]]
-	})
-	scheme, rest, ok := strings.Cut(s, "://")
-	if !ok || (scheme != "http" && scheme != "https") {
-		return nil, fmt.Errorf("integration uri %q: must be an absolute http or https URL", s)
-	}
-	authority, target := rest, "/"
-	if i := strings.IndexAny(rest, "/?"); i >= 0 {
-		authority, target = rest[:i], rest[i:]
-		if target[0] == '?' {
-			target = "/" + target
-		}
-	}
-	if authority == "" || strings.ContainsAny(authority, "{}@ ") {
-		return nil, fmt.Errorf("integration uri %q: invalid host %q", s, authority)
-	}
-	u := &URI{Scheme: scheme, Host: authority, Addr: authority}
-	if _, _, err := net.SplitHostPort(authority); err != nil {
-		port := "80"
-		if scheme == "https" {
-			port = "443"
-		}
-		u.Addr = net.JoinHostPort(strings.Trim(authority, "[]"), port)
-	}
-	path, query, _ := strings.Cut(target, "?")
-	u.Query = query
-	for {
-		i := strings.IndexByte(path, '{')
-		if i < 0 {
-			break
-		}
-		j := strings.IndexByte(path[i:], '}')
-		if j < 0 {
-			return nil, fmt.Errorf("integration uri %q: unclosed placeholder", s)
-		}
-		name := strings.TrimSuffix(path[i+1:i+j], "+")
-		u.pieces = append(u.pieces, path[:i], name)
-		path = path[i+j+1:]
-	}
-	u.pieces = append(u.pieces, path)
-	if _, err := url.ParseRequestURI(strings.Join(u.pieces, "")); err != nil {
+	s := model.ResolveStageVariables(raw, stageVars)
+	p, err := model.ParseIntegrationURI(s)
+	if err != nil {
 		return nil, fmt.Errorf("integration uri %q: %w", s, err)
 	}
-	return u, nil
+	return &URI{Scheme: p.Scheme, Addr: p.Addr, Host: p.Host, pieces: p.Pieces, Query: p.Query}, nil
 }
 
 // Target builds the request target, path and query, for one request. param returns the escaped value of
