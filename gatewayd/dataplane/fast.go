@@ -209,6 +209,12 @@ func (f *fastFront) read(fc *fasthttp.RequestCtx, ex *exchange) error {
 	h := &fc.Request.Header
 	ex.req.Method = intern(h.Method())
 	ex.req.Protocol = intern(h.Protocol())
+	if p := ex.req.Protocol; p != "HTTP/1.1" && p != "HTTP/1.0" && !(len(p) == 8 && p[:7] == "HTTP/1." && '0' <= p[7] && p[7] <= '9') {
+		// fasthttp reads any HTTP/x.y request line as HTTP/1.1. Like net/http, serve HTTP/1.x as 1.1 (RFC
+		// 9112, 2.3) and answer 505 to another major version (HTTP/2 comes over TLS with ALPN, never as
+		// such a line).
+		return gwerror.New(http.StatusHTTPVersionNotSupported, "HTTP Version Not Supported", fmt.Errorf("unsupported protocol %q", p))
+	}
 	if err := readTarget(ex, string(h.RequestURI())); err != nil {
 		return err
 	}

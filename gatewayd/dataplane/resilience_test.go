@@ -227,6 +227,14 @@ func testRequestSmuggling(t *testing.T, kind string) {
 		{"obs-fold", "POST /api1/prod/a HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: identity\r\n chunked\r\nContent-Length: 4\r\n\r\n0\r\n\r\n" + hidden, "HTTP/1.1 501", "HTTP/1.1 400 Bad Request"},
 		// A fold in any other header: net/http joins it, the fasthttp front end refuses the request.
 		{"obs-fold elsewhere", "GET /api1/prod/a HTTP/1.1\r\nHost: x\r\nX-A: 1\r\n 2\r\nConnection: close\r\n\r\n", "HTTP/1.1 200", "HTTP/1.1 400 Bad Request"},
+		// Equal repeated lengths and a folded Transfer-Encoding: net/http accepts them as RFC 9112
+		// permits (the values are merged; a chunked request's connection closes after its answer), the
+		// fasthttp front end refuses them. Neither lets the hidden request through.
+		{"equal duplicate Content-Length", "POST /api1/prod/a HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nContent-Length: 4\r\nConnection: close\r\n\r\nabcd", "HTTP/1.1 200", "HTTP/1.1 400 Bad Request"},
+		{"folded Transfer-Encoding", "POST /api1/prod/a HTTP/1.1\r\nHost: x\r\nTransfer-Encoding:\r\n chunked\r\nContent-Length: 4\r\n\r\n0\r\n\r\n" + hidden, "HTTP/1.1 200", "HTTP/1.1 400 Bad Request"},
+		{"HTTP/2.0 request line", "GET /api1/prod/a HTTP/2.0\r\nHost: x\r\n\r\n", "HTTP/1.1 505", ""},
+		{"HTTP/1.2 request line is served as HTTP/1.1", "GET /api1/prod/a HTTP/1.2\r\nHost: x\r\nConnection: close\r\n\r\n", "HTTP/1.1 200", ""},
+		{"HTTP/3.0 request line", "GET /api1/prod/a HTTP/3.0\r\nHost: x\r\n\r\n", "HTTP/1.1 505", ""},
 		{"bad chunk size", "POST /api1/prod/a HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n" + hidden + "\r\n0\r\n\r\n", "HTTP/1.1 400 Bad Request", ""},
 		{"overflowing chunk size", "POST /api1/prod/a HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nfffffffffffffffff\r\n" + hidden + "\r\n0\r\n\r\n", "HTTP/1.1 400 Bad Request", ""},
 		{"duplicate Host", "GET /api1/prod/a HTTP/1.1\r\nHost: x\r\nHost: y\r\n\r\n", "HTTP/1.1 400 Bad Request", ""},
