@@ -89,7 +89,7 @@ const maxHistory = 1000
 // CreateStage creates a stage. With auto_deploy, the API's current configuration is deployed to it now.
 func (s *Service) CreateStage(ctx context.Context, apiID string, in model.Stage) (model.Stage, error) {
 	in.RestAPIID = apiID
-	in.MethodSettings = nil // read-only here: changed through the stage's methodsettings collection
+	in.MethodSettings = nil          // read-only here: changed through the stage's methodsettings collection
 	in.Status, in.LastError = "", "" // read-only: what the data plane reports
 	in.Normalize()
 	if err := in.Validate(); err != nil {
