@@ -1,0 +1,211 @@
+package dataplane
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"net/http"
+	"net/textproto"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/valyala/fasthttp"
+	"golang.org/x/net/http/httpguts"
+
+	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/gwerror"
+)
+
+// headerBlockSeeds are header blocks as fasthttp's RawHeaders gives them (the lines after the request
+// line, through the empty line), in the shapes request smuggling and header injection use.
+var headerBlockSeeds = []string{
+	"Host: h\r\n\r\n",
+	"Host: h\r\nUser-Agent: x\r\nAccept: */*\r\n\r\n",
+	"host: h\r\nx-a: 1\r\nX-A: 2\r\nx-A: 3\r\n\r\n",
+	"Host: h\r\nContent-Length: 5\r\n\r\n",
+	"Host: h\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\n",
+	"Host: h\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n",
+	"Host: h\r\nContent-Length: 5, 5\r\n\r\n",
+	"Host: h\r\nContent-Length: +5\r\n\r\n",
+	"Host: h\r\nContent-Length: -1\r\n\r\n",
+	"Host: h\r\nContent-Length: \r\n\r\n",
+	"Host: h\r\nContent-Length: 0x10\r\n\r\n",
+	"Host: h\r\nContent-Length: 99999999999999999999\r\n\r\n",
+	"Host: h\r\nContent-Length: 0000000000000000000000005\r\n\r\n",
+	"Host: h\r\nContent-Length :5\r\n\r\n",
+	"Host: h\r\nContent-Length:\t5 \r\n\r\n",
+	"Host: h\r\nTransfer-Encoding: chunked\r\n\r\n",
+	"Host: h\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n",
+	"Host: h\r\nTransfer-Encoding: gzip, chunked\r\n\r\n",
+	"Host: h\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n",
+	"Host: h\r\nTransfer-Encoding: chun\u212aed\r\n\r\n", // KELVIN SIGN folds to k outside ASCII
+	"Host: h\r\nX: a\r\n b\r\n\r\n",                    // obsolete line folding
+	"Host: h\r\nX: a\r\n\tb\r\n\r\n",
+	" Host: h\r\n\r\n",
+	"Host: h\r\nX : a\r\n\r\n",
+	"Host: h\r\nX: a\rb\r\n\r\n", // bare CR inside a value
+	"Host: h\r\nX: a\r\r\n\r\n",  // bare CR before the line end
+	"Host: h\r\nX\r: a\r\n\r\n",
+	"Host: h\nX: a\n\n", // bare LF line ends
+	"Host: h\r\nX: a\x00b\r\n\r\n",
+	"Host: h\r\nX: caf\xc3\xa9\r\n\r\n",
+	"Host: h\r\nX: \x7f\r\n\r\n",
+	"Host: h\r\nX:\r\n\r\n",
+	"Host: h\r\n: a\r\n\r\n",
+	"Host: h\r\nX-\xff: a\r\n\r\n",
+	"Host: a\r\nHost: b\r\n\r\n",
+	"Host: a\r\nhost: a\r\n\r\n",
+	"Host: \r\n\r\n",
+	"Host: h h\r\n\r\n",
+	"Host: [::1]:80\r\n\r\n",
+	"X: a\r\n\r\n", // no Host: HTTP/1.0 only
+	"\r\n",
+	"",
+	"Host: h\r\nX: a",                   // unterminated
+	"Host: h\r\n\r\nX: after the block", // fasthttp never passes this; ignored
+	"Host: h\r\nPragma: no-cache\r\n\r\n",
+	"Host: h\r\nPragma: no-cache\r\nCache-Control: max-age=0\r\n\r\n",
+	"Host: h\r\nConnection: close, X-A\r\nX-A: 1\r\n\r\n",
+	"Host: h\r\nExpect: 100-continue\r\nContent-Length: 1\r\n\r\n",
+}
+
+// FuzzReadHeaders checks readHeaders, the fasthttp front end's own check of the raw header block, on
+// any bytes. When it accepts a block: every name is a canonical RFC 9110 token and every value valid
+// and trimmed; Content-Length appears at most once and is digits only; Host appears at most once,
+// is returned apart, and is present on HTTP/1.1. And net/http reads the same block (behind a request
+// line of the same version) with the same values, Host included, but for the differences below, each
+// checked, not assumed:
+//   - net/http refuses a Transfer-Encoding other than one "chunked" (and ignores it on HTTP/1.0):
+//     read, not readHeaders, decides about Transfer-Encoding, and FuzzFastRequest compares that;
+//   - net/http refuses a Content-Length it cannot hold in an int63, such as 20 digits: fasthttp has
+//     refused such a head itself, before the handler, so readHeaders never sees it (checked by
+//     parsing the head with fasthttp);
+//   - net/http adds "Cache-Control: no-cache" beside "Pragma: no-cache" (RFC 7234, 5.4);
+//   - net/http drops Content-Length beside Transfer-Encoding: chunked, and Transfer-Encoding itself
+//     (read does too).
+func FuzzReadHeaders(f *testing.F) {
+	for _, s := range headerBlockSeeds {
+		f.Add([]byte(s), true)
+		f.Add([]byte(s), false)
+	}
+	f.Fuzz(func(t *testing.T, raw []byte, http11 bool) {
+		in := bytes.Clone(raw)
+		h, host, err := readHeaders(raw, http11)
+		if !bytes.Equal(raw, in) {
+			t.Fatalf("readHeaders(%q) modified its input to %q", in, raw)
+		}
+		if err != nil {
+			var ge *gwerror.Error
+			if !errors.As(err, &ge) || ge.Status != http.StatusBadRequest {
+				t.Fatalf("readHeaders(%q) = %v, want a 400 gwerror", raw, err)
+			}
+			return
+		}
+
+		for k, vv := range h {
+			if !httpguts.ValidHeaderFieldName(k) || http.CanonicalHeaderKey(k) != k {
+				t.Fatalf("readHeaders(%q) kept the name %q", raw, k)
+			}
+			if k == "Host" {
+				t.Fatalf("readHeaders(%q) kept Host among the headers", raw)
+			}
+			for _, v := range vv {
+				if !httpguts.ValidHeaderFieldValue(v) || strings.Trim(v, " \t") != v {
+					t.Fatalf("readHeaders(%q) kept the value %q of %s", raw, v, k)
+				}
+			}
+		}
+		if cl := h["Content-Length"]; len(cl) > 1 || (len(cl) == 1 && (cl[0] == "" || strings.Trim(cl[0], "0123456789") != "")) {
+			t.Fatalf("readHeaders(%q) kept Content-Length %q", raw, cl)
+		}
+		if !httpguts.ValidHeaderFieldValue(host) || strings.Trim(host, " \t") != host {
+			t.Fatalf("readHeaders(%q) returned the host %q", raw, host)
+		}
+
+		proto := "HTTP/1.0"
+		if http11 {
+			proto = "HTTP/1.1"
+		}
+		head := "GET / " + proto + "\r\n" + string(raw) + "\r\n"
+		req, nerr := http.ReadRequest(bufio.NewReader(strings.NewReader(head)))
+		if nerr != nil {
+			if strings.Contains(nerr.Error(), "transfer encoding") {
+				return // read's decision, after readHeaders
+			}
+			var fh fasthttp.RequestHeader
+			if fh.Read(bufio.NewReader(strings.NewReader(head))) == nil {
+				t.Fatalf("readHeaders(%q) accepted what net/http refuses (%v) and fasthttp lets through", raw, nerr)
+			}
+			return
+		}
+
+		// ReadRequest deletes the Host lines (keeping the first in req.Host); count them with the header
+		// reader it uses, as the net/http server does.
+		mh, err := textproto.NewReader(bufio.NewReader(strings.NewReader(string(raw) + "\r\n"))).ReadMIMEHeader()
+		if err != nil {
+			t.Fatalf("net/http read the request %q but not its header block: %v", head, err)
+		}
+		hosts := mh["Host"]
+		if req.Host != host || len(hosts) > 1 || (len(hosts) == 0 && (http11 || host != "")) || (len(hosts) == 1 && hosts[0] != host) {
+			t.Fatalf("readHeaders(%q) returned the host %q; net/http read the Host lines %q", raw, host, hosts)
+		}
+		want := req.Header.Clone()
+		delete(want, "Host")
+		got := h.Clone()
+		if got == nil {
+			got = http.Header{}
+		}
+		if pragma := got["Pragma"]; len(pragma) > 0 && pragma[0] == "no-cache" && got["Cache-Control"] == nil {
+			got["Cache-Control"] = []string{"no-cache"}
+		}
+		if got["Transfer-Encoding"] != nil {
+			delete(got, "Transfer-Encoding")
+			if http11 {
+				delete(got, "Content-Length")
+			}
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Fatalf("readHeaders(%q) disagrees with net/http (-net/http +readHeaders):\n%s", raw, diff)
+		}
+	})
+}
+
+// FuzzReadTarget: readTarget accepts exactly the request targets url.ParseRequestURI accepts (which
+// net/http uses), and gives the same escaped and unescaped path, query and host, whether or not its
+// fast path took the target. The path is "*" or starts with "/" (origin form), or is empty or starts
+// with "/" (absolute form, with a scheme).
+func FuzzReadTarget(f *testing.F) {
+	for _, s := range []string{
+		"/", "/pets", "/pets/1?x=1&y=2", "/a%20b", "/a%2Fb", "/a%2fb?q=%41", "/a b", "/a\tb", "/%zz", "/a?%zz",
+		"/a!$&'()*+,;=:@b", "/a[b]", "/a\\b", "/é", "/a?é", "/a?", "/a??b", "/a?b?c", "/a#f", "/a?b#c",
+		"/a\x00", "/a?\x7f", "/a?b c", "//x/y", "/./../a", "*", "**", "", "?", "a", "http://h", "http://h/x?y=1",
+		"HTTP://H:80/x", "http://u:p@h/x", "http://[::1]:80/a", "http://h%zz/", "a:b", "a:/b", "mailto:x@y",
+		"http:/x", "/%", "/%2", "/%25",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, target string) {
+		var ex exchange
+		err := readTarget(&ex, target)
+		u, uerr := url.ParseRequestURI(target)
+		if (err == nil) != (uerr == nil) {
+			t.Fatalf("readTarget(%q) = %v, but url.ParseRequestURI says %v", target, err, uerr)
+		}
+		if err != nil {
+			var ge *gwerror.Error
+			if !errors.As(err, &ge) || ge.Status != http.StatusBadRequest {
+				t.Fatalf("readTarget(%q) = %v, want a 400 gwerror", target, err)
+			}
+			return
+		}
+		if ex.path != u.EscapedPath() || ex.logPath != u.Path || ex.req.RawQuery != u.RawQuery || ex.req.Host != u.Host {
+			t.Fatalf("readTarget(%q) = path %q, logPath %q, query %q, host %q; url.ParseRequestURI: %q, %q, %q, %q",
+				target, ex.path, ex.logPath, ex.req.RawQuery, ex.req.Host, u.EscapedPath(), u.Path, u.RawQuery, u.Host)
+		}
+		if u.Scheme == "" && ex.path != "*" && !strings.HasPrefix(ex.path, "/") ||
+			u.Scheme != "" && ex.path != "" && !strings.HasPrefix(ex.path, "/") {
+			t.Fatalf("readTarget(%q) = path %q", target, ex.path)
+		}
+	})
+}
