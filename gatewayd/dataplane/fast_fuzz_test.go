@@ -40,7 +40,7 @@ var headerBlockSeeds = []string{
 	"Host: h\r\nTransfer-Encoding: gzip, chunked\r\n\r\n",
 	"Host: h\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n",
 	"Host: h\r\nTransfer-Encoding: chun\u212aed\r\n\r\n", // KELVIN SIGN folds to k outside ASCII
-	"Host: h\r\nX: a\r\n b\r\n\r\n",                    // obsolete line folding
+	"Host: h\r\nX: a\r\n b\r\n\r\n",                      // obsolete line folding
 	"Host: h\r\nX: a\r\n\tb\r\n\r\n",
 	" Host: h\r\n\r\n",
 	"Host: h\r\nX : a\r\n\r\n",
