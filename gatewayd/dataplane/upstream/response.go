@@ -8,19 +8,24 @@ import (
 	"io"
 	"net/http"
 	"net/http/httputil"
-	"net/textproto"
 	"strconv"
+	"strings"
+
+	"golang.org/x/net/http/httpguts"
 )
 
 // maxHeaderBytes caps a backend's status line and headers.
 const maxHeaderBytes = 64 << 10
+
+// maxInformational caps the 1xx answers read before the real one.
+const maxInformational = 8
 
 var errMalformed = errors.New("malformed backend response")
 
 // readResponse reads one HTTP/1.x response. It parses the header block in place and converts it to
 // strings once, which costs a fraction of http.ReadResponse's allocations on the hot path.
 func (c *Client) readResponse(br *bufio.Reader, method string) (resp *responseHead, body []byte, err error) {
-	for {
+	for n := 0; ; n++ {
 		resp, err = readHead(br)
 		if err != nil {
 			return nil, nil, err
@@ -29,6 +34,12 @@ func (c *Client) readResponse(br *bufio.Reader, method string) (resp *responseHe
 		if resp.status >= 200 || resp.status == http.StatusSwitchingProtocols {
 			break
 		}
+		if n == maxInformational { // else endless 100s hold the call until its timeout (FuzzReadResponse seed)
+			return nil, nil, fmt.Errorf("%w: too many informational answers", errMalformed)
+		}
+	}
+	if resp.status == http.StatusSwitchingProtocols {
+		resp.close = true // the connection speaks another protocol now (FuzzReadResponse seed)
 	}
 	if method == http.MethodHead || resp.status == http.StatusNoContent || resp.status == http.StatusNotModified || resp.status < 200 {
 		return resp, nil, nil
@@ -102,22 +113,23 @@ func readHead(br *bufio.Reader) (*responseHead, error) {
 		if !ok || name == "" || name[len(name)-1] == ' ' || name[0] == ' ' || name[0] == '\t' {
 			return nil, fmt.Errorf("%w: header line %q", errMalformed, line)
 		}
-		value = textproto.TrimString(value)
+		value = strings.Trim(value, " \t") // OWS only: a CR stays, to be refused (FuzzReadResponse seed)
 		key := http.CanonicalHeaderKey(name)
 		switch key {
 		case "Content-Length":
 			n, err := strconv.ParseInt(value, 10, 64)
-			if err != nil || n < 0 || (r.contentLength >= 0 && r.contentLength != n) {
+			// Digits only, not "+5" or "-0" (FuzzReadResponse seed).
+			if err != nil || n < 0 || strings.Trim(value, "0123456789") != "" || (r.contentLength >= 0 && r.contentLength != n) {
 				return nil, fmt.Errorf("%w: Content-Length %q", errMalformed, value)
 			}
 			r.contentLength = n
 		case "Transfer-Encoding":
-			if value != "chunked" && value != "Chunked" {
+			if value != "chunked" && value != "Chunked" || r.chunked { // once, as net/http (FuzzReadResponse seed)
 				return nil, fmt.Errorf("%w: unsupported Transfer-Encoding %q", errMalformed, value)
 			}
 			r.chunked = true
 		case "Connection":
-			if bytes.EqualFold([]byte(value), []byte("close")) {
+			if httpguts.HeaderValuesContainsToken([]string{value}, "close") { // also in a list (FuzzReadResponse seed)
 				r.close = true
 			}
 		}
