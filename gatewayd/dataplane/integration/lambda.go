@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"path"
@@ -178,7 +179,7 @@ func lambdaResponse(body []byte) (*message.Response, error) {
 	if err := dec.Decode(&res); err != nil {
 		return nil, gwerror.BadGateway(fmt.Errorf("malformed lambda proxy response: %w", err))
 	}
-	if dec.More() {
+	if _, err := dec.Token(); err != io.EOF { // not More, which misses a trailing "}" (FuzzLambdaResponse seed)
 		return nil, gwerror.BadGateway(errors.New("malformed lambda proxy response: trailing data"))
 	}
 	if res.StatusCode == nil {
