@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"errors"
+	"io"
 	"net/http"
 	"net/textproto"
 	"net/url"
@@ -206,6 +207,161 @@ func FuzzReadTarget(f *testing.F) {
 		if u.Scheme == "" && ex.path != "*" && !strings.HasPrefix(ex.path, "/") ||
 			u.Scheme != "" && ex.path != "" && !strings.HasPrefix(ex.path, "/") {
 			t.Fatalf("readTarget(%q) = path %q", target, ex.path)
+		}
+	})
+}
+
+// fuzzMaxBody caps request bodies in FuzzFastRequest, as Options.MaxBodyBytes does.
+const fuzzMaxBody = 1 << 16
+
+// fastRead reads a request as the fasthttp front end does: fasthttp's server reads the head and the
+// body, then read fills the exchange. ok is false when either refuses it.
+func fastRead(raw []byte) (ex *exchange, ok bool) {
+	var fc fasthttp.RequestCtx
+	br := bufio.NewReaderSize(bytes.NewReader(raw), 64<<10)
+	if fc.Request.Header.Read(br) != nil || fc.Request.ContinueReadBody(br, fuzzMaxBody, false) != nil {
+		return nil, false
+	}
+	ex = &exchange{integration: -1}
+	ex.fw.fc = &fc
+	if (&fastFront{}).read(&fc, ex) != nil {
+		return nil, false
+	}
+	ex.req.Body = bytes.Clone(ex.req.Body)
+	return ex, true
+}
+
+// netHTTPRead reads a request as the net/http front end does: http.ReadRequest, then the checks of
+// net/http's server before it calls a handler (version, Host, names and values, Expect), then what
+// ServeHTTP takes from the request, and the whole body; and the header block as net/http's server
+// reads it before ReadRequest drops the Host lines.
+func netHTTPRead(raw []byte) (ex *exchange, mh textproto.MIMEHeader, err error) {
+	// Empty lines before the request line: fasthttp skips them, as RFC 9112, 2.2 asks; net/http only
+	// after a POST on the connection.
+	raw = bytes.TrimLeft(raw, "\r\n")
+	req, err := http.ReadRequest(bufio.NewReaderSize(bytes.NewReader(raw), 64<<10))
+	if err != nil {
+		return nil, nil, err
+	}
+	// ReadRequest deletes the Host lines; the server checks them first.
+	tp := textproto.NewReader(bufio.NewReader(bytes.NewReader(raw)))
+	tp.ReadLine()
+	if mh, err = tp.ReadMIMEHeader(); err != nil {
+		return nil, nil, err
+	}
+	hosts := mh["Host"]
+	switch {
+	case req.ProtoMajor != 1:
+		return nil, nil, errors.New("505: unsupported protocol version")
+	case req.ProtoAtLeast(1, 1) && len(hosts) == 0 && req.Method != "CONNECT":
+		return nil, nil, errors.New("400: missing required Host header")
+	case len(hosts) == 1 && !httpguts.ValidHostHeader(hosts[0]):
+		return nil, nil, errors.New("400: malformed Host header")
+	case !strings.Contains(strings.ToLower(req.Header.Get("Expect")), "100-continue") && req.Header.Get("Expect") != "":
+		return nil, nil, errors.New("417: expectation failed")
+	}
+	for k, vv := range req.Header {
+		if !httpguts.ValidHeaderFieldName(k) {
+			return nil, nil, errors.New("400: invalid header name")
+		}
+		for _, v := range vv {
+			if !httpguts.ValidHeaderFieldValue(v) {
+				return nil, nil, errors.New("400: invalid header value")
+			}
+		}
+	}
+	body, err := io.ReadAll(req.Body)
+	if err != nil {
+		return nil, nil, err
+	}
+	ex = &exchange{path: req.URL.EscapedPath(), logPath: req.URL.Path}
+	ex.req.Method, ex.req.Protocol, ex.req.RawQuery, ex.req.Host, ex.req.Header = req.Method, req.Proto, req.URL.RawQuery, req.Host, req.Header
+	if len(body) > 0 {
+		ex.req.Body = body
+	}
+	return ex, mh, nil
+}
+
+// FuzzFastRequest: the fasthttp front end (fasthttp's parser, then read) accepts only requests the
+// net/http front end accepts, and reads the same method, path, query, host, header and body from
+// them; so a request cannot be read one way by one front end and another way by the other, or by a
+// proxy in front that parses as net/http does. The differences, each checked on the request:
+//   - net/http ignores Transfer-Encoding on HTTP/1.0 and frames by Content-Length; fasthttp decodes
+//     chunked, and read drops Content-Length;
+//   - net/http answers 417 to an Expect other than 100-continue; fasthttp passes it on;
+//   - CONNECT, whose authority-form target net/http reads as the host;
+//   - empty lines before the request line, which fasthttp skips (RFC 9112, 2.2) and net/http skips
+//     only after a POST on the same connection.
+func FuzzFastRequest(f *testing.F) {
+	for _, s := range headerBlockSeeds {
+		f.Add([]byte("GET /a?b=1 HTTP/1.1\r\n" + s + "hello"))
+		f.Add([]byte("POST /a HTTP/1.0\r\n" + s + "hello"))
+	}
+	for _, s := range []string{
+		"POST /p HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n\r\nhello",
+		"POST /p HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+		"POST /p HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+		"POST /p HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n5;x=y\r\nhello\r\n0\r\nT: 1\r\n\r\n",
+		"POST /p HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\nfffffffffffffffff\r\nhello\r\n0\r\n\r\n",
+		"POST /p HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n5\nhello\n0\n\n",
+		"POST /p HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\u00a0\r\n\r\n0\r\n\r\n",
+		"POST /p HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: \u017fhunked\r\n\r\n0\r\n\r\n",
+		"POST /p HTTP/1.0\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+		"POST /p HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\nhello",
+		"POST /p HTTP/1.1\r\nHost: h\r\nExpect: x\r\n\r\n",
+		"GET /a b HTTP/1.1\r\nHost: h\r\n\r\n",
+		"GET  /a HTTP/1.1\r\nHost: h\r\n\r\n",
+		"GET /a HTTP/1.1 \r\nHost: h\r\n\r\n",
+		"G\x01T /a HTTP/1.1\r\nHost: h\r\n\r\n",
+		"G\rT /a HTTP/1.1\r\nHost: h\r\n\r\n",
+		"GET http://h2/a?x HTTP/1.1\r\nHost: h\r\n\r\n",
+		"GET * HTTP/1.1\r\nHost: h\r\n\r\n",
+		"CONNECT h:443 HTTP/1.1\r\nHost: h\r\n\r\n",
+		"GET /a HTTP/1.2\r\n\r\n",
+		"GET /a HTTP/1.0\r\n\r\n",
+		"GET /a HTTP/2.0\r\nHost: h\r\n\r\n",
+		"GET /a HTTP/0.9\r\nHost: h\r\n\r\n",
+		"GET /a\r\n\r\n",
+		"GET /a HTTP/1.1\nHost: h\n\n",
+		"\r\nGET /a HTTP/1.1\r\nHost: h\r\n\r\n",
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		fex, ok := fastRead(raw)
+		if !ok {
+			return
+		}
+		nex, mh, err := netHTTPRead(raw)
+		if err != nil {
+			if strings.HasPrefix(err.Error(), "417") {
+				return
+			}
+			t.Fatalf("the fasthttp front end reads %q; net/http refuses it: %v", raw, err)
+		}
+		if nex.req.Method == "CONNECT" {
+			return
+		}
+		if fex.req.Method != nex.req.Method || fex.req.Protocol != nex.req.Protocol || fex.path != nex.path ||
+			fex.logPath != nex.logPath || fex.req.RawQuery != nex.req.RawQuery || fex.req.Host != nex.req.Host {
+			t.Fatalf("request %q: fasthttp front end read %q %q %q %q %q host %q; net/http %q %q %q %q %q host %q", raw,
+				fex.req.Method, fex.req.Protocol, fex.path, fex.logPath, fex.req.RawQuery, fex.req.Host,
+				nex.req.Method, nex.req.Protocol, nex.path, nex.logPath, nex.req.RawQuery, nex.req.Host)
+		}
+		http10TE := nex.req.Protocol == "HTTP/1.0" && mh["Transfer-Encoding"] != nil
+		want := nex.req.Header.Clone()
+		if http10TE {
+			delete(want, "Content-Length")
+		}
+		got := fex.req.Header.Clone()
+		if pragma := got["Pragma"]; len(pragma) > 0 && pragma[0] == "no-cache" && got["Cache-Control"] == nil {
+			got["Cache-Control"] = []string{"no-cache"}
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Fatalf("request %q: the front ends read different headers (-net/http +fasthttp):\n%s", raw, diff)
+		}
+		if !http10TE && !bytes.Equal(fex.req.Body, nex.req.Body) {
+			t.Fatalf("request %q: the fasthttp front end read the body %q; net/http %q", raw, fex.req.Body, nex.req.Body)
 		}
 	})
 }
