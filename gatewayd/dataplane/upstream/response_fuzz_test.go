@@ -21,12 +21,12 @@ const (
 	fuzzMaxBody = 4096
 	// bufSize is the size of the client's connection readers (dial).
 	bufSize = 8 << 10
-	// readBudget bounds what readResponse may read before it decides, whatever the backend sends: heads
-	// of at most maxHeaderBytes each, a bounded number of them (informational answers included); a body
-	// of at most fuzzMaxBody+1 bytes, with at most 16 bytes plus twice the data of chunk framing per
-	// chunk and 16 KiB more (httputil's chunked reader refuses more); 101 trailer lines of at most
-	// bufSize bytes. Rounded up generously: a read without end is what it catches.
-	readBudget = 4 << 20
+	// readBudget bounds what readResponse may read before it decides, whatever the backend sends:
+	// maxInformational 1xx heads and the real one, each of at most maxHeaderBytes plus a line; a body
+	// of at most fuzzMaxBody+1 bytes, each chunk of n bytes framed by at most 18+2n bytes, plus 16 KiB
+	// (httputil's chunked reader refuses more); 102 trailer lines of at most bufSize bytes; and what
+	// the bufio.Reader reads ahead.
+	readBudget = (maxInformational+1)*(maxHeaderBytes+bufSize) + 21*(fuzzMaxBody+1) + 16<<10 + 102*bufSize + bufSize
 )
 
 var errBudget = errors.New("read budget exhausted")
