@@ -1,6 +1,7 @@
 package dataplane
 
 import (
+	"maps"
 	"net/http"
 	"reflect"
 	"slices"
@@ -31,8 +32,10 @@ func encodeHeader(h [][]string) []byte {
 }
 
 // decodeHeader reads any bytes as a header (see encodeHeader), so that names and values can hold any
-// byte. A name seen again replaces the earlier one.
+// byte. A name seen again replaces the earlier one. It reads at most maxFuzzHeaders names: more
+// would only add orders of map iteration, which the coverage sees as new.
 func decodeHeader(b []byte) http.Header {
+	const maxFuzzHeaders = 8
 	h := http.Header{}
 	next := func() []byte {
 		if len(b) == 0 {
@@ -43,7 +46,7 @@ func decodeHeader(b []byte) http.Header {
 		b = b[1+n:]
 		return s
 	}
-	for len(b) > 0 {
+	for n := 0; len(b) > 0 && n < maxFuzzHeaders; n++ {
 		name := string(next())
 		if len(b) == 0 || b[0] == 255 {
 			h[name] = nil
@@ -113,12 +116,16 @@ func FuzzClientHeaders(f *testing.F) {
 			before[k] = slices.Clone(vv)
 		}
 		out, dropped := clientHeaders(h)
-		if diff := cmp.Diff(before, h); diff != "" {
-			t.Fatalf("clientHeaders modified its input (-before +after):\n%s", diff)
+		if !maps.EqualFunc(before, h, func(a, b []string) bool { return slices.Equal(a, b) && (a == nil) == (b == nil) }) {
+			t.Fatalf("clientHeaders modified its input (-before +after):\n%s", cmp.Diff(before, h))
 		}
 
+		isDropped := map[string]bool{}
+		for _, k := range dropped {
+			isDropped[k] = true
+		}
 		kept := 0
-		for k, vv := range h {
+		for k, vv := range h { // in full: the coverage does not depend on the order
 			want := httpguts.ValidHeaderFieldName(k) && !isConnectionHeader(k)
 			for _, v := range vv {
 				want = want && httpguts.ValidHeaderFieldValue(v)
@@ -131,14 +138,14 @@ func FuzzClientHeaders(f *testing.F) {
 				t.Fatalf("clientHeaders(%q) kept %q: %q", h, k, vv)
 			case ok && (!slices.Equal(got, vv) || (got == nil) != (vv == nil)):
 				t.Fatalf("clientHeaders(%q) changed %q to %q", h, vv, got)
-			case !ok && !slices.Contains(dropped, k):
+			case !ok && !isDropped[k]:
 				t.Fatalf("clientHeaders(%q) dropped %q without naming it (%q)", h, k, dropped)
 			}
 			if ok {
 				kept++
 			}
 		}
-		if len(out) != kept || len(dropped) != len(h)-kept {
+		if len(out) != kept || len(dropped) != len(h)-kept || len(isDropped) != len(dropped) {
 			t.Fatalf("clientHeaders(%q) = %q, dropped %q", h, out, dropped)
 		}
 		if same := reflect.ValueOf(out).UnsafePointer() == reflect.ValueOf(h).UnsafePointer(); same != (dropped == nil) {
