@@ -218,14 +218,14 @@ func (f *fastFront) read(fc *fasthttp.RequestCtx, ex *exchange) error {
 	if err := readTarget(ex, string(h.RequestURI())); err != nil {
 		return err
 	}
-	// Host is required from HTTP/1.1 on, HTTP/1.2 included, which fasthttp does not count as 1.1 (FuzzFastRequest seed).
+	// From HTTP/1.1 on; fasthttp's IsHTTP11 is false for HTTP/1.2 (FuzzFastRequest seed).
 	hdr, host, err := readHeaders(h.RawHeaders(), ex.req.Protocol != "HTTP/1.0")
 	if err != nil {
 		return err
 	}
 	hostHeader := host
 	if ex.req.Host != "" {
-		host = ex.req.Host // absolute-form target: its host wins (RFC 9112, 3.2.2), as in net/http (FuzzFastRequest seed)
+		host = ex.req.Host // absolute-form: its host wins, as in net/http (FuzzFastRequest seed)
 	}
 	if !httpguts.ValidHostHeader(hostHeader) || !httpguts.ValidHostHeader(host) {
 		return gwerror.BadRequest("Bad Request", errors.New("malformed Host header"))

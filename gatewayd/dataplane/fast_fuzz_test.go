@@ -316,7 +316,8 @@ const nextRequest = "GET /next HTTP/1.1\r\nHost: n\r\n\r\n"
 // FuzzFastRequest: the fasthttp front end (fasthttp's parser, then read) accepts only requests the
 // net/http front end accepts, and reads the same method, path, query, host, header and body from
 // them, ending the request at the same byte; so a request cannot be read one way by one front end
-// and another way by the other, or by a proxy in front that parses as net/http does. The differences, each checked on the request:
+// and another way by the other, or by a proxy in front that parses as net/http does. The
+// differences, each checked on the request:
 //   - net/http ignores Transfer-Encoding on HTTP/1.0 and frames by Content-Length; fasthttp decodes
 //     chunked, and read drops Content-Length;
 //   - net/http answers 417 to an Expect other than 100-continue; fasthttp passes it on;
