@@ -111,6 +111,8 @@ func (p *gatewaydProvider) Resources(_ context.Context) []func() resource.Resour
 		NewUsagePlanResource,
 		NewUsagePlanKeyResource,
 		NewMethodSettingsResource,
+		NewModelResource,
+		NewRequestValidatorResource,
 	}
 }
 

@@ -120,7 +120,8 @@ func (r *methodResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 	}
 	attrs["request_parameters"] = schema.MapAttribute{
 		MarkdownDescription: "Request parameters the method accepts, keyed `method.request.{path|querystring|header|multivaluequerystring|multivalueheader}.NAME`; " +
-			"the value says whether the parameter is required. Defaults to `{}`.",
+			"the value says whether the parameter is required, which a `request_validator_id` with `validate_request_parameters` enforces " +
+			"(400 `Missing required request parameters: [...]`), as in API Gateway. Defaults to `{}`.",
 		ElementType: types.BoolType,
 		Optional:    true,
 		Computed:    true,
@@ -129,7 +130,9 @@ func (r *methodResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 			"must look like method.request.{path|querystring|header|multivaluequerystring|multivalueheader}.NAME"))},
 	}
 	attrs["request_models"] = schema.MapAttribute{
-		MarkdownDescription: "Models of the request body, keyed by content type (such as `application/json`). Defaults to `{}`.",
+		MarkdownDescription: "Models (`gatewayd_model` names) of the request body, keyed by content type (such as `application/json`; a request without " +
+			"Content-Type is `application/json`). A `request_validator_id` with `validate_request_body` checks bodies against them (400 `Invalid request " +
+			"body`); each must exist. Defaults to `{}`.",
 		ElementType:         types.StringType,
 		Optional:            true,
 		Computed:            true,
@@ -138,7 +141,8 @@ func (r *methodResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 			"must be a content type such as application/json"))},
 	}
 	attrs["request_validator_id"] = schema.StringAttribute{
-		MarkdownDescription: "ID of the request validator. Defaults to `\"\"`.",
+		MarkdownDescription: "ID of the `gatewayd_request_validator` that checks requests before the integration is called; it must " +
+			"exist. Defaults to `\"\"` (nothing is checked).",
 		Optional:            true,
 		Computed:            true,
 		Default:             stringdefault.StaticString(""),

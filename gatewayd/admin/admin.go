@@ -335,6 +335,10 @@ func versionOf(v any) int64 {
 		return o.Version
 	case model.MethodSettings:
 		return o.Version
+	case model.Model:
+		return o.Version
+	case model.RequestValidator:
+		return o.Version
 	}
 	return 0
 }

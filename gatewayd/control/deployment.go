@@ -59,6 +59,12 @@ func snapshot(tx store.Tx, apiID string) (*model.Snapshot, error) {
 	if snap.IntegrationResponses, err = listJSON(tx, store.KindIntegrationResponse, apiID, "", setIntegrationResponseVersion); err != nil {
 		return nil, err
 	}
+	if snap.Models, err = listJSON(tx, store.KindModel, apiID, "", setModelVersion); err != nil {
+		return nil, err
+	}
+	if snap.RequestValidators, err = listJSON(tx, store.KindRequestValidator, apiID, "", setRequestValidatorVersion); err != nil {
+		return nil, err
+	}
 	return snap, nil
 }
 

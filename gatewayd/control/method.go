@@ -58,6 +58,10 @@ func setVersionOf(v any, ver int64, err error) error {
 		o.Version = ver
 	case *model.IntegrationResponse:
 		o.Version = ver
+	case *model.Model:
+		o.Version = ver
+	case *model.RequestValidator:
+		o.Version = ver
 	}
 	return err
 }
@@ -110,8 +114,10 @@ func (s *Service) PutMethod(ctx context.Context, id MethodID, in model.Method, p
 		return model.Method{}, invalid(err)
 	}
 	err := putChild(s, ctx, id.RestAPIID, store.KindMethod, id.key(), id.String(), func(tx store.Tx) error {
-		_, err := getResource(tx, id.RestAPIID, id.ResourceID)
-		return err
+		if _, err := getResource(tx, id.RestAPIID, id.ResourceID); err != nil {
+			return err
+		}
+		return checkMethodReferences(tx, id.RestAPIID, in)
 	}, &in, pre)
 	return in, err
 }

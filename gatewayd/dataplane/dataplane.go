@@ -185,7 +185,7 @@ func New(opts Options) (*Server, error) {
 		stop:             make(chan struct{}),
 		stopped:          make(chan struct{}),
 	}
-	s.pipeline = []step{s.match, s.authorize, s.throttle, s.readBody, s.cached, s.integrate}
+	s.pipeline = []step{s.match, s.authorize, s.throttle, s.readBody, s.validate, s.cached, s.integrate}
 	s.apis.Store(&apiMap{})
 	s.keys.Store(&apikey.Keyring{})
 	go s.background(s.stop, s.stopped)

@@ -268,6 +268,14 @@ func (s *Server) readBody(_ context.Context, ex *exchange) error {
 	return nil
 }
 
+// validate runs the method's request validator, if it has one.
+func (s *Server) validate(_ context.Context, ex *exchange) error {
+	if v := ex.ep.validator; v != nil {
+		return v.Check(&ex.req, mapping.MediaType(ex.req.Header.Get("Content-Type")))
+	}
+	return nil
+}
+
 // integrate calls the method's integration.
 func (s *Server) integrate(ctx context.Context, ex *exchange) error {
 	ep := ex.ep

@@ -11,7 +11,9 @@ import (
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/router"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/telemetry"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/throttle"
+	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/validate"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/model"
+	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/model/schema"
 )
 
 // apiMap maps API id, then stage name, to a live stage. It is never modified once published.
@@ -41,7 +43,9 @@ type endpoint struct {
 	resourcePath string
 	verb         string
 	policy       *authorize.Policy
-	integration  *integration.Integration
+	// validator checks required parameters and the body before the integration; nil checks nothing.
+	validator   *validate.Validator
+	integration *integration.Integration
 	// misconfigured, when set, is why this method cannot serve (no integration, one that does not
 	// compile, or another method of the same route): it answers 500 while the rest of the stage serves
 	// on, as a half-applied configuration (an auto-deployed method whose integration is not created
@@ -194,6 +198,14 @@ func (s *Server) compile(st model.Stage, snap *model.Snapshot) (*stage, error) {
 	for _, in := range snap.Integrations {
 		integrations[model.MethodKey(in.ResourceID, in.HTTPMethod)] = in
 	}
+	validators := make(map[string]model.RequestValidator, len(snap.RequestValidators))
+	for _, rv := range snap.RequestValidators {
+		validators[rv.ID] = rv
+	}
+	// The deployment's models, compiled once for all its methods; compiled only when one validates.
+	var models *schema.Set
+	var modelsErr error
+	modelsCompiled := false
 	responses := map[string][]model.IntegrationResponse{}
 	for _, ir := range snap.IntegrationResponses {
 		k := model.MethodKey(ir.ResourceID, ir.HTTPMethod)
@@ -234,7 +246,16 @@ func (s *Server) compile(st model.Stage, snap *model.Snapshot) (*stage, error) {
 			planWildcard: strings.TrimSuffix(path, "/") + "/*",
 			stageLevels:  s.stageLevels(st, path, m.HTTPMethod),
 		}
-		if in, ok := integrations[key]; !ok {
+		if m.RequestValidatorID != "" && len(m.RequestModels) > 0 && !modelsCompiled {
+			models, modelsErr = schema.Compile(snap.RestAPI.ID, snap.Models)
+			modelsCompiled = true
+		}
+		if ep.validator, err = validate.Compile(m, validators, models); err != nil {
+			if modelsErr != nil {
+				err = fmt.Errorf("%w (the deployment's models do not compile: %v)", err, modelsErr)
+			}
+			ep.misconfigured = fmt.Errorf("method %s %s: request validation: %w", m.HTTPMethod, path, err)
+		} else if in, ok := integrations[key]; !ok {
 			ep.misconfigured = fmt.Errorf("method %s %s has no integration", m.HTTPMethod, path)
 		} else {
 			ep.integration, err = integration.Compile(integration.Spec{

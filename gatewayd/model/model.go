@@ -128,6 +128,30 @@ type IntegrationResponse struct {
 	Version            int64             `json:"version"`
 }
 
+// Model is a JSON Schema (draft 4) of a body, named within its API. Methods name models in
+// request_models; a request validator checks bodies against them. A model may refer to another model
+// of the API with {"$ref": "https://apigateway.amazonaws.com/restapis/API_ID/models/NAME"}.
+type Model struct {
+	ID          string `json:"id"`
+	RestAPIID   string `json:"rest_api_id"`
+	Name        string `json:"name"`
+	Description string `json:"description"`
+	ContentType string `json:"content_type"`
+	Schema      string `json:"schema"`
+	Version     int64  `json:"version"`
+}
+
+// RequestValidator says what a method that names it checks before calling its integration: the
+// required request parameters, the body against the method's model, or both.
+type RequestValidator struct {
+	ID                        string `json:"id"`
+	RestAPIID                 string `json:"rest_api_id"`
+	Name                      string `json:"name"`
+	ValidateRequestBody       bool   `json:"validate_request_body"`
+	ValidateRequestParameters bool   `json:"validate_request_parameters"`
+	Version                   int64  `json:"version"`
+}
+
 // Deployment is an immutable snapshot of a whole API. Only its description may change.
 type Deployment struct {
 	ID          string `json:"id"`
@@ -147,6 +171,8 @@ type Snapshot struct {
 	Integrations         []Integration         `json:"integrations"`
 	MethodResponses      []MethodResponse      `json:"method_responses"`
 	IntegrationResponses []IntegrationResponse `json:"integration_responses"`
+	Models               []Model               `json:"models"`
+	RequestValidators    []RequestValidator    `json:"request_validators"`
 }
 
 // Stage publishes one deployment of an API under a name.

@@ -69,7 +69,7 @@ func (a *RestAPI) Validate() error {
 }
 
 // checkName checks a required one-line name of at most max characters.
-func checkName(field, v string, max int) *FieldError {
+func checkName(field, v string, max int) error {
 	if strings.TrimSpace(v) == "" {
 		return fieldErr(field, "must not be empty")
 	}
@@ -375,4 +375,39 @@ func MethodKey(resourceID, verb string) string { return resourceID + "/" + verb 
 // ResponseKey is the store key of a method or integration response: RESOURCE_ID/VERB/STATUS.
 func ResponseKey(resourceID, verb, status string) string {
 	return resourceID + "/" + verb + "/" + status
+}
+
+// ModelURL is the URL by which a schema refers to a model of the API with $ref, as in API Gateway.
+func ModelURL(apiID, name string) string {
+	return "https://apigateway.amazonaws.com/restapis/" + apiID + "/models/" + name
+}
+
+// Normalize fills defaults.
+func (m *Model) Normalize() {
+	if m.ContentType == "" {
+		m.ContentType = "application/json"
+	}
+}
+
+// Validate checks the fields a client sets. Whether the schema compiles, references included, is
+// checked by the control plane, which knows the API's other models.
+func (m *Model) Validate() error {
+	if !ModelNamePattern.MatchString(m.Name) {
+		return fieldErr("name", "must be 1 to 128 letters or digits, got %q", m.Name)
+	}
+	if err := checkText("description", m.Description, MaxDescriptionLength, true); err != nil {
+		return err
+	}
+	if !MediaTypePattern.MatchString(m.ContentType) {
+		return fieldErr("content_type", "must be a content type such as application/json, got %q", m.ContentType)
+	}
+	if strings.TrimSpace(m.Schema) == "" {
+		return fieldErr("schema", "must not be empty: a JSON Schema (draft 4) such as {\"type\": \"object\"}")
+	}
+	return checkText("schema", m.Schema, MaxSchemaLength, true)
+}
+
+// Validate checks the fields a client sets.
+func (v *RequestValidator) Validate() error {
+	return checkName("name", v.Name, MaxNameLength)
 }

@@ -28,6 +28,9 @@ const (
 	KindSnapshot            Kind = "snapshot"
 	KindStage               Kind = "stage"
 	KindStageHistory        Kind = "stage_history"
+	// KindModel holds an API's models, keyed by name; KindRequestValidator its request validators, by id.
+	KindModel            Kind = "model"
+	KindRequestValidator Kind = "request_validator"
 	// KindPendingDeploy marks an API changed since its auto-deploy stages were last deployed.
 	KindPendingDeploy Kind = "pending_deploy"
 	// Metering. API keys, usage plans, plan keys ("PLAN/KEY") and usage counts ("PLAN/KEY/DAY") belong
