@@ -133,19 +133,19 @@ func (r *methodResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 		MarkdownDescription: "Models (`gatewayd_model` names) of the request body, keyed by content type (such as `application/json`; a request without " +
 			"Content-Type is `application/json`). A `request_validator_id` with `validate_request_body` checks bodies against them (400 `Invalid request " +
 			"body`); each must exist. Defaults to `{}`.",
-		ElementType:         types.StringType,
-		Optional:            true,
-		Computed:            true,
-		Default:             mapdefault.StaticValue(types.MapValueMust(types.StringType, map[string]attr.Value{})),
+		ElementType: types.StringType,
+		Optional:    true,
+		Computed:    true,
+		Default:     mapdefault.StaticValue(types.MapValueMust(types.StringType, map[string]attr.Value{})),
 		Validators: []validator.Map{mapvalidator.KeysAre(stringvalidator.RegexMatches(model.MediaTypePattern,
 			"must be a content type such as application/json"))},
 	}
 	attrs["request_validator_id"] = schema.StringAttribute{
 		MarkdownDescription: "ID of the `gatewayd_request_validator` that checks requests before the integration is called; it must " +
 			"exist. Defaults to `\"\"` (nothing is checked).",
-		Optional:            true,
-		Computed:            true,
-		Default:             stringdefault.StaticString(""),
+		Optional: true,
+		Computed: true,
+		Default:  stringdefault.StaticString(""),
 	}
 	// Computed attributes
 	attrs["id"] = schema.StringAttribute{

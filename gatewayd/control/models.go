@@ -12,12 +12,14 @@ import (
 
 // Models are keyed by name in their API's scope, as API Gateway addresses them; request validators by id.
 
-func setModelVersion(m *model.Model, v int64)                      { m.Version = v }
+func setModelVersion(m *model.Model, v int64)                       { m.Version = v }
 func setRequestValidatorVersion(v *model.RequestValidator, n int64) { v.Version = n }
 
 func modelWhat(apiID, name string) string { return "model " + name + " of rest api " + apiID }
 
-func validatorWhat(apiID, id string) string { return "request validator " + id + " of rest api " + apiID }
+func validatorWhat(apiID, id string) string {
+	return "request validator " + id + " of rest api " + apiID
+}
 
 // checkModels compiles every model of the API as the write leaves them, so that a schema that is not
 // JSON Schema draft 4, or refers to a model that does not exist, is refused before it is saved.
