@@ -188,8 +188,12 @@ func (a *API) writeError(w http.ResponseWriter, r *http.Request, err error) int 
 	return status
 }
 
-// ServeHTTP authenticates, sheds load and dispatches.
+// ServeHTTP checks the path, authenticates, sheds load and dispatches.
 func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if problem := pathProblem(r); problem != "" {
+		a.refuse(w, r, http.StatusBadRequest, apiError{Code: control.CodeBadRequest, Message: problem})
+		return
+	}
 	switch r.URL.Path {
 	case "/healthz":
 		a.writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})

@@ -604,7 +604,7 @@ func TestMethodSettingsRoutes(t *testing.T) {
 		wantField                string
 	}{
 		{"missing stage", "PUT", "/v1/restapis/" + apiID + "/stages/qa/methodsettings/*/*", `{"settings":{}}`, 404, ""},
-		{"leading slash", "PUT", base + "%2Fpets/GET", `{"settings":{}}`, 400, "method_path"},
+		{"leading slash", "PUT", base + "%2Fpets/GET", `{"settings":{}}`, 400, ""}, // the path check refuses the encoded slash
 		{"no verb", "PUT", base + "pets", `{"settings":{}}`, 400, "method_path"},
 		{"bad ttl", "PUT", base + "*/*", `{"settings":{"cache_ttl_in_seconds":4000}}`, 400, "settings.cache_ttl_in_seconds"},
 		{"unknown setting", "PUT", base + "*/*", `{"settings":{"throttle":1}}`, 400, "throttle"},

@@ -1,0 +1,118 @@
+package admin_test
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+)
+
+// rawAnswer is an answer read off a raw connection.
+type rawAnswer struct {
+	status int
+	header http.Header
+	body   map[string]any
+	raw    string
+	// close is set when the answer said Connection: close (ReadResponse removes that header).
+	close bool
+}
+
+func readAnswer(br *bufio.Reader) (rawAnswer, error) {
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil {
+		return rawAnswer{}, err
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	a := rawAnswer{status: resp.StatusCode, header: resp.Header, raw: string(raw), close: resp.Close}
+	_ = json.Unmarshal(raw, &a.body)
+	return a, err
+}
+
+// jsonErrorProblem says how a fails to be a JSON error answer {"message","code"}, or "" when it is one.
+func (a rawAnswer) jsonErrorProblem() string {
+	if ct := a.header.Get("Content-Type"); ct != "application/json" {
+		return fmt.Sprintf("Content-Type %q, want application/json", ct)
+	}
+	if msg, _ := a.body["message"].(string); msg == "" {
+		return "no message"
+	}
+	if code, _ := a.body["code"].(string); code == "" {
+		return "no code"
+	}
+	return ""
+}
+
+// dial opens a raw connection to e's server that the test closes at its end.
+func (e *env) dial() (net.Conn, *bufio.Reader) {
+	e.t.Helper()
+	c, err := net.Dial("tcp", e.srv.Listener.Addr().String())
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	e.t.Cleanup(func() { c.Close() })
+	return c, bufio.NewReader(c)
+}
+
+// raw sends req, byte for byte, on a new connection and reads one answer.
+func (e *env) raw(req string) rawAnswer {
+	e.t.Helper()
+	c, br := e.dial()
+	_ = c.SetDeadline(time.Now().Add(10 * time.Second))
+	if _, err := io.WriteString(c, req); err != nil {
+		e.t.Fatalf("sending %.60q: %v", req, err)
+	}
+	a, err := readAnswer(br)
+	if err != nil {
+		e.t.Fatalf("reading the answer to %.60q: %v", req, err)
+	}
+	return a
+}
+
+// TestUncleanPathsRefused: dot segments, empty segments and encoded slashes get 400 JSON naming the
+// problem, never a redirect to a cleaned path.
+func TestUncleanPathsRefused(t *testing.T) {
+	e := newEnv(t)
+	tests := []struct{ path, want string }{
+		{"/v1/restapis/x/stages/s/methodsettings/../GET", `".." segment`},
+		{"/v1/restapis/../restapis", `".." segment`},
+		{"/v1/./restapis", `"." segment`},
+		{"/v1/restapis/.", `"." segment`},
+		{"/v1/restapis/x/stages/s/methodsettings/%2e%2e/GET", `".." segment (encoded as "%2e%2e")`},
+		{"/v1/restapis/%2E%2E/restapis", `".." segment (encoded as "%2E%2E")`},
+		{"/v1/restapis/.%2e/x", `".." segment (encoded as ".%2e")`},
+		{"/v1/%2e/restapis", `"." segment (encoded as "%2e")`},
+		{"/v1//restapis", "empty segment"},
+		{"//v1/restapis", "empty segment"},
+		{"/v1/restapis/x%2fy", "encoded slash"},
+		{"/v1/restapis/x/stages/s/methodsettings/%2Fpets/GET", "encoded slash"},
+		{"/healthz/../v1/restapis", `".." segment`},
+	}
+	for _, tc := range tests {
+		for _, auth := range []string{"Authorization: Bearer " + token + "\r\n", ""} {
+			for _, method := range []string{"GET", "PUT"} {
+				req := method + " " + tc.path + " HTTP/1.1\r\nHost: admin\r\n" + auth
+				if method == "PUT" {
+					req += "Content-Type: application/json\r\nContent-Length: 2\r\n\r\n{}"
+				} else {
+					req += "\r\n"
+				}
+				a := e.raw(req)
+				if a.status != http.StatusBadRequest || a.body["code"] != "BadRequest" || a.jsonErrorProblem() != "" {
+					t.Errorf("%s %s (token: %t) = %d %s, want 400 BadRequest JSON", method, tc.path, auth != "", a.status, a.raw)
+					continue
+				}
+				if msg := a.body["message"].(string); !strings.Contains(msg, tc.want) {
+					t.Errorf("%s %s: message %q does not say %q", method, tc.path, msg, tc.want)
+				}
+			}
+		}
+	}
+	// Escaped characters that are not slashes or dots are fine.
+	e.mustCall(404, "GET", "/v1/restapis/x/stages/s/methodsettings/pets/%7BpetId%7D/GET", "")
+}
