@@ -43,6 +43,9 @@ type Options struct {
 	MaxBodyBytes int64
 	// MaxInFlight caps concurrent /v1 calls; more get 429 with Retry-After. Default 64.
 	MaxInFlight int
+	// MaxHeaderBytes caps the request line and headers on the server that Server returns; more get
+	// 431 (JSON, through Listener). Default 64 KiB.
+	MaxHeaderBytes int
 	// BeforeUsageReport, when set, runs before a usage report reads the store, so that the daemon can
 	// flush the data plane's in-memory counters first. An error fails the report.
 	BeforeUsageReport func(ctx context.Context) error
@@ -75,6 +78,9 @@ func New(opts Options) (*API, error) {
 	}
 	if opts.MaxInFlight <= 0 {
 		opts.MaxInFlight = 64
+	}
+	if opts.MaxHeaderBytes <= 0 {
+		opts.MaxHeaderBytes = 64 << 10
 	}
 	a := &API{opts: opts, tokenHash: sha256.Sum256([]byte(opts.Token)), mux: http.NewServeMux(),
 		slots: make(chan struct{}, opts.MaxInFlight)}
@@ -220,7 +226,7 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if r.URL.Path == "/metrics" {
 		if a.opts.Metrics == nil {
-			http.NotFound(w, r)
+			a.writeJSON(w, http.StatusNotFound, apiError{Code: control.CodeNotFound, Message: "this gatewayd serves no metrics"})
 			return
 		}
 		a.opts.Metrics.ServeHTTP(w, r)

@@ -31,6 +31,7 @@ type env struct {
 	store *sqlite.Store
 }
 
+// newEnv serves an admin API the way the daemon does: on the server of API.Server, behind API.Listener.
 func newEnv(t *testing.T, opts ...func(*admin.Options)) *env {
 	t.Helper()
 	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "gw.db"))
@@ -47,7 +48,10 @@ func newEnv(t *testing.T, opts ...func(*admin.Options)) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(api)
+	srv := httptest.NewUnstartedServer(api)
+	srv.Config = api.Server()
+	srv.Listener = api.Listener(srv.Listener)
+	srv.Start()
 	t.Cleanup(srv.Close)
 	return &env{t: t, srv: srv, store: st}
 }
@@ -130,8 +134,8 @@ func TestAuth(t *testing.T) {
 				if path == "/metrics" && want == http.StatusOK {
 					want = http.StatusNotFound // no metrics handler in this test
 				}
-				if a.status != want {
-					t.Errorf("GET %s with %q = %d, want %d", path, tc.header, a.status, want)
+				if code, _ := a.body["code"].(string); a.status != want || code == "" && want != http.StatusOK {
+					t.Errorf("GET %s with %q = %d %s, want %d (JSON when not 200)", path, tc.header, a.status, a.raw, want)
 				}
 			}
 		})

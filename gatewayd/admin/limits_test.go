@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/admin"
 )
 
 // rawAnswer is an answer read off a raw connection.
@@ -72,6 +74,45 @@ func (e *env) raw(req string) rawAnswer {
 		e.t.Fatalf("reading the answer to %.60q: %v", req, err)
 	}
 	return a
+}
+
+// TestNetHTTPAnswersAreJSON: the answers net/http writes by itself are JSON on the admin listener.
+func TestNetHTTPAnswersAreJSON(t *testing.T) {
+	e := newEnv(t, func(o *admin.Options) { o.MaxHeaderBytes = 4 << 10 })
+	tests := []struct {
+		name, req  string
+		wantStatus int
+		wantCode   string
+	}{
+		{"headers over MaxHeaderBytes", "GET /v1/restapis HTTP/1.1\r\nHost: admin\r\nX-Big: " + strings.Repeat("a", 20<<10) + "\r\n\r\n", 431, "RequestHeaderFieldsTooLarge"},
+		{"no Host", "GET /v1/restapis HTTP/1.1\r\n\r\n", 400, "BadRequest"},
+		{"malformed request line", "GARBAGE\r\n\r\n", 400, "BadRequest"},
+		{"malformed header", "GET /v1/restapis HTTP/1.1\r\nHost: admin\r\nNo colon here\r\n\r\n", 400, "BadRequest"},
+		{"unknown transfer encoding", "POST /v1/restapis HTTP/1.1\r\nHost: admin\r\nTransfer-Encoding: zip\r\n\r\n", 501, "NotImplemented"},
+		{"unsupported version", "GET /v1/restapis HTTP/2.0\r\nHost: admin\r\n\r\n", 505, "HTTPVersionNotSupported"},
+		{"unknown expectation", "GET /healthz HTTP/1.1\r\nHost: admin\r\nExpect: bogus\r\n\r\n", 417, "ExpectationFailed"},
+		{"OPTIONS *", "OPTIONS * HTTP/1.1\r\nHost: admin\r\n\r\n", 400, "BadRequest"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			a := e.raw(tc.req)
+			if a.status != tc.wantStatus || a.body["code"] != tc.wantCode {
+				t.Errorf("%.40q = %d %s, want %d %s", tc.req, a.status, a.raw, tc.wantStatus, tc.wantCode)
+			}
+			if p := a.jsonErrorProblem(); p != "" {
+				t.Errorf("%.40q = %d %s: %s", tc.req, a.status, a.raw, p)
+			}
+		})
+	}
+	// Headers under the limit are served as usual, on a connection that stays open.
+	c, br := e.dial()
+	_ = c.SetDeadline(time.Now().Add(10 * time.Second))
+	for range 2 {
+		io.WriteString(c, "GET /healthz HTTP/1.1\r\nHost: admin\r\nX-Pad: "+strings.Repeat("a", 2<<10)+"\r\n\r\n")
+		if a, err := readAnswer(br); err != nil || a.status != 200 || a.body["status"] != "ok" {
+			t.Fatalf("GET /healthz with 2 KiB of headers = %d %s (%v), want 200", a.status, a.raw, err)
+		}
+	}
 }
 
 // TestUncleanPathsRefused: dot segments, empty segments and encoded slashes get 400 JSON naming the
