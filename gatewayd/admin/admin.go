@@ -39,10 +39,16 @@ type Options struct {
 	Metrics http.Handler
 	// Ready reports whether the daemon can serve; nil means always ready.
 	Ready func(ctx context.Context) error
-	// MaxBodyBytes caps request bodies. Default 1 MiB.
+	// MaxBodyBytes caps request bodies: a declared Content-Length above it gets 413 before anything is
+	// read, a longer chunked body gets 413 when it passes the cap. Default 1 MiB.
 	MaxBodyBytes int64
-	// MaxInFlight caps concurrent /v1 calls; more get 429 with Retry-After. Default 64.
+	// MaxInFlight caps concurrent /v1 calls; more get 429 with Retry-After. Writes may hold at most
+	// three quarters of the slots, so that reads always find some (see acquire). Default 64.
 	MaxInFlight int
+	// BodyReadTimeout is how long a client has to send the rest of a request once its headers are in:
+	// a body that has not arrived in full by then gets 408. The body is read before the call takes
+	// an in-flight slot, so slow senders never hold one. Default 10s.
+	BodyReadTimeout time.Duration
 	// MaxHeaderBytes caps the request line and headers on the server that Server returns; more get
 	// 431 (JSON, through Listener). Default 64 KiB.
 	MaxHeaderBytes int
@@ -59,7 +65,8 @@ type API struct {
 	opts      Options
 	tokenHash [32]byte
 	mux       *http.ServeMux
-	slots     chan struct{}
+	// slots holds a token per call in flight; writeSlots one per write in flight (see acquire).
+	slots, writeSlots chan struct{}
 }
 
 // New validates opts and returns the handler.
@@ -79,11 +86,16 @@ func New(opts Options) (*API, error) {
 	if opts.MaxInFlight <= 0 {
 		opts.MaxInFlight = 64
 	}
+	if opts.BodyReadTimeout <= 0 {
+		opts.BodyReadTimeout = 10 * time.Second
+	}
 	if opts.MaxHeaderBytes <= 0 {
 		opts.MaxHeaderBytes = 64 << 10
 	}
 	a := &API{opts: opts, tokenHash: sha256.Sum256([]byte(opts.Token)), mux: http.NewServeMux(),
-		slots: make(chan struct{}, opts.MaxInFlight)}
+		slots:      make(chan struct{}, opts.MaxInFlight),
+		writeSlots: make(chan struct{}, opts.MaxInFlight-opts.MaxInFlight/4),
+	}
 	a.routes()
 	return a, nil
 }
@@ -194,8 +206,14 @@ func (a *API) writeError(w http.ResponseWriter, r *http.Request, err error) int 
 	return status
 }
 
-// ServeHTTP checks the path, authenticates, sheds load and dispatches.
+// ServeHTTP checks the path, authenticates, reads the body, sheds load and dispatches. Every answer
+// is JSON {"message","code"}, except /metrics (Prometheus text) and 204s; calls refused before
+// dispatch (400 for the path, 401, 408, 413, 429) change nothing and are not audited.
 func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	rc := http.NewResponseController(w)
+	// The rest of the request must arrive within BodyReadTimeout. The deadline also bounds what
+	// net/http reads to drain an unread body after an early refusal.
+	_ = rc.SetReadDeadline(time.Now().Add(a.opts.BodyReadTimeout))
 	if problem := pathProblem(r); problem != "" {
 		a.refuse(w, r, http.StatusBadRequest, apiError{Code: control.CodeBadRequest, Message: problem})
 		return
@@ -215,15 +233,27 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !a.authorized(r) {
-		w.Header().Set("WWW-Authenticate", `Bearer realm="gatewayd"`)
 		msg := "missing Authorization: Bearer <token> header"
 		if r.Header.Get("Authorization") != "" {
 			msg = "invalid admin token"
 		}
 		a.opts.Logger.Warn("admin call refused", "method", r.Method, "path", r.URL.Path, "remote", r.RemoteAddr, "reason", msg)
-		a.writeJSON(w, http.StatusUnauthorized, apiError{Code: "Unauthorized", Message: msg})
+		w.Header().Set("WWW-Authenticate", `Bearer realm="gatewayd"`)
+		a.refuse(w, r, http.StatusUnauthorized, apiError{Code: "Unauthorized", Message: msg})
 		return
 	}
+	if r.ContentLength > a.opts.MaxBodyBytes {
+		a.refuse(w, r, http.StatusRequestEntityTooLarge, apiError{Code: "PayloadTooLarge",
+			Message: fmt.Sprintf("request body is larger than %d bytes (Content-Length %d)", a.opts.MaxBodyBytes, r.ContentLength)})
+		return
+	}
+	if status, body := a.readBody(w, r); status != 0 {
+		a.refuse(w, r, status, body)
+		return
+	}
+	// The request is in: lift the deadline, as net/http now watches the connection for a client that
+	// goes away, and a deadline passing would cancel the call.
+	_ = rc.SetReadDeadline(time.Time{})
 	if r.URL.Path == "/metrics" {
 		if a.opts.Metrics == nil {
 			a.writeJSON(w, http.StatusNotFound, apiError{Code: control.CodeNotFound, Message: "this gatewayd serves no metrics"})
@@ -232,15 +262,13 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		a.opts.Metrics.ServeHTTP(w, r)
 		return
 	}
-	select {
-	case a.slots <- struct{}{}:
-		defer func() { <-a.slots }()
-	default:
+	release, ok := a.acquire(r)
+	if !ok {
 		w.Header().Set("Retry-After", "1")
 		a.writeJSON(w, http.StatusTooManyRequests, apiError{Code: "TooManyRequests", Message: "the admin API is busy; retry after 1 second"})
 		return
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, a.opts.MaxBodyBytes)
+	defer release()
 	a.mux.ServeHTTP(w, r)
 }
 

@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -315,31 +316,54 @@ func jsonNum(v any) string {
 }
 
 func TestLoadShedding(t *testing.T) {
-	e := newEnv(t, func(o *admin.Options) { o.MaxInFlight = 1 })
-	// Hold the only slot with a request whose body never finishes.
-	pr, pw := io.Pipe()
-	req, _ := http.NewRequest("POST", e.srv.URL+"/v1/restapis", pr)
-	req.Header.Set("Authorization", "Bearer "+token)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		if resp, err := http.DefaultClient.Do(req); err == nil {
-			resp.Body.Close()
+	hold := newHolder()
+	e := newEnv(t, func(o *admin.Options) {
+		o.MaxInFlight = 1
+		o.BeforeUsageReport = func(context.Context) error { hold.in(); return nil }
+	})
+	// Hold the only slot with a usage report that waits.
+	held := make(chan answer, 1)
+	go func() { held <- e.call("GET", "/v1/usageplans/p/usage?startDate=2024-01-01&endDate=2024-01-01", "") }()
+	hold.waitFor(t, 1)
+	defer func() { hold.release(); <-held }()
+	for _, c := range []struct{ method, path, body string }{{"GET", "/v1/restapis", ""}, {"POST", "/v1/restapis", `{"name":"x"}`}} {
+		a := e.call(c.method, c.path, c.body)
+		if a.status != http.StatusTooManyRequests || a.header.Get("Retry-After") == "" || a.body["code"] != "TooManyRequests" {
+			t.Errorf("%s %s on a busy admin API = %d (Retry-After %q) %s, want 429 TooManyRequests with Retry-After",
+				c.method, c.path, a.status, a.header.Get("Retry-After"), a.raw)
 		}
-	}()
-	_, _ = pw.Write([]byte(`{"name":`))
-	var a answer
-	for range 200 {
-		if a = e.call("GET", "/v1/restapis", ""); a.status == http.StatusTooManyRequests {
-			break
-		}
-	}
-	pw.Close()
-	<-done
-	if a.status != http.StatusTooManyRequests || a.header.Get("Retry-After") == "" {
-		t.Fatalf("busy admin API = %d (Retry-After %q), want 429 with Retry-After", a.status, a.header.Get("Retry-After"))
 	}
 }
+
+// holder makes admin hooks wait: each call of in reports itself and waits until release.
+type holder struct {
+	entered chan struct{}
+	done    chan struct{}
+	once    sync.Once
+}
+
+func newHolder() *holder {
+	return &holder{entered: make(chan struct{}, 1000), done: make(chan struct{})}
+}
+
+func (h *holder) in() {
+	h.entered <- struct{}{}
+	<-h.done
+}
+
+// waitFor waits until n calls are inside the hook.
+func (h *holder) waitFor(t *testing.T, n int) {
+	t.Helper()
+	for i := range n {
+		select {
+		case <-h.entered:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%d of %d calls reached the hook in 10s", i, n)
+		}
+	}
+}
+
+func (h *holder) release() { h.once.Do(func() { close(h.done) }) }
 
 // stage creates an auto-deployed stage of apiID.
 func (e *env) stage(apiID, name string) {

@@ -1,13 +1,20 @@
 package admin
 
 import (
+	"bytes"
+	"errors"
 	"fmt"
+	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/control"
 )
 
-// This file holds what ServeHTTP does before a call reaches its route.
+// This file holds what ServeHTTP does before a call reaches its route: the path check, reading the
+// body, and the in-flight slots.
 
 // pathProblem says why the admin API refuses r's path, or "" when it is fine. A path must start with
 // "/" and hold no ".", ".." or empty ("//") segment, even percent-encoded, and no encoded "/": no
@@ -39,6 +46,31 @@ func pathProblem(r *http.Request) string {
 	return ""
 }
 
+// readBody reads r's whole body, at most MaxBodyBytes of it, and replaces r.Body with what it read,
+// before the call takes an in-flight slot: a slow sender then holds a goroutine and a connection until
+// BodyReadTimeout, never a slot. On failure it returns the status and error to answer.
+func (a *API) readBody(w http.ResponseWriter, r *http.Request) (int, apiError) {
+	if r.Body == nil || r.Body == http.NoBody || r.ContentLength == 0 {
+		return 0, apiError{}
+	}
+	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, a.opts.MaxBodyBytes))
+	var maxErr *http.MaxBytesError
+	var netErr net.Error
+	switch {
+	case err == nil:
+		r.Body = io.NopCloser(bytes.NewReader(b))
+		return 0, apiError{}
+	case errors.As(err, &maxErr):
+		return http.StatusRequestEntityTooLarge, apiError{Code: "PayloadTooLarge",
+			Message: fmt.Sprintf("request body is larger than %d bytes", maxErr.Limit)}
+	case errors.As(err, &netErr) && netErr.Timeout():
+		return http.StatusRequestTimeout, apiError{Code: "RequestTimeout",
+			Message: fmt.Sprintf("the request body did not arrive within %v (%d bytes read)", a.opts.BodyReadTimeout, len(b))}
+	}
+	return http.StatusBadRequest, apiError{Code: control.CodeBadRequest,
+		Message: fmt.Sprintf("reading the request body (%d bytes read): %v", len(b), err)}
+}
+
 // refuse answers a call refused before it reached its route. When a body may still be on the wire,
 // the connection is closed after the answer rather than drained.
 func (a *API) refuse(w http.ResponseWriter, r *http.Request, status int, body apiError) {
@@ -46,4 +78,35 @@ func (a *API) refuse(w http.ResponseWriter, r *http.Request, status int, body ap
 		w.Header().Set("Connection", "close")
 	}
 	a.writeJSON(w, status, body)
+}
+
+// acquire takes an in-flight slot for r, or reports that there is none. Reads (GET, HEAD) and writes
+// share MaxInFlight slots, but writes may hold at most MaxInFlight - MaxInFlight/4 of them: however
+// many writes are slow (a long transaction, a busy store), a quarter of the slots stays free for
+// reads, so terraform plan and refresh, the provider's reads after a write, and operators keep an
+// answer. Reads may take every slot: they are short and take no write lock. A write takes its write
+// slot first, then a shared one; neither waits, so the two never deadlock.
+func (a *API) acquire(r *http.Request) (release func(), ok bool) {
+	read := r.Method == http.MethodGet || r.Method == http.MethodHead
+	if !read {
+		select {
+		case a.writeSlots <- struct{}{}:
+		default:
+			return nil, false
+		}
+	}
+	select {
+	case a.slots <- struct{}{}:
+	default:
+		if !read {
+			<-a.writeSlots
+		}
+		return nil, false
+	}
+	return func() {
+		<-a.slots
+		if !read {
+			<-a.writeSlots
+		}
+	}, true
 }

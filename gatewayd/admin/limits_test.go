@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -74,6 +75,95 @@ func (e *env) raw(req string) rawAnswer {
 		e.t.Fatalf("reading the answer to %.60q: %v", req, err)
 	}
 	return a
+}
+
+// TestStalledBodiesDoNotLockOut: writers that send their headers and then stall in the body hold no
+// in-flight slot, so that other calls keep being served, and each ends with 408 after BodyReadTimeout.
+func TestStalledBodiesDoNotLockOut(t *testing.T) {
+	const timeout = 2 * time.Second
+	e := newEnv(t, func(o *admin.Options) { o.BodyReadTimeout = timeout })
+	id := e.mustCall(201, "POST", "/v1/restapis", `{"name":"before"}`).body["id"].(string)
+
+	// Each stalled writer announces 100 bytes and sends one. It asks for 100-continue, which the server
+	// sends when it starts reading the body: then the writer is known to be stuck in the body read.
+	const stalled = 80 // more than MaxInFlight (64)
+	readers := make([]*bufio.Reader, stalled)
+	for i := range readers {
+		c, br := e.dial()
+		_ = c.SetDeadline(time.Now().Add(timeout + 20*time.Second))
+		head := "PUT /v1/restapis/" + id + " HTTP/1.1\r\nHost: admin\r\nAuthorization: Bearer " + token +
+			"\r\nContent-Type: application/json\r\nContent-Length: 100\r\nExpect: 100-continue\r\n\r\n"
+		if _, err := io.WriteString(c, head); err != nil {
+			t.Fatal(err)
+		}
+		if a, err := readAnswer(br); err != nil || a.status != http.StatusContinue {
+			t.Fatalf("stalled writer %d: got %d %s (%v) before sending its body, want 100 Continue", i, a.status, a.raw, err)
+		}
+		if _, err := io.WriteString(c, "{"); err != nil {
+			t.Fatal(err)
+		}
+		readers[i] = br
+	}
+
+	start := time.Now()
+	e.mustCall(200, "GET", "/v1/restapis/"+id, "")
+	e.mustCall(200, "PUT", "/v1/restapis/"+id, `{"name":"after"}`)
+	if took := time.Since(start); took >= timeout {
+		t.Errorf("a GET and a PUT took %v with %d stalled writers, want less than their timeout %v", took, stalled, timeout)
+	}
+
+	for i, br := range readers {
+		a, err := readAnswer(br)
+		if err != nil {
+			t.Fatalf("stalled writer %d: no answer: %v", i, err)
+		}
+		if a.status != http.StatusRequestTimeout || a.body["code"] != "RequestTimeout" || a.jsonErrorProblem() != "" {
+			t.Fatalf("stalled writer %d = %d %s, want 408 RequestTimeout JSON", i, a.status, a.raw)
+		}
+	}
+	if got := e.mustCall(200, "GET", "/v1/restapis/"+id, "").body["name"]; got != "after" {
+		t.Errorf("name = %v, want after: a stalled write changed the API", got)
+	}
+}
+
+// TestReadsKeepAShareOfSlots: writes may hold three quarters of the in-flight slots; the rest stays
+// free for reads.
+func TestReadsKeepAShareOfSlots(t *testing.T) {
+	hold := newHolder()
+	e := newEnv(t, func(o *admin.Options) {
+		o.MaxInFlight = 4
+		o.FlushStageCache = func(string, string) { hold.in() }
+	})
+	apiID, _ := e.seed()
+	e.stage(apiID, "prod")
+	// Three slow writes: cache flushes that wait.
+	var wg sync.WaitGroup
+	for range 3 {
+		wg.Go(func() { e.call("DELETE", "/v1/restapis/"+apiID+"/stages/prod/cache", "") })
+	}
+	hold.waitFor(t, 3)
+	defer func() { hold.release(); wg.Wait() }()
+
+	a := e.call("POST", "/v1/restapis", `{"name":"x"}`)
+	if a.status != http.StatusTooManyRequests || a.header.Get("Retry-After") == "" {
+		t.Errorf("a fourth write = %d %s, want 429 with Retry-After", a.status, a.raw)
+	}
+	e.mustCall(200, "GET", "/v1/restapis/"+apiID, "")
+	e.mustCall(200, "GET", "/v1/restapis", "")
+}
+
+// TestDeclaredBodyTooLarge: a Content-Length over MaxBodyBytes gets 413 at once, before the body is
+// read (the client here never sends it).
+func TestDeclaredBodyTooLarge(t *testing.T) {
+	e := newEnv(t, func(o *admin.Options) { o.BodyReadTimeout = time.Minute })
+	a := e.raw("PUT /v1/restapis/abc HTTP/1.1\r\nHost: admin\r\nAuthorization: Bearer " + token +
+		"\r\nContent-Type: application/json\r\nContent-Length: 2000000\r\n\r\n{")
+	if a.status != http.StatusRequestEntityTooLarge || a.body["code"] != "PayloadTooLarge" || a.jsonErrorProblem() != "" {
+		t.Fatalf("declared 2 MB body = %d %s, want 413 PayloadTooLarge JSON", a.status, a.raw)
+	}
+	if !a.close {
+		t.Error("the answer did not say Connection: close: the unread body must not be parsed as the next request")
+	}
 }
 
 // TestNetHTTPAnswersAreJSON: the answers net/http writes by itself are JSON on the admin listener.

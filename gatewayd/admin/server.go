@@ -11,9 +11,13 @@ import (
 	"time"
 )
 
-// Server returns the http.Server the admin API runs on: a to serve, ReadHeaderTimeout 10s,
-// IdleTimeout 120s and MaxHeaderBytes. Serve it on a Listener so that the answers net/http writes by
-// itself are JSON too. The caller may set ErrorLog.
+// Server returns the http.Server the admin API runs on: a to serve, ReadHeaderTimeout 10s (the body
+// has BodyReadTimeout, set per call by ServeHTTP), IdleTimeout 120s and MaxHeaderBytes. Serve it on
+// a Listener so that the answers net/http writes by itself are JSON too. The caller may set ErrorLog.
+//
+// It sets no ReadTimeout: ServeHTTP sets the read deadline itself and lifts it once the request is in,
+// whereas a ReadTimeout deadline would also end net/http's watch of the connection while a slow call
+// runs, and so cancel it.
 func (a *API) Server() *http.Server {
 	return &http.Server{
 		Handler:           a,
