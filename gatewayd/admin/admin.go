@@ -18,6 +18,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/control"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/model"
 )
@@ -52,6 +54,9 @@ type Options struct {
 	// MaxHeaderBytes caps the request line and headers on the server that Server returns; more get
 	// 431 (JSON, through Listener). Default 64 KiB.
 	MaxHeaderBytes int
+	// Registerer receives the admin API's metrics (gatewayd_admin_unauthorized_total); nil registers
+	// them nowhere.
+	Registerer prometheus.Registerer
 	// BeforeUsageReport, when set, runs before a usage report reads the store, so that the daemon can
 	// flush the data plane's in-memory counters first. An error fails the report.
 	BeforeUsageReport func(ctx context.Context) error
@@ -67,6 +72,8 @@ type API struct {
 	mux       *http.ServeMux
 	// slots holds a token per call in flight; writeSlots one per write in flight (see acquire).
 	slots, writeSlots chan struct{}
+	unauthorized      *prometheus.CounterVec
+	refusals          *refusalLog
 }
 
 // New validates opts and returns the handler.
@@ -95,6 +102,19 @@ func New(opts Options) (*API, error) {
 	a := &API{opts: opts, tokenHash: sha256.Sum256([]byte(opts.Token)), mux: http.NewServeMux(),
 		slots:      make(chan struct{}, opts.MaxInFlight),
 		writeSlots: make(chan struct{}, opts.MaxInFlight-opts.MaxInFlight/4),
+		unauthorized: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "gatewayd_admin_unauthorized_total",
+			Help: "Admin API calls refused with 401, by reason: missing (no Authorization header) or invalid (any other).",
+		}, []string{"reason"}),
+		refusals: newRefusalLog(opts.Logger),
+	}
+	for _, reason := range []string{reasonMissing, reasonInvalid} {
+		a.unauthorized.WithLabelValues(reason) // export both series from the start, at 0
+	}
+	if opts.Registerer != nil {
+		if err := opts.Registerer.Register(a.unauthorized); err != nil {
+			return nil, fmt.Errorf("admin: registering metrics: %w", err)
+		}
 	}
 	a.routes()
 	return a, nil
@@ -233,11 +253,12 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !a.authorized(r) {
-		msg := "missing Authorization: Bearer <token> header"
+		reason, msg := reasonMissing, "missing Authorization: Bearer <token> header"
 		if r.Header.Get("Authorization") != "" {
-			msg = "invalid admin token"
+			reason, msg = reasonInvalid, "invalid admin token"
 		}
-		a.opts.Logger.Warn("admin call refused", "method", r.Method, "path", r.URL.Path, "remote", r.RemoteAddr, "reason", msg)
+		a.unauthorized.WithLabelValues(reason).Inc()
+		a.refusals.log(r, reason)
 		w.Header().Set("WWW-Authenticate", `Bearer realm="gatewayd"`)
 		a.refuse(w, r, http.StatusUnauthorized, apiError{Code: "Unauthorized", Message: msg})
 		return

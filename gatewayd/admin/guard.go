@@ -5,16 +5,21 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/time/rate"
 
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/control"
 )
 
 // This file holds what ServeHTTP does before a call reaches its route: the path check, reading the
-// body, and the in-flight slots.
+// body, the in-flight slots, and the log of refused tokens.
 
 // pathProblem says why the admin API refuses r's path, or "" when it is fine. A path must start with
 // "/" and hold no ".", ".." or empty ("//") segment, even percent-encoded, and no encoded "/": no
@@ -109,4 +114,32 @@ func (a *API) acquire(r *http.Request) (release func(), ok bool) {
 			<-a.writeSlots
 		}
 	}, true
+}
+
+// Reasons of gatewayd_admin_unauthorized_total.
+const (
+	reasonMissing = "missing"
+	reasonInvalid = "invalid"
+)
+
+// refusalLog logs refused admin tokens at most once a second, with the number of refusals it left
+// out since the line before: a probe of thousands of calls must not flood the log.
+// gatewayd_admin_unauthorized_total counts every one.
+type refusalLog struct {
+	logger     *slog.Logger
+	every      *rate.Limiter
+	suppressed atomic.Int64
+}
+
+func newRefusalLog(logger *slog.Logger) *refusalLog {
+	return &refusalLog{logger: logger, every: rate.NewLimiter(rate.Every(time.Second), 1)}
+}
+
+func (l *refusalLog) log(r *http.Request, reason string) {
+	if !l.every.Allow() {
+		l.suppressed.Add(1)
+		return
+	}
+	l.logger.Warn("admin call refused", "method", r.Method, "path", r.URL.Path, "remote", r.RemoteAddr,
+		"reason", reason, "suppressed", l.suppressed.Swap(0))
 }

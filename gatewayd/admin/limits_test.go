@@ -2,15 +2,23 @@ package admin_test
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/admin"
 )
@@ -246,4 +254,107 @@ func TestUncleanPathsRefused(t *testing.T) {
 	}
 	// Escaped characters that are not slashes or dots are fine.
 	e.mustCall(404, "GET", "/v1/restapis/x/stages/s/methodsettings/pets/%7BpetId%7D/GET", "")
+}
+
+// syncBuffer is a bytes.Buffer that a logger may write from many goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// TestUnauthorizedLogIsBounded: a probe of 1,000 calls with no or a wrong token logs about one line a
+// second, and gatewayd_admin_unauthorized_total counts every call by reason.
+func TestUnauthorizedLogIsBounded(t *testing.T) {
+	var logs syncBuffer
+	reg := prometheus.NewRegistry()
+	e := newEnv(t, func(o *admin.Options) {
+		o.Logger = slog.New(slog.NewTextHandler(&logs, nil))
+		o.Registerer = reg
+		o.Metrics = promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
+	})
+	const missing, invalid = 600, 400
+	start := time.Now()
+	var next, wrong atomic.Int64
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			for n := next.Add(1); n <= missing+invalid; n = next.Add(1) {
+				req, _ := http.NewRequest("GET", e.srv.URL+"/v1/restapis", nil)
+				if n > missing {
+					req.Header.Set("Authorization", "Bearer wrong-"+strconv.FormatInt(n, 10))
+				}
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					wrong.Add(1)
+					continue
+				}
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != http.StatusUnauthorized {
+					wrong.Add(1)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	if wrong.Load() > 0 {
+		t.Fatalf("%d calls did not get 401", wrong.Load())
+	}
+
+	var lines, suppressed int
+	var uncounted []string
+	for line := range strings.Lines(logs.String()) {
+		if !strings.Contains(line, `msg="admin call refused"`) {
+			continue
+		}
+		lines++
+		if m := regexp.MustCompile(` suppressed=(\d+)`).FindStringSubmatch(line); m != nil {
+			n, _ := strconv.Atoi(m[1])
+			suppressed += n
+		} else {
+			uncounted = append(uncounted, line)
+		}
+	}
+	if max := 2 + int(elapsed.Seconds()); lines < 1 || lines > max {
+		t.Errorf("%d refused calls in %v logged %d lines, want 1 to %d", missing+invalid, elapsed, lines, max)
+	}
+	if len(uncounted) > 0 {
+		t.Errorf("%d refusal lines without a suppressed count, such as %s", len(uncounted), uncounted[0])
+	}
+	if lines+suppressed > missing+invalid {
+		t.Errorf("%d lines and %d suppressed: more than the %d calls", lines, suppressed, missing+invalid)
+	}
+
+	metrics := e.mustCall(200, "GET", "/metrics", "").raw
+	for _, want := range []string{
+		fmt.Sprintf(`gatewayd_admin_unauthorized_total{reason="missing"} %d`, missing),
+		fmt.Sprintf(`gatewayd_admin_unauthorized_total{reason="invalid"} %d`, invalid),
+	} {
+		if !strings.Contains(metrics, want+"\n") {
+			t.Errorf("/metrics has no line %q:\n%s", want, grepLines(metrics, "gatewayd_admin"))
+		}
+	}
+}
+
+func grepLines(s, sub string) string {
+	var out []string
+	for line := range strings.Lines(s) {
+		if strings.Contains(line, sub) {
+			out = append(out, line)
+		}
+	}
+	return strings.Join(out, "")
 }

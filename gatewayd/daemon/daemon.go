@@ -142,6 +142,7 @@ func Start(ctx context.Context, cfg Config) (*Daemon, error) {
 		Ready:             d.store.Ping,
 		BeforeUsageReport: dp.FlushUsage,
 		FlushStageCache:   plane.FlushCache,
+		Registerer:        reg,
 	})
 	if err != nil {
 		return nil, err
