@@ -3,6 +3,7 @@ package admin_test
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -357,4 +358,60 @@ func grepLines(s, sub string) string {
 		}
 	}
 	return strings.Join(out, "")
+}
+
+// TestRefusedCallsAreNotAudited: calls refused before they reach a route change nothing, are not
+// audited, and leave the API serving.
+func TestRefusedCallsAreNotAudited(t *testing.T) {
+	hold := newHolder()
+	e := newEnv(t, func(o *admin.Options) {
+		o.MaxInFlight = 1
+		o.MaxBodyBytes = 1024
+		o.BodyReadTimeout = 500 * time.Millisecond
+		o.BeforeUsageReport = func(context.Context) error { hold.in(); return nil }
+	})
+	held := make(chan answer, 1)
+	go func() { held <- e.call("GET", "/v1/usageplans/p/usage?startDate=2024-01-01&endDate=2024-01-01", "") }()
+	hold.waitFor(t, 1)
+	defer hold.release() // also when the test fails, so that the server can close
+
+	big := `{"name":"` + strings.Repeat("a", 2048) + `"}`
+	for _, c := range []struct {
+		name, method, path, body string
+		headers                  []string
+		want                     int
+	}{
+		{"no token", "POST", "/v1/restapis", `{"name":"x"}`, []string{"Authorization", ""}, 401},
+		{"wrong token", "DELETE", "/v1/restapis/abc", "", []string{"Authorization", "Bearer nope"}, 401},
+		{"busy", "POST", "/v1/restapis", `{"name":"x"}`, nil, 429},
+		{"declared too large", "POST", "/v1/restapis", big, nil, 413},
+		{"unclean path", "PUT", "/v1/restapis/x/../abc", `{"name":"x"}`, nil, 400},
+	} {
+		if a := e.call(c.method, c.path, c.body, c.headers...); a.status != c.want {
+			t.Errorf("%s: %s %s = %d %s, want %d", c.name, c.method, c.path, a.status, a.raw, c.want)
+		}
+	}
+	// A chunked body over the limit.
+	req, _ := http.NewRequest("POST", e.srv.URL+"/v1/restapis", io.MultiReader(strings.NewReader(big)))
+	req.Header.Set("Authorization", "Bearer "+token)
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != 413 {
+		t.Errorf("chunked body over the limit = %v (%v), want 413", resp, err)
+	} else {
+		resp.Body.Close()
+	}
+	// A body that stalls.
+	if a := e.raw("POST /v1/restapis HTTP/1.1\r\nHost: admin\r\nAuthorization: Bearer " + token +
+		"\r\nContent-Length: 100\r\n\r\n{"); a.status != http.StatusRequestTimeout {
+		t.Errorf("stalled body = %d %s, want 408", a.status, a.raw)
+	}
+
+	hold.release()
+	<-held
+	if items := e.mustCall(200, "GET", "/v1/audit", "").body["items"].([]any); len(items) != 0 {
+		t.Errorf("refused calls were audited: %v", items)
+	}
+	e.mustCall(201, "POST", "/v1/restapis", `{"name":"after"}`)
+	if items := e.mustCall(200, "GET", "/v1/audit", "").body["items"].([]any); len(items) != 1 {
+		t.Errorf("audit after one change has %d entries, want 1: %v", len(items), items)
+	}
 }
