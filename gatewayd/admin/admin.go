@@ -235,21 +235,21 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// net/http reads to drain an unread body after an early refusal.
 	_ = rc.SetReadDeadline(time.Now().Add(a.opts.BodyReadTimeout))
 	if problem := pathProblem(r); problem != "" {
-		a.refuse(w, r, http.StatusBadRequest, apiError{Code: control.CodeBadRequest, Message: problem})
+		a.answerUnread(w, r, http.StatusBadRequest, apiError{Code: control.CodeBadRequest, Message: problem})
 		return
 	}
 	switch r.URL.Path {
 	case "/healthz":
-		a.writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+		a.answerUnread(w, r, http.StatusOK, map[string]string{"status": "ok"})
 		return
 	case "/readyz":
 		if a.opts.Ready != nil {
 			if err := a.opts.Ready(r.Context()); err != nil {
-				a.writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "not ready", "reason": err.Error()})
+				a.answerUnread(w, r, http.StatusServiceUnavailable, map[string]string{"status": "not ready", "reason": err.Error()})
 				return
 			}
 		}
-		a.writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+		a.answerUnread(w, r, http.StatusOK, map[string]string{"status": "ready"})
 		return
 	}
 	if !a.authorized(r) {
@@ -260,16 +260,16 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		a.unauthorized.WithLabelValues(reason).Inc()
 		a.refusals.log(r, reason)
 		w.Header().Set("WWW-Authenticate", `Bearer realm="gatewayd"`)
-		a.refuse(w, r, http.StatusUnauthorized, apiError{Code: "Unauthorized", Message: msg})
+		a.answerUnread(w, r, http.StatusUnauthorized, apiError{Code: "Unauthorized", Message: msg})
 		return
 	}
 	if r.ContentLength > a.opts.MaxBodyBytes {
-		a.refuse(w, r, http.StatusRequestEntityTooLarge, apiError{Code: "PayloadTooLarge",
+		a.answerUnread(w, r, http.StatusRequestEntityTooLarge, apiError{Code: "PayloadTooLarge",
 			Message: fmt.Sprintf("request body is larger than %d bytes (Content-Length %d)", a.opts.MaxBodyBytes, r.ContentLength)})
 		return
 	}
 	if status, body := a.readBody(w, r); status != 0 {
-		a.refuse(w, r, status, body)
+		a.answerUnread(w, r, status, body)
 		return
 	}
 	// The request is in: lift the deadline, as net/http now watches the connection for a client that

@@ -76,9 +76,10 @@ func (a *API) readBody(w http.ResponseWriter, r *http.Request) (int, apiError) {
 		Message: fmt.Sprintf("reading the request body (%d bytes read): %v", len(b), err)}
 }
 
-// refuse answers a call refused before it reached its route. When a body may still be on the wire,
-// the connection is closed after the answer rather than drained.
-func (a *API) refuse(w http.ResponseWriter, r *http.Request, status int, body apiError) {
+// answerUnread answers a call whose body has not been read, or not in full: a refusal before the
+// route, or a health check. When a body may still be on the wire, the connection is closed after the
+// answer; draining it instead would hold the answer back until the body arrives or times out.
+func (a *API) answerUnread(w http.ResponseWriter, r *http.Request, status int, body any) {
 	if r.ContentLength != 0 {
 		w.Header().Set("Connection", "close")
 	}

@@ -135,6 +135,23 @@ func TestStalledBodiesDoNotLockOut(t *testing.T) {
 	}
 }
 
+// TestUnreadBodyDoesNotDelayAnswer: a call answered without reading its body (a health check, a
+// refusal) is answered at once, and its connection closed, rather than after the body times out.
+func TestUnreadBodyDoesNotDelayAnswer(t *testing.T) {
+	const timeout = 5 * time.Second
+	e := newEnv(t, func(o *admin.Options) { o.BodyReadTimeout = timeout })
+	for _, c := range []struct {
+		path string
+		want int
+	}{{"/healthz", 200}, {"/readyz", 200}, {"/v1/restapis", 401}, {"/v1/../restapis", 400}} {
+		start := time.Now()
+		a := e.raw("GET " + c.path + " HTTP/1.1\r\nHost: admin\r\nContent-Length: 100\r\n\r\n{")
+		if took := time.Since(start); a.status != c.want || !a.close || took >= timeout {
+			t.Errorf("GET %s with a stalled body = %d (Connection: close %t) after %v, want %d at once and close", c.path, a.status, a.close, took, c.want)
+		}
+	}
+}
+
 // TestReadsKeepAShareOfSlots: writes may hold three quarters of the in-flight slots; the rest stays
 // free for reads.
 func TestReadsKeepAShareOfSlots(t *testing.T) {
