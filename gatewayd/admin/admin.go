@@ -227,12 +227,11 @@ func (a *API) writeError(w http.ResponseWriter, r *http.Request, err error) int 
 }
 
 // ServeHTTP checks the path, authenticates, reads the body, sheds load and dispatches. Every answer
-// is JSON {"message","code"}, except /metrics (Prometheus text) and 204s; calls refused before
-// dispatch (400 for the path, 401, 408, 413, 429) change nothing and are not audited.
+// is JSON, errors as {"message","code"}, except /metrics (Prometheus text) and 204s. Calls refused
+// before dispatch (400 for the path, 401, 408, 413, 429) change nothing and are not audited.
 func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rc := http.NewResponseController(w)
-	// The rest of the request must arrive within BodyReadTimeout. The deadline also bounds what
-	// net/http reads to drain an unread body after an early refusal.
+	// The rest of the request, its body, must arrive within BodyReadTimeout.
 	_ = rc.SetReadDeadline(time.Now().Add(a.opts.BodyReadTimeout))
 	if problem := pathProblem(r); problem != "" {
 		a.answerUnread(w, r, http.StatusBadRequest, apiError{Code: control.CodeBadRequest, Message: problem})
