@@ -833,3 +833,35 @@ func TestFlushStageCache(t *testing.T) {
 		t.Errorf("flushed (-want +got):\n%s", diff)
 	}
 }
+
+func TestStageHistoryLimit(t *testing.T) {
+	e := newEnv(t)
+	apiID, _ := e.seed()
+	e.stage(apiID, "prod")
+	for range 3 {
+		e.mustCall(201, "POST", "/v1/restapis/"+apiID+"/deployments", `{"stage_name":"prod"}`)
+	}
+	hist := "/v1/restapis/" + apiID + "/stages/prod/history"
+	seqs := func(a answer) []string {
+		var out []string
+		for _, it := range a.body["items"].([]any) {
+			out = append(out, jsonNum(it.(map[string]any)["seq"]))
+		}
+		return out
+	}
+	all := seqs(e.mustCall(200, "GET", hist, ""))
+	if len(all) < 4 {
+		t.Fatalf("history has %d entries, want at least 4: %v", len(all), all)
+	}
+	if diff := cmp.Diff(all[len(all)-2:], seqs(e.mustCall(200, "GET", hist+"?limit=2", ""))); diff != "" {
+		t.Errorf("?limit=2 (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(all, seqs(e.mustCall(200, "GET", hist+"?limit=1000", ""))); diff != "" {
+		t.Errorf("?limit=1000 (-want +got):\n%s", diff)
+	}
+	for _, bad := range []string{"0", "-1", "x", "1001", ""} {
+		if a := e.call("GET", hist+"?limit="+bad, ""); a.status != 400 || a.body["field"] != "limit" {
+			t.Errorf("?limit=%s = %d %s, want 400 field limit", bad, a.status, a.raw)
+		}
+	}
+}
