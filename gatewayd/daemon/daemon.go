@@ -15,7 +15,6 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -144,6 +143,7 @@ func Start(ctx context.Context, cfg Config) (*Daemon, error) {
 		Ready:             d.ready,
 		BeforeUsageReport: dp.FlushUsage,
 		FlushStageCache:   plane.FlushCache,
+		Registerer:        reg,
 	})
 	if err != nil {
 		return nil, err
@@ -160,19 +160,16 @@ func Start(ctx context.Context, cfg Config) (*Daemon, error) {
 	return d, nil
 }
 
-func (d *Daemon) serve(ln net.Listener, h http.Handler) {
-	srv := &http.Server{
-		Handler:           h,
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(d.log.Handler(), slog.LevelDebug),
-	}
+// serve runs the admin API on ln with its own server settings (timeouts, header limit, JSON answers
+// from net/http itself; see admin.API.Server and Listener).
+func (d *Daemon) serve(ln net.Listener, api *admin.API) {
+	srv := api.Server()
+	srv.ErrorLog = slog.NewLogLogger(d.log.Handler(), slog.LevelDebug)
 	d.servers = append(d.servers, srv)
 	d.wg.Add(1)
 	go func() {
 		defer d.wg.Done()
-		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		if err := srv.Serve(api.Listener(ln)); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			d.serveErr <- err
 		}
 	}()
