@@ -221,6 +221,18 @@ func TestErrors(t *testing.T) {
 		{"wrong method", "PATCH", api, `{}`, nil, 405, "MethodNotAllowed", ""},
 		{"unknown route", "GET", "/v1/nothing", ``, nil, 404, "NotFound", ""},
 		{"delete root resource", "DELETE", api + "/resources/" + rootOf(e, apiID), ``, nil, 400, "BadRequest", "id"},
+		// The review's inputs that used to be accepted.
+		{"path part of 100,000 characters", "POST", api + "/resources", `{"parent_id":"` + rootOf(e, apiID) + `","path_part":"` + strings.Repeat("a", 100_000) + `"}`, nil, 400, "BadRequest", "path_part"},
+		{"path part ..", "POST", api + "/resources", `{"parent_id":"` + rootOf(e, apiID) + `","path_part":".."}`, nil, 400, "BadRequest", "path_part"},
+		{"name with NUL", "PUT", api, `{"name":"a\u0000b"}`, nil, 400, "BadRequest", "name"},
+		{"name with a newline", "PUT", api, `{"name":"a\nb"}`, nil, 400, "BadRequest", "name"},
+		{"name with an ANSI escape", "PUT", api, `{"name":"\u001b[31mred"}`, nil, 400, "BadRequest", "name"},
+		{"invalid UTF-8", "PUT", api, "{\"name\":\"a\xffb\"}", nil, 400, "BadRequest", ""},
+		{"uri with credentials", "PUT", method + "/integration", `{"type":"HTTP_PROXY","integration_http_method":"GET","uri":"http://user:pass@h/"}`, nil, 400, "BadRequest", "uri"},
+		{"uri with an open placeholder", "PUT", method + "/integration", `{"type":"HTTP_PROXY","integration_http_method":"GET","uri":"http://h/{proxy"}`, nil, 400, "BadRequest", "uri"},
+		{"uri with a bad scheme", "PUT", method + "/integration", `{"type":"HTTP_PROXY","integration_http_method":"GET","uri":"http+://h/"}`, nil, 400, "BadRequest", "uri"},
+		{"uri with braces in the scheme", "PUT", method + "/integration", `{"type":"HTTP_PROXY","integration_http_method":"GET","uri":"h{t}tp://h/"}`, nil, 400, "BadRequest", "uri"},
+		{"uri with braces in the host", "PUT", method + "/integration", `{"type":"HTTP_PROXY","integration_http_method":"GET","uri":"http://h{x}:1/"}`, nil, 400, "BadRequest", "uri"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

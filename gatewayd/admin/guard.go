@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"golang.org/x/time/rate"
 
@@ -62,6 +63,9 @@ func (a *API) readBody(w http.ResponseWriter, r *http.Request) (int, apiError) {
 	var maxErr *http.MaxBytesError
 	var netErr net.Error
 	switch {
+	case err == nil && !utf8.Valid(b):
+		// encoding/json would replace the invalid bytes with U+FFFD and store something else than sent.
+		return http.StatusBadRequest, apiError{Code: control.CodeBadRequest, Message: "request body is not valid UTF-8 (JSON must be)"}
 	case err == nil:
 		r.Body = io.NopCloser(bytes.NewReader(b))
 		return 0, apiError{}
