@@ -35,6 +35,12 @@ resource "gatewayd_resource" "pet" {
   parent_id   = gatewayd_resource.pets.id
   path_part   = "{petId}"
 }
+
+resource "gatewayd_request_validator" "test" {
+  rest_api_id                 = gatewayd_rest_api.test.id
+  name                        = "params"
+  validate_request_parameters = true
+}
 `
 
 // testAccMethodConfig declares one method on resource (pets or pet); extra is added to its block.
@@ -53,7 +59,7 @@ const testAccMethodFull = `
   authorization        = "NONE"
   api_key_required     = true
   operation_name       = "ListPets"
-  request_validator_id = "validator1"
+  request_validator_id = gatewayd_request_validator.test.id
   request_parameters = {
     "method.request.querystring.limit" = false
     "method.request.header.x-trace"    = true
@@ -112,7 +118,7 @@ func TestAccMethod_Basic(t *testing.T) {
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(addr, tfjsonpath.New("api_key_required"), knownvalue.Bool(true)),
 					statecheck.ExpectKnownValue(addr, tfjsonpath.New("operation_name"), knownvalue.StringExact("ListPets")),
-					statecheck.ExpectKnownValue(addr, tfjsonpath.New("request_validator_id"), knownvalue.StringExact("validator1")),
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("request_validator_id"), knownvalue.StringRegexp(idRE)),
 					statecheck.ExpectKnownValue(addr, tfjsonpath.New("request_parameters"), knownvalue.MapExact(map[string]knownvalue.Check{
 						"method.request.querystring.limit": knownvalue.Bool(false),
 						"method.request.header.x-trace":    knownvalue.Bool(true),

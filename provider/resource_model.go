@@ -52,7 +52,8 @@ func (r *modelResource) Schema(_ context.Context, _ resource.SchemaRequest, resp
 			"`request_models` (by content type), and a `gatewayd_request_validator` with `validate_request_body` makes the method " +
 			"refuse a body that does not match with 400 `{\"message\": \"Invalid request body\"}`. A schema refers to another model " +
 			"of the API with `{\"$ref\": \"https://apigateway.amazonaws.com/restapis/REST_API_ID/models/NAME\"}`; nothing else is " +
-			"ever loaded. A model that a method or another model uses cannot be deleted.",
+			"ever loaded. A model that a method or another model uses cannot be deleted. Every API also has the models `Empty` and " +
+			"`Error` that API Gateway creates, so configurations that name them apply unchanged.",
 		Attributes: map[string]schema.Attribute{
 			// Required attributes
 			"rest_api_id": schema.StringAttribute{

@@ -187,8 +187,10 @@ func (s *Service) PutMethodResponse(ctx context.Context, id MethodID, status str
 	}
 	key := model.ResponseKey(id.ResourceID, id.HTTPMethod, status)
 	err := putChild(s, ctx, id.RestAPIID, store.KindMethodResponse, key, responseWhat("method response", id, status), func(tx store.Tx) error {
-		_, _, err := getJSON[model.Method](tx, store.KindMethod, id.RestAPIID, id.key(), id.String())
-		return err
+		if _, _, err := getJSON[model.Method](tx, store.KindMethod, id.RestAPIID, id.key(), id.String()); err != nil {
+			return err
+		}
+		return checkModelNames(tx, id.RestAPIID, "response_models", in.ResponseModels)
 	}, &in, pre)
 	return in, err
 }

@@ -3,6 +3,7 @@ package control
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/model"
@@ -19,6 +20,63 @@ func modelWhat(apiID, name string) string { return "model " + name + " of rest a
 
 func validatorWhat(apiID, id string) string {
 	return "request validator " + id + " of rest api " + apiID
+}
+
+// defaultModels are the models API Gateway creates with every REST API; configurations name them
+// (response_models = { "application/json" = "Empty" } is in most of them).
+var defaultModels = []model.Model{
+	{Name: "Empty", ContentType: "application/json", Description: "This is a default empty schema model",
+		Schema: `{"$schema": "http://json-schema.org/draft-04/schema#", "title": "Empty Schema", "type": "object"}`},
+	{Name: "Error", ContentType: "application/json", Description: "This is a default error schema model",
+		Schema: `{"$schema": "http://json-schema.org/draft-04/schema#", "title": "Error Schema", "type": "object", "properties": {"message": {"type": "string"}}}`},
+}
+
+// putDefaultModels creates the default models an API lacks.
+func putDefaultModels(tx store.Tx, apiID string) error {
+	for _, m := range defaultModels {
+		if _, err := tx.Get(store.KindModel, apiID, m.Name); err == nil {
+			continue
+		} else if !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		m.ID, m.RestAPIID = newID(), apiID
+		if _, err := putJSON(tx, store.KindModel, apiID, m.Name, m, store.ExpectAbsent, modelWhat(apiID, m.Name)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// EnsureDefaultModels gives every API the default models it lacks: APIs made by a gatewayd that did not
+// create them. The daemon calls it at start.
+func (s *Service) EnsureDefaultModels(ctx context.Context) error {
+	apis, err := s.ListRestAPIs(ctx)
+	if err != nil {
+		return err
+	}
+	for _, a := range apis {
+		var missing bool
+		err := s.view(ctx, func(tx store.Tx) error {
+			for _, m := range defaultModels {
+				if _, err := tx.Get(store.KindModel, a.ID, m.Name); errors.Is(err, store.ErrNotFound) {
+					missing = true
+				} else if err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil || !missing {
+			if err != nil {
+				return err
+			}
+			continue
+		}
+		if err := s.update(ctx, func(t *txn) error { return putDefaultModels(t, a.ID) }); err != nil {
+			return fmt.Errorf("adding the default models to rest api %s: %w", a.ID, err)
+		}
+	}
+	return nil
 }
 
 // checkModels compiles every model of the API as the write leaves them, so that a schema that is not
@@ -134,6 +192,17 @@ func (s *Service) DeleteModel(ctx context.Context, apiID, name string, pre Preco
 				}
 			}
 		}
+		responses, err := listJSON(t, store.KindMethodResponse, apiID, "", setMethodResponseVersion)
+		if err != nil {
+			return err
+		}
+		for _, r := range responses {
+			for ct, used := range r.ResponseModels {
+				if used == name {
+					return conflict("%s is the %s model of response %s of method %s of resource %s; change the response first", modelWhat(apiID, name), ct, r.StatusCode, r.HTTPMethod, r.ResourceID)
+				}
+			}
+		}
 		models, err := listJSON(t, store.KindModel, apiID, "", setModelVersion)
 		if err != nil {
 			return err
@@ -246,9 +315,14 @@ func checkMethodReferences(tx store.Tx, apiID string, m model.Method) error {
 			return err
 		}
 	}
-	for ct, name := range m.RequestModels {
+	return checkModelNames(tx, apiID, "request_models", m.RequestModels)
+}
+
+// checkModelNames refuses (422) a request_models or response_models map naming a model that does not exist.
+func checkModelNames(tx store.Tx, apiID, field string, models map[string]string) error {
+	for ct, name := range models {
 		if _, err := tx.Get(store.KindModel, apiID, name); errors.Is(err, store.ErrNotFound) {
-			return unprocessable("request_models", "request_models[%q] names %q, which is not a model of rest api %s", ct, name, apiID)
+			return unprocessable(field, "%s[%q] names %q, which is not a model of rest api %s", field, ct, name, apiID)
 		} else if err != nil {
 			return err
 		}

@@ -16,7 +16,7 @@ func getAPI(tx store.Tx, id string) (model.RestAPI, error) {
 	return a, err
 }
 
-// CreateRestAPI creates an API and its root resource "/".
+// CreateRestAPI creates an API, its root resource "/" and, as API Gateway does, the models Empty and Error.
 func (s *Service) CreateRestAPI(ctx context.Context, in model.RestAPI) (model.RestAPI, error) {
 	in.Normalize()
 	if err := in.Validate(); err != nil {
@@ -32,8 +32,10 @@ func (s *Service) CreateRestAPI(ctx context.Context, in model.RestAPI) (model.Re
 		}
 		in.Version = ver
 		root := model.Resource{ID: in.RootResourceID, RestAPIID: in.ID, Path: "/"}
-		_, err = putJSON(t, store.KindResource, in.ID, root.ID, root, store.ExpectAbsent, "resource "+root.ID)
-		return err
+		if _, err = putJSON(t, store.KindResource, in.ID, root.ID, root, store.ExpectAbsent, "resource "+root.ID); err != nil {
+			return err
+		}
+		return putDefaultModels(t, in.ID)
 	})
 	return in, err
 }

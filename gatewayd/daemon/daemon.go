@@ -127,6 +127,9 @@ func Start(ctx context.Context, cfg Config) (*Daemon, error) {
 	}
 	d.dp = dp
 	plane = newDataPlane(cfg.Logger, dp, svc)
+	if err := svc.EnsureDefaultModels(ctx); err != nil {
+		return nil, err
+	}
 	// A change committed just before a crash may not have reached its auto-deploy stages yet.
 	if err := svc.DeployPending(ctx); err != nil {
 		return nil, err
