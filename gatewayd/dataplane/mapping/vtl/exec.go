@@ -46,7 +46,7 @@ var ErrLimit = errors.New("evaluation limit exceeded")
 
 type limitError struct{ what string }
 
-func (e *limitError) Error() string { return "evaluation limit exceeded: " + e.what }
+func (e *limitError) Error() string   { return "evaluation limit exceeded: " + e.what }
 func (e *limitError) Is(t error) bool { return t == ErrLimit }
 
 // Control flow travels as sentinel errors; they never leave Execute.

@@ -652,3 +652,6 @@ func javaEquals(a, b any, depth int) bool {
 	defer func() { _ = recover() }() // uncomparable host values are simply unequal
 	return a == b
 }
+
+// String renders v as a template prints it: Java's String.valueOf, with maps as {k=v} and lists as [a, b].
+func String(v any) string { return javaString(v) }
