@@ -643,6 +643,7 @@ func (p *parser) parseDirective(at int, name string) (node, error) {
 // simpleRef parses $name, as #foreach, #define and #macro take it.
 func (p *parser) simpleRef(what string) (*refExpr, error) {
 	p.skipWS()
+	at := p.pos
 	if p.pos < len(p.src) && p.src[p.pos] == '$' {
 		r, _, ok, err := p.parseRef(p.pos)
 		if err != nil {
@@ -652,7 +653,8 @@ func (p *parser) simpleRef(what string) (*refExpr, error) {
 			return r, nil
 		}
 	}
-	return nil, p.errf(p.pos, "%s needs a variable like $name, found %s", what, p.near())
+	p.pos = at
+	return nil, p.errf(at, "%s needs a variable like $name, found %s", what, p.near())
 }
 
 // blockBody parses a block up to its #end.

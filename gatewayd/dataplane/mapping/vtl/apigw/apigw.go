@@ -173,13 +173,16 @@ func contextMap(in *Input) (ctx, req, resp *vtl.Map) {
 	ctx.Put("extendedRequestId", nullable(c.ExtendedRequestID))
 	if !c.RequestTime.IsZero() {
 		ctx.Put("requestTime", c.RequestTime.UTC().Format("02/Jan/2006:15:04:05 -0700"))
-		ctx.Put("requestTimeEpoch", c.RequestTime.UnixMilli())
 	}
 	ctx.Put("path", nullable(c.Path))
 	ctx.Put("accountId", nullable(c.AccountID))
 	ctx.Put("protocol", nullable(c.Protocol))
 	ctx.Put("stage", nullable(c.Stage))
 	ctx.Put("domainPrefix", nullable(c.DomainPrefix))
+	if !c.RequestTime.IsZero() {
+		// After domainPrefix: the two share a HashMap bucket, and AWS lists domainPrefix first.
+		ctx.Put("requestTimeEpoch", c.RequestTime.UnixMilli())
+	}
 	ctx.Put("requestId", nullable(c.RequestID))
 	ctx.Put("domainName", nullable(c.DomainName))
 	ctx.Put("deploymentId", nullable(c.DeploymentID))
