@@ -281,7 +281,11 @@ func (st *state) writeValue(v any) error {
 	case *block:
 		return st.renderBlock(v)
 	}
-	return st.write(javaString(v))
+	s := javaString(v)
+	if err := st.work(len(s)); err != nil {
+		return err
+	}
+	return st.write(s)
 }
 
 func (st *state) renderBlock(b *block) error {
@@ -630,11 +634,11 @@ func (st *state) eval(x expr) (any, error) {
 	return nil, fmt.Errorf("unknown expression %T", x)
 }
 
-// mapKey keeps map keys comparable: lists and maps as keys are identified by their text.
+// mapKey keeps map keys comparable.
 func mapKey(k any) any {
 	switch k.(type) {
-	case nil, string, int64, float64, bool:
-		return k
+	case nil, string, int64, float64, bool, *List, *Map, *entry, *block, *loopScope:
+		return k // a list or map key is the object itself, not its contents as in Java
 	}
 	return javaString(k)
 }
@@ -696,10 +700,9 @@ func (st *state) evalBin(x *binExpr) (any, error) {
 		return nil, err
 	}
 	switch x.op {
-	case opEq:
-		return velocityEquals(l, r), nil
-	case opNe:
-		return !velocityEquals(l, r), nil
+	case opEq, opNe:
+		eq, err := st.equals(l, r)
+		return eq == (x.op == opEq), err
 	case opLt, opGt, opLe, opGe:
 		if !isNumber(l) || !isNumber(r) {
 			return false, nil
@@ -723,6 +726,15 @@ func (st *state) evalBin(x *binExpr) (any, error) {
 		}
 	}
 	return arith(x.op, l, r), nil
+}
+
+// equals is velocityEquals, charging the text it compares when it falls back to toString.
+func (st *state) equals(l, r any) (bool, error) {
+	if l == nil || r == nil || isNumber(l) && isNumber(r) || sameClass(l, r) {
+		return velocityEquals(l, r), nil
+	}
+	ls, rs := javaString(l), javaString(r)
+	return ls == rs, st.work(len(ls) + len(rs))
 }
 
 // javaStringOr is the text a + concatenation uses: Velocity puts a null reference's source in its place.
@@ -848,7 +860,7 @@ func (st *state) access(v any, p *part) (any, error) {
 func (st *state) property(v any, name string) any {
 	switch o := v.(type) {
 	case *Map:
-		x, _ := o.Get(name)
+		x, _ := o.GetString(name)
 		return x
 	case Object:
 		x, ok := o.Get(name)

@@ -2,12 +2,23 @@ package vtl
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"strconv"
 	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
 )
+
+// work charges steps for a method whose cost grows with the size of its receiver, so that a loop over
+// calls on a large value stays within MaxSteps' time.
+func (st *state) work(size int) error {
+	st.steps += size >> 6
+	if st.steps > st.opt.MaxSteps {
+		return &limitError{fmt.Sprintf("more than %d steps", st.opt.MaxSteps)}
+	}
+	return nil
+}
 
 // errNoMethod marks a call Java would not find (wrong name, arity or argument types): the reference
 // becomes invalid, as in Velocity, instead of failing the evaluation.
@@ -65,7 +76,7 @@ func (st *state) method(v any, p *part, args []any) (any, error) {
 				return javaString(v), nil
 			case "equals":
 				if len(args) == 1 {
-					return javaEquals(v, args[0], 0), nil
+					return javaEquals(v, args[0]), nil
 				}
 			}
 		}
@@ -149,6 +160,9 @@ func (st *state) str(pos int, s string) (any, error) {
 
 func (st *state) stringMethod(s string, p *part, args []any) (any, error) {
 	n := len(args)
+	if err := st.work(len(s)); err != nil {
+		return nil, err
+	}
 	switch p.name {
 	case "length":
 		if n == 0 {
@@ -282,6 +296,9 @@ func (st *state) stringMethod(s string, p *part, args []any) (any, error) {
 			break
 		}
 		if old == "" {
+			if (len(s)+1)*len(neu) > st.opt.MaxOutput {
+				return nil, &limitError{"memory"}
+			}
 			// Java inserts the replacement around every character.
 			var b strings.Builder
 			b.WriteString(neu)
@@ -400,6 +417,9 @@ func javaCompare(a, b string) int {
 
 func (st *state) listMethod(l *List, p *part, args []any) (any, error) {
 	n := len(args)
+	if err := st.work(len(l.items)); err != nil {
+		return nil, err
+	}
 	switch p.name {
 	case "size":
 		if n == 0 {
@@ -513,14 +533,14 @@ func (st *state) listMethod(l *List, p *part, args []any) (any, error) {
 func listIndex(items []any, x any, last bool) int {
 	if last {
 		for i := len(items) - 1; i >= 0; i-- {
-			if javaEquals(items[i], x, 0) {
+			if javaEquals(items[i], x) {
 				return i
 			}
 		}
 		return -1
 	}
 	for i, e := range items {
-		if javaEquals(e, x, 0) {
+		if javaEquals(e, x) {
 			return i
 		}
 	}
@@ -528,8 +548,42 @@ func listIndex(items []any, x any, last bool) int {
 }
 
 func (st *state) mapMethod(m *Map, p *part, args []any) (any, error) {
-	n := len(args)
+	if err := st.work(m.Len()); err != nil {
+		return nil, err
+	}
+	// Charge what a call can create before making it.
+	size := 0
 	switch p.name {
+	case "put", "putIfAbsent":
+		size = 32
+	case "putAll":
+		if o, ok := argMap(args); ok {
+			size = 32 * o.Len()
+		}
+	case "keySet", "values", "entrySet":
+		size = 16 * m.Len()
+	}
+	if err := st.alloc(p.pos, size); err != nil {
+		return nil, err
+	}
+	return mapCall(m, p.name, args)
+}
+
+func argMap(args []any) (*Map, bool) {
+	if len(args) != 1 {
+		return nil, false
+	}
+	m, ok := args[0].(*Map)
+	return m, ok
+}
+
+// Call calls a java.util.Map method on m, as $m.name(args...) does, for a host Object that keeps its
+// properties in a Map. It returns ErrNoMethod for a name or arity Map does not have.
+func (m *Map) Call(name string, args []any) (any, error) { return mapCall(m, name, args) }
+
+func mapCall(m *Map, name string, args []any) (any, error) {
+	n := len(args)
+	switch name {
 	case "size":
 		if n == 0 {
 			return int64(m.Len()), nil
@@ -557,17 +611,16 @@ func (st *state) mapMethod(m *Map, p *part, args []any) (any, error) {
 		}
 	case "containsValue":
 		if n == 1 {
-			return listIndex(m.vals, args[0], false) >= 0, nil
+			found := false
+			m.each(func(_, v any) bool { found = javaEquals(v, args[0]); return !found })
+			return found, nil
 		}
 	case "put", "putIfAbsent":
 		if n != 2 {
 			break
 		}
-		if err := st.alloc(p.pos, 32); err != nil {
-			return nil, err
-		}
 		k := mapKey(args[0])
-		if p.name == "putIfAbsent" {
+		if name == "putIfAbsent" {
 			if v, ok := m.Get(k); ok && v != nil {
 				return v, nil
 			}
@@ -580,9 +633,6 @@ func (st *state) mapMethod(m *Map, p *part, args []any) (any, error) {
 		o, ok := args[0].(*Map)
 		if !ok {
 			break
-		}
-		if err := st.alloc(p.pos, 32*o.Len()); err != nil {
-			return nil, err
 		}
 		var err error
 		o.each(func(k, v any) bool { _, err = m.put(k, v); return err == nil })
@@ -600,12 +650,9 @@ func (st *state) mapMethod(m *Map, p *part, args []any) (any, error) {
 		if n != 0 {
 			break
 		}
-		if err := st.alloc(p.pos, 16*m.Len()); err != nil {
-			return nil, err
-		}
 		l := &List{items: make([]any, 0, m.Len())}
 		m.each(func(k, v any) bool {
-			switch p.name {
+			switch name {
 			case "keySet":
 				l.items = append(l.items, k)
 			case "values":
@@ -667,7 +714,7 @@ func numberMethod(v any, name string, args []any) (any, error) {
 			}
 			return int64(compareNumbers(v, args[0])), nil
 		case "equals":
-			return javaEquals(v, args[0], 0), nil
+			return javaEquals(v, args[0]), nil
 		}
 		return nil, errNoMethod
 	}

@@ -74,9 +74,9 @@ func (l *List) Size() int { return len(l.items) }
 // objects and map literals); NewHashMap makes one that iterates like a java.util.HashMap, which is what
 // API Gateway's $input.params() and $context are. Keys are strings, int64, float64 or bool.
 type Map struct {
-	keys []any
-	vals []any
-	idx  map[any]int // built once the map grows past linearLimit
+	ents []mapEntry
+	sidx map[string]int // string keys, built once the map grows past linearLimit
+	idx  map[any]int    // other keys, likewise
 
 	hashOrder bool
 	order     []int // cached HashMap iteration order; nil when stale
@@ -85,10 +85,30 @@ type Map struct {
 	writeOnce bool // a key may be put once (API Gateway's overrides are final)
 }
 
-const linearLimit = 8
+// mapEntry keeps a string key unboxed: JSON objects have only those, and boxing each would allocate.
+type mapEntry struct {
+	k   any
+	s   string
+	v   any
+	str bool
+}
+
+func (e *mapEntry) key() any {
+	if e.str {
+		return e.s
+	}
+	return e.k
+}
+
+// linearLimit is the size up to which a map finds keys by scanning, which beats hashing for the small
+// objects of JSON bodies.
+const linearLimit = 32
 
 // NewMap returns an empty insertion-ordered map.
 func NewMap() *Map { return &Map{} }
+
+// NewMapSize returns an empty insertion-ordered map with room for n entries.
+func NewMapSize(n int) *Map { return &Map{ents: make([]mapEntry, 0, n)} }
 
 // NewHashMap returns an empty map that iterates in java.util.HashMap order.
 func NewHashMap() *Map { return &Map{hashOrder: true} }
@@ -102,46 +122,92 @@ func (m *Map) SetOpaque() { m.opaque = true }
 func (m *Map) SetWriteOnce() { m.writeOnce = true }
 
 // Len returns the number of entries.
-func (m *Map) Len() int { return len(m.keys) }
+func (m *Map) Len() int { return len(m.ents) }
 
 func (m *Map) find(k any) int {
-	if m.idx != nil {
+	if s, ok := k.(string); ok {
+		return m.findString(s)
+	}
+	if m.idx != nil || m.sidx != nil {
 		if i, ok := m.idx[k]; ok {
 			return i
 		}
 		return -1
 	}
-	for i, mk := range m.keys {
-		if mk == k {
+	for i := range m.ents {
+		if !m.ents[i].str && m.ents[i].k == k {
 			return i
 		}
 	}
 	return -1
 }
 
+func (m *Map) findString(s string) int {
+	if m.sidx != nil {
+		if i, ok := m.sidx[s]; ok {
+			return i
+		}
+		return -1
+	}
+	for i := range m.ents {
+		if m.ents[i].str && m.ents[i].s == s {
+			return i
+		}
+	}
+	return -1
+}
+
+// GetString returns the value for a string key.
+func (m *Map) GetString(k string) (any, bool) {
+	if i := m.findString(k); i >= 0 {
+		return m.ents[i].v, true
+	}
+	return nil, false
+}
+
+// PutString sets a string key to v and returns the previous value.
+func (m *Map) PutString(k string, v any) any {
+	if i := m.findString(k); i >= 0 {
+		old := m.ents[i].v
+		m.ents[i].v = v
+		return old
+	}
+	m.add(mapEntry{s: k, v: v, str: true})
+	return nil
+}
+
+func (m *Map) add(e mapEntry) {
+	m.ents = append(m.ents, e)
+	m.order = nil
+	switch {
+	case m.sidx != nil && e.str:
+		m.sidx[e.s] = len(m.ents) - 1
+	case m.sidx != nil:
+		m.idx[e.k] = len(m.ents) - 1
+	case len(m.ents) > linearLimit:
+		m.reindex()
+	}
+}
+
 // Get returns the value for key k.
 func (m *Map) Get(k any) (any, bool) {
 	if i := m.find(k); i >= 0 {
-		return m.vals[i], true
+		return m.ents[i].v, true
 	}
 	return nil, false
 }
 
 // Put sets k to v and returns the previous value, ignoring write-once.
 func (m *Map) Put(k, v any) any {
+	if s, ok := k.(string); ok {
+		return m.PutString(s, v)
+	}
 	if i := m.find(k); i >= 0 {
-		old := m.vals[i]
-		m.vals[i] = v
+		old := m.ents[i].v
+		m.ents[i].v = v
 		return old
 	}
-	m.keys = append(m.keys, k)
-	m.vals = append(m.vals, v)
-	m.order = nil
-	if m.idx != nil {
-		m.idx[k] = len(m.keys) - 1
-	} else if len(m.keys) > linearLimit {
-		m.reindex()
-	}
+	m.add(mapEntry{k: k, v: v})
 	return nil
 }
 
@@ -161,9 +227,14 @@ func (e *finalError) Error() string {
 }
 
 func (m *Map) reindex() {
-	m.idx = make(map[any]int, len(m.keys))
-	for i, k := range m.keys {
-		m.idx[k] = i
+	m.sidx = make(map[string]int, len(m.ents))
+	m.idx = map[any]int{}
+	for i, e := range m.ents {
+		if e.str {
+			m.sidx[e.s] = i
+		} else {
+			m.idx[e.k] = i
+		}
 	}
 }
 
@@ -173,32 +244,32 @@ func (m *Map) Remove(k any) any {
 	if i < 0 {
 		return nil
 	}
-	old := m.vals[i]
-	m.keys = slices.Delete(m.keys, i, i+1)
-	m.vals = slices.Delete(m.vals, i, i+1)
+	old := m.ents[i].v
+	m.ents = slices.Delete(m.ents, i, i+1)
 	m.order = nil
-	if m.idx != nil {
+	if m.sidx != nil {
 		m.reindex()
 	}
 	return old
 }
 
 func (m *Map) clear() {
-	m.keys, m.vals, m.idx, m.order = m.keys[:0], m.vals[:0], nil, nil
+	clear(m.ents)
+	m.ents, m.sidx, m.idx, m.order = m.ents[:0], nil, nil, nil
 }
 
 // Keys returns the keys in iteration order, as strings (ojg's jp.Keyed).
 func (m *Map) Keys() []string {
-	ks := make([]string, 0, len(m.keys))
+	ks := make([]string, 0, len(m.ents))
 	m.each(func(k, _ any) bool { ks = append(ks, javaString(k)); return true })
 	return ks
 }
 
 // ValueForKey returns the value of a string key (ojg's jp.Keyed).
-func (m *Map) ValueForKey(k string) (any, bool) { return m.Get(k) }
+func (m *Map) ValueForKey(k string) (any, bool) { return m.GetString(k) }
 
 // SetValueForKey sets a string key (ojg's jp.Keyed).
-func (m *Map) SetValueForKey(k string, v any) { m.Put(k, v) }
+func (m *Map) SetValueForKey(k string, v any) { m.PutString(k, v) }
 
 // RemoveValueForKey removes a string key (ojg's jp.Keyed).
 func (m *Map) RemoveValueForKey(k string) { m.Remove(k) }
@@ -208,35 +279,50 @@ func (m *Map) Range(f func(k, v any) bool) { m.each(f) }
 
 func (m *Map) each(f func(k, v any) bool) {
 	if !m.hashOrder {
-		for i := range m.keys {
-			if !f(m.keys[i], m.vals[i]) {
+		for i := range m.ents {
+			if !f(m.ents[i].key(), m.ents[i].v) {
 				return
 			}
 		}
 		return
 	}
 	for _, i := range m.hashIter() {
-		if !f(m.keys[i], m.vals[i]) {
+		if !f(m.ents[i].key(), m.ents[i].v) {
 			return
 		}
 	}
+}
+
+// entries returns the entries in iteration order without boxing their keys.
+func (m *Map) entries() []*mapEntry {
+	es := make([]*mapEntry, len(m.ents))
+	if !m.hashOrder {
+		for i := range m.ents {
+			es[i] = &m.ents[i]
+		}
+		return es
+	}
+	for j, i := range m.hashIter() {
+		es[j] = &m.ents[i]
+	}
+	return es
 }
 
 // hashIter returns entry positions in the order java.util.HashMap iterates them: by bucket of the
 // spread hash in a table sized as HashMap grows it, then by insertion within a bucket. API Gateway's
 // $context.keySet() lists keys in this order.
 func (m *Map) hashIter() []int {
-	if m.order != nil && len(m.order) == len(m.keys) {
+	if m.order != nil && len(m.order) == len(m.ents) {
 		return m.order
 	}
 	n := 16
-	for len(m.keys) > n*3/4 {
+	for len(m.ents) > n*3/4 {
 		n *= 2
 	}
 	type kb struct{ bucket, pos int }
-	bs := make([]kb, len(m.keys))
-	for i, k := range m.keys {
-		h := javaHash(k)
+	bs := make([]kb, len(m.ents))
+	for i := range m.ents {
+		h := javaHash(m.ents[i].key())
 		h ^= h >> 16
 		bs[i] = kb{int(h & uint32(n-1)), i}
 	}
@@ -324,9 +410,19 @@ func javaString(v any) string {
 
 const maxValueDepth = 256
 
+// maxRendered bounds the text of one value: lists that share their elements can describe more text than
+// memory holds ([$a, $a] nested thirty times), so rendering stops there and the output limit reports it.
+const maxRendered = 32 << 20
+
+// equalsBudget bounds the elements one == compares, for the same reason.
+const equalsBudget = 1 << 20
+
 // writeJava appends Java's toString of v: {k=v, k2=v2} for maps and [a, b] for lists (JSON lists render as
 // JSON, as json-smart's JSONArray does).
 func writeJava(b *strings.Builder, v any, depth int) {
+	if b.Len() > maxRendered {
+		return
+	}
 	if depth > maxValueDepth {
 		b.WriteString("...")
 		return
@@ -354,21 +450,22 @@ func writeJava(b *strings.Builder, v any, depth int) {
 			return
 		}
 		b.WriteByte('{')
-		first := true
-		v.each(func(k, e any) bool {
-			if !first {
+		for i, e := range v.entries() {
+			if i > 0 {
 				b.WriteString(", ")
 			}
-			first = false
-			writeJava(b, k, depth+1)
+			if e.str {
+				b.WriteString(e.s)
+			} else {
+				writeJava(b, e.k, depth+1)
+			}
 			b.WriteByte('=')
-			if e == any(v) {
+			if e.v == any(v) {
 				b.WriteString("(this Map)")
 			} else {
-				writeJava(b, e, depth+1)
+				writeJava(b, e.v, depth+1)
 			}
-			return true
-		})
+		}
 		b.WriteByte('}')
 	case *entry:
 		writeJava(b, v.key, depth+1)
@@ -393,6 +490,9 @@ func JSON(v any) string {
 }
 
 func writeJSON(b *strings.Builder, v any, depth int) {
+	if b.Len() > maxRendered {
+		return
+	}
 	if depth > maxValueDepth {
 		b.WriteString("null")
 		return
@@ -423,17 +523,18 @@ func writeJSON(b *strings.Builder, v any, depth int) {
 		b.WriteByte(']')
 	case *Map:
 		b.WriteByte('{')
-		first := true
-		v.each(func(k, e any) bool {
-			if !first {
+		for i, e := range v.entries() {
+			if i > 0 {
 				b.WriteByte(',')
 			}
-			first = false
-			writeJSONString(b, javaString(k))
+			if e.str {
+				writeJSONString(b, e.s)
+			} else {
+				writeJSONString(b, javaString(e.k))
+			}
 			b.WriteByte(':')
-			writeJSON(b, e, depth+1)
-			return true
-		})
+			writeJSON(b, e.v, depth+1)
+		}
 		b.WriteByte('}')
 	default:
 		writeJSONString(b, javaString(v))
@@ -593,14 +694,20 @@ func velocityEquals(a, b any) bool {
 		return a == nil && b == nil
 	}
 	if sameClass(a, b) {
-		return javaEquals(a, b, 0)
+		return javaEquals(a, b)
 	}
 	return javaString(a) == javaString(b)
 }
 
 // javaEquals is Java's equals: an Integer never equals a Double, lists compare element by element.
-func javaEquals(a, b any, depth int) bool {
-	if depth > maxValueDepth {
+func javaEquals(a, b any) bool {
+	n := equalsBudget
+	return equalsN(a, b, 0, &n)
+}
+
+func equalsN(a, b any, depth int, budget *int) bool {
+	*budget--
+	if depth > maxValueDepth || *budget < 0 {
 		return false
 	}
 	switch x := a.(type) {
@@ -616,7 +723,7 @@ func javaEquals(a, b any, depth int) bool {
 			return false
 		}
 		for i := range x.items {
-			if !javaEquals(x.items[i], y.items[i], depth+1) {
+			if !equalsN(x.items[i], y.items[i], depth+1, budget) {
 				return false
 			}
 		}
@@ -629,19 +736,20 @@ func javaEquals(a, b any, depth int) bool {
 		if x == y {
 			return true
 		}
-		if len(x.keys) != len(y.keys) {
+		if len(x.ents) != len(y.ents) {
 			return false
 		}
-		for i, k := range x.keys {
-			w, ok := y.Get(k)
-			if !ok || !javaEquals(x.vals[i], w, depth+1) {
+		for i := range x.ents {
+			e := &x.ents[i]
+			w, ok := y.Get(e.key())
+			if !ok || !equalsN(e.v, w, depth+1, budget) {
 				return false
 			}
 		}
 		return true
 	case *entry:
 		y, ok := b.(*entry)
-		return ok && javaEquals(x.key, y.key, depth+1) && javaEquals(x.val, y.val, depth+1)
+		return ok && equalsN(x.key, y.key, depth+1, budget) && equalsN(x.val, y.val, depth+1, budget)
 	case nil:
 		return b == nil
 	}

@@ -116,10 +116,9 @@ func Render(t *vtl.Template, in *Input) (Output, error) {
 
 // RenderTo is Render writing the body to buf.
 func RenderTo(buf *bytes.Buffer, t *vtl.Template, in *Input) (Overrides, error) {
-	inp := &input{in: in}
-	ctx, req, resp := contextMap(in)
+	ctx := &contextObject{in: in}
 	vars := map[string]any{
-		"input":          inp,
+		"input":          &input{in: in},
 		"util":           utilObject{},
 		"context":        ctx,
 		"stageVariables": stringMap(in.StageVariables, false),
@@ -134,7 +133,13 @@ func RenderTo(buf *bytes.Buffer, t *vtl.Template, in *Input) (Overrides, error) 
 	if errors.As(err, &be) {
 		err = be // the data plane answers with its message alone
 	}
-	return overridesOf(req, resp), err
+	if ctx.req == nil && in.Overrides != nil {
+		return *in.Overrides, err
+	}
+	if ctx.req == nil {
+		return Overrides{}, err
+	}
+	return overridesOf(ctx.req, ctx.resp), err
 }
 
 // stringMap makes a java.util.HashMap of strings, filled in key order so that colliding keys iterate
@@ -162,35 +167,121 @@ func nullable(s string) any {
 	return s
 }
 
-// contextMap builds $context. Its keys, and those of $context.identity, iterate in the order
-// java.util.HashMap gives them, and its nested maps render as empty strings, as API Gateway's do.
-func contextMap(in *Input) (ctx, req, resp *vtl.Map) {
-	c := &in.Context
-	ctx = vtl.NewHashMap()
-	ctx.Put("resourceId", nullable(c.ResourceID))
-	ctx.Put("resourcePath", nullable(c.ResourcePath))
-	ctx.Put("httpMethod", nullable(c.HTTPMethod))
-	ctx.Put("extendedRequestId", nullable(c.ExtendedRequestID))
-	if !c.RequestTime.IsZero() {
-		ctx.Put("requestTime", c.RequestTime.UTC().Format("02/Jan/2006:15:04:05 -0700"))
-	}
-	ctx.Put("path", nullable(c.Path))
-	ctx.Put("accountId", nullable(c.AccountID))
-	ctx.Put("protocol", nullable(c.Protocol))
-	ctx.Put("stage", nullable(c.Stage))
-	ctx.Put("domainPrefix", nullable(c.DomainPrefix))
-	if !c.RequestTime.IsZero() {
-		// After domainPrefix: the two share a HashMap bucket, and AWS lists domainPrefix first.
-		ctx.Put("requestTimeEpoch", c.RequestTime.UnixMilli())
-	}
-	ctx.Put("requestId", nullable(c.RequestID))
-	ctx.Put("domainName", nullable(c.DomainName))
-	ctx.Put("deploymentId", nullable(c.DeploymentID))
-	ctx.Put("apiId", nullable(c.APIID))
+// contextObject is $context. It answers the common $context.name from the Context struct and builds the
+// java.util.HashMap API Gateway has (keys in HashMap order, nested maps that render as empty strings)
+// only when a template lists, sets or prints it.
+type contextObject struct {
+	in                         *Input
+	full                       *vtl.Map
+	identity, authorizer, errm *vtl.Map
+	req, resp                  *vtl.Map
+}
 
+func (x *contextObject) Get(name string) (any, bool) {
+	if x.full != nil {
+		return x.full.Get(name)
+	}
+	c := &x.in.Context
+	switch name {
+	case "resourceId":
+		return nullable(c.ResourceID), true
+	case "resourcePath":
+		return nullable(c.ResourcePath), true
+	case "httpMethod":
+		return nullable(c.HTTPMethod), true
+	case "extendedRequestId":
+		return nullable(c.ExtendedRequestID), true
+	case "requestTime":
+		if c.RequestTime.IsZero() {
+			return nil, false
+		}
+		return c.RequestTime.UTC().Format("02/Jan/2006:15:04:05 -0700"), true
+	case "requestTimeEpoch":
+		if c.RequestTime.IsZero() {
+			return nil, false
+		}
+		return c.RequestTime.UnixMilli(), true
+	case "path":
+		return nullable(c.Path), true
+	case "accountId":
+		return nullable(c.AccountID), true
+	case "protocol":
+		return nullable(c.Protocol), true
+	case "stage":
+		return nullable(c.Stage), true
+	case "domainPrefix":
+		return nullable(c.DomainPrefix), true
+	case "requestId":
+		return nullable(c.RequestID), true
+	case "domainName":
+		return nullable(c.DomainName), true
+	case "deploymentId":
+		return nullable(c.DeploymentID), true
+	case "apiId":
+		return nullable(c.APIID), true
+	case "identity":
+		return x.identityMap(), true
+	case "authorizer":
+		if m := x.authorizerMap(); m != nil {
+			return m, true
+		}
+	case "error":
+		if m := x.errorMap(); m != nil {
+			return m, true
+		}
+	case "requestOverride":
+		x.overrides()
+		return x.req, true
+	case "responseOverride":
+		x.overrides()
+		return x.resp, true
+	}
+	return nil, false
+}
+
+func (x *contextObject) Call(name string, args []any) (any, error) {
+	return x.materialize().Call(name, args)
+}
+
+// Set keeps a property a template sets on $context itself, as API Gateway's map would.
+func (x *contextObject) Set(name string, v any) error {
+	x.materialize().Put(name, v)
+	return nil
+}
+
+func (x *contextObject) Items() []any {
+	var vals []any
+	x.materialize().Range(func(_, v any) bool { vals = append(vals, v); return true })
+	return vals
+}
+
+func (x *contextObject) String() string { return vtl.String(x.materialize()) }
+
+// materialize builds $context as a map. Keys are put in an order that, where two share a HashMap bucket,
+// lists them as AWS does.
+func (x *contextObject) materialize() *vtl.Map {
+	if x.full != nil {
+		return x.full
+	}
+	m := vtl.NewHashMap()
+	for _, k := range []string{"resourceId", "resourcePath", "httpMethod", "extendedRequestId", "requestTime",
+		"path", "accountId", "protocol", "stage", "domainPrefix", "requestTimeEpoch", "requestId", "domainName",
+		"deploymentId", "apiId", "identity", "authorizer", "error", "requestOverride", "responseOverride"} {
+		if v, ok := x.Get(k); ok {
+			m.Put(k, v)
+		}
+	}
+	x.full = m
+	return m
+}
+
+func (x *contextObject) identityMap() *vtl.Map {
+	if x.identity != nil {
+		return x.identity
+	}
 	id := vtl.NewHashMap()
 	id.SetOpaque()
-	ident := &c.Identity
+	ident := &x.in.Context.Identity
 	for _, kv := range []struct {
 		k, v string
 	}{
@@ -209,47 +300,63 @@ func contextMap(in *Input) (ctx, req, resp *vtl.Map) {
 	if ident.APIKeyID != "" {
 		id.Put("apiKeyId", ident.APIKeyID)
 	}
-	ctx.Put("identity", id)
+	x.identity = id
+	return id
+}
 
-	if a := c.Authorizer; a != nil {
-		am := stringMap(a.Context, true)
-		if a.PrincipalID != "" {
-			am.Put("principalId", a.PrincipalID)
-		}
-		if a.Claims != nil {
-			am.Put("claims", stringMap(a.Claims, true))
-		}
-		ctx.Put("authorizer", am)
+func (x *contextObject) authorizerMap() *vtl.Map {
+	a := x.in.Context.Authorizer
+	if a == nil || x.authorizer != nil {
+		return x.authorizer
 	}
-	if e := c.Error; e != nil {
-		em := vtl.NewHashMap()
-		em.SetOpaque()
-		em.Put("message", e.Message)
-		em.Put("messageString", `"`+e.Message+`"`)
-		em.Put("responseType", nullable(e.ResponseType))
-		em.Put("validationErrorString", nullable(e.ValidationErrorString))
-		ctx.Put("error", em)
+	am := stringMap(a.Context, true)
+	if a.PrincipalID != "" {
+		am.Put("principalId", a.PrincipalID)
 	}
+	if a.Claims != nil {
+		am.Put("claims", stringMap(a.Claims, true))
+	}
+	x.authorizer = am
+	return am
+}
 
-	if o := in.Overrides; o != nil && o.req != nil {
-		req, resp = o.req, o.resp
-	} else {
-		req = vtl.NewHashMap()
-		req.SetOpaque()
-		for _, k := range []string{"path", "header", "querystring"} {
-			m := vtl.NewHashMap()
-			m.SetWriteOnce()
-			req.Put(k, m)
-		}
-		resp = vtl.NewHashMap()
-		resp.SetOpaque()
-		h := vtl.NewHashMap()
-		h.SetWriteOnce()
-		resp.Put("header", h)
+func (x *contextObject) errorMap() *vtl.Map {
+	e := x.in.Context.Error
+	if e == nil || x.errm != nil {
+		return x.errm
 	}
-	ctx.Put("requestOverride", req)
-	ctx.Put("responseOverride", resp)
-	return ctx, req, resp
+	em := vtl.NewHashMap()
+	em.SetOpaque()
+	em.Put("message", e.Message)
+	em.Put("messageString", `"`+e.Message+`"`)
+	em.Put("responseType", nullable(e.ResponseType))
+	em.Put("validationErrorString", nullable(e.ValidationErrorString))
+	x.errm = em
+	return em
+}
+
+// overrides makes $context.requestOverride and responseOverride, or takes them from an earlier template
+// of the same request.
+func (x *contextObject) overrides() {
+	if x.req != nil {
+		return
+	}
+	if o := x.in.Overrides; o != nil && o.req != nil {
+		x.req, x.resp = o.req, o.resp
+		return
+	}
+	x.req = vtl.NewHashMap()
+	x.req.SetOpaque()
+	for _, k := range []string{"path", "header", "querystring"} {
+		m := vtl.NewHashMap()
+		m.SetWriteOnce()
+		x.req.Put(k, m)
+	}
+	x.resp = vtl.NewHashMap()
+	x.resp.SetOpaque()
+	h := vtl.NewHashMap()
+	h.SetWriteOnce()
+	x.resp.Put("header", h)
 }
 
 func overridesOf(req, resp *vtl.Map) Overrides {

@@ -13,6 +13,7 @@ import (
 // needs it.
 type input struct {
 	in     *Input
+	text   *string // the body as a string, made once
 	parsed bool
 	root   any
 	err    error
@@ -21,10 +22,14 @@ type input struct {
 
 // body is $input.body: API Gateway hands templates "{}" for an empty body.
 func (i *input) body() string {
-	if len(i.in.Body) == 0 {
-		return "{}"
+	if i.text == nil {
+		s := "{}"
+		if len(i.in.Body) > 0 {
+			s = string(i.in.Body)
+		}
+		i.text = &s
 	}
-	return string(i.in.Body)
+	return *i.text
 }
 
 func (i *input) Get(name string) (any, bool) {
@@ -171,9 +176,39 @@ func (c *jsonPath) eval(root any) (any, bool, error) {
 		return root, true, nil
 	}
 	if c.definite {
-		v, ok := c.x.FirstFound(root)
+		v, ok := walk(c.x, root)
 		return v, ok, nil
 	}
 	got := c.x.Get(root)
 	return vtl.NewJSONList(got...), true, nil
+}
+
+// walk follows a definite path (names and single indexes) without allocating.
+func walk(x jp.Expr, v any) (any, bool) {
+	for _, f := range x {
+		switch f := f.(type) {
+		case jp.Child:
+			m, ok := v.(*vtl.Map)
+			if !ok {
+				return nil, false
+			}
+			if v, ok = m.GetString(string(f)); !ok {
+				return nil, false
+			}
+		case jp.Nth:
+			l, ok := v.(*vtl.List)
+			if !ok {
+				return nil, false
+			}
+			i := int(f)
+			if i < 0 {
+				i += l.Len()
+			}
+			if i < 0 || i >= l.Len() {
+				return nil, false
+			}
+			v = l.At(i)
+		}
+	}
+	return v, true
 }

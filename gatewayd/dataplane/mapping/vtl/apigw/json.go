@@ -32,8 +32,10 @@ func parseJSON(s string) (any, error) {
 }
 
 type decoder struct {
-	s string
-	i int
+	s     string
+	i     int
+	stack []any    // values of the objects and arrays being read, so that each is allocated once
+	keys  []string // keys of the objects being read
 }
 
 func (d *decoder) errf(format string, args ...any) error {
@@ -92,7 +94,16 @@ func (d *decoder) value(depth int) (any, error) {
 
 func (d *decoder) object(depth int) (any, error) {
 	d.i++
-	m := vtl.NewMap()
+	base, kbase := len(d.stack), len(d.keys)
+	done := func() *vtl.Map {
+		m := vtl.NewMapSize(len(d.stack) - base)
+		for j, k := range d.keys[kbase:] {
+			m.PutString(k, d.stack[base+j])
+		}
+		clear(d.stack[base:])
+		d.stack, d.keys = d.stack[:base], d.keys[:kbase]
+		return m
+	}
 	for {
 		d.ws()
 		if d.i >= len(d.s) {
@@ -100,7 +111,7 @@ func (d *decoder) object(depth int) (any, error) {
 		}
 		if d.s[d.i] == '}' {
 			d.i++
-			return m, nil
+			return done(), nil
 		}
 		var key string
 		if c := d.s[d.i]; c == '"' || c == '\'' {
@@ -129,7 +140,8 @@ func (d *decoder) object(depth int) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		m.Put(key, v)
+		d.keys = append(d.keys, key)
+		d.stack = append(d.stack, v)
 		d.ws()
 		if d.i < len(d.s) && d.s[d.i] == ',' {
 			d.i++
@@ -137,7 +149,7 @@ func (d *decoder) object(depth int) (any, error) {
 		}
 		if d.i < len(d.s) && d.s[d.i] == '}' {
 			d.i++
-			return m, nil
+			return done(), nil
 		}
 		return nil, d.errf("expected ',' or '}' in an object, found %s", d.near())
 	}
@@ -149,7 +161,13 @@ func isWordChar(c byte) bool {
 
 func (d *decoder) array(depth int) (any, error) {
 	d.i++
-	l := vtl.NewJSONList()
+	base := len(d.stack)
+	done := func() *vtl.List {
+		l := vtl.NewJSONList(append([]any(nil), d.stack[base:]...)...)
+		clear(d.stack[base:])
+		d.stack = d.stack[:base]
+		return l
+	}
 	for {
 		d.ws()
 		if d.i >= len(d.s) {
@@ -157,13 +175,13 @@ func (d *decoder) array(depth int) (any, error) {
 		}
 		if d.s[d.i] == ']' {
 			d.i++
-			return l, nil
+			return done(), nil
 		}
 		v, err := d.value(depth + 1)
 		if err != nil {
 			return nil, err
 		}
-		l.Append(v)
+		d.stack = append(d.stack, v)
 		d.ws()
 		if d.i < len(d.s) && d.s[d.i] == ',' {
 			d.i++
@@ -171,7 +189,7 @@ func (d *decoder) array(depth int) (any, error) {
 		}
 		if d.i < len(d.s) && d.s[d.i] == ']' {
 			d.i++
-			return l, nil
+			return done(), nil
 		}
 		return nil, d.errf("expected ',' or ']' in an array, found %s", d.near())
 	}

@@ -57,6 +57,14 @@ const upperHex = "0123456789ABCDEF"
 // not allow), backslash and slash get a backslash; control characters and everything outside ASCII
 // become \uXXXX (upper-case hex, UTF-16 units).
 func EscapeJavaScript(s string) string {
+	clean := true
+	for i := 0; i < len(s) && clean; i++ {
+		c := s[i]
+		clean = c >= 0x20 && c <= 0x7f && c != '\'' && c != '"' && c != '\\' && c != '/'
+	}
+	if clean {
+		return s
+	}
 	var b strings.Builder
 	b.Grow(len(s) + len(s)/8)
 	for _, r := range s {
