@@ -2,6 +2,7 @@ package vtl
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"slices"
 	"strconv"
@@ -412,7 +413,7 @@ const maxValueDepth = 256
 
 // maxRendered bounds the text of one value: lists that share their elements can describe more text than
 // memory holds ([$a, $a] nested thirty times), so rendering stops there and the output limit reports it.
-const maxRendered = 32 << 20
+const maxRendered = 12 << 20
 
 // equalsBudget bounds the elements one == compares, for the same reason.
 const equalsBudget = 1 << 20
@@ -477,8 +478,10 @@ func writeJava(b *strings.Builder, v any, depth int) {
 		if s, ok := v.(interface{ String() string }); ok {
 			b.WriteString(s.String())
 		}
-	default:
+	case nil, string, int64, bool, float64:
 		b.WriteString(javaString(v))
+	default:
+		fmt.Fprint(b, v) // a host value of another type
 	}
 }
 
