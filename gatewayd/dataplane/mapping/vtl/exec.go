@@ -75,8 +75,8 @@ type state struct {
 
 var statePool = sync.Pool{New: func() any { return new(state) }}
 
-// Execute renders the template with the root variables vars into w. Variables the template sets do not
-// change vars, but values are shared: a template that calls $list.add(...) on a List from vars modifies
+// Execute renders the template with the root variables vars into w. Go values of other types go through
+// ValueOf. Variables the template sets do not change vars, but values are shared: a template that calls $list.add(...) on a List from vars modifies
 // it. Errors are *Error values with the place of the failure; on error w may hold part of the output.
 func (t *Template) Execute(w io.Writer, vars map[string]any, opt *Options) error {
 	st := statePool.Get().(*state)
@@ -108,7 +108,7 @@ func (t *Template) Execute(w io.Writer, vars map[string]any, opt *Options) error
 	}
 	st.slots = st.slots[:len(t.names)]
 	for i, n := range t.names {
-		st.slots[i] = vars[n]
+		st.slots[i] = ValueOf(vars[n])
 	}
 	buf, direct := w.(*bytes.Buffer)
 	if !direct {

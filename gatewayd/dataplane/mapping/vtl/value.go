@@ -3,6 +3,7 @@ package vtl
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"strconv"
@@ -766,3 +767,65 @@ func equalsN(a, b any, depth int, budget *int) bool {
 
 // String renders v as a template prints it: Java's String.valueOf, with maps as {k=v} and lists as [a, b].
 func String(v any) string { return javaString(v) }
+
+// ValueOf converts a Go value to the values templates use: any integer to int64, float32 to float64,
+// slices to *List, maps with string keys to *Map (in key order) and a nil pointer or interface to nil.
+// Values that already are template values are returned as they are; others are left alone and print
+// with fmt.
+func ValueOf(v any) any {
+	switch v := v.(type) {
+	case nil, bool, int64, float64, string, *List, *Map, Object:
+		return v
+	case int:
+		return int64(v)
+	case int8:
+		return int64(v)
+	case int16:
+		return int64(v)
+	case int32:
+		return int64(v)
+	case uint8:
+		return int64(v)
+	case uint16:
+		return int64(v)
+	case uint32:
+		return int64(v)
+	case uint:
+		if uint64(v) <= math.MaxInt64 {
+			return int64(v)
+		}
+		return float64(v)
+	case uint64:
+		if v <= math.MaxInt64 {
+			return int64(v)
+		}
+		return float64(v)
+	case float32:
+		return float64(v)
+	case []any:
+		l := &List{items: make([]any, len(v))}
+		for i, e := range v {
+			l.items[i] = ValueOf(e)
+		}
+		return l
+	case []string:
+		l := &List{items: make([]any, len(v))}
+		for i, e := range v {
+			l.items[i] = e
+		}
+		return l
+	case map[string]any:
+		m := NewMapSize(len(v))
+		for _, k := range slices.Sorted(maps.Keys(v)) {
+			m.PutString(k, ValueOf(v[k]))
+		}
+		return m
+	case map[string]string:
+		m := NewMapSize(len(v))
+		for _, k := range slices.Sorted(maps.Keys(v)) {
+			m.PutString(k, v[k])
+		}
+		return m
+	}
+	return v
+}

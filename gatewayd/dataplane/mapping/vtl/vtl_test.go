@@ -354,3 +354,12 @@ func TestExecuteWriter(t *testing.T) {
 		t.Errorf("Execute to a strings.Builder = %q, %v", sb.String(), err)
 	}
 }
+
+func TestValueOf(t *testing.T) {
+	got := render(t, "$i $l $m $m.k.size() #if($i == 3)eq#end", map[string]any{
+		"i": 3, "l": []string{"a", "b"}, "m": map[string]any{"k": []any{1, uint8(2)}, "a": float32(0.5)},
+	}, nil)
+	if want := "3 [a, b] {a=0.5, k=[1, 2]} 2 eq"; got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}
