@@ -93,6 +93,10 @@ func (t *Template) slot(name string) int {
 	return len(t.names) - 1
 }
 
+// Uses reports whether the template names the variable $name anywhere, so that a host can skip building
+// variables a template never reads.
+func (t *Template) Uses(name string) bool { return t.slotOf(name) >= 0 }
+
 // slotOf returns a variable's slot, or -1 when the template never names it.
 func (t *Template) slotOf(name string) int {
 	if i, ok := t.slots[name]; ok {

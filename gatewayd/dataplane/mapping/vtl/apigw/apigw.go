@@ -118,10 +118,12 @@ func Render(t *vtl.Template, in *Input) (Output, error) {
 func RenderTo(buf *bytes.Buffer, t *vtl.Template, in *Input) (Overrides, error) {
 	ctx := &contextObject{in: in}
 	vars := map[string]any{
-		"input":          &input{in: in},
-		"util":           utilObject{},
-		"context":        ctx,
-		"stageVariables": stringMap(in.StageVariables, false),
+		"input":   &input{in: in},
+		"util":    utilObject{},
+		"context": ctx,
+	}
+	if t.Uses("stageVariables") {
+		vars["stageVariables"] = stringMap(in.StageVariables, false)
 	}
 	opt := vtl.Options{}
 	if in.Options != nil {
