@@ -177,6 +177,16 @@ func (p *parser) parseNodes(inBlock bool) ([]node, term, int, error) {
 		i := p.pos
 		switch src[i] {
 		case '$':
+			if n, ok := p.slashBang(i); ok {
+				r, _, _, err := p.parseRefSkip(i, n)
+				if err != nil {
+					return nil, 0, 0, err
+				}
+				flush(i)
+				text.WriteString("$" + strings.Repeat("\\", n-1) + r.src[1+n:])
+				seg = p.pos
+				continue
+			}
 			r, quiet, ok, err := p.parseRef(i)
 			if err != nil {
 				return nil, 0, 0, err
@@ -196,6 +206,16 @@ func (p *parser) parseNodes(inBlock bool) ([]node, term, int, error) {
 			n := j - i
 			if j < len(src) && src[j] == '$' {
 				p.pos = j
+				if k, ok := p.slashBang(j); ok {
+					r, _, _, err := p.parseRefSkip(j, k)
+					if err != nil {
+						return nil, 0, 0, err
+					}
+					flush(i)
+					text.WriteString(src[i:j] + "$" + strings.Repeat("\\", k-1) + r.src[1+k:])
+					seg = p.pos
+					continue
+				}
 				r, quiet, ok, err := p.parseRef(j)
 				if err != nil {
 					return nil, 0, 0, err
@@ -416,8 +436,27 @@ func directiveWord(src string, i int) (string, int, bool) {
 
 // parseRef parses a reference at src[i] == '$'. ok is false when the $ starts no reference and is text.
 func (p *parser) parseRef(i int) (r *refExpr, quiet, ok bool, err error) {
-	src := p.src
+	return p.parseRefSkip(i, 0)
+}
+
+// slashBang reports whether "$\!" (backslashes between $ and !) starts a reference at i, and how many
+// backslashes there are. Velocity prints such a reference as text, one backslash fewer, unevaluated.
+func (p *parser) slashBang(i int) (int, bool) {
 	j := i + 1
+	for j < len(p.src) && p.src[j] == '\\' {
+		j++
+	}
+	n := j - i - 1
+	if n == 0 || j+1 >= len(p.src) || p.src[j] != '!' {
+		return 0, false
+	}
+	c := p.src[j+1]
+	return n, identStart(c) || c == '{'
+}
+
+func (p *parser) parseRefSkip(i, skip int) (r *refExpr, quiet, ok bool, err error) {
+	src := p.src
+	j := i + 1 + skip
 	if j < len(src) && src[j] == '!' {
 		quiet = true
 		j++
