@@ -69,9 +69,6 @@ func Parse(name, src string) (*Template, error) {
 	}
 	for _, c := range p.calls {
 		c.m = t.macros[c.name]
-		if c.m == nil && c.block {
-			return nil, t.errorAt(c.pos, nil, "#@%s: no macro named %q", c.name, c.name)
-		}
 		if c.m != nil {
 			for _, a := range c.args {
 				if _, ok := a.(wordArg); ok {
@@ -899,6 +896,7 @@ func (p *parser) parseCall(at int, name string) (node, error) {
 			return nil, err
 		}
 		c.body = body
+		c.lit = p.src[at:p.pos] // without a macro the whole block is text
 	}
 	p.calls = append(p.calls, c)
 	return c, nil
