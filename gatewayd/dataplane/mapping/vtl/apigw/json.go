@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf16"
 	"unicode/utf8"
 
@@ -18,7 +19,13 @@ const maxJSONDepth = 512
 // numbers float64. Like json-smart's permissive mode, which API Gateway's JSONPath parses bodies with, it
 // accepts single-quoted strings, unquoted object keys and trailing commas.
 func parseJSON(s string) (any, error) {
-	d := &decoder{s: s}
+	d := decoders.Get().(*decoder)
+	defer func() {
+		clear(d.stack[:cap(d.stack)])
+		d.s, d.i, d.stack, d.keys = "", 0, d.stack[:0], d.keys[:0]
+		decoders.Put(d)
+	}()
+	d.s = s
 	d.ws()
 	v, err := d.value(0)
 	if err != nil {
@@ -30,6 +37,9 @@ func parseJSON(s string) (any, error) {
 	}
 	return v, nil
 }
+
+// decoders keeps the decoders' stacks between bodies.
+var decoders = sync.Pool{New: func() any { return new(decoder) }}
 
 type decoder struct {
 	s     string
