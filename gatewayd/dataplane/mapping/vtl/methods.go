@@ -31,7 +31,7 @@ type javaError struct{ msg string }
 func (e *javaError) Error() string { return e.msg }
 
 func jerr(format string, args ...any) error {
-	return &javaError{msg: sprintf(format, args...)}
+	return &javaError{msg: fmt.Sprintf(format, args...)}
 }
 
 // method calls a method on v. void methods return "" as Velocity renders them.

@@ -8,8 +8,6 @@ import (
 	"sync/atomic"
 )
 
-var sprintf = fmt.Sprintf
-
 // regexEntry is a Java regex compiled for Go: re for find and split, full anchored for matches().
 type regexEntry struct {
 	re, full *regexp.Regexp

@@ -264,3 +264,12 @@ func TestParseJSON(t *testing.T) {
 		}
 	}
 }
+
+func TestJSONPathFilterPanic(t *testing.T) {
+	tm, err := Parse("t", "$input.path('$.a[?(@.b / 0 > 1)]')")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = Render(tm, &Input{Body: []byte(`{"a": [{"b": 1}]}`)})
+	t.Logf("Render = %v", err) // either a result or an error, never a panic
+}

@@ -42,6 +42,10 @@ func readGolden(t *testing.T, path string) *golden {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return parseGolden(string(raw))
+}
+
+func parseGolden(raw string) *golden {
 	g := &golden{header: map[string]string{}, sections: map[string]string{}}
 	name := ""
 	var cur strings.Builder
@@ -52,7 +56,7 @@ func readGolden(t *testing.T, path string) *golden {
 		}
 		cur.Reset()
 	}
-	for _, line := range strings.SplitAfter(string(raw), "\n") {
+	for _, line := range strings.SplitAfter(raw, "\n") {
 		trim := strings.TrimRight(line, "\n")
 		if strings.HasPrefix(trim, "-- ") && strings.HasSuffix(trim, " --") && len(trim) > 6 {
 			finish()

@@ -1,6 +1,7 @@
 package apigw
 
 import (
+	"fmt"
 	"strings"
 	"sync"
 
@@ -179,8 +180,17 @@ func (c *jsonPath) eval(root any) (any, bool, error) {
 		v, ok := walk(c.x, root)
 		return v, ok, nil
 	}
-	got := c.x.Get(root)
-	return vtl.NewJSONList(got...), true, nil
+	return c.getAll(root)
+}
+
+// getAll runs ojg's evaluation, turning a panic in a filter (a division by zero, say) into an error.
+func (c *jsonPath) getAll(root any) (v any, found bool, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			v, found, err = nil, false, fmt.Errorf("evaluating JSONPath %s: %v", c.x, r)
+		}
+	}()
+	return vtl.NewJSONList(c.x.Get(root)...), true, nil
 }
 
 // walk follows a definite path (names and single indexes) without allocating.
