@@ -20,10 +20,6 @@ func (st *state) work(size int) error {
 	return nil
 }
 
-// errNoMethod marks a call Java would not find (wrong name, arity or argument types): the reference
-// becomes invalid, as in Velocity, instead of failing the evaluation.
-var errNoMethod = ErrNoMethod
-
 // javaError is a Java exception a built-in method throws, such as StringIndexOutOfBoundsException: the
 // evaluation fails, as Velocity's MethodInvocationException does.
 type javaError struct{ msg string }
@@ -63,12 +59,12 @@ func (st *state) method(v any, p *part, args []any) (any, error) {
 	case Object:
 		res, err = o.Call(p.name, args)
 	default:
-		err = errNoMethod
+		err = ErrNoMethod
 	}
 	if err == nil {
 		return res, nil
 	}
-	if errors.Is(err, errNoMethod) {
+	if errors.Is(err, ErrNoMethod) {
 		if len(args) == 0 || p.name == "equals" {
 			// Every Java object has these.
 			switch p.name {
@@ -365,7 +361,7 @@ func (st *state) stringMethod(s string, p *part, args []any) (any, error) {
 		}
 		return l, nil
 	}
-	return nil, errNoMethod
+	return nil, ErrNoMethod
 }
 
 // javaIndexOf is String.indexOf and lastIndexOf with an optional start index (from < 0: none), in UTF-16
@@ -527,7 +523,7 @@ func (st *state) listMethod(l *List, p *part, args []any) (any, error) {
 			return "", nil
 		}
 	}
-	return nil, errNoMethod
+	return nil, ErrNoMethod
 }
 
 func listIndex(items []any, x any, last bool) int {
@@ -664,7 +660,7 @@ func mapCall(m *Map, name string, args []any) (any, error) {
 		})
 		return l, nil
 	}
-	return nil, errNoMethod
+	return nil, ErrNoMethod
 }
 
 func entryMethod(e *entry, name string, args []any) (any, error) {
@@ -679,12 +675,12 @@ func entryMethod(e *entry, name string, args []any) (any, error) {
 		_, err := e.m.put(e.key, args[0])
 		return old, err
 	}
-	return nil, errNoMethod
+	return nil, ErrNoMethod
 }
 
 func scopeMethod(s *loopScope, name string, args []any) (any, error) {
 	if len(args) != 0 {
-		return nil, errNoMethod
+		return nil, ErrNoMethod
 	}
 	switch name {
 	case "getIndex":
@@ -702,7 +698,7 @@ func scopeMethod(s *loopScope, name string, args []any) (any, error) {
 	case "getTopmost":
 		return s.property("topmost"), nil
 	}
-	return nil, errNoMethod
+	return nil, ErrNoMethod
 }
 
 func numberMethod(v any, name string, args []any) (any, error) {
@@ -710,16 +706,16 @@ func numberMethod(v any, name string, args []any) (any, error) {
 		switch name {
 		case "compareTo":
 			if !isNumber(args[0]) || sameKind(v, args[0]) == false {
-				return nil, errNoMethod
+				return nil, ErrNoMethod
 			}
 			return int64(compareNumbers(v, args[0])), nil
 		case "equals":
 			return javaEquals(v, args[0]), nil
 		}
-		return nil, errNoMethod
+		return nil, ErrNoMethod
 	}
 	if len(args) != 0 {
-		return nil, errNoMethod
+		return nil, ErrNoMethod
 	}
 	switch name {
 	case "toString":
@@ -755,7 +751,7 @@ func numberMethod(v any, name string, args []any) (any, error) {
 			return int64(int32(javaHash(i))), nil
 		}
 	}
-	return nil, errNoMethod
+	return nil, ErrNoMethod
 }
 
 func sameKind(a, b any) bool {
@@ -784,5 +780,5 @@ func boolMethod(b bool, name string, args []any) (any, error) {
 	case name == "toString" && len(args) == 0:
 		return strconv.FormatBool(b), nil
 	}
-	return nil, errNoMethod
+	return nil, ErrNoMethod
 }
