@@ -295,19 +295,23 @@ func (m *Map) each(f func(k, v any) bool) {
 	}
 }
 
-// entries returns the entries in iteration order without boxing their keys.
-func (m *Map) entries() []*mapEntry {
-	es := make([]*mapEntry, len(m.ents))
-	if !m.hashOrder {
-		for i := range m.ents {
-			es[i] = &m.ents[i]
+// entries yields the entries in iteration order without boxing their keys.
+func (m *Map) entries() func(yield func(int, *mapEntry) bool) {
+	return func(yield func(int, *mapEntry) bool) {
+		if !m.hashOrder {
+			for i := range m.ents {
+				if !yield(i, &m.ents[i]) {
+					return
+				}
+			}
+			return
 		}
-		return es
+		for j, i := range m.hashIter() {
+			if !yield(j, &m.ents[i]) {
+				return
+			}
+		}
 	}
-	for j, i := range m.hashIter() {
-		es[j] = &m.ents[i]
-	}
-	return es
 }
 
 // hashIter returns entry positions in the order java.util.HashMap iterates them: by bucket of the
