@@ -354,11 +354,13 @@ func (x *contextObject) overrides() {
 		m.SetWriteOnce()
 		x.req.Put(k, m)
 	}
+	x.req.SetWriteOnce()
 	x.resp = vtl.NewHashMap()
 	x.resp.SetOpaque()
 	h := vtl.NewHashMap()
 	h.SetWriteOnce()
 	x.resp.Put("header", h)
+	x.resp.SetWriteOnce() // status, and any key a template adds, is final too
 }
 
 func overridesOf(req, resp *vtl.Map) Overrides {

@@ -166,14 +166,20 @@ $context.requestOverride.querystring.put($paramPutName, "putBar")
 }
 
 func TestOverridesAreFinal(t *testing.T) {
-	tm, err := Parse("t", "#set($context.requestOverride.header.h = 'a')\n#set($context.requestOverride.header.h = 'b')")
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = Render(tm, &Input{})
-	var e *vtl.Error
-	if !errors.As(err, &e) || e.Line != 2 || !strings.Contains(err.Error(), "overrides are final") {
-		t.Errorf("Render = %v, want an error on line 2 saying overrides are final", err)
+	for _, src := range []string{
+		"#set($context.requestOverride.header.h = 'a')\n#set($context.requestOverride.header.h = 'b')",
+		"#set($context.responseOverride.status = 400)\n#set($context.responseOverride.status = 500)",
+		"#set($d = $context.requestOverride.querystring.put('q', 1))\n#set($context.requestOverride.querystring['q'] = 2)",
+	} {
+		tm, err := Parse("t", src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = Render(tm, &Input{})
+		var e *vtl.Error
+		if !errors.As(err, &e) || e.Line != 2 || !strings.Contains(err.Error(), "overrides are final") {
+			t.Errorf("Render(%q) = %v, want an error on line 2 saying overrides are final", src, err)
+		}
 	}
 }
 
