@@ -112,6 +112,29 @@ func NewMap() *Map { return &Map{} }
 // NewMapSize returns an empty insertion-ordered map with room for n entries.
 func NewMapSize(n int) *Map { return &Map{ents: make([]mapEntry, 0, n)} }
 
+// NewMapOf returns an insertion-ordered map of keys[i] to vals[i], as a JSON object reads: a repeated key
+// keeps its first place and its last value.
+func NewMapOf(keys []string, vals []any) *Map {
+	m := &Map{ents: make([]mapEntry, 0, len(keys))}
+	if len(keys) > linearLimit {
+		for i, k := range keys {
+			m.PutString(k, vals[i])
+		}
+		return m
+	}
+outer:
+	for i, k := range keys {
+		for j := range m.ents {
+			if m.ents[j].s == k {
+				m.ents[j].v = vals[i]
+				continue outer
+			}
+		}
+		m.ents = append(m.ents, mapEntry{s: k, v: vals[i], str: true})
+	}
+	return m
+}
+
 // NewHashMap returns an empty map that iterates in java.util.HashMap order.
 func NewHashMap() *Map { return &Map{hashOrder: true} }
 

@@ -364,3 +364,20 @@ func TestValueOf(t *testing.T) {
 		t.Errorf("got %q, want %q", got, want)
 	}
 }
+
+func TestNewMapOf(t *testing.T) {
+	m := NewMapOf([]string{"a", "b", "a"}, []any{int64(1), int64(2), int64(3)})
+	if got := String(m); got != "{a=3, b=2}" {
+		t.Errorf("NewMapOf = %s, want {a=3, b=2}", got)
+	}
+	keys := make([]string, 40)
+	vals := make([]any, 40)
+	for i := range keys {
+		keys[i], vals[i] = string(rune('A'+i%20)), int64(i)
+	}
+	if m := NewMapOf(keys, vals); m.Len() != 20 {
+		t.Errorf("NewMapOf of 40 keys, 20 distinct: Len = %d", m.Len())
+	} else if v, _ := m.GetString("A"); v != int64(20) {
+		t.Errorf("repeated key A = %v, want the last value 20", v)
+	}
+}

@@ -106,10 +106,7 @@ func (d *decoder) object(depth int) (any, error) {
 	d.i++
 	base, kbase := len(d.stack), len(d.keys)
 	done := func() *vtl.Map {
-		m := vtl.NewMapSize(len(d.stack) - base)
-		for j, k := range d.keys[kbase:] {
-			m.PutString(k, d.stack[base+j])
-		}
+		m := vtl.NewMapOf(d.keys[kbase:], d.stack[base:])
 		clear(d.stack[base:])
 		d.stack, d.keys = d.stack[:base], d.keys[:kbase]
 		return m
