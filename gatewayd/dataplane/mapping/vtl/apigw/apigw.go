@@ -15,6 +15,9 @@ type Input struct {
 	// Body is the method request body for a request template, the integration response body for a
 	// response template.
 	Body []byte
+	// ContentType is the body's Content-Type, which chose the template. A body that is not JSON fails
+	// $input.json and $input.path when the type is JSON (or empty), and is one string to them otherwise.
+	ContentType string
 	// Path holds the unescaped path parameters, Query the query string parameters (the last of repeated
 	// values), Header the headers (canonical names, repeated values joined with commas).
 	Path, Query, Header map[string]string

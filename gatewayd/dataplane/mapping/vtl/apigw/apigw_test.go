@@ -81,6 +81,15 @@ func TestInputBodyNotJSON(t *testing.T) {
 	}
 }
 
+func TestInputFormBody(t *testing.T) {
+	// Slack's slash commands post forms; templates split $input.path('$') or pass $input.json('$') on.
+	in := &Input{Body: []byte("token=abc&text=hello+world"), ContentType: "application/x-www-form-urlencoded"}
+	out := mustRender(t, "#foreach($kv in $input.path('$').split('&'))$util.urlDecode($kv.split('=')[1])|#end $input.json('$') [$input.path('$.a')]", in)
+	if got, want := string(out.Body), `abc|hello world| "token=abc&text=hello+world" []`; got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}
+
 func TestInputParams(t *testing.T) {
 	in := &Input{
 		Path:   map[string]string{"id": "p"},

@@ -21,11 +21,13 @@
 //     and single indexes) returns that value, or null when it does not exist; any other path ($..a,
 //     $.a[*], filters, slices, unions) returns the list of matches; a path without a leading $ is read as
 //     $.path. Evaluation uses github.com/ohler55/ojg.
-//   - The body is parsed once per evaluation, on first use, by a permissive reader like the json-smart
-//     mode API Gateway's JSONPath uses: single-quoted strings, bare object keys and trailing commas are
-//     accepted. A body that is still not JSON makes $input.json and $input.path fail with a *BodyError,
-//     whose message ("Could not parse request body into json: ...") API Gateway answers a request
-//     template's with, status 400.
+//   - The body is parsed once per evaluation, on first use. The reader also takes single-quoted strings,
+//     bare object keys and trailing commas, which AWS's (Jackson, by its error messages) refuses. When
+//     Input.ContentType is JSON (or empty, which API Gateway takes for JSON), a body that is not JSON makes
+//     $input.json and $input.path fail with a *BodyError, whose message ("Could not parse request body
+//     into json: ...") API Gateway answers with, status 400. Any other body that is not JSON is one
+//     string to JSONPath: $input.path('$') is the form text a Slack command posts, $input.json('$') that
+//     text quoted.
 //   - $input.params() is a map of the maps "path", "querystring" and "header"; $input.params(name) looks
 //     in the path parameters, the query string and the headers, in that order, and returns "" when none
 //     has it. Header names match there without regard to case. The maps iterate in java.util.HashMap

@@ -26,7 +26,7 @@ var update = flag.Bool("update", false, "rewrite the output sections of testdata
 // byte for byte ours; json: it is the same JSON, the page reformats it; differs: why the page's output
 // cannot be ours; none: the page gives no output, ours follows Velocity's rules) and note.
 //
-// Sections: template; body; input (JSON: path, query, header, stageVariables, context); output (what
+// Sections: template; body; input (JSON: contentType, path, query, header, stageVariables, context); output (what
 // the engine must produce, byte for byte); error (a substring of the expected error, instead of output);
 // overrides (JSON of the Overrides); mock-status (the status MockStatus reads from the output);
 // documented (the output as the page shows it).
@@ -96,6 +96,7 @@ func (g *golden) write(t *testing.T, path string, raw []byte) {
 }
 
 type goldenInput struct {
+	ContentType    string            `json:"contentType"`
 	Path           map[string]string `json:"path"`
 	Query          map[string]string `json:"query"`
 	Header         map[string]string `json:"header"`
@@ -136,7 +137,7 @@ func TestGolden(t *testing.T) {
 				if err := json.Unmarshal([]byte(s), &gi); err != nil {
 					t.Fatalf("input section: %v", err)
 				}
-				in.Path, in.Query, in.Header, in.StageVariables = gi.Path, gi.Query, gi.Header, gi.StageVariables
+				in.ContentType, in.Path, in.Query, in.Header, in.StageVariables = gi.ContentType, gi.Path, gi.Query, gi.Header, gi.StageVariables
 				c := gi.Context
 				in.Context = Context{RequestID: c.RequestID, ExtendedRequestID: c.ExtendedRequestID, APIID: c.APIID,
 					AccountID: c.AccountID, Stage: c.Stage, ResourceID: c.ResourceID, ResourcePath: c.ResourcePath,

@@ -107,7 +107,13 @@ func (i *input) eval(path string) (v any, found bool, err error) {
 	if !i.parsed {
 		i.parsed = true
 		i.root, i.err = parseJSON(i.body())
-		if i.err != nil {
+		switch {
+		case i.err == nil:
+		case !isJSONType(i.in.ContentType):
+			// A form or text body is one string to JSONPath: Slack's form posts are read with
+			// $input.path('$').split('&') and passed on with $input.json('$').
+			i.root, i.err = i.body(), nil
+		default:
 			i.err = &BodyError{Err: i.err}
 		}
 	}
@@ -221,4 +227,11 @@ func walk(x jp.Expr, v any) (any, bool) {
 		}
 	}
 	return v, true
+}
+
+// isJSONType reports whether a body of this Content-Type is JSON; none is, as API Gateway assumes.
+func isJSONType(ct string) bool {
+	mt, _, _ := strings.Cut(ct, ";")
+	mt = strings.ToLower(strings.TrimSpace(mt))
+	return mt == "" || mt == "application/json" || strings.HasSuffix(mt, "+json")
 }
