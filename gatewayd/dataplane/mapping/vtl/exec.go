@@ -78,9 +78,17 @@ var statePool = sync.Pool{New: func() any { return new(state) }}
 // Execute renders the template with the root variables vars into w. Go values of other types go through
 // ValueOf. Variables the template sets do not change vars, but values are shared: a template that calls $list.add(...) on a List from vars modifies
 // it. Errors are *Error values with the place of the failure; on error w may hold part of the output.
-func (t *Template) Execute(w io.Writer, vars map[string]any, opt *Options) error {
+func (t *Template) Execute(w io.Writer, vars map[string]any, opt *Options) (err error) {
 	st := statePool.Get().(*state)
-	defer st.release()
+	defer func() {
+		// The fuzz tests find no panic; should a host Object or an engine bug raise one anyway, it fails
+		// this evaluation only. The state is not reused after a panic.
+		if r := recover(); r != nil {
+			err = t.errorAt(st.lastPos, fmt.Errorf("panic: %v", r), "internal error: %v", r)
+			return
+		}
+		st.release()
+	}()
 	st.t = t
 	if opt != nil {
 		st.opt = *opt
@@ -116,7 +124,7 @@ func (t *Template) Execute(w io.Writer, vars map[string]any, opt *Options) error
 	}
 	st.out = buf
 	st.outLimit = buf.Len() + o.MaxOutput
-	err := st.render(t.nodes)
+	err = st.render(t.nodes)
 	if err == errStop || err == errBreak {
 		err = nil
 	}

@@ -67,13 +67,23 @@ func FuzzParse(f *testing.F) {
 		if d := time.Since(start); d > 2*time.Second {
 			t.Fatalf("Execute took %v", d)
 		}
-		if err != nil {
-			var e *Error
-			if !errors.As(err, &e) {
-				t.Fatalf("Execute error %v is not an *Error", err)
-			}
-		}
+		checkErr(t, err)
 	})
+}
+
+// checkErr fails on an error that is not an *Error, and on a panic that Execute turned into one.
+func checkErr(t *testing.T, err error) {
+	t.Helper()
+	if err == nil {
+		return
+	}
+	var e *Error
+	if !errors.As(err, &e) {
+		t.Fatalf("Execute error %v is not an *Error", err)
+	}
+	if strings.HasPrefix(e.Msg, "internal error") {
+		t.Fatalf("Execute panicked: %v", err)
+	}
 }
 
 func FuzzExecute(f *testing.F) {
@@ -100,12 +110,7 @@ func FuzzExecute(f *testing.F) {
 		if out.Len() > opt.MaxOutput+maxRendered {
 			t.Fatalf("output of %d bytes", out.Len())
 		}
-		if err != nil {
-			var e *Error
-			if !errors.As(err, &e) {
-				t.Fatalf("Execute error %v is not an *Error", err)
-			}
-		}
+		checkErr(t, err)
 	})
 }
 

@@ -381,3 +381,20 @@ func TestNewMapOf(t *testing.T) {
 		t.Errorf("repeated key A = %v, want the last value 20", v)
 	}
 }
+
+type panicky struct{}
+
+func (panicky) Get(string) (any, bool)          { panic("host bug") }
+func (panicky) Call(string, []any) (any, error) { return nil, ErrNoMethod }
+
+func TestHostPanicIsAnError(t *testing.T) {
+	tm, err := Parse("t", "a\n$p.x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = tm.Execute(&bytes.Buffer{}, map[string]any{"p": panicky{}}, nil)
+	var e *Error
+	if !errors.As(err, &e) || e.Line != 2 || !strings.Contains(err.Error(), "host bug") {
+		t.Errorf("Execute = %v, want an *Error at line 2 naming the panic", err)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -37,6 +38,9 @@ func FuzzRender(f *testing.F) {
 		var be *BodyError
 		if err != nil && !errors.As(err, &ve) && !errors.As(err, &be) {
 			t.Fatalf("Render error %v (%T) is neither a *vtl.Error nor a *BodyError", err, err)
+		}
+		if ve != nil && strings.HasPrefix(ve.Msg, "internal error") {
+			t.Fatalf("Render panicked: %v", err)
 		}
 	})
 }
