@@ -85,7 +85,8 @@
 //   - MaxDepth, default 20 (Velocity's velocimacro.max.depth): nested macro calls and #define expansions.
 //   - MaxLoop, default 1,000: iterations of one #foreach, which then stops without an error.
 //
-// Parsing bounds nesting (blocks, parentheses, interpolated strings) at 200 levels. Parse errors and
+// Parsing bounds nesting (blocks, parentheses, interpolated strings) at 200 levels. A panic raised during
+// Execute, by a host Object for instance, fails that evaluation with an *Error instead of the process. Parse errors and
 // evaluation errors are *Error values with a 1-based Line and Col (in characters), formatted as
 // "line 3, column 12: #end without a matching #if/#foreach/#define/#macro".
 package vtl
