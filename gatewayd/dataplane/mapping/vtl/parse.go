@@ -175,9 +175,13 @@ func (p *parser) parseNodes(inBlock bool) ([]node, term, int, error) {
 		switch src[i] {
 		case '$':
 			if n, ok := p.slashBang(i); ok {
-				r, _, _, err := p.parseRefSkip(i, n)
+				r, _, ok, err := p.parseRefSkip(i, n)
 				if err != nil {
 					return nil, 0, 0, err
+				}
+				if !ok {
+					p.pos = i + 1
+					continue
 				}
 				flush(i)
 				text.WriteString("$" + strings.Repeat("\\", n-1) + r.src[1+n:])
@@ -204,9 +208,13 @@ func (p *parser) parseNodes(inBlock bool) ([]node, term, int, error) {
 			if j < len(src) && src[j] == '$' {
 				p.pos = j
 				if k, ok := p.slashBang(j); ok {
-					r, _, _, err := p.parseRefSkip(j, k)
+					r, _, ok, err := p.parseRefSkip(j, k)
 					if err != nil {
 						return nil, 0, 0, err
+					}
+					if !ok {
+						p.pos = j + 1
+						continue
 					}
 					flush(i)
 					text.WriteString(src[i:j] + "$" + strings.Repeat("\\", k-1) + r.src[1+k:])
@@ -447,8 +455,10 @@ func (p *parser) slashBang(i int) (int, bool) {
 	if n == 0 || j+1 >= len(p.src) || p.src[j] != '!' {
 		return 0, false
 	}
-	c := p.src[j+1]
-	return n, identStart(c) || c == '{'
+	if c := p.src[j+1]; c != '{' {
+		return n, identStart(c)
+	}
+	return n, j+2 < len(p.src) && identStart(p.src[j+2])
 }
 
 func (p *parser) parseRefSkip(i, skip int) (r *refExpr, quiet, ok bool, err error) {

@@ -50,6 +50,7 @@ func TestRender(t *testing.T) {
 		{"escaped defined", `\$name \\$name \\\$name`, `$name \world \$name`},
 		{"escaped undefined", `\$nope \\$nope`, `\$nope \\$nope`},
 		{"slash-bang is text", `$\!name $\\!name \$\!name`, `$!name $\!name \$!name`},
+		{"slash-bang without a name is text", `$\!{ \$\!{ $\!`, `$\!{ \$\!{ $\!`},
 		{"dollar as text", "$ 5 $1 $. $[ $", "$ 5 $1 $. $[ $"},
 		{"hyphen in identifier", "$a-b", "hyphen"},
 		{"dot then non-letter is text", "$name. $name.1 $s._x", "world. world.1 hello._x"},
