@@ -77,7 +77,11 @@ func (r *restAPIResource) Schema(_ context.Context, _ resource.SchemaRequest, re
 				Validators:          []validator.String{stringvalidator.OneOf(model.APIKeySources...)},
 			},
 			"binary_media_types": schema.ListAttribute{
-				MarkdownDescription: "Media types (such as `image/png` or `*/*`) treated as binary: their bodies reach Lambda-proxy functions base64-encoded. Defaults to `[]`.",
+				MarkdownDescription: "Media types (such as `image/png`, `image/*` or `*/*`) whose bodies are binary: they reach Lambda-proxy functions " +
+					"base64-encoded (`isBase64Encoded`), and the integrations' `content_handling` converts them for `HTTP` and `MOCK` " +
+					"integrations (a binary body skips mapping templates unless converted to text). A function's answer with " +
+					"`isBase64Encoded` is decoded whatever the client's Accept header (API Gateway also requires Accept to name a binary " +
+					"type). Defaults to `[]`.",
 				ElementType:         types.StringType,
 				Optional:            true,
 				Computed:            true,

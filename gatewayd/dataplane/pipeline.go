@@ -20,6 +20,7 @@ import (
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/gwerror"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/integration"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/mapping"
+	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/mapping/vtl/apigw"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/message"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/router"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/telemetry"
@@ -282,18 +283,27 @@ func (s *Server) integrate(ctx context.Context, ex *exchange) error {
 	if ep.misconfigured != nil {
 		return gwerror.Internal(ep.misconfigured)
 	}
-	ex.mctx = mapping.Context{
-		RequestID:    ex.req.ID,
-		Stage:        ex.stage.name,
-		APIID:        ex.stage.apiID,
-		ResourceID:   ep.resourceID,
-		ResourcePath: ep.resourcePath,
-		HTTPMethod:   ex.req.Method,
-		SourceIP:     ex.req.SourceIP,
-		Path:         "/" + ex.stage.name + ex.req.Path,
-		Protocol:     ex.req.Protocol,
-		DomainName:   ex.req.Host,
-		RequestTime:  ex.req.Received.UnixMilli(),
+	ex.mctx = mapping.Context{Context: apigw.Context{
+		RequestID:         ex.req.ID,
+		ExtendedRequestID: ex.req.ID,
+		APIID:             ex.stage.apiID,
+		DeploymentID:      ex.stage.deploymentID,
+		Stage:             ex.stage.name,
+		ResourceID:        ep.resourceID,
+		ResourcePath:      ep.resourcePath,
+		HTTPMethod:        ex.req.Method,
+		Path:              "/" + ex.stage.name + ex.req.Path,
+		Protocol:          ex.req.Protocol,
+		DomainName:        ex.req.Host,
+		DomainPrefix:      domainPrefix(ex.req.Host),
+		RequestTime:       ex.req.Received,
+		Identity: apigw.Identity{
+			SourceIP:  ex.req.SourceIP,
+			UserAgent: firstHeader(ex.req.Header, "User-Agent"),
+		},
+	}}
+	if k := ex.caller.Key; k != nil {
+		ex.mctx.Identity.APIKey, ex.mctx.Identity.APIKeyID = firstHeader(ex.req.Header, authorize.APIKeyHeader), k.ID
 	}
 	in := mapping.Input{
 		Request:     &ex.req,
@@ -368,6 +378,24 @@ func (r *httpResponder) send(status int, h http.Header, body []byte) int {
 	r.w.WriteHeader(status)
 	n, _ := r.w.Write(body)
 	return n
+}
+
+func firstHeader(h http.Header, key string) string {
+	if vv := h[key]; len(vv) > 0 {
+		return vv[0]
+	}
+	return ""
+}
+
+// domainPrefix is the first label of a host name, as API Gateway's $context.domainPrefix.
+func domainPrefix(host string) string {
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	if i := strings.IndexByte(host, '.'); i >= 0 && net.ParseIP(host) == nil {
+		return host[:i]
+	}
+	return host
 }
 
 func sourceIP(remoteAddr string) string {

@@ -22,6 +22,13 @@ const (
 // IntegrationTypes lists the supported integration types.
 var IntegrationTypes = []string{IntegrationAWSProxy, IntegrationHTTP, IntegrationHTTPProxy, IntegrationMock}
 
+// Content handlings of integrations and integration responses: how a body is converted between binary
+// and text (base64) on its way.
+const (
+	ContentHandlingConvertToBinary = "CONVERT_TO_BINARY"
+	ContentHandlingConvertToText   = "CONVERT_TO_TEXT"
+)
+
 // Method authorization types.
 const (
 	AuthNone    = "NONE"

@@ -100,7 +100,7 @@ func (it *Integration) event(in *mapping.Input) ([]byte, error) {
 			Protocol:         req.Protocol,
 			DomainName:       req.Host,
 			Identity:         lambdaIdentity{SourceIP: req.SourceIP, UserAgent: req.Header.Get("User-Agent")},
-			RequestTimeEpoch: in.Context.RequestTime,
+			RequestTimeEpoch: in.Context.RequestTime.UnixMilli(),
 		},
 	}
 	if p, err := url.PathUnescape(req.Path); err == nil {

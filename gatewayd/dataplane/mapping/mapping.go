@@ -2,8 +2,8 @@
 // request and response templates, integration URIs with path parameters and stage variables, and the
 // choice of an integration response by selection_pattern. Everything is compiled once per stage.
 //
-// Templates are static bodies for now; a template language plugs in behind RequestTemplates.Body and
-// Response.Body without the callers changing.
+// Templates are Velocity (VTL) templates with API Gateway's variables (packages vtl and vtl/apigw),
+// parsed once per deployment and rendered per request by Render.
 package mapping
 
 import (
@@ -14,49 +14,81 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/mapping/vtl/apigw"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/message"
 )
 
-// Context holds the $context variables a mapping can read.
+// Context holds the $context variables of one request, for templates (apigw), parameter mappings
+// (context.NAME) and functions.
 type Context struct {
-	RequestID    string
-	Stage        string
-	APIID        string
-	ResourceID   string
-	ResourcePath string
-	HTTPMethod   string
-	SourceIP     string
-	Path         string
-	Protocol     string
-	DomainName   string
-	RequestTime  int64 // epoch milliseconds
+	apigw.Context
 }
 
-// Get returns a context variable by its name after "context.", or "" when unknown.
+// Get returns a context variable by its name after "context." (identity.sourceIp, authorizer.claims.sub),
+// or "" when it is unknown or not set.
 func (c *Context) Get(name string) string {
 	switch name {
-	case "requestId", "extendedRequestId":
+	case "requestId":
 		return c.RequestID
-	case "stage":
-		return c.Stage
+	case "extendedRequestId":
+		if c.ExtendedRequestID != "" {
+			return c.ExtendedRequestID
+		}
+		return c.RequestID
 	case "apiId":
 		return c.APIID
+	case "accountId":
+		return c.AccountID
+	case "deploymentId":
+		return c.DeploymentID
+	case "stage":
+		return c.Stage
 	case "resourceId":
 		return c.ResourceID
 	case "resourcePath":
 		return c.ResourcePath
 	case "httpMethod":
 		return c.HTTPMethod
-	case "identity.sourceIp":
-		return c.SourceIP
 	case "path":
 		return c.Path
 	case "protocol":
 		return c.Protocol
 	case "domainName":
 		return c.DomainName
+	case "domainPrefix":
+		return c.DomainPrefix
+	case "requestTime":
+		return c.RequestTime.UTC().Format("02/Jan/2006:15:04:05 -0700")
 	case "requestTimeEpoch":
-		return strconv.FormatInt(c.RequestTime, 10)
+		return strconv.FormatInt(c.RequestTime.UnixMilli(), 10)
+	case "identity.sourceIp":
+		return c.Identity.SourceIP
+	case "identity.userAgent":
+		return c.Identity.UserAgent
+	case "identity.apiKey":
+		return c.Identity.APIKey
+	case "identity.apiKeyId":
+		return c.Identity.APIKeyID
+	case "identity.caller":
+		return c.Identity.Caller
+	case "identity.user":
+		return c.Identity.User
+	case "identity.userArn":
+		return c.Identity.UserArn
+	case "identity.accessKey":
+		return c.Identity.AccessKey
+	case "identity.accountId":
+		return c.Identity.AccountID
+	}
+	if a := c.Authorizer; a != nil {
+		switch {
+		case name == "authorizer.principalId":
+			return a.PrincipalID
+		case strings.HasPrefix(name, "authorizer.claims."):
+			return a.Claims[strings.TrimPrefix(name, "authorizer.claims.")]
+		case strings.HasPrefix(name, "authorizer."):
+			return a.Context[strings.TrimPrefix(name, "authorizer.")]
+		}
 	}
 	return ""
 }
@@ -68,8 +100,12 @@ type Input struct {
 	ParamNames  []string
 	ParamValues []string
 	Context     *Context
+	// StageVars are the stage's variables, for templates.
+	StageVars map[string]string
 
 	query url.Values
+	// tpl holds the template variables built from the request, shared by its templates.
+	tpl *apigw.Input
 }
 
 // PathParam returns the escaped value of a path parameter.
@@ -297,6 +333,23 @@ func (rp *RequestParams) Apply(in *Input) Mapped {
 		}
 	}
 	return m
+}
+
+// Override sets the query string values and path parameters (unescaped) that a template's
+// $context.requestOverride asks for; they replace what the request parameters mapped.
+func (m *Mapped) Override(query map[string][]string, path map[string]string) {
+	for k, vv := range query {
+		if m.Query == nil {
+			m.Query = url.Values{}
+		}
+		m.Query[k] = vv
+	}
+	for k, v := range path {
+		if m.Path == nil {
+			m.Path = map[string]string{}
+		}
+		m.Path[k] = url.PathEscape(v)
+	}
 }
 
 // MediaType returns the lower-case media type of a Content-Type value, without parameters;
