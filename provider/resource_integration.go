@@ -117,10 +117,10 @@ func (r *integrationResource) Schema(_ context.Context, _ resource.SchemaRequest
 					"picks one, whose output is the body sent to an `HTTP` backend, or, for `MOCK`, names the status code " +
 					"(`{\"statusCode\": 200}`). `HTTP_PROXY` and `AWS_PROXY` pass the request through, as in API Gateway. A syntax error " +
 					"fails the plan with its line and column. Defaults to `{}`.",
-				ElementType:         types.StringType,
-				Optional:            true,
-				Computed:            true,
-				Default:             mapdefault.StaticValue(types.MapValueMust(types.StringType, map[string]attr.Value{})),
+				ElementType: types.StringType,
+				Optional:    true,
+				Computed:    true,
+				Default:     mapdefault.StaticValue(types.MapValueMust(types.StringType, map[string]attr.Value{})),
 				Validators: []validator.Map{
 					mapvalidator.KeysAre(stringvalidator.RegexMatches(model.MediaTypePattern, "must be a content type such as application/json")),
 					mapvalidator.ValueStringsAre(validators.MappingTemplate()),
@@ -157,19 +157,19 @@ func (r *integrationResource) Schema(_ context.Context, _ resource.SchemaRequest
 			"cache_namespace": schema.StringAttribute{
 				MarkdownDescription: "Cache namespace, stored as API Gateway's. It has no effect here yet: each method's cache entries are its own " +
 					"(the key holds the verb, the resource path and `cache_key_parameters`). Defaults to `\"\"`.",
-				Optional:            true,
-				Computed:            true,
-				Default:             stringdefault.StaticString(""),
+				Optional: true,
+				Computed: true,
+				Default:  stringdefault.StaticString(""),
 			},
 			"content_handling": schema.StringAttribute{
 				MarkdownDescription: "Conversion of the request body for `HTTP` and `MOCK` integrations: `CONVERT_TO_TEXT` turns a binary body (a content type " +
 					"in the API's `binary_media_types`) into base64 text, which a template can then read; `CONVERT_TO_BINARY` decodes a " +
 					"base64 text body (after the template) into binary; `\"\"` passes bodies as they are, and a binary body then skips the " +
 					"template. Defaults to `\"\"`.",
-				Optional:            true,
-				Computed:            true,
-				Default:             stringdefault.StaticString(""),
-				Validators:          []validator.String{stringvalidator.OneOf(integrationContentHandlings...)},
+				Optional:   true,
+				Computed:   true,
+				Default:    stringdefault.StaticString(""),
+				Validators: []validator.String{stringvalidator.OneOf(integrationContentHandlings...)},
 			},
 			// Computed attributes
 			"id": schema.StringAttribute{

@@ -82,10 +82,10 @@ func (r *restAPIResource) Schema(_ context.Context, _ resource.SchemaRequest, re
 					"integrations (a binary body skips mapping templates unless converted to text). A function's answer with " +
 					"`isBase64Encoded` is decoded whatever the client's Accept header (API Gateway also requires Accept to name a binary " +
 					"type). Defaults to `[]`.",
-				ElementType:         types.StringType,
-				Optional:            true,
-				Computed:            true,
-				Default:             listdefault.StaticValue(types.ListValueMust(types.StringType, []attr.Value{})),
+				ElementType: types.StringType,
+				Optional:    true,
+				Computed:    true,
+				Default:     listdefault.StaticValue(types.ListValueMust(types.StringType, []attr.Value{})),
 			},
 			"tags": schema.MapAttribute{
 				MarkdownDescription: "Key-value tags, at most 50. Defaults to `{}`.",

@@ -17,7 +17,9 @@ type mappingTemplate struct{}
 // the line and the column.
 func MappingTemplate() validator.String { return mappingTemplate{} }
 
-func (mappingTemplate) Description(ctx context.Context) string { return "must be a valid mapping template" }
+func (mappingTemplate) Description(ctx context.Context) string {
+	return "must be a valid mapping template"
+}
 
 func (v mappingTemplate) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
 

@@ -47,8 +47,8 @@ type Integration struct {
 	// contentHandling converts the request body: CONVERT_TO_TEXT (binary to base64), CONVERT_TO_BINARY
 	// (base64 to binary), or "" to pass it as it is.
 	contentHandling string
-	stageVars map[string]string
-	client    *upstream.Client
+	stageVars       map[string]string
+	client          *upstream.Client
 }
 
 // Compile compiles spec; backends are called through client.
