@@ -357,4 +357,3 @@ resource "gatewayd_integration" "get" {
 		}},
 	})
 }
-
