@@ -293,11 +293,16 @@ for kind in key cache; do
   esac
 done
 
-if mock_url=$("$bt" setup "${admin_flags[@]}" -kind mock 2>"$run/setup-mock.log"); then
-  measure "gatewayd mock" "$mock_url" "$gw_pid" "MOCK"
-else
-  fail "gatewayd mock" "setup: $(tail -n 3 "$run/setup-mock.log" | tr '\n' ' ')"
-fi
+# MOCK with a fixed body, then with a 10-line template reading the request (target: >= 0.8x of the first).
+for kind in mock mockvtl; do
+  name="gatewayd mock" note="MOCK, fixed body"
+  [ "$kind" = mockvtl ] && name="gatewayd mock+template" note="MOCK, 10-line VTL template (params, context, loops)"
+  if mock_url=$("$bt" setup "${admin_flags[@]}" -kind "$kind" 2>"$run/setup-$kind.log"); then
+    measure "$name" "$mock_url" "$gw_pid" "$note"
+  else
+    fail "$name" "setup: $(tail -n 3 "$run/setup-$kind.log" | tr '\n' ' ')"
+  fi
+done
 
 # 10,000 (smoke: 100) idle keep-alive connections to gatewayd, one request each first.
 if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt $((idle_n + 1000)) ]; then

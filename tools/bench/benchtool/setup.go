@@ -39,11 +39,30 @@ func (a adminFlags) client() (*client.Client, error) {
 
 const mockTemplate = `{"id":1,"name":"gatewayd","ok":true}`
 
+// mockVTLTemplate is a typical response template: it reads the request, $context and stage variables,
+// loops and branches; the bench compares a MOCK answering with it to one answering mockTemplate.
+const mockVTLTemplate = `#set($q = $input.params())
+{
+  "requestId": "$context.requestId",
+  "stage": "$context.stage",
+  "path": "$context.resourcePath",
+  "agent": "$util.escapeJavaScript($input.params('User-Agent'))",
+  "query": {#foreach($k in $q.querystring.keySet())"$k": "$util.escapeJavaScript($q.querystring.get($k))"#if($foreach.hasNext), #end#end},
+  "items": [#foreach($i in [1..5]){"n": $i, "even": #if($i % 2 == 0)true#{else}false#end}#if($foreach.hasNext), #end#end],
+  "ok": true
+}`
+
 // errNotSupported marks a path gatewayd does not have yet; the command exits with status 3.
 var errNotSupported = errors.New("not yet supported")
 
-// route adds GET on a new resource under parent: HTTP_PROXY to uri, or MOCK when uri is empty.
+// route adds GET on a new resource under parent: HTTP_PROXY to uri, or MOCK answering mockTemplate when
+// uri is empty.
 func route(ctx context.Context, c *client.Client, apiID, parent, pathPart, uri string, keyRequired ...bool) (model.Resource, error) {
+	return routeWith(ctx, c, apiID, parent, pathPart, uri, mockTemplate, keyRequired...)
+}
+
+// routeWith is route with the MOCK's response template.
+func routeWith(ctx context.Context, c *client.Client, apiID, parent, pathPart, uri, template string, keyRequired ...bool) (model.Resource, error) {
 	res, err := c.CreateResource(ctx, apiID, model.Resource{ParentID: parent, PathPart: pathPart})
 	if err != nil {
 		return res, err
@@ -66,7 +85,7 @@ func route(ctx context.Context, c *client.Client, apiID, parent, pathPart, uri s
 		return res, err
 	}
 	_, err = c.PutIntegrationResponse(ctx, id, "200", model.IntegrationResponse{
-		ResponseTemplates: map[string]string{"application/json": mockTemplate}})
+		ResponseTemplates: map[string]string{"application/json": template}})
 	return res, err
 }
 
@@ -76,14 +95,15 @@ func route(ctx context.Context, c *client.Client, apiID, parent, pathPart, uri s
 //	proxy:  GET /items/{id} -> HTTP_PROXY to the backend
 //	key:    the same with api_key_required, an API key in a usage plan whose throttle never refuses
 //	cache:  the same on a stage with its cache on and caching_enabled for */*; checked to hit
-//	mock:   GET /mock answered by gatewayd itself (MOCK)
+//	mock:   GET /mock answered by gatewayd itself (MOCK) with a fixed body
+//	mockvtl: the same answering with a 10-line template that reads the request (mockVTLTemplate)
 //	routes: N resources /r0../rN-1, each GET -> HTTP_PROXY; the URL is the last one
 //
 // It exits with status 3 when gatewayd does not support the path yet.
 func runSetup(args []string) error {
 	fs := flag.NewFlagSet("setup", flag.ContinueOnError)
 	af := addAdminFlags(fs)
-	kind := fs.String("kind", "proxy", "proxy, mock or routes")
+	kind := fs.String("kind", "proxy", "proxy, key, cache, mock, mockvtl or routes")
 	backend := fs.String("backend", "127.0.0.1:18401", "backend address")
 	routes := fs.Int("routes", 10, "routes for -kind routes")
 	conc := fs.Int("c", 8, "concurrent admin calls while creating routes")
@@ -114,11 +134,15 @@ func runSetup(args []string) error {
 			return err
 		}
 		path = "/items/1"
-	case "mock":
-		if _, err := route(ctx, c, api.ID, api.RootResourceID, "mock", ""); err != nil {
+	case "mock", "mockvtl":
+		tpl := mockTemplate
+		if *kind == "mockvtl" {
+			tpl = mockVTLTemplate
+		}
+		if _, err := routeWith(ctx, c, api.ID, api.RootResourceID, "mock", "", tpl); err != nil {
 			return err
 		}
-		path = "/mock"
+		path = "/mock?color=brown&size=L"
 	case "routes":
 		if err := manyRoutes(ctx, c, api, *routes, *conc, "http://"+*backend+"/items/1"); err != nil {
 			return err
