@@ -5,6 +5,8 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/ohler55/ojg/jp"
 )
 
 // FieldError is a validation failure of one field. The admin API answers it with 400 naming Field.
@@ -235,6 +237,9 @@ func (in *Integration) Validate() error {
 		if !IntegrationRequestValuePattern.MatchString(v) {
 			return fieldErr("request_parameters", "value %q of %q must be method.request.{path|querystring|header}.NAME, 'literal', stageVariables.NAME or context.NAME", v, k)
 		}
+		if err := checkBodyPath(v, "method.request.body."); err != nil {
+			return fieldErr("request_parameters", "value %q of %q: %v", v, k, err)
+		}
 	}
 	for ct, t := range in.RequestTemplates {
 		if !MediaTypePattern.MatchString(ct) {
@@ -303,6 +308,9 @@ func (r *IntegrationResponse) Validate() error {
 		}
 		if !IntegrationResponseValuePattern.MatchString(v) {
 			return fieldErr("response_parameters", "value %q of %q must be integration.response.header.NAME, integration.response.body, 'literal' or stageVariables.NAME", v, k)
+		}
+		if err := checkBodyPath(v, "integration.response.body."); err != nil {
+			return fieldErr("response_parameters", "value %q of %q: %v", v, k, err)
 		}
 	}
 	for ct, t := range r.ResponseTemplates {
@@ -375,6 +383,19 @@ func MethodKey(resourceID, verb string) string { return resourceID + "/" + verb 
 // ResponseKey is the store key of a method or integration response: RESOURCE_ID/VERB/STATUS.
 func ResponseKey(resourceID, verb, status string) string {
 	return resourceID + "/" + verb + "/" + status
+}
+
+// checkBodyPath checks the JSONPath of a body source (prefix then the path, such as
+// method.request.body.pet.name), as the data plane compiles it: "$" then the rest.
+func checkBodyPath(v, prefix string) error {
+	rest, ok := strings.CutPrefix(v, prefix)
+	if !ok {
+		return nil
+	}
+	if _, err := jp.ParseString("$." + rest); err != nil {
+		return fmt.Errorf("invalid JSONPath %q: %v", "$."+rest, err)
+	}
+	return nil
 }
 
 // ModelURL is the URL by which a schema refers to a model of the API with $ref, as in API Gateway.

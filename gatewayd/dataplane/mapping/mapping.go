@@ -14,6 +14,9 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/ohler55/ojg/jp"
+	"github.com/ohler55/ojg/oj"
+
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/mapping/vtl/apigw"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/message"
 )
@@ -150,6 +153,9 @@ const (
 type expr struct {
 	kind sourceKind
 	name string
+	// path, for a body source, is the JSONPath that picks a value from a JSON body; nil takes the
+	// whole body.
+	path jp.Expr
 }
 
 func compileExpr(s string, stageVars map[string]string) (expr, error) {
@@ -161,9 +167,9 @@ func compileExpr(s string, stageVars map[string]string) (expr, error) {
 	case strings.HasPrefix(s, "context."):
 		return expr{kind: srcContext, name: strings.TrimPrefix(s, "context.")}, nil
 	case s == "method.request.body" || strings.HasPrefix(s, "method.request.body."):
-		return expr{kind: srcBody}, nil
+		return bodyExpr(srcBody, strings.TrimPrefix(s, "method.request.body"))
 	case s == "integration.response.body" || strings.HasPrefix(s, "integration.response.body."):
-		return expr{kind: srcIntegrationBody}, nil
+		return bodyExpr(srcIntegrationBody, strings.TrimPrefix(s, "integration.response.body"))
 	}
 	for prefix, kind := range map[string]sourceKind{
 		"method.request.path.":                   srcPath,
@@ -179,6 +185,40 @@ func compileExpr(s string, stageVars map[string]string) (expr, error) {
 		}
 	}
 	return expr{}, fmt.Errorf("unsupported mapping expression %q", s)
+}
+
+// bodyExpr compiles a body source: ".name.sub" (a JSONPath from the body's root, as API Gateway's
+// method.request.body.JSONPath_EXPRESSION) or "" for the whole body.
+func bodyExpr(kind sourceKind, suffix string) (expr, error) {
+	if suffix == "" {
+		return expr{kind: kind}, nil
+	}
+	x, err := jp.ParseString("$" + suffix)
+	if err != nil {
+		return expr{}, fmt.Errorf("JSONPath %q: %w", "$"+suffix, err)
+	}
+	return expr{kind: kind, path: x}, nil
+}
+
+// bodyValue returns the body, or the value the expression's JSONPath picks from it as text (a string
+// as it is, anything else as JSON); none when the body is not JSON or holds no such value.
+func (e expr) bodyValue(body []byte) []string {
+	if e.path == nil {
+		return []string{string(body)}
+	}
+	data, err := oj.Parse(body)
+	if err != nil {
+		return nil
+	}
+	got := e.path.First(data)
+	switch v := got.(type) {
+	case nil:
+		return nil
+	case string:
+		return []string{v}
+	default:
+		return []string{oj.JSON(v, &oj.Options{Sort: false})}
+	}
 }
 
 // eval returns the expression's values; none when the source is absent. Path values come back
@@ -211,7 +251,7 @@ func (e expr) eval(in *Input, backend *message.Response, raw bool) []string {
 	case srcMultiHeader:
 		return in.Request.Header.Values(e.name)
 	case srcBody:
-		return []string{string(in.Request.Body)}
+		return e.bodyValue(in.Request.Body)
 	case srcContext:
 		if in.Context != nil {
 			return []string{in.Context.Get(e.name)}
@@ -228,7 +268,7 @@ func (e expr) eval(in *Input, backend *message.Response, raw bool) []string {
 		}
 	case srcIntegrationBody:
 		if backend != nil {
-			return []string{string(backend.Body)}
+			return e.bodyValue(backend.Body)
 		}
 	}
 	return nil
