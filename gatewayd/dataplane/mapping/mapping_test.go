@@ -7,7 +7,6 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/message"
-
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/model"
 )
 
