@@ -65,6 +65,12 @@ func snapshot(tx store.Tx, apiID string) (*model.Snapshot, error) {
 	if snap.RequestValidators, err = listJSON(tx, store.KindRequestValidator, apiID, "", setRequestValidatorVersion); err != nil {
 		return nil, err
 	}
+	if snap.Authorizers, err = listJSON(tx, store.KindAuthorizer, apiID, "", setAuthorizerVersion); err != nil {
+		return nil, err
+	}
+	if snap.GatewayResponses, err = listJSON(tx, store.KindGatewayResponse, apiID, "", setGatewayResponseVersion); err != nil {
+		return nil, err
+	}
 	return snap, nil
 }
 

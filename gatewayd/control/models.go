@@ -315,7 +315,10 @@ func checkMethodReferences(tx store.Tx, apiID string, m model.Method) error {
 			return err
 		}
 	}
-	return checkModelNames(tx, apiID, "request_models", m.RequestModels)
+	if err := checkModelNames(tx, apiID, "request_models", m.RequestModels); err != nil {
+		return err
+	}
+	return checkMethodAuthorizer(tx, apiID, m)
 }
 
 // checkModelNames refuses (422) a request_models or response_models map naming a model that does not exist.

@@ -77,7 +77,7 @@ func (s *Service) UpdateRestAPI(ctx context.Context, id string, in model.RestAPI
 			return conflict("rest api %s already exists", id)
 		}
 		cur.Name, cur.Description, cur.APIKeySource = in.Name, in.Description, in.APIKeySource
-		cur.BinaryMediaTypes, cur.Tags = in.BinaryMediaTypes, in.Tags
+		cur.BinaryMediaTypes, cur.Tags, cur.Policy = in.BinaryMediaTypes, in.Tags, in.Policy
 		ver, err := putJSON(t, store.KindRestAPI, "", id, cur, pre.expect(), "rest api "+id)
 		if err != nil {
 			return err

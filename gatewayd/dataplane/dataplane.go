@@ -37,6 +37,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/apikey"
+	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/authorize/function"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/quota"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/telemetry"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/throttle"
@@ -84,6 +85,11 @@ type Options struct {
 	// CacheMaxBytes caps each stage's response cache, whatever its cache_cluster_size asks for, so
 	// that a small machine is never asked for 237 GB. Default DefaultCacheMaxBytes (256 MiB).
 	CacheMaxBytes int64
+	// Region is the region of the ARNs the data plane builds (method ARNs for authorizers and policies)
+	// and the one SigV4 signatures must name. Default model.DefaultRegion.
+	Region string
+	// AuthorizerCacheEntries bounds each authorizer's decision cache. Default 10,000.
+	AuthorizerCacheEntries int
 }
 
 func (o *Options) setDefaults() {
@@ -126,6 +132,9 @@ func (o *Options) setDefaults() {
 	if o.CacheMaxBytes <= 0 {
 		o.CacheMaxBytes = DefaultCacheMaxBytes
 	}
+	if o.Region == "" {
+		o.Region = model.DefaultRegion
+	}
 }
 
 // Server is the data plane. It is an http.Handler, and can also run its own listeners with Serve.
@@ -140,6 +149,8 @@ type Server struct {
 	// the metric counts every one.
 	invalidHeaderLog rate.Sometimes
 	pipeline         []step
+	// fnOpts configure the function authorizers of every stage.
+	fnOpts function.Options
 
 	// apis is the immutable map of live stages, replaced whole on every change.
 	apis atomic.Pointer[apiMap]
@@ -185,6 +196,7 @@ func New(opts Options) (*Server, error) {
 		stop:             make(chan struct{}),
 		stopped:          make(chan struct{}),
 	}
+	s.fnOpts = function.Options{Client: s.client, MaxEntries: opts.AuthorizerCacheEntries, Now: opts.Now}
 	s.pipeline = []step{s.match, s.authorize, s.throttle, s.readBody, s.validate, s.cached, s.integrate}
 	s.apis.Store(&apiMap{})
 	s.keys.Store(&apikey.Keyring{})

@@ -198,7 +198,7 @@ func (f *fastFront) refuse(fc *fasthttp.RequestCtx, ex *exchange, err error) {
 	ex.req.SourceIP = remoteIP(fc.RemoteAddr())
 	ex.req.Protocol = string(fc.Request.Header.Protocol())
 	ex.req.Received = time.Now()
-	status, n := writeError(&ex.fw, err)
+	status, n := writeError(&ex.fw, ex, err)
 	f.s.observe(context.Background(), ex, status, n, err)
 }
 

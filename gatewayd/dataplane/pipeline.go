@@ -3,7 +3,6 @@ package dataplane
 import (
 	"context"
 	"crypto/rand"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -25,6 +24,7 @@ import (
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/router"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/telemetry"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/throttle"
+	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/model"
 )
 
 // step is one stage of the pipeline. A step answers early by returning an error (a *gwerror.Error for
@@ -141,7 +141,7 @@ func (s *Server) serve(ctx context.Context, ex *exchange, rw responder) {
 		if err == nil {
 			err = gwerror.Internal(errors.New("pipeline ended without an answer"))
 		}
-		status, n = writeError(rw, err)
+		status, n = writeError(rw, ex, err)
 	}
 	s.observe(ctx, ex, status, n, err)
 }
@@ -184,6 +184,12 @@ func (s *Server) observe(ctx context.Context, ex *exchange, status, n int, err e
 		e.Err = ge.Err
 	} else {
 		e.Err = err
+	}
+	if a := ex.caller.Authorizer; a != nil {
+		e.Principal = a.PrincipalID
+	}
+	if e.Principal == "" {
+		e.Principal = ex.mctx.Identity.UserArn
 	}
 	route := s.unmatched
 	if ex.stage != nil {
@@ -229,12 +235,51 @@ func (s *Server) match(_ context.Context, ex *exchange) error {
 	return nil
 }
 
-// authorize checks the caller's API key where the method requires one; other authorization types fail
-// closed until authorizers come.
-func (s *Server) authorize(_ context.Context, ex *exchange) error {
-	c, err := ex.ep.policy.Check(&ex.req, s.keys.Load(), ex.stage.apiID, ex.stage.name)
+// authorize decides the request with the method's compiled authorization (authorize.Policy): the API's
+// resource policy, the method's authorizer or IAM, its API key. Who the caller is goes into the
+// request's $context, which templates, parameter mappings, functions and the access log read.
+func (s *Server) authorize(ctx context.Context, ex *exchange) error {
+	ep := ex.ep
+	ex.baseContext()
+	in := authorize.Input{
+		Req: &ex.req, Keys: s.keys.Load(), ResourceID: ep.resourceID, ResourcePath: ep.resourcePath, Path: ex.req.Path,
+		ParamNames: ex.paramNames, ParamValues: ex.params, StageVars: ex.stage.vars, Context: &ex.mctx,
+	}
+	c, err := ep.policy.Authorize(ctx, &in)
 	ex.caller = c
-	return err
+	if err != nil {
+		return err
+	}
+	ex.mctx.Authorizer = c.Authorizer
+	if k := c.Key; k != nil {
+		ex.mctx.Identity.APIKey, ex.mctx.Identity.APIKeyID = c.KeyValue, k.ID
+	}
+	return nil
+}
+
+// baseContext fills the request's $context with what is known before authorization.
+func (ex *exchange) baseContext() {
+	ex.mctx = mapping.Context{Context: apigw.Context{
+		RequestID:         ex.req.ID,
+		ExtendedRequestID: ex.req.ID,
+		AccountID:         model.AccountID,
+		HTTPMethod:        ex.req.Method,
+		Protocol:          ex.req.Protocol,
+		DomainName:        ex.req.Host,
+		DomainPrefix:      domainPrefix(ex.req.Host),
+		RequestTime:       ex.req.Received,
+		Identity: apigw.Identity{
+			SourceIP:  ex.req.SourceIP,
+			UserAgent: firstHeader(ex.req.Header, "User-Agent"),
+		},
+	}}
+	if st := ex.stage; st != nil {
+		ex.mctx.APIID, ex.mctx.DeploymentID, ex.mctx.Stage = st.apiID, st.deploymentID, st.name
+		ex.mctx.Path = "/" + st.name + ex.req.Path
+	}
+	if ep := ex.ep; ep != nil {
+		ex.mctx.ResourceID, ex.mctx.ResourcePath = ep.resourceID, ep.resourcePath
+	}
 }
 
 // readBody buffers the request body, refusing bodies over the limit.
@@ -283,28 +328,6 @@ func (s *Server) integrate(ctx context.Context, ex *exchange) error {
 	if ep.misconfigured != nil {
 		return gwerror.Internal(ep.misconfigured)
 	}
-	ex.mctx = mapping.Context{Context: apigw.Context{
-		RequestID:         ex.req.ID,
-		ExtendedRequestID: ex.req.ID,
-		APIID:             ex.stage.apiID,
-		DeploymentID:      ex.stage.deploymentID,
-		Stage:             ex.stage.name,
-		ResourceID:        ep.resourceID,
-		ResourcePath:      ep.resourcePath,
-		HTTPMethod:        ex.req.Method,
-		Path:              "/" + ex.stage.name + ex.req.Path,
-		Protocol:          ex.req.Protocol,
-		DomainName:        ex.req.Host,
-		DomainPrefix:      domainPrefix(ex.req.Host),
-		RequestTime:       ex.req.Received,
-		Identity: apigw.Identity{
-			SourceIP:  ex.req.SourceIP,
-			UserAgent: firstHeader(ex.req.Header, "User-Agent"),
-		},
-	}}
-	if k := ex.caller.Key; k != nil {
-		ex.mctx.Identity.APIKey, ex.mctx.Identity.APIKeyID = firstHeader(ex.req.Header, authorize.APIKeyHeader), k.ID
-	}
 	in := mapping.Input{
 		Request:     &ex.req,
 		ParamNames:  ex.paramNames,
@@ -342,21 +365,6 @@ func (s *Server) writeResponse(rw responder, ex *exchange) (int, int) {
 		})
 	}
 	return status, rw.send(status, h, resp.Body)
-}
-
-// writeError is the data plane's one error renderer: every gateway answer is {"message": ...} JSON.
-func writeError(rw responder, err error) (int, int) {
-	var ge *gwerror.Error
-	if !errors.As(err, &ge) {
-		ge = gwerror.Internal(err)
-	}
-	msg, _ := json.Marshal(ge.Message)
-	body := make([]byte, 0, len(msg)+13)
-	body = append(body, `{"message":`...)
-	body = append(body, msg...)
-	body = append(body, '}')
-	rw.setHeader("Content-Type", jsonContentType)
-	return ge.Status, rw.send(ge.Status, nil, body)
 }
 
 var jsonContentType = []string{"application/json"}

@@ -35,6 +35,11 @@ type stage struct {
 	failed error
 	// problems lists the methods that answer 500 because they are misconfigured.
 	problems []string
+	// vars are the stage's variables; auth holds its compiled authorizers and the API's resource policy.
+	vars map[string]string
+	auth *authorize.Stage
+	// responses are the API's gateway responses, nil when it customizes none.
+	responses gatewayResponses
 }
 
 // endpoint is one method of a stage, ready to serve.
@@ -148,6 +153,9 @@ func (s *Server) publish(compiled *stage, st *model.Stage) {
 	old := *s.apis.Load()
 	if st != nil {
 		s.attachCache(compiled, old[compiled.apiID][compiled.name], *st)
+		if prev := old[compiled.apiID][compiled.name]; prev != nil {
+			compiled.auth.Adopt(prev.auth)
+		}
 	}
 	next := maps.Clone(old)
 	stages := maps.Clone(old[compiled.apiID])
@@ -217,6 +225,16 @@ func (s *Server) compile(st model.Stage, snap *model.Snapshot) (*stage, error) {
 		deploymentID: st.DeploymentID,
 		table:        router.New[*endpoint](),
 		unmatched:    s.metrics.Route(st.RestAPIID, st.StageName, "", ""),
+		vars:         st.Variables,
+	}
+	var err error
+	api := snap.RestAPI
+	api.ID = st.RestAPIID
+	if compiled.auth, err = authorize.CompileStage(api, st.StageName, s.opts.Region, snap.Authorizers, st.Variables, s.fnOpts); err != nil {
+		return nil, err
+	}
+	if compiled.responses, err = compileGatewayResponses(snap.GatewayResponses, st.Variables); err != nil {
+		return nil, err
 	}
 	// Methods of one route (the same verb on sibling parameters such as {id} and {name}, or two greedy
 	// siblings) cannot be told apart: the route answers 500 rather than pick one.
@@ -240,17 +258,20 @@ func (s *Server) compile(st model.Stage, snap *model.Snapshot) (*stage, error) {
 			resourceID:   res.ID,
 			resourcePath: path,
 			verb:         m.HTTPMethod,
-			policy:       authorize.Compile(m),
 			metrics:      s.metrics.Route(st.RestAPIID, st.StageName, path, m.HTTPMethod),
 			planPath:     strings.TrimSuffix(path, "/") + "/" + m.HTTPMethod,
 			planWildcard: strings.TrimSuffix(path, "/") + "/*",
 			stageLevels:  s.stageLevels(st, path, m.HTTPMethod),
 		}
+		ep.policy, ep.misconfigured = authorize.Compile(m, compiled.auth)
 		if m.RequestValidatorID != "" && len(m.RequestModels) > 0 && !modelsCompiled {
 			models, modelsErr = schema.Compile(snap.RestAPI.ID, snap.Models)
 			modelsCompiled = true
 		}
-		if ep.validator, err = validate.Compile(m, validators, models); err != nil {
+		// A method whose authorization cannot be compiled answers 500, whatever else it has.
+		if ep.misconfigured != nil {
+			ep.misconfigured = fmt.Errorf("method %s %s: authorization: %w", m.HTTPMethod, path, ep.misconfigured)
+		} else if ep.validator, err = validate.Compile(m, validators, models); err != nil {
 			if modelsErr != nil {
 				err = fmt.Errorf("%w (the deployment's models do not compile: %v)", err, modelsErr)
 			}

@@ -63,8 +63,10 @@ type RestAPI struct {
 	BinaryMediaTypes []string          `json:"binary_media_types"`
 	RootResourceID   string            `json:"root_resource_id"`
 	Tags             map[string]string `json:"tags"`
-	CreatedDate      time.Time         `json:"created_date"`
-	Version          int64             `json:"version"`
+	// Policy is the API's resource policy: an IAM policy document on execute-api:Invoke, or "".
+	Policy      string    `json:"policy"`
+	CreatedDate time.Time `json:"created_date"`
+	Version     int64     `json:"version"`
 }
 
 // Resource is one node of an API's path tree. The root resource has path "/" and no parent.
@@ -180,6 +182,8 @@ type Snapshot struct {
 	IntegrationResponses []IntegrationResponse `json:"integration_responses"`
 	Models               []Model               `json:"models"`
 	RequestValidators    []RequestValidator    `json:"request_validators"`
+	Authorizers          []Authorizer          `json:"authorizers"`
+	GatewayResponses     []GatewayResponse     `json:"gateway_responses"`
 }
 
 // Stage publishes one deployment of an API under a name.

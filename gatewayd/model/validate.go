@@ -67,6 +67,9 @@ func (a *RestAPI) Validate() error {
 			return fieldErr(fmt.Sprintf("binary_media_types[%d]", i), "must be a media type such as image/png or */*, got %q", mt)
 		}
 	}
+	if err := checkText("policy", a.Policy, MaxPolicyLength, true); err != nil {
+		return err
+	}
 	return validateTags("tags", a.Tags)
 }
 
@@ -155,6 +158,14 @@ func (m *Method) Validate() error {
 	default:
 		if m.AuthorizerID != "" {
 			return fieldErr("authorizer_id", "must be empty when authorization is %s", m.Authorization)
+		}
+	}
+	if len(m.AuthorizationScopes) > 0 && m.Authorization != AuthCognito && m.Authorization != AuthJWT {
+		return fieldErr("authorization_scopes", "is only used with COGNITO_USER_POOLS (or JWT) authorization, got authorization %s", m.Authorization)
+	}
+	for i, sc := range m.AuthorizationScopes {
+		if sc == "" || strings.ContainsAny(sc, " \t\r\n") || checkText("authorization_scopes", sc, MaxNameLength, false) != nil {
+			return fieldErr(fmt.Sprintf("authorization_scopes[%d]", i), "must be an OAuth scope without spaces, got %q", sc)
 		}
 	}
 	if err := checkText("operation_name", m.OperationName, MaxNameLength, false); err != nil {

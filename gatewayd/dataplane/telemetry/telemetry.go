@@ -197,6 +197,8 @@ type Entry struct {
 	Integration time.Duration
 	// Err is the reason behind a gateway error, for the operator only.
 	Err error
+	// Principal is who the caller is: an authorizer's principalId, or an IAM user's ARN.
+	Principal string
 }
 
 // AccessLog writes one JSON line per request through a slog.Logger.
@@ -238,6 +240,9 @@ func (a *AccessLog) Log(ctx context.Context, e *Entry) {
 	)
 	if e.Integration >= 0 {
 		attrs = append(attrs, slog.Float64("integrationLatencyMs", float64(e.Integration.Microseconds())/1000))
+	}
+	if e.Principal != "" {
+		attrs = append(attrs, slog.String("principalId", e.Principal))
 	}
 	if e.Err != nil {
 		attrs = append(attrs, slog.String("error", e.Err.Error()))

@@ -92,7 +92,7 @@ func (v *Validator) Check(req *message.Request, mediaType string) error {
 		}
 	}
 	if len(missing) > 0 {
-		return gwerror.BadRequest("Missing required request parameters: ["+strings.Join(missing, ", ")+"]", nil)
+		return gwerror.BadRequestParameters("Missing required request parameters: ["+strings.Join(missing, ", ")+"]", nil)
 	}
 	if v.models == nil {
 		return nil
@@ -102,7 +102,7 @@ func (v *Validator) Check(req *message.Request, mediaType string) error {
 		return nil // no model for this content type: API Gateway does not validate it either
 	}
 	if err := v.set.Validate(name, req.Body); err != nil {
-		return gwerror.BadRequest("Invalid request body", fmt.Errorf("body does not match model %s: %w", name, err))
+		return gwerror.BadRequestBody("Invalid request body", fmt.Errorf("body does not match model %s: %w", name, err))
 	}
 	return nil
 }

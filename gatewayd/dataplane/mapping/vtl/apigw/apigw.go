@@ -2,6 +2,7 @@ package apigw
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"slices"
 	"strconv"
@@ -332,8 +333,15 @@ func (x *contextObject) errorMap() *vtl.Map {
 	}
 	em := vtl.NewHashMap()
 	em.SetOpaque()
-	em.Put("message", e.Message)
-	em.Put("messageString", `"`+e.Message+`"`)
+	em.Put("message", nullable(e.Message))
+	// messageString is the message quoted (JSON-escaped), or null when there is none, so that
+	// {"message":$context.error.messageString} is always JSON.
+	ms := "null"
+	if e.Message != "" {
+		q, _ := json.Marshal(e.Message)
+		ms = string(q)
+	}
+	em.Put("messageString", ms)
 	em.Put("responseType", nullable(e.ResponseType))
 	em.Put("validationErrorString", nullable(e.ValidationErrorString))
 	x.errm = em
