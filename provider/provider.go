@@ -113,6 +113,8 @@ func (p *gatewaydProvider) Resources(_ context.Context) []func() resource.Resour
 		NewMethodSettingsResource,
 		NewModelResource,
 		NewRequestValidatorResource,
+		NewAuthorizerResource,
+		NewGatewayResponseResource,
 	}
 }
 
