@@ -37,7 +37,9 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/apikey"
+	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/authorize"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/authorize/function"
+	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/authorize/jwtauth"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/quota"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/telemetry"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/throttle"
@@ -149,8 +151,8 @@ type Server struct {
 	// the metric counts every one.
 	invalidHeaderLog rate.Sometimes
 	pipeline         []step
-	// fnOpts configure the function authorizers of every stage.
-	fnOpts function.Options
+	// authOpts configure the authorizers of every stage; their JWT keys are shared by all.
+	authOpts authorize.Options
 
 	// apis is the immutable map of live stages, replaced whole on every change.
 	apis atomic.Pointer[apiMap]
@@ -196,7 +198,11 @@ func New(opts Options) (*Server, error) {
 		stop:             make(chan struct{}),
 		stopped:          make(chan struct{}),
 	}
-	s.fnOpts = function.Options{Client: s.client, MaxEntries: opts.AuthorizerCacheEntries, Now: opts.Now}
+	s.authOpts = authorize.Options{
+		Region:    opts.Region,
+		Functions: function.Options{Client: s.client, MaxEntries: opts.AuthorizerCacheEntries, Now: opts.Now},
+		JWT:       jwtauth.Options{Keys: jwtauth.NewKeys(jwtauth.KeysOptions{Now: opts.Now}), MaxEntries: opts.AuthorizerCacheEntries, Now: opts.Now},
+	}
 	s.pipeline = []step{s.match, s.authorize, s.throttle, s.readBody, s.validate, s.cached, s.integrate}
 	s.apis.Store(&apiMap{})
 	s.keys.Store(&apikey.Keyring{})

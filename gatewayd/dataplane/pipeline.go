@@ -187,6 +187,9 @@ func (s *Server) observe(ctx context.Context, ex *exchange, status, n int, err e
 	}
 	if a := ex.caller.Authorizer; a != nil {
 		e.Principal = a.PrincipalID
+		if e.Principal == "" {
+			e.Principal = a.Claims["sub"]
+		}
 	}
 	if e.Principal == "" {
 		e.Principal = ex.mctx.Identity.UserArn

@@ -230,7 +230,7 @@ func (s *Server) compile(st model.Stage, snap *model.Snapshot) (*stage, error) {
 	var err error
 	api := snap.RestAPI
 	api.ID = st.RestAPIID
-	if compiled.auth, err = authorize.CompileStage(api, st.StageName, s.opts.Region, snap.Authorizers, st.Variables, s.fnOpts); err != nil {
+	if compiled.auth, err = authorize.CompileStage(api, st.StageName, snap.Authorizers, st.Variables, s.authOpts); err != nil {
 		return nil, err
 	}
 	if compiled.responses, err = compileGatewayResponses(snap.GatewayResponses, st.Variables); err != nil {

@@ -30,6 +30,7 @@ import (
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/apikey"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/authorize/function"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/authorize/iampolicy"
+	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/authorize/jwtauth"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/gwerror"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/mapping/vtl/apigw"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/message"
@@ -51,16 +52,26 @@ type Stage struct {
 	// ResourcePolicy is the API's policy, nil when it has none.
 	ResourcePolicy *iampolicy.Policy
 	functions      map[string]*function.Authorizer
+	jwts           map[string]*jwtauth.Authorizer
 	problems       map[string]error
 	types          map[string]string
 }
 
+// Options are what the data plane gives every stage's authorization.
+type Options struct {
+	// Region is the region of method ARNs and of SigV4 signatures.
+	Region    string
+	Functions function.Options
+	JWT       jwtauth.Options
+}
+
 // CompileStage compiles the deployment's authorizers for a stage. An authorizer that does not compile
 // makes the methods that use it misconfigured (500), not the stage.
-func CompileStage(api model.RestAPI, stageName, region string, authorizers []model.Authorizer, stageVars map[string]string,
-	fnOpts function.Options) (*Stage, error) {
+func CompileStage(api model.RestAPI, stageName string, authorizers []model.Authorizer, stageVars map[string]string, opts Options) (*Stage, error) {
+	region := opts.Region
 	st := &Stage{APIID: api.ID, Name: stageName, Region: region, KeySource: api.APIKeySource,
-		functions: map[string]*function.Authorizer{}, problems: map[string]error{}, types: map[string]string{}}
+		functions: map[string]*function.Authorizer{}, jwts: map[string]*jwtauth.Authorizer{},
+		problems: map[string]error{}, types: map[string]string{}}
 	if st.KeySource == "" {
 		st.KeySource = "HEADER"
 	}
@@ -76,14 +87,24 @@ func CompileStage(api model.RestAPI, stageName, region string, authorizers []mod
 		st.types[a.ID] = a.Type
 		switch a.Type {
 		case model.AuthorizerToken, model.AuthorizerRequest:
-			fn, err := function.Compile(a, stageVars, fnOpts)
+			fn, err := function.Compile(a, stageVars, opts.Functions)
 			if err != nil {
 				st.problems[a.ID] = err
 				continue
 			}
 			st.functions[a.ID] = fn
+		case model.AuthorizerCognito:
+			j, err := jwtauth.Compile(a, opts.JWT)
+			if err != nil {
+				st.problems[a.ID] = err
+				continue
+			}
+			for _, iss := range j.Issuers() {
+				opts.JWT.Keys.Prefetch(iss)
+			}
+			st.jwts[a.ID] = j
 		default:
-			st.problems[a.ID] = fmt.Errorf("authorizer %s: type %s is not supported yet", a.ID, a.Type)
+			st.problems[a.ID] = fmt.Errorf("authorizer %s: type %s is not supported", a.ID, a.Type)
 		}
 	}
 	return st, nil
@@ -96,6 +117,9 @@ func (st *Stage) Adopt(old *Stage) {
 	}
 	for id, fn := range st.functions {
 		fn.Adopt(old.functions[id])
+	}
+	for id, j := range st.jwts {
+		j.Adopt(old.jwts[id])
 	}
 }
 
@@ -110,6 +134,8 @@ type Policy struct {
 	apiKeyRequired bool
 	stage          *Stage
 	fn             *function.Authorizer
+	jwt            *jwtauth.Authorizer
+	scopes         []string
 	verb           string
 }
 
@@ -127,6 +153,11 @@ func Compile(m model.Method, st *Stage) (*Policy, error) {
 		if p.fn = st.functions[m.AuthorizerID]; p.fn == nil {
 			err = st.missing(m)
 		}
+	case model.AuthCognito, model.AuthJWT:
+		if p.jwt = st.jwts[m.AuthorizerID]; p.jwt == nil {
+			err = st.missing(m)
+		}
+		p.scopes = m.AuthorizationScopes
 	default:
 		err = fmt.Errorf("method %s uses %s authorization, which this gateway does not support yet", m.HTTPMethod, m.Authorization)
 	}
@@ -235,6 +266,16 @@ func (p *Policy) Authorize(ctx context.Context, in *Input) (Caller, error) {
 			}
 		}
 		c.Authorizer, c.Authorized, usageKey = d.Authorizer(), true, d.UsageIdentifierKey
+	case model.AuthCognito, model.AuthJWT:
+		id, err := p.jwt.Authorize(ctx, in.Req, p.scopes)
+		if err != nil {
+			return Caller{}, err
+		}
+		// A resource policy must allow a Cognito caller explicitly, as in API Gateway.
+		if rp != nil && rpEffect != iampolicy.Allow {
+			return Caller{}, gwerror.AccessDeniedMessage("User: anonymous is not authorized to perform: execute-api:Invoke on resource: "+arn, errResourceSilent)
+		}
+		c.Authorizer, c.Authorized = id.Authorizer, true
 	}
 	if !p.apiKeyRequired {
 		return c, nil

@@ -25,6 +25,7 @@ import (
 	"golang.org/x/sync/singleflight"
 
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/authorize/iampolicy"
+	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/authorize/ttlcache"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/gwerror"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/mapping"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/mapping/vtl/apigw"
@@ -46,7 +47,7 @@ type Options struct {
 	Client Doer
 	// Timeout bounds one call of the function. Default DefaultTimeout.
 	Timeout time.Duration
-	// MaxEntries bounds each authorizer's decision cache. Default DefaultMaxEntries.
+	// MaxEntries bounds each authorizer's decision cache. Default ttlcache.DefaultMaxEntries.
 	MaxEntries int
 	// Now is the clock of cache expiry. Default time.Now.
 	Now func() time.Time
@@ -63,7 +64,7 @@ type Authorizer struct {
 	opts       Options
 	// fingerprint is everything that decides a decision; a recompile with the same one keeps the cache.
 	fingerprint string
-	cache       *decisionCache
+	cache       *ttlcache.Cache[*Decision]
 	flight      singleflight.Group
 	calls       atomic.Int64
 }
@@ -99,7 +100,7 @@ func Compile(a model.Authorizer, stageVars map[string]string, opts Options) (*Au
 		}
 	}
 	c.fingerprint = strings.Join([]string{a.ID, a.Type, raw, a.IdentitySource, a.IdentityValidationExpression, c.ttl.String()}, "\x00")
-	c.cache = newDecisionCache(opts.MaxEntries)
+	c.cache = ttlcache.New[*Decision](opts.MaxEntries)
 	return c, nil
 }
 
@@ -186,19 +187,19 @@ func (a *Authorizer) Authorize(ctx context.Context, r *Request) (*Decision, erro
 		return a.call(ctx, r, token)
 	}
 	now := a.opts.Now()
-	if d, ok := a.cache.get(key, now); ok {
+	if d, ok := a.cache.Get(key, now); ok {
 		return d, nil
 	}
 	// One call per identity at a time; it outlives a caller that goes away, for the others waiting.
 	v, err, _ := a.flight.Do(key, func() (any, error) {
-		if d, ok := a.cache.get(key, a.opts.Now()); ok {
+		if d, ok := a.cache.Get(key, a.opts.Now()); ok {
 			return d, nil
 		}
 		d, err := a.call(context.WithoutCancel(ctx), r, token)
 		if err != nil {
 			return nil, err
 		}
-		a.cache.put(key, d, a.opts.Now())
+		a.cache.Put(key, d, d.expires, a.opts.Now())
 		return d, nil
 	})
 	if err != nil {
