@@ -279,6 +279,7 @@ func (a *API) routes() {
 	a.meteringRoutes()
 	a.modelRoutes()
 	a.authorizerRoutes()
+	a.iamRoutes()
 
 	a.route("/v1/audit", map[string]handler{
 		http.MethodGet: func(r *http.Request) (result, error) {

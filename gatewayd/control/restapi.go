@@ -22,6 +22,9 @@ func (s *Service) CreateRestAPI(ctx context.Context, in model.RestAPI) (model.Re
 	if err := in.Validate(); err != nil {
 		return model.RestAPI{}, invalid(err)
 	}
+	if err := checkResourcePolicy(in.Policy); err != nil {
+		return model.RestAPI{}, err
+	}
 	in.ID = newID()
 	in.RootResourceID = newID()
 	in.CreatedDate = s.now()
@@ -66,6 +69,9 @@ func (s *Service) UpdateRestAPI(ctx context.Context, id string, in model.RestAPI
 	in.Normalize()
 	if err := in.Validate(); err != nil {
 		return model.RestAPI{}, invalid(err)
+	}
+	if err := checkResourcePolicy(in.Policy); err != nil {
+		return model.RestAPI{}, err
 	}
 	var out model.RestAPI
 	err := s.update(ctx, func(t *txn) error {

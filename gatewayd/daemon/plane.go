@@ -23,6 +23,7 @@ type stageServer interface {
 	FailStage(apiID, stageName string, cause error)
 	RemoveStage(apiID, stageName string)
 	SetMetering(m model.MeteringSnapshot) error
+	SetIAM(snap model.IAMSnapshot) error
 	// FlushCache empties one stage's response cache.
 	FlushCache(apiID, stageName string)
 }
@@ -46,7 +47,7 @@ func newDataPlane(log *slog.Logger, srv stageServer, svc *control.Service) *data
 	return &dataPlane{stageServer: srv, svc: svc, log: log, retrying: map[[2]string]bool{}, retryDelay: time.Second}
 }
 
-// meteringChanged reloads API keys and usage plans after a commit changed them.
+// meteringChanged reloads API keys, usage plans and IAM credentials after a commit changed them.
 func (p *dataPlane) meteringChanged() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -60,7 +61,14 @@ func (p *dataPlane) reloadMetering(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	return p.SetMetering(m)
+	if err := p.SetMetering(m); err != nil {
+		return err
+	}
+	iam, err := p.svc.IAM(ctx)
+	if err != nil {
+		return err
+	}
+	return p.SetIAM(iam)
 }
 
 // stageChanged reloads one stage after a commit changed it.

@@ -40,6 +40,7 @@ import (
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/authorize"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/authorize/function"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/authorize/jwtauth"
+	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/authorize/sigv4"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/quota"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/telemetry"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/throttle"
@@ -166,6 +167,8 @@ type Server struct {
 
 	// keys holds the compiled API keys and usage plans, replaced whole by SetMetering.
 	keys    atomic.Pointer[apikey.Keyring]
+	// iam holds the compiled IAM credentials and policies, replaced whole by SetIAM.
+	iam     atomic.Pointer[authorize.IAM]
 	limiter limiter
 	counter counter
 	// flushMu serializes flushes and loads of usage counts.
@@ -202,6 +205,7 @@ func New(opts Options) (*Server, error) {
 		Region:    opts.Region,
 		Functions: function.Options{Client: s.client, MaxEntries: opts.AuthorizerCacheEntries, Now: opts.Now},
 		JWT:       jwtauth.Options{Keys: jwtauth.NewKeys(jwtauth.KeysOptions{Now: opts.Now}), MaxEntries: opts.AuthorizerCacheEntries, Now: opts.Now},
+		Verifier:  &sigv4.Verifier{Region: opts.Region, Now: opts.Now},
 	}
 	s.pipeline = []step{s.match, s.authorize, s.throttle, s.readBody, s.validate, s.cached, s.integrate}
 	s.apis.Store(&apiMap{})

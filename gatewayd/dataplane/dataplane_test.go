@@ -387,7 +387,7 @@ func TestErrors(t *testing.T) {
 		{"too large", newRequest(t, "POST", base+"/api1/prod/upload", bytes.NewReader(make([]byte, 10<<20+1))), 413, `{"message":"Request Too Long"}`},
 		{"too large chunked", newRequest(t, "POST", base+"/api1/prod/upload", struct{ *bytes.Reader }{bytes.NewReader(make([]byte, 10<<20+1))}), 413, `{"message":"Request Too Long"}`},
 		{"authorizer missing from the deployment fails closed", newRequest(t, "GET", base+"/api1/prod/custom", nil), 500, `{"message":"Internal server error"}`},
-		{"iam fails closed", newRequest(t, "GET", base+"/api1/prod/iam", nil), 500, `{"message":"Internal server error"}`},
+		{"iam without a signature", newRequest(t, "GET", base+"/api1/prod/iam", nil), 403, missingToken},
 		{"api key fails closed", newRequest(t, "GET", base+"/api1/prod/keyed", nil), 403, `{"message":"Forbidden"}`},
 		{"uri from a missing stage variable", newRequest(t, "GET", base+"/api1/prod/missingvar", nil), 500, `{"message":"Internal server error"}`},
 		{"unknown route", newRequest(t, "GET", base+"/api1/prod/nothing", nil), 403, missingToken},

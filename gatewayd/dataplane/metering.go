@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/apikey"
+	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/authorize"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/gwerror"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/quota"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/throttle"
@@ -73,6 +74,17 @@ func (s *Server) SetMetering(m model.MeteringSnapshot) error {
 		return fmt.Errorf("compiling metering: %w", err)
 	}
 	s.keys.Store(keys)
+	return nil
+}
+
+// SetIAM compiles IAM users' credentials and policies aside and swaps them in: the next signed request
+// sees them. A snapshot that does not compile is an error and changes nothing.
+func (s *Server) SetIAM(snap model.IAMSnapshot) error {
+	m, err := authorize.CompileIAM(snap, s.opts.Region)
+	if err != nil {
+		return fmt.Errorf("compiling IAM: %w", err)
+	}
+	s.iam.Store(m)
 	return nil
 }
 

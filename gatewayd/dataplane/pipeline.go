@@ -37,6 +37,8 @@ type exchange struct {
 	// path is the escaped request path as the client sent it; logPath is its unescaped form, which the
 	// access log shows.
 	path, logPath string
+	// rawPath is the path as the client sent it (what a SigV4 signature covers).
+	rawPath string
 	// body streams the request body when the front end has not buffered it into req.Body (net/http);
 	// bodyLen is its Content-Length, -1 when unknown.
 	body    io.Reader
@@ -215,7 +217,7 @@ func (s *Server) match(_ context.Context, ex *exchange) error {
 	if err != nil {
 		return gwerror.BadRequest("Invalid request path", fmt.Errorf("request path %q: %w", ex.path, err))
 	}
-	ex.path = p
+	ex.rawPath, ex.path = ex.path, p
 	apiID, rest, _ := strings.Cut(p[1:], "/")
 	stageName, _, _ := strings.Cut(rest, "/")
 	st := (*s.apis.Load())[apiID][stageName]
@@ -244,9 +246,16 @@ func (s *Server) match(_ context.Context, ex *exchange) error {
 func (s *Server) authorize(ctx context.Context, ex *exchange) error {
 	ep := ex.ep
 	ex.baseContext()
+	if ep.policy.NeedsBody() {
+		// A SigV4 signature covers the body.
+		if err := s.readBody(ctx, ex); err != nil {
+			return err
+		}
+	}
 	in := authorize.Input{
 		Req: &ex.req, Keys: s.keys.Load(), ResourceID: ep.resourceID, ResourcePath: ep.resourcePath, Path: ex.req.Path,
 		ParamNames: ex.paramNames, ParamValues: ex.params, StageVars: ex.stage.vars, Context: &ex.mctx,
+		RawPath: ex.rawPath, IAM: s.iam.Load(),
 	}
 	c, err := ep.policy.Authorize(ctx, &in)
 	ex.caller = c
@@ -256,6 +265,10 @@ func (s *Server) authorize(ctx context.Context, ex *exchange) error {
 	ex.mctx.Authorizer = c.Authorizer
 	if k := c.Key; k != nil {
 		ex.mctx.Identity.APIKey, ex.mctx.Identity.APIKeyID = c.KeyValue, k.ID
+	}
+	if u := c.IAM; u != nil {
+		id := &ex.mctx.Identity
+		id.User, id.Caller, id.UserArn, id.AccessKey, id.AccountID = u.User, u.User, u.UserARN, u.AccessKey, model.AccountID
 	}
 	return nil
 }
@@ -313,7 +326,7 @@ func (s *Server) readBody(_ context.Context, ex *exchange) error {
 		// answer anyway.
 		return gwerror.BadRequest("Invalid request body", fmt.Errorf("reading request body: %w", err))
 	}
-	ex.req.Body = body
+	ex.req.Body, ex.body = body, nil
 	return nil
 }
 

@@ -123,6 +123,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	accountBurst := fs.envString("account-burst-limit", "5000", "account-level throttle: burst (token bucket size)")
 	server := fs.envString("server", "fasthttp", "data plane HTTP server: fasthttp or net/http")
 	cacheMax := fs.envString("cache-max-bytes", "268435456", "cap on each stage's response cache in bytes, whatever its cache_cluster_size")
+	region := fs.envString("region", "us-east-1", "region of the ARNs gatewayd builds and of the SigV4 signatures it accepts")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fs.printUsage(stdout)
@@ -153,7 +154,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 	d, err := daemon.Start(ctx, daemon.Config{DataDir: *dataDir, AdminAddr: *adminAddr, Listen: *listen,
 		AdminToken: *token, PublicURL: *publicURL, AccountRateLimit: rate, AccountBurstLimit: burst,
-		CacheMaxBytes: cacheMaxBytes, Server: *server, Logger: log})
+		CacheMaxBytes: cacheMaxBytes, Server: *server, Region: *region, Logger: log})
 	if err != nil {
 		return err
 	}

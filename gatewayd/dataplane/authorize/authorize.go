@@ -31,6 +31,7 @@ import (
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/authorize/function"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/authorize/iampolicy"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/authorize/jwtauth"
+	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/authorize/sigv4"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/gwerror"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/mapping/vtl/apigw"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/message"
@@ -53,6 +54,7 @@ type Stage struct {
 	ResourcePolicy *iampolicy.Policy
 	functions      map[string]*function.Authorizer
 	jwts           map[string]*jwtauth.Authorizer
+	verifier       *sigv4.Verifier
 	problems       map[string]error
 	types          map[string]string
 }
@@ -63,13 +65,16 @@ type Options struct {
 	Region    string
 	Functions function.Options
 	JWT       jwtauth.Options
+	// Verifier checks the SigV4 signatures of AWS_IAM methods; it is shared by every stage (its replay
+	// memory too).
+	Verifier *sigv4.Verifier
 }
 
 // CompileStage compiles the deployment's authorizers for a stage. An authorizer that does not compile
 // makes the methods that use it misconfigured (500), not the stage.
 func CompileStage(api model.RestAPI, stageName string, authorizers []model.Authorizer, stageVars map[string]string, opts Options) (*Stage, error) {
 	region := opts.Region
-	st := &Stage{APIID: api.ID, Name: stageName, Region: region, KeySource: api.APIKeySource,
+	st := &Stage{APIID: api.ID, Name: stageName, Region: region, KeySource: api.APIKeySource, verifier: opts.Verifier,
 		functions: map[string]*function.Authorizer{}, jwts: map[string]*jwtauth.Authorizer{},
 		problems: map[string]error{}, types: map[string]string{}}
 	if st.KeySource == "" {
@@ -158,6 +163,10 @@ func Compile(m model.Method, st *Stage) (*Policy, error) {
 			err = st.missing(m)
 		}
 		p.scopes = m.AuthorizationScopes
+	case model.AuthIAM:
+		if st.verifier == nil {
+			err = fmt.Errorf("method %s uses AWS_IAM authorization, and this data plane verifies no signatures", m.HTTPMethod)
+		}
 	default:
 		err = fmt.Errorf("method %s uses %s authorization, which this gateway does not support yet", m.HTTPMethod, m.Authorization)
 	}
@@ -183,6 +192,10 @@ func (p *Policy) APIKeyRequired() bool { return p.apiKeyRequired }
 // Authorization returns the method's authorization type.
 func (p *Policy) Authorization() string { return p.authorization }
 
+// NeedsBody reports whether Authorize reads the request body (a SigV4 signature covers it), which must
+// then be read before it.
+func (p *Policy) NeedsBody() bool { return p.authorization == model.AuthIAM && p.refusal == nil }
+
 // Input is what Authorize reads of a request.
 type Input struct {
 	Req  *message.Request
@@ -194,6 +207,10 @@ type Input struct {
 	StageVars                      map[string]string
 	// Context gives $context variables by their name after "context." (mapping.Context).
 	Context function.ContextGetter
+	// RawPath is the path as the client sent it, escaped, stage prefix included: what it signed.
+	RawPath string
+	// IAM holds the credentials of AWS_IAM callers.
+	IAM *IAM
 }
 
 // Caller is who a request comes from.
@@ -211,6 +228,13 @@ type Caller struct {
 	// Authorized is true when the caller passed an authorizer, IAM or an API key check: such a caller
 	// may invalidate cache entries (require_authorization_for_cache_control).
 	Authorized bool
+	// IAM is the signer of an AWS_IAM call.
+	IAM *IAMCaller
+}
+
+// IAMCaller is who signed an AWS_IAM call: $context.identity.user (and caller), userArn, accessKey.
+type IAMCaller struct {
+	User, UserARN, AccessKey, UserName string
 }
 
 // Refusals, for the log only: the caller sees API Gateway's messages.
@@ -233,8 +257,13 @@ func (p *Policy) Authorize(ctx context.Context, in *Input) (Caller, error) {
 	rp := p.stage.ResourcePolicy
 	var arn string
 	var rpEffect iampolicy.Effect
-	if rp != nil || p.fn != nil {
+	if rp != nil || p.fn != nil || p.authorization == model.AuthIAM {
 		arn = p.methodARN(in)
+	}
+	if p.authorization == model.AuthIAM {
+		// The resource policy is evaluated once the signer is known (a NotPrincipal could otherwise
+		// refuse a caller it lets through).
+		return p.authorizeIAM(ctx, in, arn)
 	}
 	if rp != nil {
 		rpEffect = rp.Evaluate(p.policyRequest(in, arn, ""))
@@ -288,6 +317,46 @@ func (p *Policy) Authorize(ctx context.Context, in *Input) (Caller, error) {
 	}
 	if err := p.checkKey(&c, in, value); err != nil {
 		return Caller{}, err
+	}
+	return c, nil
+}
+
+// authorizeIAM verifies the SigV4 signature, then combines the signer's IAM policies with the resource
+// policy: a Deny in either refuses, an Allow in either allows (API Gateway's table for one account).
+func (p *Policy) authorizeIAM(ctx context.Context, in *Input, arn string) (Caller, error) {
+	akid, err := p.stage.verifier.Verify(ctx, &sigv4.Request{Method: in.Req.Method, Path: in.RawPath, RawQuery: in.Req.RawQuery,
+		Host: in.Req.Host, Header: in.Req.Header, Body: in.Req.Body}, in.IAM.secret)
+	if err != nil {
+		return Caller{}, err
+	}
+	key := in.IAM.keys[akid]
+	req := p.policyRequest(in, arn, key.cred.UserARN)
+	req.Username = key.cred.UserName
+	eff := key.evaluate(req)
+	if rp := p.stage.ResourcePolicy; rp != nil && eff != iampolicy.Deny {
+		switch rp.Evaluate(req) {
+		case iampolicy.Deny:
+			eff = iampolicy.Deny
+		case iampolicy.Allow:
+			eff = iampolicy.Allow
+		}
+	}
+	msg := "User: " + key.cred.UserARN + " is not authorized to perform: execute-api:Invoke on resource: " + arn
+	switch eff {
+	case iampolicy.Deny:
+		return Caller{}, gwerror.AccessDeniedMessage(msg+" with an explicit deny", fmt.Errorf("a policy denies IAM user %s", key.cred.UserName))
+	case iampolicy.NoMatch:
+		return Caller{}, gwerror.AccessDeniedMessage(msg, fmt.Errorf("no policy allows IAM user %s", key.cred.UserName))
+	}
+	c := Caller{Authorized: true, IAM: &IAMCaller{User: key.cred.UniqueID, UserARN: key.cred.UserARN, AccessKey: akid, UserName: key.cred.UserName}}
+	if p.apiKeyRequired {
+		value := ""
+		if vv := in.Req.Header[APIKeyHeader]; len(vv) > 0 {
+			value = vv[0]
+		}
+		if err := p.checkKey(&c, in, value); err != nil {
+			return Caller{}, err
+		}
 	}
 	return c, nil
 }
