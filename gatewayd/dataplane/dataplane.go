@@ -166,7 +166,7 @@ type Server struct {
 	shut bool
 
 	// keys holds the compiled API keys and usage plans, replaced whole by SetMetering.
-	keys    atomic.Pointer[apikey.Keyring]
+	keys atomic.Pointer[apikey.Keyring]
 	// iam holds the compiled IAM credentials and policies, replaced whole by SetIAM.
 	iam     atomic.Pointer[authorize.IAM]
 	limiter limiter
