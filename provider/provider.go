@@ -115,6 +115,10 @@ func (p *gatewaydProvider) Resources(_ context.Context) []func() resource.Resour
 		NewRequestValidatorResource,
 		NewAuthorizerResource,
 		NewGatewayResponseResource,
+		NewIAMUserResource,
+		NewIAMAccessKeyResource,
+		NewIAMUserPolicyResource,
+		NewRestAPIPolicyResource,
 	}
 }
 

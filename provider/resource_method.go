@@ -88,7 +88,10 @@ func (r *methodResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 	attrs := methodKeySchema("method")
 	attrs["authorization"] = schema.StringAttribute{
 		MarkdownDescription: "How callers are authorized: one of `" + strings.Join(model.AuthorizationTypes, "`, `") + "`. " +
-			"`CUSTOM`, `COGNITO_USER_POOLS` and `JWT` need `authorizer_id`.",
+			"`NONE`: anyone (the API's resource policy may still refuse); `CUSTOM`: a `TOKEN` or `REQUEST` `gatewayd_authorizer`; " +
+			"`COGNITO_USER_POOLS` (or its alias `JWT`): a `COGNITO_USER_POOLS` authorizer's JSON Web Tokens; `AWS_IAM`: requests " +
+			"signed with SigV4 by a `gatewayd_iam_user`'s access key, allowed by its policies or the resource policy (unsigned: 403 " +
+			"`Missing Authentication Token`). `CUSTOM`, `COGNITO_USER_POOLS` and `JWT` need `authorizer_id`.",
 		Required:   true,
 		Validators: []validator.String{stringvalidator.OneOf(model.AuthorizationTypes...)},
 	}
@@ -100,11 +103,12 @@ func (r *methodResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 		Default:             stringdefault.StaticString(""),
 	}
 	attrs["authorization_scopes"] = schema.SetAttribute{
-		MarkdownDescription: "OAuth scopes, one of which the caller's token must carry (with `COGNITO_USER_POOLS` or `JWT`). Defaults to `[]`.",
-		ElementType:         types.StringType,
-		Optional:            true,
-		Computed:            true,
-		Default:             setdefault.StaticValue(types.SetValueMust(types.StringType, []attr.Value{})),
+		MarkdownDescription: "OAuth scopes, with `COGNITO_USER_POOLS` or `JWT` only: the caller's access token must carry one of them in " +
+			"its `scope` claim; without scopes an ID token is required, as in API Gateway. Defaults to `[]`.",
+		ElementType: types.StringType,
+		Optional:    true,
+		Computed:    true,
+		Default:     setdefault.StaticValue(types.SetValueMust(types.StringType, []attr.Value{})),
 	}
 	attrs["api_key_required"] = schema.BoolAttribute{
 		MarkdownDescription: "Whether callers must send an API key. Defaults to `false`.",

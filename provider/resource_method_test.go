@@ -232,6 +232,22 @@ func testAccCheckMethodGone(addr, verb string) resource.TestCheckFunc {
 	}
 }
 
+// testAccMethodAuthorizers are a TOKEN and a COGNITO_USER_POOLS authorizer for methods to name.
+const testAccMethodAuthorizers = `
+resource "gatewayd_authorizer" "token" {
+  name           = "token"
+  rest_api_id    = gatewayd_rest_api.test.id
+  authorizer_uri = "http://127.0.0.1:3001/2015-03-31/functions/auth/invocations"
+}
+
+resource "gatewayd_authorizer" "cognito" {
+  name          = "cognito"
+  rest_api_id   = gatewayd_rest_api.test.id
+  type          = "COGNITO_USER_POOLS"
+  provider_arns = ["arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_AbCdEf"]
+}
+`
+
 func TestAccMethod_Authorizer(t *testing.T) {
 	t.Parallel()
 	const addr = "gatewayd_method.test"
@@ -240,44 +256,54 @@ func TestAccMethod_Authorizer(t *testing.T) {
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{
-				Config: testAccMethodConfig("pets", "ANY", `
-  authorization        = "CUSTOM"
-  authorizer_id        = "auth1"
-  authorization_scopes = ["pets/read", "pets/write"]
+				Config: testAccMethodAuthorizers + testAccMethodConfig("pets", "ANY", `
+  authorization = "CUSTOM"
+  authorizer_id = gatewayd_authorizer.token.id
 `),
 				ConfigPlanChecks: emptyPlanAfterApply,
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(addr, tfjsonpath.New("authorization"), knownvalue.StringExact("CUSTOM")),
-					statecheck.ExpectKnownValue(addr, tfjsonpath.New("authorizer_id"), knownvalue.StringExact("auth1")),
-					statecheck.ExpectKnownValue(addr, tfjsonpath.New("authorization_scopes"), knownvalue.SetExact([]knownvalue.Check{
-						knownvalue.StringExact("pets/read"), knownvalue.StringExact("pets/write"),
-					})),
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("authorizer_id"), knownvalue.StringRegexp(idRE)),
 				},
 			},
 			{ResourceName: addr, ImportState: true, ImportStateVerify: true},
 			// Authorization, authorizer and scopes change in place.
 			{
-				Config: testAccMethodConfig("pets", "ANY", `
+				Config: testAccMethodAuthorizers + testAccMethodConfig("pets", "ANY", `
   authorization        = "JWT"
-  authorizer_id        = "auth2"
-  authorization_scopes = ["pets/write"]
+  authorizer_id        = gatewayd_authorizer.cognito.id
+  authorization_scopes = ["pets/read", "pets/write"]
 `),
 				ConfigPlanChecks: preApplyThenEmpty(plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate)),
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(addr, tfjsonpath.New("authorization"), knownvalue.StringExact("JWT")),
-					statecheck.ExpectKnownValue(addr, tfjsonpath.New("authorizer_id"), knownvalue.StringExact("auth2")),
 					statecheck.ExpectKnownValue(addr, tfjsonpath.New("authorization_scopes"), knownvalue.SetExact([]knownvalue.Check{
-						knownvalue.StringExact("pets/write"),
+						knownvalue.StringExact("pets/read"), knownvalue.StringExact("pets/write"),
 					})),
 				},
 			},
 			{
-				Config:           testAccMethodConfig("pets", "ANY", `authorization = "AWS_IAM"`),
+				Config:           testAccMethodAuthorizers + testAccMethodConfig("pets", "ANY", `authorization = "AWS_IAM"`),
 				ConfigPlanChecks: preApplyThenEmpty(plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate)),
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(addr, tfjsonpath.New("authorizer_id"), knownvalue.StringExact("")),
 					statecheck.ExpectKnownValue(addr, tfjsonpath.New("authorization_scopes"), emptySet),
 				},
+			},
+			// References are checked: an authorizer that does not exist, or of the wrong kind, is refused.
+			{
+				Config: testAccMethodAuthorizers + testAccMethodConfig("pets", "ANY", `
+  authorization = "CUSTOM"
+  authorizer_id = "nope000000"
+`),
+				ExpectError: wrappedRE(`authorizer_id "nope000000" is not an authorizer`),
+			},
+			{
+				Config: testAccMethodAuthorizers + testAccMethodConfig("pets", "ANY", `
+  authorization = "CUSTOM"
+  authorizer_id = gatewayd_authorizer.cognito.id
+`),
+				ExpectError: wrappedRE(`authorization CUSTOM cannot use authorizer`),
 			},
 		},
 	})

@@ -21,6 +21,7 @@ import (
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/client"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/model"
 	"github.com/gatewayd/terraform-provider-gatewayd/provider/diagnostics"
+	"github.com/gatewayd/terraform-provider-gatewayd/provider/validators"
 )
 
 var (
@@ -42,6 +43,7 @@ type restAPIModel struct {
 	APIKeySource     types.String `tfsdk:"api_key_source"`
 	BinaryMediaTypes types.List   `tfsdk:"binary_media_types"`
 	Tags             types.Map    `tfsdk:"tags"`
+	Policy           types.String `tfsdk:"policy"`
 	RootResourceID   types.String `tfsdk:"root_resource_id"`
 	CreatedDate      types.String `tfsdk:"created_date"`
 }
@@ -94,6 +96,18 @@ func (r *restAPIResource) Schema(_ context.Context, _ resource.SchemaRequest, re
 				Computed:            true,
 				Default:             mapdefault.StaticValue(types.MapValueMust(types.StringType, map[string]attr.Value{})),
 			},
+			"policy": schema.StringAttribute{
+				MarkdownDescription: "The API's resource policy: an IAM policy document on `execute-api:Invoke` (`jsonencode(...)`), " +
+					"with `Principal` `\"*\"` or gatewayd IAM user ARNs, resources as method ARNs or the short `execute-api:/STAGE/VERB/PATH`, " +
+					"and conditions `IpAddress`/`NotIpAddress` on `aws:SourceIp` and `String*` on `aws:Referer`, `aws:UserAgent`, " +
+					"`aws:PrincipalArn`, `aws:username`; anything else is refused at plan time. How it combines with each method's " +
+					"authorization is API Gateway's (see the README). Left out, the policy is whatever gatewayd has (so that a " +
+					"`gatewayd_rest_api_policy` can manage it instead; use one or the other).",
+				Optional:      true,
+				Computed:      true,
+				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+				Validators:    []validator.String{validators.ResourcePolicy()},
+			},
 			// Computed attributes
 			"id": schema.StringAttribute{
 				MarkdownDescription: "ID of the API: 10 lowercase letters and digits, chosen by gatewayd.",
@@ -125,6 +139,7 @@ func (m *restAPIModel) toAPI(ctx context.Context, diags *diag.Diagnostics) model
 		APIKeySource:     m.APIKeySource.ValueString(),
 		BinaryMediaTypes: toStrings(ctx, m.BinaryMediaTypes, diags),
 		Tags:             toStringMap(ctx, m.Tags, diags),
+		Policy:           m.Policy.ValueString(),
 	}
 }
 
@@ -135,6 +150,7 @@ func (m *restAPIModel) fromAPI(a model.RestAPI) {
 	m.APIKeySource = types.StringValue(a.APIKeySource)
 	m.BinaryMediaTypes = stringListValue(a.BinaryMediaTypes)
 	m.Tags = stringMapValue(a.Tags)
+	m.Policy = types.StringValue(a.Policy)
 	m.RootResourceID = types.StringValue(a.RootResourceID)
 	m.CreatedDate = types.StringValue(a.CreatedDate.Format(time.RFC3339))
 }
@@ -193,6 +209,8 @@ func (r *restAPIResource) Update(ctx context.Context, req resource.UpdateRequest
 	out, ok := conditionalUpdate[model.RestAPI, restAPIModel]{
 		what: "rest api " + id, state: state, plan: plan,
 		fromAPI: (*restAPIModel).fromAPI,
+		// A gatewayd_rest_api_policy may manage the policy.
+		ignore:  []string{"policy"},
 		version: func(a model.RestAPI) int64 { return a.Version },
 		put: func(opts ...client.WriteOption) (model.RestAPI, error) {
 			return r.client.UpdateRestAPI(ctx, id, in, opts...)

@@ -85,7 +85,10 @@ func (k *IAMAccessKey) Validate() error {
 	if !IAMNamePattern.MatchString(k.UserName) {
 		return fieldErr("user_name", "must name an IAM user, got %q", k.UserName)
 	}
-	return oneOf("status", k.Status, []string{AccessKeyActive, AccessKeyInactive})
+	if err := oneOf("status", k.Status, []string{AccessKeyActive, AccessKeyInactive}); err != nil {
+		return err
+	}
+	return nil
 }
 
 // IAMUserPolicy is an inline identity policy of a user: IAM JSON on execute-api:Invoke.
