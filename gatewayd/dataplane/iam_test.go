@@ -84,6 +84,18 @@ func TestIAM(t *testing.T) {
 	if got := sdkDo(t, "POST", url, aliceKey, aliceSecret, `{"a":1}`, time.Now()); got.Status != 403 {
 		t.Errorf("POST outside alice's policy = %d %s, want 403", got.Status, got.Body)
 	}
+	// A presigned URL (query-string form, UNSIGNED-PAYLOAD as awscli/botocore sign it) is used as is.
+	preq := newRequest(t, "GET", url+"?X-Amz-Expires=60", nil)
+	signedURL, _, err := v4.NewSigner().PresignHTTP(context.Background(), aws.Credentials{AccessKeyID: aliceKey, SecretAccessKey: aliceSecret},
+		preq, "UNSIGNED-PAYLOAD", "execute-api", "us-east-1", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if got := do(t, newRequest(t, "GET", signedURL, nil)); got.Status != 200 || got.Body != want {
+			t.Errorf("presigned URL = %d %s, want 200 %s", got.Status, got.Body, want)
+		}
+	}
 	if _, err := exec.LookPath("curl"); err != nil {
 		t.Skip("curl is not installed")
 	}
