@@ -141,13 +141,14 @@ admin=http://127.0.0.1:$admin_port
 "$bt" check -url "$admin/healthz" -wait 15s || { cat "$run/gatewayd.log"; exit 1; }
 admin_flags=(-admin "$admin" -token-file "$run/admin-token")
 
-# measure NAME URL PIDS NOTE [HEADER]: loads URL and records the row; PIDS are the serving processes.
+# measure NAME URL PIDS NOTE [HEADER...]: loads URL and records the row; PIDS are the serving processes.
 measure() {
-  local name=$1 url=$2 procs=$3 note=${4:-} header=${5:-} out rps p50 p99 errs reqs
+  local name=$1 url=$2 procs=$3 note=${4:-} out rps p50 p99 errs reqs h
+  shift 4 || shift $#
   say "$name: $url"
   local wrk_args=()
   [ -n "$wrk_bin" ] && wrk_args=(-wrk "$wrk_bin")
-  [ -n "$header" ] && wrk_args+=(-H "$header")
+  for h in "$@"; do [ -n "$h" ] && wrk_args+=(-H "$h"); done
   if ! out=$("$bt" load -url "$url" "${wrk_args[@]}" -t "$threads" -c "$conns" -d "$dur" -warmup "$warm" 2>"$run/load-err.log"); then
     fail "$name" "load: $(head -c 300 "$run/load-err.log" | tr '\n\t' '  ')"
     return
@@ -275,9 +276,11 @@ else
 fi
 
 # gatewayd with an API key in a usage plan (throttle high enough never to refuse; metrics are always
-# on), and a stage cache hit: setup exits with 3 when gatewayd does not have the path yet.
-for kind in key cache; do
+# on), the same behind a JWT authorizer (target: >= 0.85x of gatewayd proxy), and a stage cache hit:
+# setup exits with 3 when gatewayd does not have the path yet.
+for kind in key keyjwt cache; do
   name="gatewayd key+throttle" note="x-api-key + usage plan throttle + account throttle + metrics"
+  [ "$kind" = keyjwt ] && name="gatewayd key+JWT" note="the key path + COGNITO_USER_POOLS authorizer, RS256 ID token (verified once, then cached)"
   [ "$kind" = cache ] && name="gatewayd cache hit" note="stage cache on, caching_enabled */*, checked to hit"
   set +e
   out=$("$bt" setup "${admin_flags[@]}" -kind "$kind" -backend "127.0.0.1:$backend_port" 2>"$run/setup-$kind.log")
@@ -285,8 +288,8 @@ for kind in key cache; do
   set -e
   case $rc in
   0)
-    { read -r url; read -r hdr || true; } <<<"$out"
-    measure "$name" "$url" "$gw_pid" "$note" "${hdr:-}"
+    mapfile -t lines <<<"$out"
+    measure "$name" "${lines[0]}" "$gw_pid" "$note" "${lines[@]:1}"
     ;;
   3) row "$name" "" "" "" "" "" "" "not yet supported: $(sed -n 's/.*not yet supported: //p' "$run/setup-$kind.log" | head -n 1)" ;;
   *) fail "$name" "setup: $(tail -n 3 "$run/setup-$kind.log" | tr '\n' ' ')" ;;

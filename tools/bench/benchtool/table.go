@@ -16,7 +16,7 @@ type row struct {
 }
 
 var httpRows = map[string]bool{"direct": true, "nginx": true, "haproxy": true, "caddy": true,
-	"gatewayd proxy": true, "gatewayd key+throttle": true, "gatewayd cache hit": true, "gatewayd mock": true,
+	"gatewayd proxy": true, "gatewayd key+throttle": true, "gatewayd key+JWT": true, "gatewayd cache hit": true, "gatewayd mock": true,
 	"gatewayd mock+template": true}
 
 // runTable prints the results file as a markdown table with each HTTP row's ratio to nginx and to
@@ -70,6 +70,9 @@ func runTable(args []string) error {
 			}
 		}
 		note := r.note
+		if r.name == "gatewayd key+JWT" && rps > 0 && rpsOf("gatewayd proxy") > 0 {
+			note = fmt.Sprintf("%.2fx gatewayd proxy; %s", rps/rpsOf("gatewayd proxy"), note)
+		}
 		if r.name == "gatewayd mock+template" && rps > 0 && rpsOf("gatewayd mock") > 0 {
 			note = fmt.Sprintf("%.2fx gatewayd mock; %s", rps/rpsOf("gatewayd mock"), note)
 		}
