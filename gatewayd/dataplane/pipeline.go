@@ -413,8 +413,10 @@ func firstHeader(h http.Header, key string) string {
 
 // domainPrefix is the first label of a host name, as API Gateway's $context.domainPrefix.
 func domainPrefix(host string) string {
-	if h, _, err := net.SplitHostPort(host); err == nil {
-		host = h
+	if strings.IndexByte(host, ':') >= 0 {
+		if h, _, err := net.SplitHostPort(host); err == nil {
+			host = h
+		}
 	}
 	if i := strings.IndexByte(host, '.'); i >= 0 && net.ParseIP(host) == nil {
 		return host[:i]
