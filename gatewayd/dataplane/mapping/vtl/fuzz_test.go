@@ -64,7 +64,7 @@ func FuzzParse(f *testing.F) {
 		}
 		start := time.Now()
 		err = tm.Execute(&bytes.Buffer{}, nil, &fuzzOptions)
-		if d := time.Since(start); d > 2*time.Second {
+		if d := time.Since(start); d > raceSlowdown*2*time.Second {
 			t.Fatalf("Execute took %v", d)
 		}
 		checkErr(t, err)
@@ -104,7 +104,7 @@ func FuzzExecute(f *testing.F) {
 		start := time.Now()
 		var out bytes.Buffer
 		err = tm.Execute(&out, vars, &opt)
-		if d := time.Since(start); d > 2*time.Second {
+		if d := time.Since(start); d > raceSlowdown*2*time.Second {
 			t.Fatalf("Execute took %v", d)
 		}
 		if out.Len() > opt.MaxOutput+maxRendered {
