@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/authtest"
+	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/apikey"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/model"
 )
@@ -289,4 +290,43 @@ func newLambdaFunction(t *testing.T, handle func(ev map[string]any) any) string 
 	}))
 	t.Cleanup(srv.Close)
 	return srv.URL + "/2015-03-31/functions/f/invocations"
+}
+
+// BenchmarkMockKeyJWTPath is BenchmarkMockPath with an API key in a usage plan and a COGNITO_USER_POOLS
+// authorizer (an RS256 ID token of a local issuer, verified once and then served from the cache): what
+// the key+JWT checks add to the pipeline.
+func BenchmarkMockKeyJWTPath(b *testing.B) {
+	const key = "bench-key-0123456789abcdef0123456789"
+	iss := authtest.NewIssuer(b)
+	s, err := dataplane.New(dataplane.Options{AccountRateLimit: 1e12, AccountBurstLimit: 1 << 40})
+	if err != nil {
+		b.Fatal(err)
+	}
+	api := newAPI("api1")
+	api.snap.Authorizers = []model.Authorizer{{ID: "jwt", Name: "jwt", Type: model.AuthorizerCognito, ProviderARNs: []string{iss.URL},
+		Audiences: []string{iss.ClientID}, IdentitySource: model.DefaultIdentitySource}}
+	in, resp := mock("200", benchBody)
+	api.methodWith(model.Method{Authorization: model.AuthCognito, AuthorizerID: "jwt", APIKeyRequired: true}, "/mock", "GET", in, resp)
+	if err := s.SetStage(model.Stage{RestAPIID: "api1", StageName: "prod"}, &api.snap); err != nil {
+		b.Fatal(err)
+	}
+	if err := s.SetMetering(model.MeteringSnapshot{
+		Keys: []model.APIKeyHash{{ID: "k1", Name: "k1", Enabled: true, ValueHash: apikey.Hash(key)}},
+		Plans: []model.UsagePlan{{ID: "p1", Name: "p1", Throttle: &model.ThrottleSettings{RateLimit: 1e12, BurstLimit: 1 << 40},
+			APIStages: []model.UsagePlanStage{{APIID: "api1", Stage: "prod"}}}},
+		PlanKeys: []model.UsagePlanKey{{UsagePlanID: "p1", KeyID: "k1"}},
+	}); err != nil {
+		b.Fatal(err)
+	}
+	req := httptest.NewRequest("GET", "/api1/prod/mock", nil)
+	req.Header.Set("X-Api-Key", key)
+	req.Header.Set("Authorization", "Bearer "+iss.IDToken(b, "ann", nil))
+	b.ReportAllocs()
+	for b.Loop() {
+		w := httptest.NewRecorder()
+		s.ServeHTTP(w, req)
+		if w.Code != 200 {
+			b.Fatalf("status %d: %s", w.Code, w.Body)
+		}
+	}
 }
