@@ -65,7 +65,16 @@ func (r *stageResource) Schema(_ context.Context, _ resource.SchemaRequest, resp
 			"(`GET /v1/restapis/{id}/stages/{name}/history`). Or set `auto_deploy = true`: gatewayd then deploys " +
 			"every change to the API's resources, methods, integrations and responses to this stage in the same " +
 			"transaction as the change, so one `terraform apply` releases it with no trigger hash, and reapplying " +
-			"an earlier configuration rolls the stage back.",
+			"an earlier configuration rolls the stage back.\n\n" +
+			"**Rolling back in one call.** An operator can move a stage back without Terraform: " +
+			"`gatewayd rollback API_ID STAGE [DEPLOYMENT_ID]`, `POST /v1/restapis/{id}/stages/{name}/rollback` or " +
+			"`client.RollbackStage`. Without a deployment the stage goes back to the one it served before. The rollback " +
+			"turns `auto_deploy` off (so that the next change of the API does not undo it). " +
+			"The next `terraform plan` shows the stage drifted and offers to move it back. To keep the rollback, " +
+			"either set `deployment_id` to the deployment rolled back to (with `auto_deploy = false` for an auto-deploy " +
+			"stage), which needs that deployment to stay in the configuration (a `gatewayd_deployment` per release, " +
+			"rather than one replaced through `triggers`), or give the stage " +
+			"`lifecycle { ignore_changes = [deployment_id] }` and leave releasing to the operators.",
 		Attributes: map[string]schema.Attribute{
 			// Required attributes
 			"rest_api_id": schema.StringAttribute{

@@ -278,6 +278,7 @@ func (a *API) routes() {
 
 	a.meteringRoutes()
 	a.modelRoutes()
+	a.releaseRoutes()
 
 	a.route("/v1/audit", map[string]handler{
 		http.MethodGet: func(r *http.Request) (result, error) {
