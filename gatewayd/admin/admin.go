@@ -168,9 +168,12 @@ func (a *API) serve(w http.ResponseWriter, r *http.Request, h handler) {
 		if status == 0 {
 			status = http.StatusOK
 		}
-		if res.body == nil {
+		switch b := res.body.(type) {
+		case nil:
 			w.WriteHeader(status)
-		} else {
+		case rawBody:
+			b.write(w, status)
+		default:
 			a.writeJSON(w, status, res.body)
 		}
 	}

@@ -67,3 +67,41 @@ func jsonNumber(v any) string {
 	f, _ := v.(float64)
 	return fmt.Sprint(int(f))
 }
+
+// TestDiffRoute: a deployment diff is JSON, or text when asked; the history carries diffs with
+// ?diff=true.
+func TestDiffRoute(t *testing.T) {
+	e := newEnv(t)
+	apiID, resID := e.seed()
+	api := "/v1/restapis/" + apiID
+	d1 := e.mustCall(201, "POST", api+"/deployments", `{}`).body["id"].(string)
+	e.mustCall(200, "PUT", api+"/resources/"+resID+"/methods/GET/integration", `{"type":"MOCK","request_templates":{"application/json":"{\"statusCode\": 404}"}}`)
+	d2 := e.mustCall(201, "POST", api+"/deployments", `{}`).body["id"].(string)
+
+	j := e.mustCall(200, "GET", api+"/deployments/"+d1+"/diff/"+d2, "")
+	changes, _ := j.body["changes"].([]any)
+	if len(changes) != 1 || changes[0].(map[string]any)["key"] != "GET /pets" || !strings.HasPrefix(j.header.Get("Content-Type"), "application/json") {
+		t.Fatalf("diff JSON: %s", j.raw)
+	}
+	want := "deployment " + d1 + " -> " + d2 + " of rest api " + apiID + ": 1 change\n~ integration GET /pets\n" +
+		`    request_templates.application/json: (none) -> "{\"statusCode\": 404}"` + "\n"
+	for _, how := range [][]string{{"?format=text"}, {"", "Accept", "text/plain"}} {
+		a := e.mustCall(200, "GET", api+"/deployments/"+d1+"/diff/"+d2+how[0], "", how[1:]...)
+		if a.raw != want || !strings.HasPrefix(a.header.Get("Content-Type"), "text/plain") {
+			t.Errorf("diff as text (%v): %q (%s), want %q", how, a.raw, a.header.Get("Content-Type"), want)
+		}
+	}
+	e.mustCall(404, "GET", api+"/deployments/"+d1+"/diff/nope", "")
+
+	e.mustCall(201, "POST", api+"/stages", `{"stage_name":"prod","deployment_id":"`+d1+`"}`)
+	e.mustCall(200, "PUT", api+"/stages/prod", `{"deployment_id":"`+d2+`"}`)
+	h := e.mustCall(200, "GET", api+"/stages/prod/history?diff=true&limit=1", "")
+	items := h.body["items"].([]any)
+	if len(items) != 1 || items[0].(map[string]any)["diff"] == nil {
+		t.Fatalf("history with diffs: %s", h.raw)
+	}
+	txt := e.mustCall(200, "GET", api+"/stages/prod/history?diff=true&format=text", "")
+	if !strings.Contains(txt.raw, "first deployment") || !strings.Contains(txt.raw, "update: "+d1+" -> "+d2+"\n    ~ integration GET /pets\n") {
+		t.Errorf("history as text:\n%s", txt.raw)
+	}
+}

@@ -260,13 +260,16 @@ func (a *API) routes() {
 		},
 	})
 	a.route(api+"/stages/{stage}/history", map[string]handler{
-		// ?limit=N keeps the N latest entries, still oldest first.
+		// ?limit=N keeps the N latest entries, still oldest first; ?diff=true adds what each move changed.
 		http.MethodGet: func(r *http.Request) (result, error) {
 			q := r.URL.Query()
 			limit, err := parseInt(q.Get("limit"), 0)
 			if q.Has("limit") && (err != nil || limit < 1 || limit > 1000) {
 				return result{}, &control.Error{Status: http.StatusBadRequest, Code: control.CodeBadRequest, Field: "limit",
 					Message: fmt.Sprintf("limit must be a number of entries between 1 and 1000, got %q", q.Get("limit"))}
+			}
+			if q.Get("diff") == "true" {
+				return a.historyDiffs(r, int(limit))
 			}
 			v, err := s.StageHistory(r.Context(), r.PathValue("api"), r.PathValue("stage"))
 			if limit > 0 && int64(len(v)) > limit {

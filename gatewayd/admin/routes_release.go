@@ -2,6 +2,10 @@ package admin
 
 import (
 	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/control"
 )
 
 // rollbackBody is the optional body of a rollback: the deployment to go back to. Without it (or with
@@ -10,10 +14,20 @@ type rollbackBody struct {
 	DeploymentID string `json:"deployment_id"`
 }
 
-// releaseRoutes serves releasing: rollback.
+// releaseRoutes serves releasing: rollback, deployment diffs.
 func (a *API) releaseRoutes() {
 	s := a.opts.Service
 	const stage = "/v1/restapis/{api}/stages/{stage}"
+	a.route("/v1/restapis/{api}/deployments/{from}/diff/{to}", map[string]handler{
+		// JSON (model.DeploymentDiff) unless ?format=text or Accept: text/plain asks for its text.
+		http.MethodGet: func(r *http.Request) (result, error) {
+			d, err := s.DiffDeployments(r.Context(), r.PathValue("api"), r.PathValue("from"), r.PathValue("to"))
+			if err != nil || !wantsText(r) {
+				return ok(d, err)
+			}
+			return result{body: rawBody{contentType: "text/plain; charset=utf-8", data: []byte(d.Text)}}, nil
+		},
+	})
 	a.route(stage+"/rollback", map[string]handler{
 		http.MethodPost: func(r *http.Request) (result, error) {
 			id := r.PathValue("api") + "/" + r.PathValue("stage")
@@ -31,4 +45,37 @@ func (a *API) releaseRoutes() {
 			return changed(v, id, err)
 		},
 	})
+}
+
+// rawBody is an answer that is not JSON: a diff as text, an export as YAML.
+type rawBody struct {
+	contentType string
+	data        []byte
+}
+
+func (b rawBody) write(w http.ResponseWriter, status int) {
+	w.Header().Set("Content-Type", b.contentType)
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Content-Length", strconv.Itoa(len(b.data)))
+	w.WriteHeader(status)
+	_, _ = w.Write(b.data)
+}
+
+// wantsText reports whether the caller asked for text: ?format=text, or an Accept header that names
+// text/plain and not JSON.
+func wantsText(r *http.Request) bool {
+	if f := r.URL.Query().Get("format"); f != "" {
+		return f == "text"
+	}
+	accept := r.Header.Get("Accept")
+	return strings.Contains(accept, "text/plain") && !strings.Contains(accept, "json")
+}
+
+// historyDiffs answers GET .../history?diff=true: the entries with what each move changed.
+func (a *API) historyDiffs(r *http.Request, limit int) (result, error) {
+	v, err := a.opts.Service.StageHistoryDiffs(r.Context(), r.PathValue("api"), r.PathValue("stage"), limit)
+	if err != nil || !wantsText(r) {
+		return ok(items(v), err)
+	}
+	return result{body: rawBody{contentType: "text/plain; charset=utf-8", data: []byte(control.RenderHistory(v))}}, nil
 }

@@ -3,6 +3,8 @@ package client
 import (
 	"context"
 	"net/http"
+	"net/url"
+	"strconv"
 
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/model"
 )
@@ -25,4 +27,22 @@ func (c *Client) RollbackStage(ctx context.Context, apiID, name, deploymentID st
 	var out model.Stage
 	err := c.do(ctx, http.MethodPost, stagePath(apiID, name)+"/rollback", nil, body, &out, opts...)
 	return out, err
+}
+
+// DiffDeployments says what differs between two deployments of an API: what a stage moving from
+// deployment from to deployment to starts serving differently. The diff's Text is for people.
+func (c *Client) DiffDeployments(ctx context.Context, apiID, from, to string) (model.DeploymentDiff, error) {
+	return get[model.DeploymentDiff](ctx, c, apiPath(apiID)+"/deployments/"+esc(from)+"/diff/"+esc(to))
+}
+
+// StageHistoryDiffs lists the limit latest changes of a stage's deployment (all when limit is 0),
+// oldest first, each with the diff of its move.
+func (c *Client) StageHistoryDiffs(ctx context.Context, apiID, name string, limit int) ([]model.StageHistoryDiff, error) {
+	q := url.Values{"diff": {"true"}}
+	if limit > 0 {
+		q.Set("limit", strconv.Itoa(limit))
+	}
+	var out list[model.StageHistoryDiff]
+	err := c.do(ctx, http.MethodGet, stagePath(apiID, name)+"/history", q, nil, &out)
+	return out.Items, err
 }

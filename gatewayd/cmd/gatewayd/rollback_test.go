@@ -80,6 +80,21 @@ func TestRollbackCommand(t *testing.T) {
 			t.Errorf("rollback %q = %v, want an error containing %q", tc.args, err, tc.want)
 		}
 	}
+	// What the rollback changed, as an operator reads it.
+	var hist bytes.Buffer
+	if err := run(ctx, []string{"history", "--admin-url", d.AdminURL, "--data-dir", dir, api.ID, "prod"}, &hist, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(hist.String(), "rollback: "+d2.ID+" -> "+d1.ID+"\n    (the same configuration)") {
+		t.Errorf("history printed:\n%s", hist.String())
+	}
+	var diffOut bytes.Buffer
+	if err := run(ctx, []string{"diff", "--admin-url", d.AdminURL, "--data-dir", dir, api.ID, d1.ID, d2.ID}, &diffOut, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(diffOut.String(), "serve the same configuration") {
+		t.Errorf("diff printed %q", diffOut.String())
+	}
 	if out, err := cli("--help"); err != nil || !strings.Contains(out, rollbackUsage) || !strings.Contains(out, "--admin-token") {
 		t.Errorf("rollback --help = %q, %v", out, err)
 	}
