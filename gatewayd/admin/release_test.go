@@ -105,3 +105,27 @@ func TestDiffRoute(t *testing.T) {
 		t.Errorf("history as text:\n%s", txt.raw)
 	}
 }
+
+// TestCanaryRoutes: a stage's canary through its PUT, the deployment form, and the promotion call.
+func TestCanaryRoutes(t *testing.T) {
+	e := newEnv(t)
+	apiID, _ := e.seed()
+	api := "/v1/restapis/" + apiID
+	d1 := e.mustCall(201, "POST", api+"/deployments", `{}`).body["id"].(string)
+	e.mustCall(201, "POST", api+"/stages", `{"stage_name":"prod","deployment_id":"`+d1+`"}`)
+	d2 := e.mustCall(201, "POST", api+"/deployments", `{"stage_name":"prod","canary_settings":{"percent_traffic":12.5,"stage_variable_overrides":{"v":"2"}}}`).body["id"].(string)
+	st := e.mustCall(200, "GET", api+"/stages/prod", "")
+	c, _ := st.body["canary_settings"].(map[string]any)
+	if st.body["deployment_id"] != d1 || c["deployment_id"] != d2 || c["percent_traffic"] != 12.5 {
+		t.Fatalf("stage after a canary deployment: %s", st.raw)
+	}
+	e.mustCall(400, "POST", api+"/deployments", `{"stage_name":"prod","canary_settings":{"deployment_id":"`+d1+`"}}`)
+	e.mustCall(422, "PUT", api+"/stages/prod", `{"deployment_id":"`+d1+`","canary_settings":{"deployment_id":"nope"}}`)
+	e.mustCall(400, "POST", api+"/stages/prod/canary/promote", `{"merge":true}`)
+	got := e.mustCall(200, "POST", api+"/stages/prod/canary/promote", `{"merge_variables":true}`)
+	vars, _ := got.body["variables"].(map[string]any)
+	if got.body["deployment_id"] != d2 || got.body["canary_settings"] != nil || vars["v"] != "2" {
+		t.Fatalf("promoted stage: %s", got.raw)
+	}
+	e.mustCall(409, "POST", api+"/stages/prod/canary/promote", "")
+}

@@ -182,11 +182,17 @@ func (a *API) routes() {
 		http.MethodPost: func(r *http.Request) (result, error) {
 			var in struct {
 				model.Deployment
-				// StageName, when set, points that existing stage at the new deployment.
-				StageName string `json:"stage_name"`
+				// StageName, when set, points that existing stage at the new deployment, or, with
+				// CanarySettings, makes the new deployment that stage's canary.
+				StageName      string                `json:"stage_name"`
+				CanarySettings *model.CanarySettings `json:"canary_settings"`
 			}
 			if err := decode(r, &in); err != nil {
 				return result{}, err
+			}
+			if in.CanarySettings != nil {
+				v, err := s.CreateCanaryDeployment(r.Context(), r.PathValue("api"), in.Deployment, in.StageName, *in.CanarySettings)
+				return created(v, v.ID, err)
 			}
 			v, err := s.CreateDeployment(r.Context(), r.PathValue("api"), in.Deployment, in.StageName)
 			return created(v, v.ID, err)

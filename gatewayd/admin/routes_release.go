@@ -14,7 +14,12 @@ type rollbackBody struct {
 	DeploymentID string `json:"deployment_id"`
 }
 
-// releaseRoutes serves releasing: rollback, deployment diffs.
+// promoteBody is the optional body of a canary promotion.
+type promoteBody struct {
+	MergeVariables bool `json:"merge_variables"`
+}
+
+// releaseRoutes serves releasing: rollback, canary promotion, deployment diffs.
 func (a *API) releaseRoutes() {
 	s := a.opts.Service
 	const stage = "/v1/restapis/{api}/stages/{stage}"
@@ -26,6 +31,25 @@ func (a *API) releaseRoutes() {
 				return ok(d, err)
 			}
 			return result{body: rawBody{contentType: "text/plain; charset=utf-8", data: []byte(d.Text)}}, nil
+		},
+	})
+	a.route(stage+"/canary/promote", map[string]handler{
+		// The optional body {"merge_variables": true} also merges the canary's stage variable
+		// overrides into the stage's variables.
+		http.MethodPost: func(r *http.Request) (result, error) {
+			id := r.PathValue("api") + "/" + r.PathValue("stage")
+			var in promoteBody
+			if r.ContentLength != 0 {
+				if err := decode(r, &in); err != nil {
+					return result{objectID: id}, err
+				}
+			}
+			pre, err := precondition(r)
+			if err != nil {
+				return result{objectID: id}, err
+			}
+			v, err := s.PromoteCanary(r.Context(), r.PathValue("api"), r.PathValue("stage"), in.MergeVariables, pre)
+			return changed(v, id, err)
 		},
 	})
 	a.route(stage+"/rollback", map[string]handler{

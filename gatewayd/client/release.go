@@ -46,3 +46,29 @@ func (c *Client) StageHistoryDiffs(ctx context.Context, apiID, name string, limi
 	err := c.do(ctx, http.MethodGet, stagePath(apiID, name)+"/history", q, nil, &out)
 	return out.Items, err
 }
+
+// PromoteCanary makes a stage serve its canary's deployment and removes the canary. With
+// mergeVariables the canary's stage variable overrides are merged into the stage's variables.
+func (c *Client) PromoteCanary(ctx context.Context, apiID, name string, mergeVariables bool, opts ...WriteOption) (model.Stage, error) {
+	body := struct {
+		MergeVariables bool `json:"merge_variables"`
+	}{mergeVariables}
+	var out model.Stage
+	err := c.do(ctx, http.MethodPost, stagePath(apiID, name)+"/canary/promote", nil, body, &out, opts...)
+	return out, err
+}
+
+// CreateCanaryDeployment freezes the API's current configuration and makes it the canary of stage
+// stageName (the deployment form of a canary release); the stage keeps serving its own deployment to
+// the rest of its traffic. canary's DeploymentID is ignored: it is the new deployment.
+func (c *Client) CreateCanaryDeployment(ctx context.Context, apiID string, in model.Deployment, stageName string, canary model.CanarySettings) (model.Deployment, error) {
+	canary.DeploymentID = ""
+	body := struct {
+		model.Deployment
+		StageName      string                `json:"stage_name"`
+		CanarySettings *model.CanarySettings `json:"canary_settings"`
+	}{in, stageName, &canary}
+	var out model.Deployment
+	err := c.do(ctx, http.MethodPost, apiPath(apiID)+"/deployments", nil, body, &out)
+	return out, err
+}

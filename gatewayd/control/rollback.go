@@ -22,7 +22,8 @@ const ReasonRollback = "rollback"
 //
 // A rollback is meant to hold until someone decides otherwise, so it also:
 //   - turns auto_deploy off: otherwise the next change of the API would deploy the configuration that
-//     was just rolled back; setting auto_deploy again deploys the API's current configuration.
+//     was just rolled back; setting auto_deploy again deploys the API's current configuration;
+//   - removes the stage's canary: all of the stage's traffic goes to the deployment rolled back to.
 //
 // The history records the move with reason "rollback". Rolling back to the deployment the stage
 // already serves changes nothing and records nothing.
@@ -48,15 +49,16 @@ func (s *Service) RollbackStage(ctx context.Context, apiID, name, deploymentID s
 			}
 			return unprocessable("deployment_id", "deployment_id %q is not a deployment of rest api %s", target, apiID)
 		}
-		if target == cur.DeploymentID && !cur.AutoDeploy {
+		if target == cur.DeploymentID && !cur.AutoDeploy && cur.CanarySettings == nil {
 			out, err = withMethodSettings(t, cur.Stage)
 			return err
 		}
 		cur.AutoDeploy = false
+		cur.CanarySettings = nil
 		if err := t.moveStage(cur, target, ReasonRollback); err != nil {
 			return err
 		}
-		t.stageChanged(apiID, name) // also when only auto_deploy changed
+		t.stageChanged(apiID, name) // also when only auto_deploy or the canary changed
 		if err := t.pruneDeployments(apiID); err != nil {
 			return err
 		}

@@ -27,6 +27,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"sync"
@@ -84,6 +85,9 @@ type Options struct {
 	// CacheMaxBytes caps each stage's response cache, whatever its cache_cluster_size asks for, so
 	// that a small machine is never asked for 237 GB. Default DefaultCacheMaxBytes (256 MiB).
 	CacheMaxBytes int64
+	// Random returns numbers of [0, 1) that split traffic between stages and their canaries; it must be
+	// safe for concurrent use. Default math/rand/v2's Float64. Tests inject a seeded source.
+	Random func() float64
 }
 
 func (o *Options) setDefaults() {
@@ -125,6 +129,9 @@ func (o *Options) setDefaults() {
 	}
 	if o.CacheMaxBytes <= 0 {
 		o.CacheMaxBytes = DefaultCacheMaxBytes
+	}
+	if o.Random == nil {
+		o.Random = rand.Float64
 	}
 }
 

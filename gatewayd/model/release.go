@@ -1,6 +1,9 @@
 package model
 
-import "encoding/json"
+import (
+	"encoding/json"
+	"regexp"
+)
 
 // Kinds of object a deployment diff names.
 const (
@@ -66,3 +69,70 @@ type StageHistoryDiff struct {
 	Diff      *DeploymentDiff `json:"diff,omitempty"`
 	DiffError string          `json:"diff_error,omitempty"`
 }
+
+// CanarySettings send a share of a stage's traffic to another deployment (the canary), as API
+// Gateway's canary releases do. The stage's own deployment serves the rest.
+type CanarySettings struct {
+	// DeploymentID is the canary's deployment: any deployment of the API, never forced to the stage's.
+	DeploymentID string `json:"deployment_id"`
+	// PercentTraffic is the share of requests the canary serves, 0.0 to 100.0.
+	PercentTraffic float64 `json:"percent_traffic"`
+	// StageVariableOverrides replace or add stage variables for the canary's requests only.
+	StageVariableOverrides map[string]string `json:"stage_variable_overrides"`
+	// UseStageCache makes the canary's methods use the stage's response cache (with keys of its own
+	// deployment, so neither serves the other's answers); without it the canary's requests are not
+	// cached.
+	UseStageCache bool `json:"use_stage_cache"`
+	// StickyHeader or StickyCookie, when one is set, make the choice sticky: a request carrying that
+	// header (or cookie) goes where every request with the same value goes, and raising PercentTraffic
+	// only moves more values to the canary. Requests without it are split at random. At most one of them.
+	StickyHeader string `json:"sticky_header"`
+	StickyCookie string `json:"sticky_cookie"`
+}
+
+// Normalize fills defaults.
+func (c *CanarySettings) Normalize() {
+	c.StageVariableOverrides = emptyIfNil(c.StageVariableOverrides)
+}
+
+// Validate checks the fields a client sets.
+func (c *CanarySettings) Validate() error {
+	if c.DeploymentID == "" {
+		return fieldErr("canary_settings.deployment_id", "is required: the deployment the canary serves")
+	}
+	if !(c.PercentTraffic >= 0 && c.PercentTraffic <= 100) { // also refuses NaN
+		return fieldErr("canary_settings.percent_traffic", "must be between 0.0 and 100.0, got %v", c.PercentTraffic)
+	}
+	if err := validateStageVariables("canary_settings.stage_variable_overrides", c.StageVariableOverrides); err != nil {
+		return err
+	}
+	if c.StickyHeader != "" && c.StickyCookie != "" {
+		return fieldErr("canary_settings.sticky_cookie", "must be empty when sticky_header is set: a canary is sticky by one of them")
+	}
+	if c.StickyHeader != "" && !TokenPattern.MatchString(c.StickyHeader) {
+		return fieldErr("canary_settings.sticky_header", "must be a header name, got %q", c.StickyHeader)
+	}
+	if c.StickyCookie != "" && !TokenPattern.MatchString(c.StickyCookie) {
+		return fieldErr("canary_settings.sticky_cookie", "must be a cookie name, got %q", c.StickyCookie)
+	}
+	return nil
+}
+
+// validateStageVariables checks stage variables (or their canary overrides) under field.
+func validateStageVariables(field string, vars map[string]string) error {
+	if len(vars) > MaxStageVariables {
+		return fieldErr(field, "must have at most %d entries", MaxStageVariables)
+	}
+	for k, v := range vars {
+		if !StageVariableNamePattern.MatchString(k) {
+			return fieldErr(field, "name %q must be 1 to 64 letters, digits or underscores", k)
+		}
+		if len(v) > 512 || !StageVariableValuePattern.MatchString(v) {
+			return fieldErr(field+"."+k, "must be at most 512 characters of letters, digits and -._~:/?#&=, got %q", v)
+		}
+	}
+	return nil
+}
+
+// TokenPattern matches an RFC 9110 token: a header or cookie name.
+var TokenPattern = regexp.MustCompile("^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,256}$")

@@ -18,7 +18,7 @@ func rollback(ctx context.Context, args []string, stdout io.Writer) error {
 		fmt.Fprint(stdout, `
 Moves all of the stage's traffic back to DEPLOYMENT_ID, or, without it, to the deployment the stage
 served before its current one (a second rollback without a deployment undoes the first). The stage's
-auto_deploy is turned off, so that the rollback holds. The change is in the
+auto_deploy is turned off and its canary removed, so that the rollback holds. The change is in the
 stage's history (reason rollback) and in the audit log.
 `)
 		return nil
@@ -47,13 +47,16 @@ stage's history (reason rollback) and in the audit log.
 	if err != nil {
 		return fmt.Errorf("rolling back stage %s of rest api %s: %w", stage, apiID, err)
 	}
-	if after.DeploymentID == before.DeploymentID && !before.AutoDeploy {
+	if after.DeploymentID == before.DeploymentID && !before.AutoDeploy && before.CanarySettings == nil {
 		fmt.Fprintf(stdout, "stage %s of rest api %s already serves deployment %s; nothing changed\n", stage, apiID, after.DeploymentID)
 		return nil
 	}
 	fmt.Fprintf(stdout, "stage %s of rest api %s now serves deployment %s (it served %s)\n", stage, apiID, after.DeploymentID, before.DeploymentID)
 	if before.AutoDeploy {
 		fmt.Fprintln(stdout, "auto_deploy is now off: changes of the API are not deployed to this stage until it is turned on again")
+	}
+	if before.CanarySettings != nil {
+		fmt.Fprintf(stdout, "its canary (deployment %s, %v%% of the traffic) was removed\n", before.CanarySettings.DeploymentID, before.CanarySettings.PercentTraffic)
 	}
 	keep := fmt.Sprintf("deployment_id = %q", after.DeploymentID)
 	if before.AutoDeploy {
