@@ -265,9 +265,9 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		a.answerUnread(w, r, http.StatusUnauthorized, apiError{Code: "Unauthorized", Message: msg})
 		return
 	}
-	if r.ContentLength > a.opts.MaxBodyBytes {
+	if max := a.maxBody(r); r.ContentLength > max {
 		a.answerUnread(w, r, http.StatusRequestEntityTooLarge, apiError{Code: "PayloadTooLarge",
-			Message: fmt.Sprintf("request body is larger than %d bytes (Content-Length %d)", a.opts.MaxBodyBytes, r.ContentLength)})
+			Message: fmt.Sprintf("request body is larger than %d bytes (Content-Length %d)", max, r.ContentLength)})
 		return
 	}
 	if status, body := a.readBody(w, r); status != 0 {

@@ -93,10 +93,16 @@ func (a *API) routes() {
 	})
 	a.route(api, map[string]handler{
 		http.MethodGet: func(r *http.Request) (result, error) { return ok(s.GetRestAPI(r.Context(), r.PathValue("api"))) },
-		http.MethodPut: put(func(r *http.Request, in model.RestAPI, pre control.Precondition) (any, string, error) {
-			v, err := s.UpdateRestAPI(r.Context(), r.PathValue("api"), in, pre)
-			return v, v.ID, err
-		}),
+		// ?mode=overwrite|merge imports an OpenAPI document instead (routes_release.go).
+		http.MethodPut: func(r *http.Request) (result, error) {
+			if r.URL.Query().Has("mode") {
+				return a.importAPI(r)
+			}
+			return put(func(r *http.Request, in model.RestAPI, pre control.Precondition) (any, string, error) {
+				v, err := s.UpdateRestAPI(r.Context(), r.PathValue("api"), in, pre)
+				return v, v.ID, err
+			})(r)
+		},
 		http.MethodDelete: del(func(r *http.Request, pre control.Precondition) (string, error) {
 			return r.PathValue("api"), s.DeleteRestAPI(r.Context(), r.PathValue("api"), pre)
 		}),
