@@ -123,5 +123,6 @@ func (p *gatewaydProvider) DataSources(_ context.Context) []func() datasource.Da
 		NewStageDataSource,
 		NewAPIKeyDataSource,
 		NewUsagePlanDataSource,
+		NewExportDataSource,
 	}
 }

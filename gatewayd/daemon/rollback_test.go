@@ -161,8 +161,14 @@ func TestRollbackMovesTrafficWithin100ms(t *testing.T) {
 	slices.Sort(sorted)
 	median, worst := sorted[len(sorted)/2], sorted[len(sorted)-1]
 	t.Logf("%d rollbacks under load (%d answers checked): call latency median %v, worst %v, all %v", rounds, len(answers), median, worst, calls)
-	if median > 100*time.Millisecond {
-		t.Errorf("a rollback takes %v (median of %d), want at most 100ms", median, rounds)
+	// The claim is 100 ms. The race detector makes gatewayd several times slower (a rollback's
+	// median was 45 ms under -race alone on the 2-core machine, 4-8 ms without), so it gets 500 ms.
+	bound := 100 * time.Millisecond
+	if raceEnabled {
+		bound = 500 * time.Millisecond
+	}
+	if median > bound {
+		t.Errorf("a rollback takes %v (median of %d), want at most %v", median, rounds, bound)
 	}
 	hist, err := c.StageHistory(ctx, api.ID, "prod")
 	if err != nil {

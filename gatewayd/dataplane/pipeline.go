@@ -358,6 +358,9 @@ func writeError(rw responder, err error) (int, int) {
 	body = append(body, msg...)
 	body = append(body, '}')
 	rw.setHeader("Content-Type", jsonContentType)
+	if ge.RetryAfter > 0 {
+		rw.setHeader("Retry-After", []string{strconv.Itoa(ge.RetryAfter)})
+	}
 	return ge.Status, rw.send(ge.Status, nil, body)
 }
 

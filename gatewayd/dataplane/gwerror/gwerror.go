@@ -13,6 +13,9 @@ type Error struct {
 	Status  int
 	Message string
 	Err     error
+	// RetryAfter, when positive, is sent as Retry-After (seconds): every 429 carries one, so that
+	// clients (generated SDKs among them) know when to retry.
+	RetryAfter int
 }
 
 func (e *Error) Error() string {
