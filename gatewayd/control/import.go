@@ -3,7 +3,6 @@ package control
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
 	"slices"
 	"sort"
@@ -431,14 +430,7 @@ func firstDefinedUnder(def *model.APIDefinition, p string) string {
 	return p
 }
 
-// ExportSnapshot returns the snapshot a stage serves, for an export of the stage.
+// ExportSnapshot returns a stage and the snapshot it serves, for an export of the stage.
 func (s *Service) ExportSnapshot(ctx context.Context, apiID, stageName string) (model.Stage, *model.Snapshot, error) {
-	st, snap, err := s.StageConfig(ctx, apiID, stageName)
-	if err != nil && IsNotFound(err) {
-		if _, gerr := s.GetStage(ctx, apiID, stageName); gerr != nil {
-			return st, nil, gerr
-		}
-		return st, nil, fmt.Errorf("reading the deployment of stage %s: %w", stageName, err)
-	}
-	return st, snap, err
+	return s.StageConfig(ctx, apiID, stageName)
 }

@@ -226,7 +226,7 @@ func (im *importer) topExtensions() error {
 			if err := decodeExt(v, &im.defaultValidator); err != nil {
 				return errAt(ptr, "must be the name of a request validator: %v", err)
 			}
-		case extImportExportVerson:
+		case extImportExportVersion:
 		default:
 			if why, ok := unsupportedTop[k]; ok {
 				im.warn(ptr, "%s; it is left out", why)
@@ -476,11 +476,10 @@ func (im *importer) paths() error {
 			im.def.Resources = append(im.def.Resources, rd)
 			continue
 		}
-		for verb, op := range item.Operations() {
+		for _, verb := range sortedKeys(item.Operations()) {
 			if !slices.Contains(pathMethods, verb) {
 				return errAt(pointer("paths", p, strings.ToLower(verb)), "API Gateway methods are DELETE, GET, HEAD, OPTIONS, PATCH, POST, PUT or ANY, got %s", verb)
 			}
-			_ = op
 		}
 		for _, verb := range pathMethods {
 			op := item.GetOperation(verb)

@@ -84,16 +84,16 @@ const MaxDocumentBytes = 2 << 20
 
 // Extension names.
 const (
-	extIntegration        = "x-amazon-apigateway-integration"
-	extAnyMethod          = "x-amazon-apigateway-any-method"
-	extValidators         = "x-amazon-apigateway-request-validators"
-	extValidator          = "x-amazon-apigateway-request-validator"
-	extBinaryMediaTypes   = "x-amazon-apigateway-binary-media-types"
-	extAPIKeySource       = "x-amazon-apigateway-api-key-source"
-	extAuthType           = "x-amazon-apigateway-authtype"
-	extAuthorizer         = "x-amazon-apigateway-authorizer"
-	extAuth               = "x-amazon-apigateway-auth"
-	extImportExportVerson = "x-amazon-apigateway-importexport-version"
+	extIntegration         = "x-amazon-apigateway-integration"
+	extAnyMethod           = "x-amazon-apigateway-any-method"
+	extValidators          = "x-amazon-apigateway-request-validators"
+	extValidator           = "x-amazon-apigateway-request-validator"
+	extBinaryMediaTypes    = "x-amazon-apigateway-binary-media-types"
+	extAPIKeySource        = "x-amazon-apigateway-api-key-source"
+	extAuthType            = "x-amazon-apigateway-authtype"
+	extAuthorizer          = "x-amazon-apigateway-authorizer"
+	extAuth                = "x-amazon-apigateway-auth"
+	extImportExportVersion = "x-amazon-apigateway-importexport-version"
 )
 
 // schemaRefPrefix is how OpenAPI 3 documents refer to a schema of components.
