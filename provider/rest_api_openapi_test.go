@@ -210,7 +210,7 @@ resource "gatewayd_stage" "test" {
 			},
 			// An error names the JSON pointer of what is wrong, at apply; nothing of the document is applied.
 			{
-				Config: config("overwrite", doc(`"/bad" = { get = { x-amazon-apigateway-integration = { type = "HTTP_PROXY", httpMethod = "GET", uri = "ftp://nope" } } }`)),
+				Config:      config("overwrite", doc(`"/bad" = { get = { x-amazon-apigateway-integration = { type = "HTTP_PROXY", httpMethod = "GET", uri = "ftp://nope" } } }`)),
 				ExpectError: regexp.MustCompile(`/paths/~1bad/get/x-amazon-apigateway-integration/uri`),
 			},
 			// fail_on_warnings refuses a document the import would not take whole.
