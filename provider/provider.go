@@ -129,5 +129,6 @@ func (p *gatewaydProvider) DataSources(_ context.Context) []func() datasource.Da
 		NewStageDataSource,
 		NewAPIKeyDataSource,
 		NewUsagePlanDataSource,
+		NewExportDataSource,
 	}
 }

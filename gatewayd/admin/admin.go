@@ -168,9 +168,12 @@ func (a *API) serve(w http.ResponseWriter, r *http.Request, h handler) {
 		if status == 0 {
 			status = http.StatusOK
 		}
-		if res.body == nil {
+		switch b := res.body.(type) {
+		case nil:
 			w.WriteHeader(status)
-		} else {
+		case rawBody:
+			b.write(w, status)
+		default:
 			a.writeJSON(w, status, res.body)
 		}
 	}
@@ -262,9 +265,9 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		a.answerUnread(w, r, http.StatusUnauthorized, apiError{Code: "Unauthorized", Message: msg})
 		return
 	}
-	if r.ContentLength > a.opts.MaxBodyBytes {
+	if max := a.maxBody(r); r.ContentLength > max {
 		a.answerUnread(w, r, http.StatusRequestEntityTooLarge, apiError{Code: "PayloadTooLarge",
-			Message: fmt.Sprintf("request body is larger than %d bytes (Content-Length %d)", a.opts.MaxBodyBytes, r.ContentLength)})
+			Message: fmt.Sprintf("request body is larger than %d bytes (Content-Length %d)", max, r.ContentLength)})
 		return
 	}
 	if status, body := a.readBody(w, r); status != 0 {

@@ -59,7 +59,7 @@ func (a *API) readBody(w http.ResponseWriter, r *http.Request) (int, apiError) {
 	if r.Body == nil || r.Body == http.NoBody || r.ContentLength == 0 {
 		return 0, apiError{}
 	}
-	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, a.opts.MaxBodyBytes))
+	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, a.maxBody(r)))
 	var maxErr *http.MaxBytesError
 	var netErr net.Error
 	switch {

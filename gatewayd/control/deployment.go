@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -185,7 +186,9 @@ func (t *txn) pruneDeployments(apiID string) error {
 	}
 	used := map[string]bool{}
 	for _, st := range stages {
-		used[st.DeploymentID] = true
+		for _, id := range st.servedDeployments() {
+			used[id] = true
+		}
 	}
 	sort.Slice(deps, func(i, j int) bool { return deps[i].Serial > deps[j].Serial })
 	autoSeen := 0
@@ -328,7 +331,7 @@ func (s *Service) DeleteDeployment(ctx context.Context, apiID, id string, whenUn
 		}
 		var users []string
 		for _, st := range stages {
-			if st.DeploymentID == id {
+			if slices.Contains(st.servedDeployments(), id) {
 				users = append(users, st.StageName)
 			}
 		}

@@ -19,6 +19,8 @@ type stageServer interface {
 	http.Handler
 	StageStatus(apiID, stageName string) (dataplane.StageStatus, bool)
 	SetStage(stage model.Stage, snap *model.Snapshot) error
+	// SetStageWithCanary is SetStage for a stage with a canary, whose snapshot is canarySnap.
+	SetStageWithCanary(stage model.Stage, snap, canarySnap *model.Snapshot) error
 	// FailStage makes a stage answer 500 to every request until the next SetStage.
 	FailStage(apiID, stageName string, cause error)
 	RemoveStage(apiID, stageName string)
@@ -83,7 +85,7 @@ func (p *dataPlane) stageChanged(apiID, stageName string) {
 // the one that protects a method. Loading is retried in the background until it works. It reports
 // whether the stage's configuration could be read.
 func (p *dataPlane) reload(ctx context.Context, apiID, stageName string) bool {
-	st, snap, err := p.svc.StageConfig(ctx, apiID, stageName)
+	rel, err := p.svc.StageRelease(ctx, apiID, stageName)
 	if control.IsNotFound(err) {
 		p.RemoveStage(apiID, stageName)
 		return true
@@ -95,7 +97,7 @@ func (p *dataPlane) reload(ctx context.Context, apiID, stageName string) bool {
 	}
 	// A deployment that does not compile fails the stage closed (SetStage logs why); retrying would not
 	// help until the stage moves to another deployment, which reloads it.
-	_ = p.SetStage(st, snap)
+	_ = p.SetStageWithCanary(rel.Stage, rel.Snapshot, rel.Canary)
 	return true
 }
 

@@ -71,7 +71,7 @@ type cachePolicy struct {
 // never caches a POST. A TTL of 0 turns caching off.
 //
 // An ANY method caches its GET requests only, as if it were a GET method (onlyGet).
-func (s *Server) compileCachePolicy(st model.Stage, in model.Integration, path, verb string) *cachePolicy {
+func (s *Server) compileCachePolicy(st model.Stage, in model.Integration, path, verb string, isCanary bool) *cachePolicy {
 	onlyGet := verb == "ANY"
 	if onlyGet {
 		verb = http.MethodGet
@@ -109,7 +109,7 @@ func (s *Server) compileCachePolicy(st model.Stage, in model.Integration, path, 
 		params:      in.CacheKeyParameters,
 		requireAuth: ms.RequireAuthorizationForCacheControl,
 		strategy:    ms.UnauthorizedCacheControlHeaderStrategy,
-		metrics:     s.metrics.CacheRoute(st.RestAPIID, st.StageName, path, verb),
+		metrics:     s.metrics.CacheRoute(st.RestAPIID, st.StageName, path, verb, isCanary),
 		onlyGet:     onlyGet,
 	}
 	if p.strategy == "" {

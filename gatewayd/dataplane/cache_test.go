@@ -157,12 +157,12 @@ func TestCache_HitMissExpiry(t *testing.T) {
 	}
 	for name, want := range map[string]map[string]float64{
 		"gatewayd_cache_hits_total": {
-			"api=api1,method=GET,resource=/items/{id},stage=prod": 3,
-			"api=api1,method=GET,resource=/short,stage=prod":      1,
+			"api=api1,canary=false,method=GET,resource=/items/{id},stage=prod": 3,
+			"api=api1,canary=false,method=GET,resource=/short,stage=prod":      1,
 		},
 		"gatewayd_cache_misses_total": {
-			"api=api1,method=GET,resource=/items/{id},stage=prod": 2,
-			"api=api1,method=GET,resource=/short,stage=prod":      2,
+			"api=api1,canary=false,method=GET,resource=/items/{id},stage=prod": 2,
+			"api=api1,canary=false,method=GET,resource=/short,stage=prod":      2,
 		},
 	} {
 		if diff := cmp.Diff(want, counterValues(t, reg, name)); diff != "" {

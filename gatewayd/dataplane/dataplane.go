@@ -27,6 +27,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"sync"
@@ -93,6 +94,9 @@ type Options struct {
 	Region string
 	// AuthorizerCacheEntries bounds each authorizer's decision cache. Default 10,000.
 	AuthorizerCacheEntries int
+	// Random returns numbers of [0, 1) that split traffic between stages and their canaries; it must be
+	// safe for concurrent use. Default math/rand/v2's Float64. Tests inject a seeded source.
+	Random func() float64
 }
 
 func (o *Options) setDefaults() {
@@ -137,6 +141,9 @@ func (o *Options) setDefaults() {
 	}
 	if o.Region == "" {
 		o.Region = model.DefaultRegion
+	}
+	if o.Random == nil {
+		o.Random = rand.Float64
 	}
 }
 

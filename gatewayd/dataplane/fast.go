@@ -422,7 +422,7 @@ func remoteIP(a net.Addr) string {
 type fastResponder struct {
 	fc *fasthttp.RequestCtx
 	// own are the names set with setHeader.
-	own  [6]string
+	own  [8]string
 	nown int
 }
 

@@ -190,7 +190,9 @@ func (s *Server) throttle(ctx context.Context, ex *exchange) error {
 	}
 	if refused >= 0 {
 		ep.metrics.Throttled()
-		return gwerror.TooManyRequests(throttledError{levels[refused].ID.Scope})
+		e := gwerror.TooManyRequests(throttledError{levels[refused].ID.Scope})
+		e.RetryAfter = throttleRetryAfter(levels[refused].Limit)
+		return e
 	}
 	if c.Plan == nil {
 		return nil
@@ -201,7 +203,9 @@ func (s *Server) throttle(ctx context.Context, ex *exchange) error {
 	}
 	if !ok {
 		ep.metrics.QuotaExceeded()
-		return gwerror.LimitExceeded(errQuota)
+		e := gwerror.LimitExceeded(errQuota)
+		e.RetryAfter = quotaRetryAfter(now, c.Plan.Quota)
+		return e
 	}
 	return nil
 }

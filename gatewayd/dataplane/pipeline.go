@@ -199,6 +199,7 @@ func (s *Server) observe(ctx context.Context, ex *exchange, status, n int, err e
 	route := s.unmatched
 	if ex.stage != nil {
 		e.API, e.Stage = ex.stage.apiID, ex.stage.name
+		e.DeploymentID, e.Canary = ex.stage.deploymentID, ex.stage.isCanary
 		route = ex.stage.unmatched
 	}
 	if ex.ep != nil {
@@ -210,7 +211,7 @@ func (s *Server) observe(ctx context.Context, ex *exchange, status, n int, err e
 }
 
 // match normalizes the path (router.Normalize), finds the stage from the /{api_id}/{stage_name} prefix,
-// then the method in its table. Everything after this step, the backend included, sees the normalized
+// picks the stage's deployment or its canary's (canary.go), then the method in its table. Everything after this step, the backend included, sees the normalized
 // path only.
 func (s *Server) match(_ context.Context, ex *exchange) error {
 	p, err := router.Normalize(ex.path)
@@ -224,6 +225,7 @@ func (s *Server) match(_ context.Context, ex *exchange) error {
 	if st == nil {
 		return gwerror.MissingAuthenticationToken()
 	}
+	st = s.pick(st, &ex.req)
 	ex.stage = st
 	if st.failed != nil {
 		return gwerror.Internal(st.failed)

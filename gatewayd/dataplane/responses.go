@@ -100,6 +100,9 @@ func writeError(rw responder, ex *exchange, err error) (int, int) {
 	if ge.ErrorType != "" {
 		rw.setHeader("X-Amzn-Errortype", errorTypeValue(ge.ErrorType))
 	}
+	if ge.RetryAfter > 0 {
+		rw.setHeader("Retry-After", []string{strconv.Itoa(ge.RetryAfter)})
+	}
 	if ex != nil && ex.stage != nil && ex.stage.responses != nil {
 		if gr, status := ex.stage.responses.lookup(ge); gr != nil {
 			return writeCustom(rw, ex, ge, gr, status)

@@ -40,6 +40,10 @@ type stage struct {
 	auth *authorize.Stage
 	// responses are the API's gateway responses, nil when it customizes none.
 	responses gatewayResponses
+	// canary, when set, takes a share of the stage's requests (canary.go); isCanary marks the stage
+	// compiled for a canary's deployment.
+	canary   *canary
+	isCanary bool
 }
 
 // endpoint is one method of a stage, ready to serve.
@@ -88,11 +92,12 @@ type StageStatus struct {
 }
 
 func (st *stage) status() StageStatus {
+	problems := append(st.problems[:len(st.problems):len(st.problems)], st.canary.problems()...)
 	switch {
 	case st.failed != nil:
 		return StageStatus{Status: StageFailed, DeploymentID: st.deploymentID, Problems: []string{st.failed.Error()}}
-	case len(st.problems) > 0:
-		return StageStatus{Status: StageDegraded, DeploymentID: st.deploymentID, Problems: st.problems}
+	case len(problems) > 0:
+		return StageStatus{Status: StageDegraded, DeploymentID: st.deploymentID, Problems: problems}
 	}
 	return StageStatus{Status: StageAvailable, DeploymentID: st.deploymentID}
 }
@@ -124,11 +129,22 @@ func (s *Server) FailedStages() []string {
 // the table they started with. A snapshot that does not compile is an error, and the stage then fails
 // closed (FailStage): a change that could not be applied may have been the one that protects a method.
 func (s *Server) SetStage(st model.Stage, snap *model.Snapshot) error {
-	compiled, err := s.compile(st, snap)
+	return s.SetStageWithCanary(st, snap, nil)
+}
+
+// SetStageWithCanary is SetStage for a stage that may have a canary: canarySnap is the snapshot of
+// st.CanarySettings' deployment (nil when the stage has no canary). The stage and its canary are
+// swapped in together. A canary that does not compile answers 500 to its share of the requests (fail
+// closed) and makes the stage DEGRADED; the stage's own deployment serves the rest.
+func (s *Server) SetStageWithCanary(st model.Stage, snap, canarySnap *model.Snapshot) error {
+	compiled, err := s.compile(st, snap, false)
 	if err != nil {
 		err = fmt.Errorf("compiling stage %s/%s: %w", st.RestAPIID, st.StageName, err)
 		s.FailStage(st.RestAPIID, st.StageName, err)
 		return err
+	}
+	if st.CanarySettings != nil {
+		compiled.canary = s.compileCanary(st, canarySnap)
 	}
 	if len(compiled.problems) > 0 {
 		s.opts.Logger.Warn("stage has misconfigured methods, which answer 500", "api", st.RestAPIID, "stage", st.StageName,
@@ -156,6 +172,10 @@ func (s *Server) publish(compiled *stage, st *model.Stage) {
 		if prev := old[compiled.apiID][compiled.name]; prev != nil {
 			compiled.auth.Adopt(prev.auth)
 		}
+		if prev := old[compiled.apiID][compiled.name]; prev != nil && prev.canary != nil && compiled.canary != nil {
+			compiled.canary.st.auth.Adopt(prev.canary.st.auth)
+		}
+		compiled.canary.attachCache(compiled)
 	}
 	next := maps.Clone(old)
 	stages := maps.Clone(old[compiled.apiID])
@@ -165,7 +185,7 @@ func (s *Server) publish(compiled *stage, st *model.Stage) {
 	stages[compiled.name] = compiled
 	next[compiled.apiID] = stages
 	s.apis.Store(&next)
-	s.metrics.StageStatus(compiled.apiID, compiled.name, compiled.failed != nil, len(compiled.problems))
+	s.metrics.StageStatus(compiled.apiID, compiled.name, compiled.failed != nil, len(compiled.problems)+len(compiled.canary.problems()))
 }
 
 // RemoveStage stops serving a stage; requests in flight on it finish.
@@ -188,7 +208,9 @@ func (s *Server) RemoveStage(apiID, stageName string) {
 	s.metrics.Forget(apiID, stageName)
 }
 
-func (s *Server) compile(st model.Stage, snap *model.Snapshot) (*stage, error) {
+// compile compiles a stage's deployment; isCanary compiles it as the stage's canary, whose metrics
+// carry canary="true".
+func (s *Server) compile(st model.Stage, snap *model.Snapshot, isCanary bool) (*stage, error) {
 	if snap == nil {
 		return nil, fmt.Errorf("no snapshot")
 	}
@@ -224,7 +246,8 @@ func (s *Server) compile(st model.Stage, snap *model.Snapshot) (*stage, error) {
 		name:         st.StageName,
 		deploymentID: st.DeploymentID,
 		table:        router.New[*endpoint](),
-		unmatched:    s.metrics.Route(st.RestAPIID, st.StageName, "", ""),
+		unmatched:    s.metrics.RouteOf(st.RestAPIID, st.StageName, "", "", isCanary),
+		isCanary:     isCanary,
 		vars:         st.Variables,
 	}
 	var err error
@@ -258,7 +281,7 @@ func (s *Server) compile(st model.Stage, snap *model.Snapshot) (*stage, error) {
 			resourceID:   res.ID,
 			resourcePath: path,
 			verb:         m.HTTPMethod,
-			metrics:      s.metrics.Route(st.RestAPIID, st.StageName, path, m.HTTPMethod),
+			metrics:      s.metrics.RouteOf(st.RestAPIID, st.StageName, path, m.HTTPMethod, isCanary),
 			planPath:     strings.TrimSuffix(path, "/") + "/" + m.HTTPMethod,
 			planWildcard: strings.TrimSuffix(path, "/") + "/*",
 			stageLevels:  s.stageLevels(st, path, m.HTTPMethod),
@@ -288,7 +311,7 @@ func (s *Server) compile(st model.Stage, snap *model.Snapshot) (*stage, error) {
 			if err != nil {
 				ep.misconfigured = fmt.Errorf("method %s %s: %w", m.HTTPMethod, path, err)
 			} else if st.CacheClusterEnabled {
-				ep.cache = s.compileCachePolicy(st, in, path, m.HTTPMethod)
+				ep.cache = s.compileCachePolicy(st, in, path, m.HTTPMethod, isCanary)
 			}
 		}
 		k := router.Shape(path) + " " + m.HTTPMethod

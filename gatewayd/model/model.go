@@ -201,7 +201,9 @@ type Stage struct {
 	// API Gateway names them ("0.5" ... "237"), mapped to a byte budget capped by the server.
 	CacheClusterEnabled bool   `json:"cache_cluster_enabled"`
 	CacheClusterSize    string `json:"cache_cluster_size"`
-	InvokeURL           string `json:"invoke_url"`
+	// CanarySettings, when set, send a share of the stage's traffic to another deployment.
+	CanarySettings *CanarySettings `json:"canary_settings,omitempty"`
+	InvokeURL      string          `json:"invoke_url"`
 	// MethodSettings is read-only here, keyed by method path ("*/*", "pets/{petId}/GET"); it is changed
 	// through the stage's methodsettings collection, so that a PUT of the stage never drops it.
 	MethodSettings map[string]MethodSetting `json:"method_settings,omitempty"`
@@ -222,7 +224,8 @@ type StageHistoryEntry struct {
 	StageName            string `json:"stage_name"`
 	DeploymentID         string `json:"deployment_id"`
 	PreviousDeploymentID string `json:"previous_deployment_id"`
-	// Reason is "create", "update", "auto_deploy" or "rollback".
+	// Reason is "create", "update", "auto_deploy", "rollback" or "promote" (the canary's deployment
+	// became the stage's).
 	Reason    string    `json:"reason"`
 	ChangedAt time.Time `json:"changed_at"`
 }

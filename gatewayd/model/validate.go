@@ -358,6 +358,9 @@ func (s *Stage) Normalize() {
 	if s.CacheClusterSize == "" {
 		s.CacheClusterSize = "0.5"
 	}
+	if s.CanarySettings != nil {
+		s.CanarySettings.Normalize()
+	}
 }
 
 // Validate checks the fields a client sets.
@@ -383,6 +386,11 @@ func (s *Stage) Validate() error {
 		}
 		if len(v) > 512 || !StageVariableValuePattern.MatchString(v) {
 			return fieldErr("variables."+k, "must be at most 512 characters of letters, digits and -._~:/?#&=, got %q", v)
+		}
+	}
+	if s.CanarySettings != nil {
+		if err := s.CanarySettings.Validate(); err != nil {
+			return err
 		}
 	}
 	return validateTags("tags", s.Tags)

@@ -7,7 +7,7 @@
 # Prints a markdown table and writes it to tools/bench/results/<mode>-<time>/results.md (git-ignored).
 # Smoke mode never installs anything and skips rows whose tool is missing; it exits non-zero when any
 # path that ran failed (non-2xx answers, socket errors, setup or terraform errors).
-# BENCH_PORT_BASE (default 18400) moves the ports; BENCH_THREADS, BENCH_CONNS, BENCH_DURATION and
+# The servers take ports free on 127.0.0.1 (BENCH_PORT_BASE=N uses N+1..N+6 instead); BENCH_THREADS, BENCH_CONNS, BENCH_DURATION and
 # BENCH_WARMUP change the full run's load; BENCH_SKIP="wrk nginx" acts as if those were not installed.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -27,9 +27,6 @@ smoke)
 *) echo "usage: $0 full|smoke" >&2; exit 2 ;;
 esac
 
-base=${BENCH_PORT_BASE:-18400}
-backend_port=$((base + 1)) nginx_port=$((base + 2)) haproxy_port=$((base + 3)) caddy_port=$((base + 4))
-gw_port=$((base + 5)) admin_port=$((base + 6))
 version=0.1.0
 
 results=tools/bench/results
@@ -124,6 +121,14 @@ go build -trimpath -o "$bin/gatewayd" ./gatewayd/cmd/gatewayd
 go build -trimpath -o "$bin/terraform-provider-gatewayd" .
 (cd tools/bench && go build -trimpath -o "$bin/benchtool" ./benchtool)
 bt=$bin/benchtool
+if [ -n "${BENCH_PORT_BASE:-}" ]; then
+  base=$BENCH_PORT_BASE
+  ports=($((base + 1)) $((base + 2)) $((base + 3)) $((base + 4)) $((base + 5)) $((base + 6)))
+else
+  mapfile -t ports < <("$bt" freeports 6)
+fi
+backend_port=${ports[0]} nginx_port=${ports[1]} haproxy_port=${ports[2]} caddy_port=${ports[3]}
+gw_port=${ports[4]} admin_port=${ports[5]}
 
 # --- servers -------------------------------------------------------------------------------------
 start backend "$bt" backend -addr "127.0.0.1:$backend_port"
@@ -139,6 +144,8 @@ GATEWAYD_ADMIN_TOKEN=$token GATEWAYD_ACCOUNT_RATE_LIMIT=1000000 GATEWAYD_ACCOUNT
 gw_pid=$last_pid
 admin=http://127.0.0.1:$admin_port
 "$bt" check -url "$admin/healthz" -wait 15s || { cat "$run/gatewayd.log"; exit 1; }
+# Another process on the port would have answered that check: make sure it was ours.
+kill -0 "$gw_pid" 2>/dev/null || { echo "gatewayd exited:"; cat "$run/gatewayd.log"; exit 1; }
 admin_flags=(-admin "$admin" -token-file "$run/admin-token")
 
 # measure NAME URL PIDS NOTE [HEADER...]: loads URL and records the row; PIDS are the serving processes.

@@ -1,6 +1,12 @@
 // Command gatewayd is a self-hosted API gateway managed through its admin API (and so with Terraform).
 //
 //	gatewayd serve [flags]   run the admin API and the data plane
+//	gatewayd rollback API STAGE [DEPLOYMENT]
+//	                         point a stage back at an earlier deployment through the admin API
+//	gatewayd history API STAGE
+//	                         a stage's latest deployment changes, each with what it changed
+//	gatewayd diff API FROM TO
+//	                         what differs between two deployments
 //	gatewayd version         print the version
 //	gatewayd help [serve]    print the usage, or the flags of serve
 //
@@ -42,6 +48,13 @@ const usage = `gatewayd is a self-hosted API gateway managed through its admin A
 
 Usage:
   gatewayd serve [flags]   run the admin API and the data plane until SIGINT or SIGTERM
+  gatewayd rollback [flags] API STAGE [DEPLOYMENT]
+                           point a stage back at DEPLOYMENT, or at the one it served before,
+                           through the admin API (gatewayd rollback --help lists the flags)
+  gatewayd history [flags] API STAGE
+                           a stage's latest deployment changes, each with what it changed
+  gatewayd diff [flags] API FROM TO
+                           what differs between two deployments of an API
   gatewayd version         print the version
   gatewayd help [serve]    print this help, or the flags of serve
 
@@ -51,7 +64,7 @@ environment. gatewayd serve --help lists the flags.
 `
 
 // shortUsage ends the errors of a command line that gatewayd does not understand.
-const shortUsage = "usage: gatewayd serve [flags] | gatewayd version | gatewayd help"
+const shortUsage = "usage: gatewayd serve [flags] | gatewayd rollback|history|diff [flags] ARGS | gatewayd version | gatewayd help"
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
@@ -69,6 +82,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return nil
 	case "serve":
 		return serve(ctx, args[1:], stdout, stderr)
+	case "rollback":
+		return rollback(ctx, args[1:], stdout)
+	case "history":
+		return history(ctx, args[1:], stdout)
+	case "diff":
+		return diff(ctx, args[1:], stdout)
 	}
 	return fmt.Errorf("unknown command %q; %s", args[0], shortUsage)
 }

@@ -20,6 +20,9 @@ type Error struct {
 	Type string
 	// ErrorType, when set, is sent as x-amzn-ErrorType, as API Gateway does.
 	ErrorType string
+	// RetryAfter, when positive, is sent as Retry-After (seconds): every 429 carries one, so that
+	// clients (generated SDKs among them) know when to retry.
+	RetryAfter int
 }
 
 func (e *Error) Error() string {

@@ -31,7 +31,7 @@ func FuzzRender(f *testing.F) {
 			Context: Context{Stage: "s", RequestTime: time.Unix(0, 0), Authorizer: &Authorizer{Claims: map[string]string{"sub": "x"}}}}
 		start := time.Now()
 		_, err = Render(tm, in)
-		if d := time.Since(start); d > 2*time.Second {
+		if d := time.Since(start); d > 10*time.Second { // far above the limits' worst case, even with -race on a busy machine
 			t.Fatalf("Render took %v", d)
 		}
 		var ve *vtl.Error
