@@ -58,6 +58,10 @@ func (d *restAPIDataSource) Schema(_ context.Context, _ datasource.SchemaRequest
 				ElementType:         types.StringType,
 				Computed:            true,
 			},
+			"policy": schema.StringAttribute{
+				MarkdownDescription: "The API's resource policy (IAM JSON), or `\"\"`.",
+				Computed:            true,
+			},
 			"root_resource_id": schema.StringAttribute{
 				MarkdownDescription: "ID of the API's root resource `/`.",
 				Computed:            true,

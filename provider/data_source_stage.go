@@ -43,6 +43,7 @@ func (d *stageDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, 
 			"cache_cluster_enabled": schema.BoolAttribute{MarkdownDescription: "Whether the stage caches responses.", Computed: true},
 			"cache_cluster_size":    computed("Size of the stage's cache in GB."),
 			"created_date":          computed("When the stage was created (RFC 3339)."),
+			"canary_settings":       canaryDataSourceAttribute(),
 		},
 	}
 }

@@ -111,6 +111,14 @@ func (p *gatewaydProvider) Resources(_ context.Context) []func() resource.Resour
 		NewUsagePlanResource,
 		NewUsagePlanKeyResource,
 		NewMethodSettingsResource,
+		NewModelResource,
+		NewRequestValidatorResource,
+		NewAuthorizerResource,
+		NewGatewayResponseResource,
+		NewIAMUserResource,
+		NewIAMAccessKeyResource,
+		NewIAMUserPolicyResource,
+		NewRestAPIPolicyResource,
 	}
 }
 
@@ -121,5 +129,6 @@ func (p *gatewaydProvider) DataSources(_ context.Context) []func() datasource.Da
 		NewStageDataSource,
 		NewAPIKeyDataSource,
 		NewUsagePlanDataSource,
+		NewExportDataSource,
 	}
 }

@@ -21,8 +21,9 @@ import (
 )
 
 var (
-	_ resource.ResourceWithConfigure   = (*deploymentResource)(nil)
-	_ resource.ResourceWithImportState = (*deploymentResource)(nil)
+	_ resource.ResourceWithConfigure      = (*deploymentResource)(nil)
+	_ resource.ResourceWithImportState    = (*deploymentResource)(nil)
+	_ resource.ResourceWithValidateConfig = (*deploymentResource)(nil)
 )
 
 // NewDeploymentResource returns the gatewayd_deployment resource.
@@ -38,6 +39,8 @@ type deploymentModel struct {
 	Description types.String `tfsdk:"description"`
 	Triggers    types.Map    `tfsdk:"triggers"`
 	CreatedDate types.String `tfsdk:"created_date"`
+	StageName   types.String `tfsdk:"stage_name"`
+	Canary      types.List   `tfsdk:"canary_settings"`
 }
 
 func (r *deploymentResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
@@ -50,7 +53,14 @@ func (r *deploymentResource) Schema(_ context.Context, _ resource.SchemaRequest,
 			"A `gatewayd_stage` serves one deployment; pointing the stage at another one releases or rolls back.\n\n" +
 			"Replacing a deployment that a stage still serves works in one apply, without `create_before_destroy`: " +
 			"the old deployment is retired at once and removed by gatewayd when the stage moves to the new one.\n\n" +
-			"A stage with `auto_deploy = true` needs no `gatewayd_deployment` at all: gatewayd deploys every change for it.",
+			"A stage with `auto_deploy = true` needs no `gatewayd_deployment` at all: gatewayd deploys every change for it.\n\n" +
+			"**Canary form.** With `stage_name` and `canary_settings`, the new deployment becomes the canary of that existing stage " +
+			"(API Gateway's CreateDeployment with canary settings); the stage keeps serving its own deployment to the rest of its " +
+			"traffic. The settings are used when the deployment is created: changing them replaces the deployment, which moves the " +
+			"canary to the new one. A `gatewayd_stage` that manages the same stage must then leave its canary alone with " +
+			"`lifecycle { ignore_changes = [canary_settings] }` (otherwise its next apply removes the canary, as removing its " +
+			"block would); or use the stage's own `canary_settings` block instead of this form. Promote with " +
+			"`POST /v1/restapis/{id}/stages/{name}/canary/promote`, or by setting the stage's `deployment_id` to this deployment.",
 		Attributes: map[string]schema.Attribute{
 			// Required attributes
 			"rest_api_id": schema.StringAttribute{
@@ -85,7 +95,34 @@ func (r *deploymentResource) Schema(_ context.Context, _ resource.SchemaRequest,
 				Computed:            true,
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 			},
+			"stage_name": schema.StringAttribute{
+				MarkdownDescription: "With `canary_settings`: the existing stage whose canary the new deployment becomes. Only used with " +
+					"`canary_settings` (a stage is pointed at a deployment by `gatewayd_stage.deployment_id`). Changing it replaces the deployment.",
+				Optional:      true,
+				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
+			},
 		},
+		Blocks: map[string]schema.Block{
+			"canary_settings": deploymentCanaryBlock(),
+		},
+	}
+}
+
+// ValidateConfig ties stage_name and canary_settings together: the deployment form of a canary needs both.
+func (r *deploymentResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
+	var cfg deploymentModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
+	if resp.Diagnostics.HasError() || cfg.StageName.IsUnknown() || cfg.Canary.IsUnknown() {
+		return
+	}
+	hasCanary := !cfg.Canary.IsNull() && len(cfg.Canary.Elements()) > 0
+	switch {
+	case hasCanary && cfg.StageName.IsNull():
+		resp.Diagnostics.AddAttributeError(path.Root("stage_name"), "Missing Canary Stage",
+			"canary_settings needs stage_name: the stage whose canary the new deployment becomes.")
+	case !hasCanary && !cfg.StageName.IsNull():
+		resp.Diagnostics.AddAttributeError(path.Root("stage_name"), "Stage Name Without Canary",
+			"stage_name is only used with canary_settings. To release a deployment to a stage, set the gatewayd_stage's deployment_id.")
 	}
 }
 
@@ -106,7 +143,17 @@ func (r *deploymentResource) Create(ctx context.Context, req resource.CreateRequ
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	out, err := r.client.CreateDeployment(ctx, plan.RestAPIID.ValueString(), model.Deployment{Description: plan.Description.ValueString()}, "")
+	in := model.Deployment{Description: plan.Description.ValueString()}
+	var out model.Deployment
+	var err error
+	if c := canaryToAPI(ctx, plan.Canary, &resp.Diagnostics); c != nil {
+		out, err = r.client.CreateCanaryDeployment(ctx, plan.RestAPIID.ValueString(), in, plan.StageName.ValueString(), *c)
+	} else if !resp.Diagnostics.HasError() {
+		out, err = r.client.CreateDeployment(ctx, plan.RestAPIID.ValueString(), in, "")
+	}
+	if resp.Diagnostics.HasError() {
+		return
+	}
 	if err != nil {
 		resp.Diagnostics.Append(diagnostics.ClientError("create a deployment of rest api "+plan.RestAPIID.ValueString(), err))
 		return

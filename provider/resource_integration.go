@@ -26,6 +26,7 @@ import (
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/client"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/model"
 	"github.com/gatewayd/terraform-provider-gatewayd/provider/diagnostics"
+	"github.com/gatewayd/terraform-provider-gatewayd/provider/validators"
 )
 
 var (
@@ -111,13 +112,18 @@ func (r *integrationResource) Schema(_ context.Context, _ resource.SchemaRequest
 				},
 			},
 			"request_templates": schema.MapAttribute{
-				MarkdownDescription: "Mapping templates of the request body by content type (such as `application/json`). Defaults to `{}`.",
-				ElementType:         types.StringType,
-				Optional:            true,
-				Computed:            true,
-				Default:             mapdefault.StaticValue(types.MapValueMust(types.StringType, map[string]attr.Value{})),
+				MarkdownDescription: "Mapping templates of the request by content type (such as `application/json`): Velocity (VTL) with API Gateway's " +
+					"`$input`, `$util`, `$context` and `$stageVariables`. The request's Content-Type (`application/json` when it has none) " +
+					"picks one, whose output is the body sent to an `HTTP` backend, or, for `MOCK`, names the status code " +
+					"(`{\"statusCode\": 200}`). `HTTP_PROXY` and `AWS_PROXY` pass the request through, as in API Gateway. A syntax error " +
+					"fails the plan with its line and column. Defaults to `{}`.",
+				ElementType: types.StringType,
+				Optional:    true,
+				Computed:    true,
+				Default:     mapdefault.StaticValue(types.MapValueMust(types.StringType, map[string]attr.Value{})),
 				Validators: []validator.Map{
 					mapvalidator.KeysAre(stringvalidator.RegexMatches(model.MediaTypePattern, "must be a content type such as application/json")),
+					mapvalidator.ValueStringsAre(validators.MappingTemplate()),
 				},
 			},
 			"passthrough_behavior": schema.StringAttribute{
@@ -149,17 +155,21 @@ func (r *integrationResource) Schema(_ context.Context, _ resource.SchemaRequest
 				},
 			},
 			"cache_namespace": schema.StringAttribute{
-				MarkdownDescription: "Cache namespace: integrations sharing one share cached entries. Defaults to `\"\"`.",
-				Optional:            true,
-				Computed:            true,
-				Default:             stringdefault.StaticString(""),
+				MarkdownDescription: "Cache namespace, stored as API Gateway's. It has no effect here yet: each method's cache entries are its own " +
+					"(the key holds the verb, the resource path and `cache_key_parameters`). Defaults to `\"\"`.",
+				Optional: true,
+				Computed: true,
+				Default:  stringdefault.StaticString(""),
 			},
 			"content_handling": schema.StringAttribute{
-				MarkdownDescription: "Conversion of the request body: `CONVERT_TO_BINARY`, `CONVERT_TO_TEXT`, or `\"\"` to pass it through unchanged. Defaults to `\"\"`.",
-				Optional:            true,
-				Computed:            true,
-				Default:             stringdefault.StaticString(""),
-				Validators:          []validator.String{stringvalidator.OneOf(integrationContentHandlings...)},
+				MarkdownDescription: "Conversion of the request body for `HTTP` and `MOCK` integrations: `CONVERT_TO_TEXT` turns a binary body (a content type " +
+					"in the API's `binary_media_types`) into base64 text, which a template can then read; `CONVERT_TO_BINARY` decodes a " +
+					"base64 text body (after the template) into binary; `\"\"` passes bodies as they are, and a binary body then skips the " +
+					"template. Defaults to `\"\"`.",
+				Optional:   true,
+				Computed:   true,
+				Default:    stringdefault.StaticString(""),
+				Validators: []validator.String{stringvalidator.OneOf(integrationContentHandlings...)},
 			},
 			// Computed attributes
 			"id": schema.StringAttribute{

@@ -23,6 +23,7 @@ import (
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/client"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/model"
 	"github.com/gatewayd/terraform-provider-gatewayd/provider/diagnostics"
+	"github.com/gatewayd/terraform-provider-gatewayd/provider/validators"
 )
 
 var (
@@ -92,21 +93,27 @@ func (r *integrationResponseResource) Schema(_ context.Context, _ resource.Schem
 				},
 			},
 			"response_templates": schema.MapAttribute{
-				MarkdownDescription: "Mapping templates of the response body by content type (such as `application/json`). Defaults to `{}`.",
-				ElementType:         types.StringType,
-				Optional:            true,
-				Computed:            true,
-				Default:             mapdefault.StaticValue(types.MapValueMust(types.StringType, map[string]attr.Value{})),
+				MarkdownDescription: "Mapping templates of the response by content type (such as `application/json`), Velocity (VTL) as in request " +
+					"templates, with `$input` reading the backend's answer: the client's Accept header picks one (else `application/json`'s, " +
+					"else the only one), and its output is the body. `$context.responseOverride.status` and `.header.NAME` change the " +
+					"status and headers. A syntax error fails the plan with its line and column. Defaults to `{}`.",
+				ElementType: types.StringType,
+				Optional:    true,
+				Computed:    true,
+				Default:     mapdefault.StaticValue(types.MapValueMust(types.StringType, map[string]attr.Value{})),
 				Validators: []validator.Map{
 					mapvalidator.KeysAre(stringvalidator.RegexMatches(model.MediaTypePattern, "must be a content type such as application/json")),
+					mapvalidator.ValueStringsAre(validators.MappingTemplate()),
 				},
 			},
 			"content_handling": schema.StringAttribute{
-				MarkdownDescription: "Conversion of the response body: `CONVERT_TO_BINARY`, `CONVERT_TO_TEXT`, or `\"\"` to pass it through unchanged. Defaults to `\"\"`.",
-				Optional:            true,
-				Computed:            true,
-				Default:             stringdefault.StaticString(""),
-				Validators:          []validator.String{stringvalidator.OneOf(integrationContentHandlings...)},
+				MarkdownDescription: "Conversion of the response body: `CONVERT_TO_TEXT` turns a binary answer (a Content-Type in the API's " +
+					"`binary_media_types`) into base64 text before the template; `CONVERT_TO_BINARY` decodes a base64 text answer (after " +
+					"the template) into binary; `\"\"` passes the body as it is, and a binary answer then skips the template. Defaults to `\"\"`.",
+				Optional:   true,
+				Computed:   true,
+				Default:    stringdefault.StaticString(""),
+				Validators: []validator.String{stringvalidator.OneOf(integrationContentHandlings...)},
 			},
 			// Computed attributes
 			"id": schema.StringAttribute{

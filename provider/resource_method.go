@@ -88,7 +88,10 @@ func (r *methodResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 	attrs := methodKeySchema("method")
 	attrs["authorization"] = schema.StringAttribute{
 		MarkdownDescription: "How callers are authorized: one of `" + strings.Join(model.AuthorizationTypes, "`, `") + "`. " +
-			"`CUSTOM`, `COGNITO_USER_POOLS` and `JWT` need `authorizer_id`.",
+			"`NONE`: anyone (the API's resource policy may still refuse); `CUSTOM`: a `TOKEN` or `REQUEST` `gatewayd_authorizer`; " +
+			"`COGNITO_USER_POOLS` (or its alias `JWT`): a `COGNITO_USER_POOLS` authorizer's JSON Web Tokens; `AWS_IAM`: requests " +
+			"signed with SigV4 by a `gatewayd_iam_user`'s access key, allowed by its policies or the resource policy (unsigned: 403 " +
+			"`Missing Authentication Token`). `CUSTOM`, `COGNITO_USER_POOLS` and `JWT` need `authorizer_id`.",
 		Required:   true,
 		Validators: []validator.String{stringvalidator.OneOf(model.AuthorizationTypes...)},
 	}
@@ -100,11 +103,12 @@ func (r *methodResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 		Default:             stringdefault.StaticString(""),
 	}
 	attrs["authorization_scopes"] = schema.SetAttribute{
-		MarkdownDescription: "OAuth scopes, one of which the caller's token must carry (with `COGNITO_USER_POOLS` or `JWT`). Defaults to `[]`.",
-		ElementType:         types.StringType,
-		Optional:            true,
-		Computed:            true,
-		Default:             setdefault.StaticValue(types.SetValueMust(types.StringType, []attr.Value{})),
+		MarkdownDescription: "OAuth scopes, with `COGNITO_USER_POOLS` or `JWT` only: the caller's access token must carry one of them in " +
+			"its `scope` claim; without scopes an ID token is required, as in API Gateway. Defaults to `[]`.",
+		ElementType: types.StringType,
+		Optional:    true,
+		Computed:    true,
+		Default:     setdefault.StaticValue(types.SetValueMust(types.StringType, []attr.Value{})),
 	}
 	attrs["api_key_required"] = schema.BoolAttribute{
 		MarkdownDescription: "Whether callers must send an API key. Defaults to `false`.",
@@ -120,7 +124,8 @@ func (r *methodResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 	}
 	attrs["request_parameters"] = schema.MapAttribute{
 		MarkdownDescription: "Request parameters the method accepts, keyed `method.request.{path|querystring|header|multivaluequerystring|multivalueheader}.NAME`; " +
-			"the value says whether the parameter is required. Defaults to `{}`.",
+			"the value says whether the parameter is required, which a `request_validator_id` with `validate_request_parameters` enforces " +
+			"(400 `Missing required request parameters: [...]`), as in API Gateway. Defaults to `{}`.",
 		ElementType: types.BoolType,
 		Optional:    true,
 		Computed:    true,
@@ -129,19 +134,22 @@ func (r *methodResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 			"must look like method.request.{path|querystring|header|multivaluequerystring|multivalueheader}.NAME"))},
 	}
 	attrs["request_models"] = schema.MapAttribute{
-		MarkdownDescription: "Models of the request body, keyed by content type (such as `application/json`). Defaults to `{}`.",
-		ElementType:         types.StringType,
-		Optional:            true,
-		Computed:            true,
-		Default:             mapdefault.StaticValue(types.MapValueMust(types.StringType, map[string]attr.Value{})),
+		MarkdownDescription: "Models (`gatewayd_model` names) of the request body, keyed by content type (such as `application/json`; a request without " +
+			"Content-Type is `application/json`). A `request_validator_id` with `validate_request_body` checks bodies against them (400 `Invalid request " +
+			"body`); each must exist. Defaults to `{}`.",
+		ElementType: types.StringType,
+		Optional:    true,
+		Computed:    true,
+		Default:     mapdefault.StaticValue(types.MapValueMust(types.StringType, map[string]attr.Value{})),
 		Validators: []validator.Map{mapvalidator.KeysAre(stringvalidator.RegexMatches(model.MediaTypePattern,
 			"must be a content type such as application/json"))},
 	}
 	attrs["request_validator_id"] = schema.StringAttribute{
-		MarkdownDescription: "ID of the request validator. Defaults to `\"\"`.",
-		Optional:            true,
-		Computed:            true,
-		Default:             stringdefault.StaticString(""),
+		MarkdownDescription: "ID of the `gatewayd_request_validator` that checks requests before the integration is called; it must " +
+			"exist. Defaults to `\"\"` (nothing is checked).",
+		Optional: true,
+		Computed: true,
+		Default:  stringdefault.StaticString(""),
 	}
 	// Computed attributes
 	attrs["id"] = schema.StringAttribute{

@@ -73,11 +73,13 @@ func (r *methodResponseResource) Schema(_ context.Context, _ resource.SchemaRequ
 			"must look like method.response.header.NAME"))},
 	}
 	attrs["response_models"] = schema.MapAttribute{
-		MarkdownDescription: "Models of the response body, keyed by content type (such as `application/json`). Defaults to `{}`.",
-		ElementType:         types.StringType,
-		Optional:            true,
-		Computed:            true,
-		Default:             mapdefault.StaticValue(types.MapValueMust(types.StringType, map[string]attr.Value{})),
+		MarkdownDescription: "Models of the response body, keyed by content type (such as `application/json`): names of " +
+			"`gatewayd_model`s, or `Empty` and `Error`, which every API has as in API Gateway. They document the response " +
+			"(and are exported with OpenAPI); gatewayd does not validate responses. Defaults to `{}`.",
+		ElementType: types.StringType,
+		Optional:    true,
+		Computed:    true,
+		Default:     mapdefault.StaticValue(types.MapValueMust(types.StringType, map[string]attr.Value{})),
 		Validators: []validator.Map{mapvalidator.KeysAre(stringvalidator.RegexMatches(model.MediaTypePattern,
 			"must be a content type such as application/json"))},
 	}

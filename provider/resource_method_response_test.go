@@ -55,7 +55,7 @@ const testAccMethodResponseFull = `
     "method.response.header.Retry-After"  = false
   }
   response_models = {
-    "application/json" = "Pets"
+    "application/json" = "Error"
   }
 `
 
@@ -99,7 +99,7 @@ func TestAccMethodResponse_Basic(t *testing.T) {
 						"method.response.header.Retry-After":  knownvalue.Bool(false),
 					})),
 					statecheck.ExpectKnownValue(addr, tfjsonpath.New("response_models"), knownvalue.MapExact(map[string]knownvalue.Check{
-						"application/json": knownvalue.StringExact("Pets"),
+						"application/json": knownvalue.StringExact("Error"),
 					})),
 				},
 				Check: resource.TestCheckResourceAttrPtr(addr, "id", &id),
@@ -117,7 +117,7 @@ func TestAccMethodResponse_Basic(t *testing.T) {
 				Check: resource.ComposeTestCheckFunc(
 					resource.TestCheckResourceAttr(addr, "response_parameters.%", "2"),
 					resource.TestCheckResourceAttr(addr, "response_parameters.method.response.header.X-Request-Id", "true"),
-					resource.TestCheckResourceAttr(addr, "response_models.application/json", "Pets"),
+					resource.TestCheckResourceAttr(addr, "response_models.application/json", "Error"),
 				),
 			},
 			// Deleted outside Terraform: state drops it quietly and the plan creates it again.
@@ -127,7 +127,7 @@ func TestAccMethodResponse_Basic(t *testing.T) {
 				},
 				Config:           testAccMethodResponseConfig("200", testAccMethodResponseFull),
 				ConfigPlanChecks: preApplyThenEmpty(plancheck.ExpectResourceAction(addr, plancheck.ResourceActionCreate)),
-				Check:            resource.TestCheckResourceAttr(addr, "response_models.application/json", "Pets"),
+				Check:            resource.TestCheckResourceAttr(addr, "response_models.application/json", "Error"),
 			},
 			// Deleting the method deletes its responses: both are created again.
 			{

@@ -35,6 +35,12 @@ resource "gatewayd_resource" "pet" {
   parent_id   = gatewayd_resource.pets.id
   path_part   = "{petId}"
 }
+
+resource "gatewayd_request_validator" "test" {
+  rest_api_id                 = gatewayd_rest_api.test.id
+  name                        = "params"
+  validate_request_parameters = true
+}
 `
 
 // testAccMethodConfig declares one method on resource (pets or pet); extra is added to its block.
@@ -53,7 +59,7 @@ const testAccMethodFull = `
   authorization        = "NONE"
   api_key_required     = true
   operation_name       = "ListPets"
-  request_validator_id = "validator1"
+  request_validator_id = gatewayd_request_validator.test.id
   request_parameters = {
     "method.request.querystring.limit" = false
     "method.request.header.x-trace"    = true
@@ -112,7 +118,7 @@ func TestAccMethod_Basic(t *testing.T) {
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(addr, tfjsonpath.New("api_key_required"), knownvalue.Bool(true)),
 					statecheck.ExpectKnownValue(addr, tfjsonpath.New("operation_name"), knownvalue.StringExact("ListPets")),
-					statecheck.ExpectKnownValue(addr, tfjsonpath.New("request_validator_id"), knownvalue.StringExact("validator1")),
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("request_validator_id"), knownvalue.StringRegexp(idRE)),
 					statecheck.ExpectKnownValue(addr, tfjsonpath.New("request_parameters"), knownvalue.MapExact(map[string]knownvalue.Check{
 						"method.request.querystring.limit": knownvalue.Bool(false),
 						"method.request.header.x-trace":    knownvalue.Bool(true),
@@ -226,6 +232,22 @@ func testAccCheckMethodGone(addr, verb string) resource.TestCheckFunc {
 	}
 }
 
+// testAccMethodAuthorizers are a TOKEN and a COGNITO_USER_POOLS authorizer for methods to name.
+const testAccMethodAuthorizers = `
+resource "gatewayd_authorizer" "token" {
+  name           = "token"
+  rest_api_id    = gatewayd_rest_api.test.id
+  authorizer_uri = "http://127.0.0.1:3001/2015-03-31/functions/auth/invocations"
+}
+
+resource "gatewayd_authorizer" "cognito" {
+  name          = "cognito"
+  rest_api_id   = gatewayd_rest_api.test.id
+  type          = "COGNITO_USER_POOLS"
+  provider_arns = ["arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_AbCdEf"]
+}
+`
+
 func TestAccMethod_Authorizer(t *testing.T) {
 	t.Parallel()
 	const addr = "gatewayd_method.test"
@@ -234,44 +256,54 @@ func TestAccMethod_Authorizer(t *testing.T) {
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{
-				Config: testAccMethodConfig("pets", "ANY", `
-  authorization        = "CUSTOM"
-  authorizer_id        = "auth1"
-  authorization_scopes = ["pets/read", "pets/write"]
+				Config: testAccMethodAuthorizers + testAccMethodConfig("pets", "ANY", `
+  authorization = "CUSTOM"
+  authorizer_id = gatewayd_authorizer.token.id
 `),
 				ConfigPlanChecks: emptyPlanAfterApply,
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(addr, tfjsonpath.New("authorization"), knownvalue.StringExact("CUSTOM")),
-					statecheck.ExpectKnownValue(addr, tfjsonpath.New("authorizer_id"), knownvalue.StringExact("auth1")),
-					statecheck.ExpectKnownValue(addr, tfjsonpath.New("authorization_scopes"), knownvalue.SetExact([]knownvalue.Check{
-						knownvalue.StringExact("pets/read"), knownvalue.StringExact("pets/write"),
-					})),
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("authorizer_id"), knownvalue.StringRegexp(idRE)),
 				},
 			},
 			{ResourceName: addr, ImportState: true, ImportStateVerify: true},
 			// Authorization, authorizer and scopes change in place.
 			{
-				Config: testAccMethodConfig("pets", "ANY", `
+				Config: testAccMethodAuthorizers + testAccMethodConfig("pets", "ANY", `
   authorization        = "JWT"
-  authorizer_id        = "auth2"
-  authorization_scopes = ["pets/write"]
+  authorizer_id        = gatewayd_authorizer.cognito.id
+  authorization_scopes = ["pets/read", "pets/write"]
 `),
 				ConfigPlanChecks: preApplyThenEmpty(plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate)),
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(addr, tfjsonpath.New("authorization"), knownvalue.StringExact("JWT")),
-					statecheck.ExpectKnownValue(addr, tfjsonpath.New("authorizer_id"), knownvalue.StringExact("auth2")),
 					statecheck.ExpectKnownValue(addr, tfjsonpath.New("authorization_scopes"), knownvalue.SetExact([]knownvalue.Check{
-						knownvalue.StringExact("pets/write"),
+						knownvalue.StringExact("pets/read"), knownvalue.StringExact("pets/write"),
 					})),
 				},
 			},
 			{
-				Config:           testAccMethodConfig("pets", "ANY", `authorization = "AWS_IAM"`),
+				Config:           testAccMethodAuthorizers + testAccMethodConfig("pets", "ANY", `authorization = "AWS_IAM"`),
 				ConfigPlanChecks: preApplyThenEmpty(plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate)),
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(addr, tfjsonpath.New("authorizer_id"), knownvalue.StringExact("")),
 					statecheck.ExpectKnownValue(addr, tfjsonpath.New("authorization_scopes"), emptySet),
 				},
+			},
+			// References are checked: an authorizer that does not exist, or of the wrong kind, is refused.
+			{
+				Config: testAccMethodAuthorizers + testAccMethodConfig("pets", "ANY", `
+  authorization = "CUSTOM"
+  authorizer_id = "nope000000"
+`),
+				ExpectError: wrappedRE(`authorizer_id "nope000000" is not an authorizer`),
+			},
+			{
+				Config: testAccMethodAuthorizers + testAccMethodConfig("pets", "ANY", `
+  authorization = "CUSTOM"
+  authorizer_id = gatewayd_authorizer.cognito.id
+`),
+				ExpectError: wrappedRE(`authorization CUSTOM cannot use authorizer`),
 			},
 		},
 	})

@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"maps"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
@@ -10,10 +11,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/listdefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/mapdefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -21,6 +20,7 @@ import (
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/client"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/model"
 	"github.com/gatewayd/terraform-provider-gatewayd/provider/diagnostics"
+	"github.com/gatewayd/terraform-provider-gatewayd/provider/validators"
 )
 
 var (
@@ -42,6 +42,7 @@ type restAPIModel struct {
 	APIKeySource     types.String `tfsdk:"api_key_source"`
 	BinaryMediaTypes types.List   `tfsdk:"binary_media_types"`
 	Tags             types.Map    `tfsdk:"tags"`
+	Policy           types.String `tfsdk:"policy"`
 	RootResourceID   types.String `tfsdk:"root_resource_id"`
 	CreatedDate      types.String `tfsdk:"created_date"`
 }
@@ -53,7 +54,8 @@ func (r *restAPIResource) Metadata(_ context.Context, req resource.MetadataReque
 func (r *restAPIResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "A REST API: the root of an API's resources, methods, deployments and stages. " +
-			"Creating it also creates its root resource `/` (see `root_resource_id`). Deleting it deletes everything in it.",
+			"Creating it also creates its root resource `/` (see `root_resource_id`). Deleting it deletes everything in it." +
+			restAPIBodyDescription,
 		Attributes: map[string]schema.Attribute{
 			// Required attributes
 			"name": schema.StringAttribute{
@@ -63,25 +65,29 @@ func (r *restAPIResource) Schema(_ context.Context, _ resource.SchemaRequest, re
 			},
 			// Optional attributes
 			"description": schema.StringAttribute{
-				MarkdownDescription: "Description of the API. Defaults to `\"\"`.",
+				MarkdownDescription: "Description of the API. Defaults to `\"\"`, or with `body` to the document's `info.description`.",
 				Optional:            true,
 				Computed:            true,
-				Default:             stringdefault.StaticString(""),
+				PlanModifiers:       []planmodifier.String{documentDefault{def: types.StringValue("")}},
 				Validators:          []validator.String{stringvalidator.LengthAtMost(4096)},
 			},
 			"api_key_source": schema.StringAttribute{
-				MarkdownDescription: "Where API keys come from: `HEADER` (the `x-api-key` header) or `AUTHORIZER` (a custom authorizer). Defaults to `HEADER`.",
+				MarkdownDescription: "Where API keys come from: `HEADER` (the `x-api-key` header) or `AUTHORIZER` (a custom authorizer). Defaults to `HEADER`, or with `body` to the document's `x-amazon-apigateway-api-key-source`.",
 				Optional:            true,
 				Computed:            true,
-				Default:             stringdefault.StaticString("HEADER"),
+				PlanModifiers:       []planmodifier.String{documentDefault{def: types.StringValue("HEADER")}},
 				Validators:          []validator.String{stringvalidator.OneOf(model.APIKeySources...)},
 			},
 			"binary_media_types": schema.ListAttribute{
-				MarkdownDescription: "Media types (such as `image/png` or `*/*`) treated as binary: their bodies reach Lambda-proxy functions base64-encoded. Defaults to `[]`.",
-				ElementType:         types.StringType,
-				Optional:            true,
-				Computed:            true,
-				Default:             listdefault.StaticValue(types.ListValueMust(types.StringType, []attr.Value{})),
+				MarkdownDescription: "Media types (such as `image/png`, `image/*` or `*/*`) whose bodies are binary: they reach Lambda-proxy functions " +
+					"base64-encoded (`isBase64Encoded`), and the integrations' `content_handling` converts them for `HTTP` and `MOCK` " +
+					"integrations (a binary body skips mapping templates unless converted to text). A function's answer with " +
+					"`isBase64Encoded` is decoded whatever the client's Accept header (API Gateway also requires Accept to name a binary " +
+					"type). Defaults to `[]`, or with `body` to the document's `x-amazon-apigateway-binary-media-types`.",
+				ElementType:   types.StringType,
+				Optional:      true,
+				Computed:      true,
+				PlanModifiers: []planmodifier.List{documentDefault{def: types.ListValueMust(types.StringType, []attr.Value{})}},
 			},
 			"tags": schema.MapAttribute{
 				MarkdownDescription: "Key-value tags, at most 50. Defaults to `{}`.",
@@ -89,6 +95,18 @@ func (r *restAPIResource) Schema(_ context.Context, _ resource.SchemaRequest, re
 				Optional:            true,
 				Computed:            true,
 				Default:             mapdefault.StaticValue(types.MapValueMust(types.StringType, map[string]attr.Value{})),
+			},
+			"policy": schema.StringAttribute{
+				MarkdownDescription: "The API's resource policy: an IAM policy document on `execute-api:Invoke` (`jsonencode(...)`), " +
+					"with `Principal` `\"*\"` or gatewayd IAM user ARNs, resources as method ARNs or the short `execute-api:/STAGE/VERB/PATH`, " +
+					"and conditions `IpAddress`/`NotIpAddress` on `aws:SourceIp` and `String*` on `aws:Referer`, `aws:UserAgent`, " +
+					"`aws:PrincipalArn`, `aws:username`; anything else is refused at plan time. How it combines with each method's " +
+					"authorization is API Gateway's (see the README). Left out, the policy is whatever gatewayd has (so that a " +
+					"`gatewayd_rest_api_policy` can manage it instead; use one or the other).",
+				Optional:      true,
+				Computed:      true,
+				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+				Validators:    []validator.String{validators.ResourcePolicy()},
 			},
 			// Computed attributes
 			"id": schema.StringAttribute{
@@ -108,6 +126,7 @@ func (r *restAPIResource) Schema(_ context.Context, _ resource.SchemaRequest, re
 			},
 		},
 	}
+	maps.Copy(resp.Schema.Attributes, bodyAttributes())
 }
 
 func (r *restAPIResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
@@ -121,6 +140,7 @@ func (m *restAPIModel) toAPI(ctx context.Context, diags *diag.Diagnostics) model
 		APIKeySource:     m.APIKeySource.ValueString(),
 		BinaryMediaTypes: toStrings(ctx, m.BinaryMediaTypes, diags),
 		Tags:             toStringMap(ctx, m.Tags, diags),
+		Policy:           m.Policy.ValueString(),
 	}
 }
 
@@ -131,12 +151,13 @@ func (m *restAPIModel) fromAPI(a model.RestAPI) {
 	m.APIKeySource = types.StringValue(a.APIKeySource)
 	m.BinaryMediaTypes = stringListValue(a.BinaryMediaTypes)
 	m.Tags = stringMapValue(a.Tags)
+	m.Policy = types.StringValue(a.Policy)
 	m.RootResourceID = types.StringValue(a.RootResourceID)
 	m.CreatedDate = types.StringValue(a.CreatedDate.Format(time.RFC3339))
 }
 
 func (r *restAPIResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
-	var plan restAPIModel
+	var plan restAPIResourceModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	if resp.Diagnostics.HasError() {
 		return
@@ -150,13 +171,25 @@ func (r *restAPIResource) Create(ctx context.Context, req resource.CreateRequest
 		resp.Diagnostics.Append(diagnostics.ClientError("create the rest api", err))
 		return
 	}
+	if !plan.Body.IsNull() {
+		imported, err := r.importBody(ctx, out.ID, &plan, req.Config, &resp.Diagnostics)
+		if err != nil {
+			// The API exists without its document: keep it in state so that the next apply imports again.
+			plan.fromAPI(out)
+			plan.Body = types.StringNull()
+			resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+			resp.Diagnostics.Append(diagnostics.ClientError("import the body of rest api "+out.ID, err))
+			return
+		}
+		out = imported
+	}
 	plan.fromAPI(out)
 	resp.Diagnostics.Append(keepVersion(ctx, resp.Private, out.Version)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
 
 func (r *restAPIResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	var state restAPIModel
+	var state restAPIResourceModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	if resp.Diagnostics.HasError() {
 		return
@@ -170,12 +203,13 @@ func (r *restAPIResource) Read(ctx context.Context, req resource.ReadRequest, re
 		return
 	}
 	state.fromAPI(out)
+	state.bodyDefaults()
 	resp.Diagnostics.Append(keepVersion(ctx, resp.Private, out.Version)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
 
 func (r *restAPIResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	var plan, state restAPIModel
+	var plan, state restAPIResourceModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	if resp.Diagnostics.HasError() {
@@ -186,11 +220,17 @@ func (r *restAPIResource) Update(ctx context.Context, req resource.UpdateRequest
 		return
 	}
 	id := plan.ID.ValueString()
-	out, ok := conditionalUpdate[model.RestAPI, restAPIModel]{
+	_, reimport := bodyImportChanged(ctx, req.Config, req.State, &resp.Diagnostics)
+	out, ok := conditionalUpdate[model.RestAPI, restAPIResourceModel]{
 		what: "rest api " + id, state: state, plan: plan,
-		fromAPI: (*restAPIModel).fromAPI,
+		fromAPI: func(m *restAPIResourceModel, a model.RestAPI) { m.fromAPI(a) },
+		// A gatewayd_rest_api_policy may manage the policy.
+		ignore:  []string{"policy"},
 		version: func(a model.RestAPI) int64 { return a.Version },
 		put: func(opts ...client.WriteOption) (model.RestAPI, error) {
+			if reimport {
+				return r.importBody(ctx, id, &plan, req.Config, &resp.Diagnostics, opts...)
+			}
 			return r.client.UpdateRestAPI(ctx, id, in, opts...)
 		},
 		get: func() (model.RestAPI, error) { return r.client.GetRestAPI(ctx, id) },
@@ -203,7 +243,7 @@ func (r *restAPIResource) Update(ctx context.Context, req resource.UpdateRequest
 }
 
 func (r *restAPIResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
-	var state restAPIModel
+	var state restAPIResourceModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	if resp.Diagnostics.HasError() {
 		return

@@ -50,6 +50,7 @@ type stageModel struct {
 	CacheSize    types.String `tfsdk:"cache_cluster_size"`
 	InvokeURL    types.String `tfsdk:"invoke_url"`
 	CreatedDate  types.String `tfsdk:"created_date"`
+	Canary       types.List   `tfsdk:"canary_settings"`
 }
 
 func (r *stageResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
@@ -65,7 +66,16 @@ func (r *stageResource) Schema(_ context.Context, _ resource.SchemaRequest, resp
 			"(`GET /v1/restapis/{id}/stages/{name}/history`). Or set `auto_deploy = true`: gatewayd then deploys " +
 			"every change to the API's resources, methods, integrations and responses to this stage in the same " +
 			"transaction as the change, so one `terraform apply` releases it with no trigger hash, and reapplying " +
-			"an earlier configuration rolls the stage back.",
+			"an earlier configuration rolls the stage back.\n\n" +
+			"**Rolling back in one call.** An operator can move a stage back without Terraform: " +
+			"`gatewayd rollback API_ID STAGE [DEPLOYMENT_ID]`, `POST /v1/restapis/{id}/stages/{name}/rollback` or " +
+			"`client.RollbackStage`. Without a deployment the stage goes back to the one it served before. The rollback " +
+			"turns `auto_deploy` off (so that the next change of the API does not undo it) and removes the canary. " +
+			"The next `terraform plan` shows the stage drifted and offers to move it back. To keep the rollback, " +
+			"either set `deployment_id` to the deployment rolled back to (with `auto_deploy = false` for an auto-deploy " +
+			"stage), which needs that deployment to stay in the configuration (a `gatewayd_deployment` per release, " +
+			"rather than one replaced through `triggers`), or give the stage " +
+			"`lifecycle { ignore_changes = [deployment_id] }` and leave releasing to the operators.",
 		Attributes: map[string]schema.Attribute{
 			// Required attributes
 			"rest_api_id": schema.StringAttribute{
@@ -145,6 +155,10 @@ func (r *stageResource) Schema(_ context.Context, _ resource.SchemaRequest, resp
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 			},
 		},
+		Blocks: map[string]schema.Block{
+			"canary_settings": canaryBlock(true, canaryDescription+" Promote the canary in one apply by setting `deployment_id` "+
+				"to the canary's deployment and removing the block (or with `POST /v1/restapis/{id}/stages/{name}/canary/promote`)."),
+		},
 	}
 }
 
@@ -180,6 +194,7 @@ func (m *stageModel) toAPI(ctx context.Context, diags *diag.Diagnostics) model.S
 		Tags:                toStringMap(ctx, m.Tags, diags),
 		CacheClusterEnabled: m.CacheEnabled.ValueBool(),
 		CacheClusterSize:    m.CacheSize.ValueString(),
+		CanarySettings:      canaryToAPI(ctx, m.Canary, diags),
 	}
 }
 
@@ -196,6 +211,7 @@ func (m *stageModel) fromAPI(s model.Stage) {
 	m.CacheSize = types.StringValue(s.CacheClusterSize)
 	m.InvokeURL = types.StringValue(s.InvokeURL)
 	m.CreatedDate = types.StringValue(s.CreatedDate.Format(time.RFC3339))
+	m.Canary = canaryValue(s.CanarySettings, true)
 }
 
 func (r *stageResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
@@ -294,4 +310,3 @@ func (r *stageResource) ImportState(ctx context.Context, req resource.ImportStat
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("stage_name"), parts[1])...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), req.ID)...)
 }
-

@@ -8,6 +8,8 @@ root=$PWD demo=$PWD/.demo version=${VERSION:-0.1.0}
 admin_addr=${GATEWAYD_ADMIN_ADDR:-127.0.0.1:9080}
 listen=${GATEWAYD_LISTEN:-127.0.0.1:8080}
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+# one_per_line prints an admin API list ({"items":[...]}) whole, one item per line, without jq.
+one_per_line() { awk '{ gsub(/\},\{"/, "},\n  {\""); sub(/^\{"items":\[/, "{\"items\":[\n  "); print }'; }
 
 command -v terraform >/dev/null || { echo "make demo needs the terraform CLI on PATH"; exit 1; }
 command -v curl >/dev/null || { echo "make demo needs curl"; exit 1; }
@@ -77,9 +79,12 @@ terraform plan -input=false -no-color -detailed-exitcode | tail -n 1
 
 say "The objects, through the admin API"
 auth="Authorization: Bearer $GATEWAYD_TOKEN"
-curl -fsS -H "$auth" "$GATEWAYD_ENDPOINT/v1/restapis/$api_id/resources" | head -c 1200; echo
-curl -fsS -H "$auth" "$GATEWAYD_ENDPOINT/v1/restapis/$api_id/stages/prod" ; echo
-curl -fsS -H "$auth" "$GATEWAYD_ENDPOINT/v1/restapis/$api_id/stages/prod/history" | head -c 600; echo
+echo "\$ curl $GATEWAYD_ENDPOINT/v1/restapis/$api_id/resources"
+curl -fsS -H "$auth" "$GATEWAYD_ENDPOINT/v1/restapis/$api_id/resources" | one_per_line
+echo "\$ curl $GATEWAYD_ENDPOINT/v1/restapis/$api_id/stages/prod"
+curl -fsS -H "$auth" "$GATEWAYD_ENDPOINT/v1/restapis/$api_id/stages/prod"
+echo "\$ curl $GATEWAYD_ENDPOINT/v1/restapis/$api_id/stages/prod/history?limit=3   (the 3 latest releases)"
+curl -fsS -H "$auth" "$GATEWAYD_ENDPOINT/v1/restapis/$api_id/stages/prod/history?limit=3" | one_per_line
 
 say "Calling the stage at $url"
 for path in /health /pets/42?color=brown /hello/world; do
@@ -87,7 +92,10 @@ for path in /health /pets/42?color=brown /hello/world; do
   curl -sS -i "$url$path" | grep -v -i -E '^(date|content-length):' ; echo
 done
 
-say "The cache: the same GET again is answered without calling the backend (same request_id inside)"
+say "The cache: GET /pets/7 twice; the second is answered from the cache, without calling the backend"
+echo "The stage caches GET /pets/{proxy+} by the path only (cache_key_parameters = method.request.path.proxy):"
+echo "the query string color is not a cache key parameter, so both calls share one cache entry, and the"
+echo "second answer is the first one again (same request_id from the backend, X-Cache: Hit)."
 for q in "?color=brown" "?color=white"; do
   echo "\$ curl $url/pets/7$q"
   curl -sS -i "$url/pets/7$q" | grep -i -E '^(HTTP|x-cache)|request_id' | sed -E 's/.*"request_id":"([^"]*)".*/  body request_id: \1/'
@@ -108,11 +116,19 @@ echo "\$ curl $GATEWAYD_ENDPOINT/v1/usageplans/$plan_id/usage?keyId=$key_id&star
 curl -fsS -H "$auth" "$GATEWAYD_ENDPOINT/v1/usageplans/$plan_id/usage?keyId=$key_id&startDate=$today&endDate=$today"; echo
 
 cd "$root"
+# What to type, from the repository's root, to run terraform on the demo's configuration yourself. Its
+# paths are relative to the root, so it works from any checkout; the demo runs it in a clean
+# environment first to show that it does.
+plan_cmd='GATEWAYD_ENDPOINT='$GATEWAYD_ENDPOINT' GATEWAYD_TOKEN=$(cat .demo/data/admin-token) TF_CLI_CONFIG_FILE=$PWD/.demo/terraformrc terraform -chdir=.demo/quickstart plan'
+say "terraform plan as you would type it, from a shell with none of the demo's variables (expect: No changes)"
+echo "\$ $plan_cmd"
+env -u GATEWAYD_ENDPOINT -u GATEWAYD_TOKEN -u TF_CLI_CONFIG_FILE bash -c "$plan_cmd -input=false -no-color -detailed-exitcode" | tail -n 1
+
 say "Done"
 cat <<MSG
 gatewayd and the example backends are still running.
   admin API:   $GATEWAYD_ENDPOINT  (token in .demo/data/admin-token)
   stage:       $url
-  terraform:   cd .demo/quickstart && TF_CLI_CONFIG_FILE=$demo/terraformrc terraform plan
+  terraform:   $plan_cmd
 Stop them with:  kill \$(cat .demo/*.pid)
 MSG

@@ -18,6 +18,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/control"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/model"
 )
@@ -39,10 +41,22 @@ type Options struct {
 	Metrics http.Handler
 	// Ready reports whether the daemon can serve; nil means always ready.
 	Ready func(ctx context.Context) error
-	// MaxBodyBytes caps request bodies. Default 1 MiB.
+	// MaxBodyBytes caps request bodies: a declared Content-Length above it gets 413 before anything is
+	// read, a longer chunked body gets 413 when it passes the cap. Default 1 MiB.
 	MaxBodyBytes int64
-	// MaxInFlight caps concurrent /v1 calls; more get 429 with Retry-After. Default 64.
+	// MaxInFlight caps concurrent /v1 calls; more get 429 with Retry-After. Writes may hold at most
+	// three quarters of the slots, so that reads always find some (see acquire). Default 64.
 	MaxInFlight int
+	// BodyReadTimeout is how long a client has to send the rest of a request once its headers are in:
+	// a body that has not arrived in full by then gets 408. The body is read before the call takes
+	// an in-flight slot, so slow senders never hold one. Default 10s.
+	BodyReadTimeout time.Duration
+	// MaxHeaderBytes caps the request line and headers on the server that Server returns; more get
+	// 431 (JSON, through Listener). Default 64 KiB.
+	MaxHeaderBytes int
+	// Registerer receives the admin API's metrics (gatewayd_admin_unauthorized_total); nil registers
+	// them nowhere.
+	Registerer prometheus.Registerer
 	// BeforeUsageReport, when set, runs before a usage report reads the store, so that the daemon can
 	// flush the data plane's in-memory counters first. An error fails the report.
 	BeforeUsageReport func(ctx context.Context) error
@@ -56,7 +70,10 @@ type API struct {
 	opts      Options
 	tokenHash [32]byte
 	mux       *http.ServeMux
-	slots     chan struct{}
+	// slots holds a token per call in flight; writeSlots one per write in flight (see acquire).
+	slots, writeSlots chan struct{}
+	unauthorized      *prometheus.CounterVec
+	refusals          *refusalLog
 }
 
 // New validates opts and returns the handler.
@@ -76,8 +93,29 @@ func New(opts Options) (*API, error) {
 	if opts.MaxInFlight <= 0 {
 		opts.MaxInFlight = 64
 	}
+	if opts.BodyReadTimeout <= 0 {
+		opts.BodyReadTimeout = 10 * time.Second
+	}
+	if opts.MaxHeaderBytes <= 0 {
+		opts.MaxHeaderBytes = 64 << 10
+	}
 	a := &API{opts: opts, tokenHash: sha256.Sum256([]byte(opts.Token)), mux: http.NewServeMux(),
-		slots: make(chan struct{}, opts.MaxInFlight)}
+		slots:      make(chan struct{}, opts.MaxInFlight),
+		writeSlots: make(chan struct{}, opts.MaxInFlight-opts.MaxInFlight/4),
+		unauthorized: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "gatewayd_admin_unauthorized_total",
+			Help: "Admin API calls refused with 401, by reason: missing (no Authorization header) or invalid (any other).",
+		}, []string{"reason"}),
+		refusals: newRefusalLog(opts.Logger),
+	}
+	for _, reason := range []string{reasonMissing, reasonInvalid} {
+		a.unauthorized.WithLabelValues(reason) // export both series from the start, at 0
+	}
+	if opts.Registerer != nil {
+		if err := opts.Registerer.Register(a.unauthorized); err != nil {
+			return nil, fmt.Errorf("admin: registering metrics: %w", err)
+		}
+	}
 	a.routes()
 	return a, nil
 }
@@ -130,9 +168,12 @@ func (a *API) serve(w http.ResponseWriter, r *http.Request, h handler) {
 		if status == 0 {
 			status = http.StatusOK
 		}
-		if res.body == nil {
+		switch b := res.body.(type) {
+		case nil:
 			w.WriteHeader(status)
-		} else {
+		case rawBody:
+			b.write(w, status)
+		default:
 			a.writeJSON(w, status, res.body)
 		}
 	}
@@ -188,49 +229,69 @@ func (a *API) writeError(w http.ResponseWriter, r *http.Request, err error) int 
 	return status
 }
 
-// ServeHTTP authenticates, sheds load and dispatches.
+// ServeHTTP checks the path, authenticates, reads the body, sheds load and dispatches. Every answer
+// is JSON, errors as {"message","code"}, except /metrics (Prometheus text) and 204s. Calls refused
+// before dispatch (400 for the path, 401, 408, 413, 429) change nothing and are not audited.
 func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	rc := http.NewResponseController(w)
+	// The rest of the request, its body, must arrive within BodyReadTimeout.
+	_ = rc.SetReadDeadline(time.Now().Add(a.opts.BodyReadTimeout))
+	if problem := pathProblem(r); problem != "" {
+		a.answerUnread(w, r, http.StatusBadRequest, apiError{Code: control.CodeBadRequest, Message: problem})
+		return
+	}
 	switch r.URL.Path {
 	case "/healthz":
-		a.writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+		a.answerUnread(w, r, http.StatusOK, map[string]string{"status": "ok"})
 		return
 	case "/readyz":
 		if a.opts.Ready != nil {
 			if err := a.opts.Ready(r.Context()); err != nil {
-				a.writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "not ready", "reason": err.Error()})
+				a.answerUnread(w, r, http.StatusServiceUnavailable, map[string]string{"status": "not ready", "reason": err.Error()})
 				return
 			}
 		}
-		a.writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+		a.answerUnread(w, r, http.StatusOK, map[string]string{"status": "ready"})
 		return
 	}
 	if !a.authorized(r) {
-		w.Header().Set("WWW-Authenticate", `Bearer realm="gatewayd"`)
-		msg := "missing Authorization: Bearer <token> header"
+		reason, msg := reasonMissing, "missing Authorization: Bearer <token> header"
 		if r.Header.Get("Authorization") != "" {
-			msg = "invalid admin token"
+			reason, msg = reasonInvalid, "invalid admin token"
 		}
-		a.opts.Logger.Warn("admin call refused", "method", r.Method, "path", r.URL.Path, "remote", r.RemoteAddr, "reason", msg)
-		a.writeJSON(w, http.StatusUnauthorized, apiError{Code: "Unauthorized", Message: msg})
+		a.unauthorized.WithLabelValues(reason).Inc()
+		a.refusals.log(r, reason)
+		w.Header().Set("WWW-Authenticate", `Bearer realm="gatewayd"`)
+		a.answerUnread(w, r, http.StatusUnauthorized, apiError{Code: "Unauthorized", Message: msg})
 		return
 	}
+	if max := a.maxBody(r); r.ContentLength > max {
+		a.answerUnread(w, r, http.StatusRequestEntityTooLarge, apiError{Code: "PayloadTooLarge",
+			Message: fmt.Sprintf("request body is larger than %d bytes (Content-Length %d)", max, r.ContentLength)})
+		return
+	}
+	if status, body := a.readBody(w, r); status != 0 {
+		a.answerUnread(w, r, status, body)
+		return
+	}
+	// The request is in: lift the deadline, as net/http now watches the connection for a client that
+	// goes away, and a deadline passing would cancel the call.
+	_ = rc.SetReadDeadline(time.Time{})
 	if r.URL.Path == "/metrics" {
 		if a.opts.Metrics == nil {
-			http.NotFound(w, r)
+			a.writeJSON(w, http.StatusNotFound, apiError{Code: control.CodeNotFound, Message: "this gatewayd serves no metrics"})
 			return
 		}
 		a.opts.Metrics.ServeHTTP(w, r)
 		return
 	}
-	select {
-	case a.slots <- struct{}{}:
-		defer func() { <-a.slots }()
-	default:
+	release, ok := a.acquire(r)
+	if !ok {
 		w.Header().Set("Retry-After", "1")
 		a.writeJSON(w, http.StatusTooManyRequests, apiError{Code: "TooManyRequests", Message: "the admin API is busy; retry after 1 second"})
 		return
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, a.opts.MaxBodyBytes)
+	defer release()
 	a.mux.ServeHTTP(w, r)
 }
 
@@ -334,6 +395,10 @@ func versionOf(v any) int64 {
 	case model.UsagePlanKey:
 		return o.Version
 	case model.MethodSettings:
+		return o.Version
+	case model.Model:
+		return o.Version
+	case model.RequestValidator:
 		return o.Version
 	}
 	return 0

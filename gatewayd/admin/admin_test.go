@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -31,6 +32,7 @@ type env struct {
 	store *sqlite.Store
 }
 
+// newEnv serves an admin API the way the daemon does: on the server of API.Server, behind API.Listener.
 func newEnv(t *testing.T, opts ...func(*admin.Options)) *env {
 	t.Helper()
 	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "gw.db"))
@@ -47,7 +49,10 @@ func newEnv(t *testing.T, opts ...func(*admin.Options)) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(api)
+	srv := httptest.NewUnstartedServer(api)
+	srv.Config = api.Server()
+	srv.Listener = api.Listener(srv.Listener)
+	srv.Start()
 	t.Cleanup(srv.Close)
 	return &env{t: t, srv: srv, store: st}
 }
@@ -153,8 +158,8 @@ func TestAuth(t *testing.T) {
 				if path == "/metrics" && want == http.StatusOK {
 					want = http.StatusNotFound // no metrics handler in this test
 				}
-				if a.status != want {
-					t.Errorf("GET %s with %q = %d, want %d", path, tc.header, a.status, want)
+				if code, _ := a.body["code"].(string); a.status != want || code == "" && want != http.StatusOK {
+					t.Errorf("GET %s with %q = %d %s, want %d (JSON when not 200)", path, tc.header, a.status, a.raw, want)
 				}
 			}
 		})
@@ -216,6 +221,18 @@ func TestErrors(t *testing.T) {
 		{"wrong method", "PATCH", api, `{}`, nil, 405, "MethodNotAllowed", ""},
 		{"unknown route", "GET", "/v1/nothing", ``, nil, 404, "NotFound", ""},
 		{"delete root resource", "DELETE", api + "/resources/" + rootOf(e, apiID), ``, nil, 400, "BadRequest", "id"},
+		// The review's inputs that used to be accepted.
+		{"path part of 100,000 characters", "POST", api + "/resources", `{"parent_id":"` + rootOf(e, apiID) + `","path_part":"` + strings.Repeat("a", 100_000) + `"}`, nil, 400, "BadRequest", "path_part"},
+		{"path part ..", "POST", api + "/resources", `{"parent_id":"` + rootOf(e, apiID) + `","path_part":".."}`, nil, 400, "BadRequest", "path_part"},
+		{"name with NUL", "PUT", api, `{"name":"a\u0000b"}`, nil, 400, "BadRequest", "name"},
+		{"name with a newline", "PUT", api, `{"name":"a\nb"}`, nil, 400, "BadRequest", "name"},
+		{"name with an ANSI escape", "PUT", api, `{"name":"\u001b[31mred"}`, nil, 400, "BadRequest", "name"},
+		{"invalid UTF-8", "PUT", api, "{\"name\":\"a\xffb\"}", nil, 400, "BadRequest", ""},
+		{"uri with credentials", "PUT", method + "/integration", `{"type":"HTTP_PROXY","integration_http_method":"GET","uri":"http://user:pass@h/"}`, nil, 400, "BadRequest", "uri"},
+		{"uri with an open placeholder", "PUT", method + "/integration", `{"type":"HTTP_PROXY","integration_http_method":"GET","uri":"http://h/{proxy"}`, nil, 400, "BadRequest", "uri"},
+		{"uri with a bad scheme", "PUT", method + "/integration", `{"type":"HTTP_PROXY","integration_http_method":"GET","uri":"http+://h/"}`, nil, 400, "BadRequest", "uri"},
+		{"uri with braces in the scheme", "PUT", method + "/integration", `{"type":"HTTP_PROXY","integration_http_method":"GET","uri":"h{t}tp://h/"}`, nil, 400, "BadRequest", "uri"},
+		{"uri with braces in the host", "PUT", method + "/integration", `{"type":"HTTP_PROXY","integration_http_method":"GET","uri":"http://h{x}:1/"}`, nil, 400, "BadRequest", "uri"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -334,31 +351,54 @@ func jsonNum(v any) string {
 }
 
 func TestLoadShedding(t *testing.T) {
-	e := newEnv(t, func(o *admin.Options) { o.MaxInFlight = 1 })
-	// Hold the only slot with a request whose body never finishes.
-	pr, pw := io.Pipe()
-	req, _ := http.NewRequest("POST", e.srv.URL+"/v1/restapis", pr)
-	req.Header.Set("Authorization", "Bearer "+token)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		if resp, err := http.DefaultClient.Do(req); err == nil {
-			resp.Body.Close()
+	hold := newHolder()
+	e := newEnv(t, func(o *admin.Options) {
+		o.MaxInFlight = 1
+		o.BeforeUsageReport = func(context.Context) error { hold.in(); return nil }
+	})
+	// Hold the only slot with a usage report that waits.
+	held := make(chan answer, 1)
+	go func() { held <- e.call("GET", "/v1/usageplans/p/usage?startDate=2024-01-01&endDate=2024-01-01", "") }()
+	hold.waitFor(t, 1)
+	defer func() { hold.release(); <-held }()
+	for _, c := range []struct{ method, path, body string }{{"GET", "/v1/restapis", ""}, {"POST", "/v1/restapis", `{"name":"x"}`}} {
+		a := e.call(c.method, c.path, c.body)
+		if a.status != http.StatusTooManyRequests || a.header.Get("Retry-After") == "" || a.body["code"] != "TooManyRequests" {
+			t.Errorf("%s %s on a busy admin API = %d (Retry-After %q) %s, want 429 TooManyRequests with Retry-After",
+				c.method, c.path, a.status, a.header.Get("Retry-After"), a.raw)
 		}
-	}()
-	_, _ = pw.Write([]byte(`{"name":`))
-	var a answer
-	for range 200 {
-		if a = e.call("GET", "/v1/restapis", ""); a.status == http.StatusTooManyRequests {
-			break
-		}
-	}
-	pw.Close()
-	<-done
-	if a.status != http.StatusTooManyRequests || a.header.Get("Retry-After") == "" {
-		t.Fatalf("busy admin API = %d (Retry-After %q), want 429 with Retry-After", a.status, a.header.Get("Retry-After"))
 	}
 }
+
+// holder makes admin hooks wait: each call of in reports itself and waits until release.
+type holder struct {
+	entered chan struct{}
+	done    chan struct{}
+	once    sync.Once
+}
+
+func newHolder() *holder {
+	return &holder{entered: make(chan struct{}, 1000), done: make(chan struct{})}
+}
+
+func (h *holder) in() {
+	h.entered <- struct{}{}
+	<-h.done
+}
+
+// waitFor waits until n calls are inside the hook.
+func (h *holder) waitFor(t *testing.T, n int) {
+	t.Helper()
+	for i := range n {
+		select {
+		case <-h.entered:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%d of %d calls reached the hook in 10s", i, n)
+		}
+	}
+}
+
+func (h *holder) release() { h.once.Do(func() { close(h.done) }) }
 
 // stage creates an auto-deployed stage of apiID.
 func (e *env) stage(apiID, name string) {
@@ -630,7 +670,7 @@ func TestMethodSettingsRoutes(t *testing.T) {
 		wantField                string
 	}{
 		{"missing stage", "PUT", "/v1/restapis/" + apiID + "/stages/qa/methodsettings/*/*", `{"settings":{}}`, 404, ""},
-		{"leading slash", "PUT", base + "%2Fpets/GET", `{"settings":{}}`, 400, "method_path"},
+		{"leading slash", "PUT", base + "%2Fpets/GET", `{"settings":{}}`, 400, ""}, // the path check refuses the encoded slash
 		{"no verb", "PUT", base + "pets", `{"settings":{}}`, 400, "method_path"},
 		{"bad ttl", "PUT", base + "*/*", `{"settings":{"cache_ttl_in_seconds":4000}}`, 400, "settings.cache_ttl_in_seconds"},
 		{"unknown setting", "PUT", base + "*/*", `{"settings":{"throttle":1}}`, 400, "throttle"},
@@ -831,5 +871,37 @@ func TestFlushStageCache(t *testing.T) {
 	e.mustCall(404, "DELETE", "/v1/restapis/"+apiID+"/stages/nope/cache", "")
 	if diff := cmp.Diff([]string{apiID + "/prod"}, flushed); diff != "" {
 		t.Errorf("flushed (-want +got):\n%s", diff)
+	}
+}
+
+func TestStageHistoryLimit(t *testing.T) {
+	e := newEnv(t)
+	apiID, _ := e.seed()
+	e.stage(apiID, "prod")
+	for range 3 {
+		e.mustCall(201, "POST", "/v1/restapis/"+apiID+"/deployments", `{"stage_name":"prod"}`)
+	}
+	hist := "/v1/restapis/" + apiID + "/stages/prod/history"
+	seqs := func(a answer) []string {
+		var out []string
+		for _, it := range a.body["items"].([]any) {
+			out = append(out, jsonNum(it.(map[string]any)["seq"]))
+		}
+		return out
+	}
+	all := seqs(e.mustCall(200, "GET", hist, ""))
+	if len(all) < 4 {
+		t.Fatalf("history has %d entries, want at least 4: %v", len(all), all)
+	}
+	if diff := cmp.Diff(all[len(all)-2:], seqs(e.mustCall(200, "GET", hist+"?limit=2", ""))); diff != "" {
+		t.Errorf("?limit=2 (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(all, seqs(e.mustCall(200, "GET", hist+"?limit=1000", ""))); diff != "" {
+		t.Errorf("?limit=1000 (-want +got):\n%s", diff)
+	}
+	for _, bad := range []string{"0", "-1", "x", "1001", ""} {
+		if a := e.call("GET", hist+"?limit="+bad, ""); a.status != 400 || a.body["field"] != "limit" {
+			t.Errorf("?limit=%s = %d %s, want 400 field limit", bad, a.status, a.raw)
+		}
 	}
 }

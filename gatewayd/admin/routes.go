@@ -93,10 +93,16 @@ func (a *API) routes() {
 	})
 	a.route(api, map[string]handler{
 		http.MethodGet: func(r *http.Request) (result, error) { return ok(s.GetRestAPI(r.Context(), r.PathValue("api"))) },
-		http.MethodPut: put(func(r *http.Request, in model.RestAPI, pre control.Precondition) (any, string, error) {
-			v, err := s.UpdateRestAPI(r.Context(), r.PathValue("api"), in, pre)
-			return v, v.ID, err
-		}),
+		// ?mode=overwrite|merge imports an OpenAPI document instead (routes_release.go).
+		http.MethodPut: func(r *http.Request) (result, error) {
+			if r.URL.Query().Has("mode") {
+				return a.importAPI(r)
+			}
+			return put(func(r *http.Request, in model.RestAPI, pre control.Precondition) (any, string, error) {
+				v, err := s.UpdateRestAPI(r.Context(), r.PathValue("api"), in, pre)
+				return v, v.ID, err
+			})(r)
+		},
 		http.MethodDelete: del(func(r *http.Request, pre control.Precondition) (string, error) {
 			return r.PathValue("api"), s.DeleteRestAPI(r.Context(), r.PathValue("api"), pre)
 		}),
@@ -182,11 +188,17 @@ func (a *API) routes() {
 		http.MethodPost: func(r *http.Request) (result, error) {
 			var in struct {
 				model.Deployment
-				// StageName, when set, points that existing stage at the new deployment.
-				StageName string `json:"stage_name"`
+				// StageName, when set, points that existing stage at the new deployment, or, with
+				// CanarySettings, makes the new deployment that stage's canary.
+				StageName      string                `json:"stage_name"`
+				CanarySettings *model.CanarySettings `json:"canary_settings"`
 			}
 			if err := decode(r, &in); err != nil {
 				return result{}, err
+			}
+			if in.CanarySettings != nil {
+				v, err := s.CreateCanaryDeployment(r.Context(), r.PathValue("api"), in.Deployment, in.StageName, *in.CanarySettings)
+				return created(v, v.ID, err)
 			}
 			v, err := s.CreateDeployment(r.Context(), r.PathValue("api"), in.Deployment, in.StageName)
 			return created(v, v.ID, err)
@@ -260,13 +272,30 @@ func (a *API) routes() {
 		},
 	})
 	a.route(api+"/stages/{stage}/history", map[string]handler{
+		// ?limit=N keeps the N latest entries, still oldest first; ?diff=true adds what each move changed.
 		http.MethodGet: func(r *http.Request) (result, error) {
+			q := r.URL.Query()
+			limit, err := parseInt(q.Get("limit"), 0)
+			if q.Has("limit") && (err != nil || limit < 1 || limit > 1000) {
+				return result{}, &control.Error{Status: http.StatusBadRequest, Code: control.CodeBadRequest, Field: "limit",
+					Message: fmt.Sprintf("limit must be a number of entries between 1 and 1000, got %q", q.Get("limit"))}
+			}
+			if q.Get("diff") == "true" {
+				return a.historyDiffs(r, int(limit))
+			}
 			v, err := s.StageHistory(r.Context(), r.PathValue("api"), r.PathValue("stage"))
+			if limit > 0 && int64(len(v)) > limit {
+				v = v[int64(len(v))-limit:]
+			}
 			return ok(items(v), err)
 		},
 	})
 
 	a.meteringRoutes()
+	a.modelRoutes()
+	a.authorizerRoutes()
+	a.iamRoutes()
+	a.releaseRoutes()
 
 	a.route("/v1/audit", map[string]handler{
 		http.MethodGet: func(r *http.Request) (result, error) {

@@ -26,10 +26,13 @@ type Options struct {
 	// time, in commit order, once per stage and commit. It must not block for long (the next commit
 	// waits for it) and must not write through the Service (that write would wait for it).
 	OnStageChange func(apiID, stageName string)
-	// OnMeteringChange is called after a commit that changed API keys, usage plans or plan keys, so
-	// that the data plane reloads Metering; like OnStageChange, before the writes return, one at a
-	// time. It must not block for long.
+	// OnMeteringChange is called after a commit that changed API keys, usage plans or plan keys, or
+	// IAM users, access keys and policies, so that the data plane reloads Metering and IAM; like
+	// OnStageChange, before the writes return, one at a time. It must not block for long.
 	OnMeteringChange func()
+	// SecretKey (32 bytes) encrypts IAM access keys' secrets at rest (AES-256-GCM). Without it, access
+	// keys cannot be created.
+	SecretKey []byte
 	// StageStatus reports what the data plane serves for a stage, for the read-only status and
 	// last_error of stage reads; nil, or an empty status, leaves them out.
 	StageStatus func(apiID, stageName string) (status, lastError string)

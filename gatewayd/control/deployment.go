@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -57,6 +58,18 @@ func snapshot(tx store.Tx, apiID string) (*model.Snapshot, error) {
 		return nil, err
 	}
 	if snap.IntegrationResponses, err = listJSON(tx, store.KindIntegrationResponse, apiID, "", setIntegrationResponseVersion); err != nil {
+		return nil, err
+	}
+	if snap.Models, err = listJSON(tx, store.KindModel, apiID, "", setModelVersion); err != nil {
+		return nil, err
+	}
+	if snap.RequestValidators, err = listJSON(tx, store.KindRequestValidator, apiID, "", setRequestValidatorVersion); err != nil {
+		return nil, err
+	}
+	if snap.Authorizers, err = listJSON(tx, store.KindAuthorizer, apiID, "", setAuthorizerVersion); err != nil {
+		return nil, err
+	}
+	if snap.GatewayResponses, err = listJSON(tx, store.KindGatewayResponse, apiID, "", setGatewayResponseVersion); err != nil {
 		return nil, err
 	}
 	return snap, nil
@@ -173,7 +186,9 @@ func (t *txn) pruneDeployments(apiID string) error {
 	}
 	used := map[string]bool{}
 	for _, st := range stages {
-		used[st.DeploymentID] = true
+		for _, id := range st.servedDeployments() {
+			used[id] = true
+		}
 	}
 	sort.Slice(deps, func(i, j int) bool { return deps[i].Serial > deps[j].Serial })
 	autoSeen := 0
@@ -316,7 +331,7 @@ func (s *Service) DeleteDeployment(ctx context.Context, apiID, id string, whenUn
 		}
 		var users []string
 		for _, st := range stages {
-			if st.DeploymentID == id {
+			if slices.Contains(st.servedDeployments(), id) {
 				users = append(users, st.StageName)
 			}
 		}

@@ -4,9 +4,22 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/mapping/vtl"
+
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/model"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/store"
 )
+
+// checkTemplates parses mapping templates as the data plane will, so that a syntax error is refused
+// (400 naming the template, the line and the column) when it is written, not found on a request.
+func checkTemplates(field string, templates map[string]string) error {
+	for ct, src := range templates {
+		if _, err := vtl.Parse(ct, src); err != nil {
+			return badRequest(field+"."+ct, "%s[%q]: %v", field, ct, err)
+		}
+	}
+	return nil
+}
 
 // MethodID names a method: the API, the resource and the verb.
 type MethodID struct{ RestAPIID, ResourceID, HTTPMethod string }
@@ -57,6 +70,10 @@ func setVersionOf(v any, ver int64, err error) error {
 	case *model.MethodResponse:
 		o.Version = ver
 	case *model.IntegrationResponse:
+		o.Version = ver
+	case *model.Model:
+		o.Version = ver
+	case *model.RequestValidator:
 		o.Version = ver
 	}
 	return err
@@ -110,8 +127,10 @@ func (s *Service) PutMethod(ctx context.Context, id MethodID, in model.Method, p
 		return model.Method{}, invalid(err)
 	}
 	err := putChild(s, ctx, id.RestAPIID, store.KindMethod, id.key(), id.String(), func(tx store.Tx) error {
-		_, err := getResource(tx, id.RestAPIID, id.ResourceID)
-		return err
+		if _, err := getResource(tx, id.RestAPIID, id.ResourceID); err != nil {
+			return err
+		}
+		return checkMethodReferences(tx, id.RestAPIID, in)
 	}, &in, pre)
 	return in, err
 }
@@ -143,6 +162,9 @@ func (s *Service) PutIntegration(ctx context.Context, id MethodID, in model.Inte
 	in.Normalize()
 	if err := in.Validate(); err != nil {
 		return model.Integration{}, invalid(err)
+	}
+	if err := checkTemplates("request_templates", in.RequestTemplates); err != nil {
+		return model.Integration{}, err
 	}
 	err := putChild(s, ctx, id.RestAPIID, store.KindIntegration, id.key(), id.integrationWhat(), func(tx store.Tx) error {
 		_, _, err := getJSON[model.Method](tx, store.KindMethod, id.RestAPIID, id.key(), id.String())
@@ -181,8 +203,10 @@ func (s *Service) PutMethodResponse(ctx context.Context, id MethodID, status str
 	}
 	key := model.ResponseKey(id.ResourceID, id.HTTPMethod, status)
 	err := putChild(s, ctx, id.RestAPIID, store.KindMethodResponse, key, responseWhat("method response", id, status), func(tx store.Tx) error {
-		_, _, err := getJSON[model.Method](tx, store.KindMethod, id.RestAPIID, id.key(), id.String())
-		return err
+		if _, _, err := getJSON[model.Method](tx, store.KindMethod, id.RestAPIID, id.key(), id.String()); err != nil {
+			return err
+		}
+		return checkModelNames(tx, id.RestAPIID, "response_models", in.ResponseModels)
 	}, &in, pre)
 	return in, err
 }
@@ -211,6 +235,9 @@ func (s *Service) PutIntegrationResponse(ctx context.Context, id MethodID, statu
 	in.Normalize()
 	if err := in.Validate(); err != nil {
 		return model.IntegrationResponse{}, invalid(err)
+	}
+	if err := checkTemplates("response_templates", in.ResponseTemplates); err != nil {
+		return model.IntegrationResponse{}, err
 	}
 	key := model.ResponseKey(id.ResourceID, id.HTTPMethod, status)
 	err := putChild(s, ctx, id.RestAPIID, store.KindIntegrationResponse, key, responseWhat("integration response", id, status), func(tx store.Tx) error {

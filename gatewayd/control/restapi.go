@@ -16,11 +16,14 @@ func getAPI(tx store.Tx, id string) (model.RestAPI, error) {
 	return a, err
 }
 
-// CreateRestAPI creates an API and its root resource "/".
+// CreateRestAPI creates an API, its root resource "/" and, as API Gateway does, the models Empty and Error.
 func (s *Service) CreateRestAPI(ctx context.Context, in model.RestAPI) (model.RestAPI, error) {
 	in.Normalize()
 	if err := in.Validate(); err != nil {
 		return model.RestAPI{}, invalid(err)
+	}
+	if err := checkResourcePolicy(in.Policy); err != nil {
+		return model.RestAPI{}, err
 	}
 	in.ID = newID()
 	in.RootResourceID = newID()
@@ -32,8 +35,10 @@ func (s *Service) CreateRestAPI(ctx context.Context, in model.RestAPI) (model.Re
 		}
 		in.Version = ver
 		root := model.Resource{ID: in.RootResourceID, RestAPIID: in.ID, Path: "/"}
-		_, err = putJSON(t, store.KindResource, in.ID, root.ID, root, store.ExpectAbsent, "resource "+root.ID)
-		return err
+		if _, err = putJSON(t, store.KindResource, in.ID, root.ID, root, store.ExpectAbsent, "resource "+root.ID); err != nil {
+			return err
+		}
+		return putDefaultModels(t, in.ID)
 	})
 	return in, err
 }
@@ -65,6 +70,9 @@ func (s *Service) UpdateRestAPI(ctx context.Context, id string, in model.RestAPI
 	if err := in.Validate(); err != nil {
 		return model.RestAPI{}, invalid(err)
 	}
+	if err := checkResourcePolicy(in.Policy); err != nil {
+		return model.RestAPI{}, err
+	}
 	var out model.RestAPI
 	err := s.update(ctx, func(t *txn) error {
 		cur, err := getAPI(t, id)
@@ -75,7 +83,7 @@ func (s *Service) UpdateRestAPI(ctx context.Context, id string, in model.RestAPI
 			return conflict("rest api %s already exists", id)
 		}
 		cur.Name, cur.Description, cur.APIKeySource = in.Name, in.Description, in.APIKeySource
-		cur.BinaryMediaTypes, cur.Tags = in.BinaryMediaTypes, in.Tags
+		cur.BinaryMediaTypes, cur.Tags, cur.Policy = in.BinaryMediaTypes, in.Tags, in.Policy
 		ver, err := putJSON(t, store.KindRestAPI, "", id, cur, pre.expect(), "rest api "+id)
 		if err != nil {
 			return err

@@ -112,6 +112,9 @@ func (s *Service) CreateStage(ctx context.Context, apiID string, in model.Stage)
 		} else if _, err := getLiveDeployment(t, apiID, in.DeploymentID); err != nil {
 			return unprocessable("deployment_id", "deployment_id %q is not a deployment of rest api %s", in.DeploymentID, apiID)
 		}
+		if err := checkCanary(t, apiID, in.CanarySettings, nil); err != nil {
+			return err
+		}
 		now := t.s.now()
 		rec := stageRecord{Stage: in}
 		rec.CreatedDate, rec.LastUpdatedDate = now, now
@@ -208,8 +211,15 @@ func (s *Service) UpdateStage(ctx context.Context, apiID, name string, in model.
 				return unprocessable("deployment_id", "deployment_id %q is not a deployment of rest api %s", target, apiID)
 			}
 		}
+		if err := checkCanary(t, apiID, in.CanarySettings, cur.CanarySettings); err != nil {
+			return err
+		}
+		if promoted(cur.Stage, target, in.CanarySettings) {
+			reason = ReasonPromote
+		}
 		cur.Description, cur.Variables, cur.Tags, cur.AutoDeploy = in.Description, in.Variables, in.Tags, in.AutoDeploy
 		cur.CacheClusterEnabled, cur.CacheClusterSize = in.CacheClusterEnabled, in.CacheClusterSize
+		cur.CanarySettings = in.CanarySettings
 		if err := t.moveStage(cur, target, reason); err != nil {
 			return err
 		}

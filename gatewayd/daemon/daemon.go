@@ -15,7 +15,6 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -50,8 +49,15 @@ type Config struct {
 	// Server is the data plane's client-facing HTTP server, dataplane.ServerFastHTTP or
 	// dataplane.ServerNetHTTP; empty takes the data plane's default (fasthttp).
 	Server string
+	// Region is the region of the ARNs gatewayd builds and of the SigV4 signatures it accepts; empty
+	// takes us-east-1.
+	Region string
 	Logger *slog.Logger
 }
+
+// SecretKeyFile is the name, inside the data directory, of the key that encrypts IAM access keys'
+// secrets at rest (32 random bytes, generated at first start, mode 0600).
+const SecretKeyFile = "secret-key"
 
 // TokenFile is the name of the generated token's file inside the data directory.
 const TokenFile = "admin-token"
@@ -82,6 +88,10 @@ func Start(ctx context.Context, cfg Config) (*Daemon, error) {
 	d := &Daemon{log: cfg.Logger, serveErr: make(chan error, 2)}
 	var err error
 	if d.Token, d.TokenPath, err = adminToken(cfg); err != nil {
+		return nil, err
+	}
+	secretKey, err := secretKey(cfg.DataDir)
+	if err != nil {
 		return nil, err
 	}
 	if d.store, err = sqlite.Open(ctx, filepath.Join(cfg.DataDir, "gatewayd.db")); err != nil {
@@ -119,15 +129,19 @@ func Start(ctx context.Context, cfg Config) (*Daemon, error) {
 		OnStageChange:    func(apiID, stage string) { plane.stageChanged(apiID, stage) },
 		OnMeteringChange: func() { plane.meteringChanged() },
 		StageStatus:      func(apiID, stage string) (string, string) { return plane.status(apiID, stage) },
+		SecretKey:        secretKey,
 	})
 	dp, err := dataplane.New(dataplane.Options{Logger: cfg.Logger, Registerer: reg, Usage: svc,
 		AccountRateLimit: cfg.AccountRateLimit, AccountBurstLimit: cfg.AccountBurstLimit, CacheMaxBytes: cfg.CacheMaxBytes,
-		Server: cfg.Server})
+		Server: cfg.Server, Region: cfg.Region})
 	if err != nil {
 		return nil, err
 	}
 	d.dp = dp
 	plane = newDataPlane(cfg.Logger, dp, svc)
+	if err := svc.EnsureDefaultModels(ctx); err != nil {
+		return nil, err
+	}
 	// A change committed just before a crash may not have reached its auto-deploy stages yet.
 	if err := svc.DeployPending(ctx); err != nil {
 		return nil, err
@@ -144,6 +158,7 @@ func Start(ctx context.Context, cfg Config) (*Daemon, error) {
 		Ready:             d.ready,
 		BeforeUsageReport: dp.FlushUsage,
 		FlushStageCache:   plane.FlushCache,
+		Registerer:        reg,
 	})
 	if err != nil {
 		return nil, err
@@ -160,19 +175,16 @@ func Start(ctx context.Context, cfg Config) (*Daemon, error) {
 	return d, nil
 }
 
-func (d *Daemon) serve(ln net.Listener, h http.Handler) {
-	srv := &http.Server{
-		Handler:           h,
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(d.log.Handler(), slog.LevelDebug),
-	}
+// serve runs the admin API on ln with its own server settings (timeouts, header limit, JSON answers
+// from net/http itself; see admin.API.Server and Listener).
+func (d *Daemon) serve(ln net.Listener, api *admin.API) {
+	srv := api.Server()
+	srv.ErrorLog = slog.NewLogLogger(d.log.Handler(), slog.LevelDebug)
 	d.servers = append(d.servers, srv)
 	d.wg.Add(1)
 	go func() {
 		defer d.wg.Done()
-		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		if err := srv.Serve(api.Listener(ln)); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			d.serveErr <- err
 		}
 	}()
@@ -242,4 +254,26 @@ func adminToken(cfg Config) (token, path string, err error) {
 		return "", "", fmt.Errorf("writing admin token: %w", err)
 	}
 	return token, path, nil
+}
+
+// secretKey returns the data directory's secret key, generating it at first start.
+func secretKey(dataDir string) ([]byte, error) {
+	path := filepath.Join(dataDir, SecretKeyFile)
+	b, err := os.ReadFile(path)
+	switch {
+	case err == nil && len(b) == 32:
+		return b, nil
+	case err == nil:
+		return nil, fmt.Errorf("secret key file %s holds %d bytes, not 32; restore it from a backup (the IAM access keys' secrets are sealed with it)", path, len(b))
+	case !errors.Is(err, os.ErrNotExist):
+		return nil, fmt.Errorf("reading secret key: %w", err)
+	}
+	b = make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return nil, fmt.Errorf("generating secret key: %w", err)
+	}
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		return nil, fmt.Errorf("writing secret key: %w", err)
+	}
+	return b, nil
 }

@@ -19,10 +19,13 @@ type stageServer interface {
 	http.Handler
 	StageStatus(apiID, stageName string) (dataplane.StageStatus, bool)
 	SetStage(stage model.Stage, snap *model.Snapshot) error
+	// SetStageWithCanary is SetStage for a stage with a canary, whose snapshot is canarySnap.
+	SetStageWithCanary(stage model.Stage, snap, canarySnap *model.Snapshot) error
 	// FailStage makes a stage answer 500 to every request until the next SetStage.
 	FailStage(apiID, stageName string, cause error)
 	RemoveStage(apiID, stageName string)
 	SetMetering(m model.MeteringSnapshot) error
+	SetIAM(snap model.IAMSnapshot) error
 	// FlushCache empties one stage's response cache.
 	FlushCache(apiID, stageName string)
 }
@@ -46,7 +49,7 @@ func newDataPlane(log *slog.Logger, srv stageServer, svc *control.Service) *data
 	return &dataPlane{stageServer: srv, svc: svc, log: log, retrying: map[[2]string]bool{}, retryDelay: time.Second}
 }
 
-// meteringChanged reloads API keys and usage plans after a commit changed them.
+// meteringChanged reloads API keys, usage plans and IAM credentials after a commit changed them.
 func (p *dataPlane) meteringChanged() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -60,7 +63,14 @@ func (p *dataPlane) reloadMetering(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	return p.SetMetering(m)
+	if err := p.SetMetering(m); err != nil {
+		return err
+	}
+	iam, err := p.svc.IAM(ctx)
+	if err != nil {
+		return err
+	}
+	return p.SetIAM(iam)
 }
 
 // stageChanged reloads one stage after a commit changed it.
@@ -75,7 +85,7 @@ func (p *dataPlane) stageChanged(apiID, stageName string) {
 // the one that protects a method. Loading is retried in the background until it works. It reports
 // whether the stage's configuration could be read.
 func (p *dataPlane) reload(ctx context.Context, apiID, stageName string) bool {
-	st, snap, err := p.svc.StageConfig(ctx, apiID, stageName)
+	rel, err := p.svc.StageRelease(ctx, apiID, stageName)
 	if control.IsNotFound(err) {
 		p.RemoveStage(apiID, stageName)
 		return true
@@ -87,7 +97,7 @@ func (p *dataPlane) reload(ctx context.Context, apiID, stageName string) bool {
 	}
 	// A deployment that does not compile fails the stage closed (SetStage logs why); retrying would not
 	// help until the stage moves to another deployment, which reloads it.
-	_ = p.SetStage(st, snap)
+	_ = p.SetStageWithCanary(rel.Stage, rel.Snapshot, rel.Canary)
 	return true
 }
 

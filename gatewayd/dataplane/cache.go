@@ -71,7 +71,7 @@ type cachePolicy struct {
 // never caches a POST. A TTL of 0 turns caching off.
 //
 // An ANY method caches its GET requests only, as if it were a GET method (onlyGet).
-func (s *Server) compileCachePolicy(st model.Stage, in model.Integration, path, verb string) *cachePolicy {
+func (s *Server) compileCachePolicy(st model.Stage, in model.Integration, path, verb string, isCanary bool) *cachePolicy {
 	onlyGet := verb == "ANY"
 	if onlyGet {
 		verb = http.MethodGet
@@ -109,7 +109,7 @@ func (s *Server) compileCachePolicy(st model.Stage, in model.Integration, path, 
 		params:      in.CacheKeyParameters,
 		requireAuth: ms.RequireAuthorizationForCacheControl,
 		strategy:    ms.UnauthorizedCacheControlHeaderStrategy,
-		metrics:     s.metrics.CacheRoute(st.RestAPIID, st.StageName, path, verb),
+		metrics:     s.metrics.CacheRoute(st.RestAPIID, st.StageName, path, verb, isCanary),
 		onlyGet:     onlyGet,
 	}
 	if p.strategy == "" {
@@ -160,8 +160,8 @@ func (s *Server) FlushCache(apiID, stageName string) {
 // throttle, so a cached answer still counts against throttles and quotas.
 //
 // Cache-Control: max-age=0 refreshes the entry when require_authorization_for_cache_control is off,
-// or when the caller is authorized: for now, a method that requires an API key and a caller who
-// passed the key check (IAM and authorizers will widen this). Other callers get the strategy.
+// or when the caller is authorized: one who passed an authorizer, IAM or the method's API key check.
+// Other callers get the strategy.
 func (s *Server) cached(ctx context.Context, ex *exchange) error {
 	p := ex.ep.cache
 	sc := ex.stage.cache
@@ -178,7 +178,7 @@ func (s *Server) cached(ctx context.Context, ex *exchange) error {
 	refresh := false
 	if maxAgeZero(ex.req.Header) {
 		switch {
-		case !p.requireAuth || ex.caller.Key != nil:
+		case !p.requireAuth || ex.caller.Authorized:
 			refresh = true
 		case p.strategy == strategyFail:
 			return gwerror.Forbidden(errCacheControl)
@@ -233,7 +233,8 @@ func (s *Server) cached(ctx context.Context, ex *exchange) error {
 
 // detach copies what the integrate step reads into a new exchange.
 func (ex *exchange) detach() *exchange {
-	fx := &exchange{req: ex.req, stage: ex.stage, ep: ex.ep, paramNames: ex.paramNames, integration: -1}
+	fx := &exchange{req: ex.req, stage: ex.stage, ep: ex.ep, paramNames: ex.paramNames, integration: -1,
+		mctx: ex.mctx, caller: ex.caller}
 	fx.req.Header = ex.req.Header.Clone()
 	// The fasthttp front end lends the body only until its handler returns.
 	fx.req.Body = bytes.Clone(ex.req.Body)

@@ -14,6 +14,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/authtest"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/model"
 )
@@ -156,12 +157,12 @@ func TestCache_HitMissExpiry(t *testing.T) {
 	}
 	for name, want := range map[string]map[string]float64{
 		"gatewayd_cache_hits_total": {
-			"api=api1,method=GET,resource=/items/{id},stage=prod": 3,
-			"api=api1,method=GET,resource=/short,stage=prod":      1,
+			"api=api1,canary=false,method=GET,resource=/items/{id},stage=prod": 3,
+			"api=api1,canary=false,method=GET,resource=/short,stage=prod":      1,
 		},
 		"gatewayd_cache_misses_total": {
-			"api=api1,method=GET,resource=/items/{id},stage=prod": 2,
-			"api=api1,method=GET,resource=/short,stage=prod":      2,
+			"api=api1,canary=false,method=GET,resource=/items/{id},stage=prod": 2,
+			"api=api1,canary=false,method=GET,resource=/short,stage=prod":      2,
 		},
 	} {
 		if diff := cmp.Diff(want, counterValues(t, reg, name)); diff != "" {
@@ -324,6 +325,26 @@ func TestCache_Invalidation(t *testing.T) {
 			}
 		})
 	}
+	// A caller who passed an authorizer (or IAM) is authorized to invalidate, as one with a good key is.
+	t.Run("authorizer caller", func(t *testing.T) {
+		s, base := newMeteredServer(t, dataplane.Options{})
+		be := newCountingBackend(t, "A")
+		fn := authtest.NewFunction(t, tokenDecider)
+		api := newAPI("api1")
+		ttl := 300
+		api.snap.Authorizers = []model.Authorizer{{ID: "tok", Name: "tok", Type: model.AuthorizerToken, AuthorizerURI: fn.URL,
+			IdentitySource: model.DefaultIdentitySource, AuthorizerResultTTLInSeconds: &ttl}}
+		api.methodWith(model.Method{Authorization: model.AuthCustom, AuthorizerID: "tok"}, "/items/{id}", "GET", proxy(be.url+"/items/{id}"))
+		ms := cacheSetting(true, 300)
+		ms.RequireAuthorizationForCacheControl, ms.UnauthorizedCacheControlHeaderStrategy = true, "FAIL_WITH_403"
+		mustSetStage(t, s, cachedStage(map[string]model.MethodSetting{"*/*": ms}), api)
+		url := base + "/api1/prod/items/1"
+		auth := []string{"Authorization", "allow-ann"}
+		fetch(t, "GET", url, auth...)
+		if diff := cmp.Diff(miss("A #2 /items/1"), fetch(t, "GET", url, append(auth, "Cache-Control", "max-age=0")...)); diff != "" {
+			t.Errorf("max-age=0 from a caller an authorizer passed (-want +got):\n%s", diff)
+		}
+	})
 	t.Run("directive among others", func(t *testing.T) {
 		s, base := newMeteredServer(t, dataplane.Options{})
 		be := newCountingBackend(t, "A")

@@ -27,6 +27,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"sync"
@@ -37,6 +38,10 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/apikey"
+	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/authorize"
+	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/authorize/function"
+	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/authorize/jwtauth"
+	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/authorize/sigv4"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/quota"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/telemetry"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/throttle"
@@ -84,6 +89,14 @@ type Options struct {
 	// CacheMaxBytes caps each stage's response cache, whatever its cache_cluster_size asks for, so
 	// that a small machine is never asked for 237 GB. Default DefaultCacheMaxBytes (256 MiB).
 	CacheMaxBytes int64
+	// Region is the region of the ARNs the data plane builds (method ARNs for authorizers and policies)
+	// and the one SigV4 signatures must name. Default model.DefaultRegion.
+	Region string
+	// AuthorizerCacheEntries bounds each authorizer's decision cache. Default 10,000.
+	AuthorizerCacheEntries int
+	// Random returns numbers of [0, 1) that split traffic between stages and their canaries; it must be
+	// safe for concurrent use. Default math/rand/v2's Float64. Tests inject a seeded source.
+	Random func() float64
 }
 
 func (o *Options) setDefaults() {
@@ -126,6 +139,12 @@ func (o *Options) setDefaults() {
 	if o.CacheMaxBytes <= 0 {
 		o.CacheMaxBytes = DefaultCacheMaxBytes
 	}
+	if o.Region == "" {
+		o.Region = model.DefaultRegion
+	}
+	if o.Random == nil {
+		o.Random = rand.Float64
+	}
 }
 
 // Server is the data plane. It is an http.Handler, and can also run its own listeners with Serve.
@@ -140,6 +159,8 @@ type Server struct {
 	// the metric counts every one.
 	invalidHeaderLog rate.Sometimes
 	pipeline         []step
+	// authOpts configure the authorizers of every stage; their JWT keys are shared by all.
+	authOpts authorize.Options
 
 	// apis is the immutable map of live stages, replaced whole on every change.
 	apis atomic.Pointer[apiMap]
@@ -152,7 +173,9 @@ type Server struct {
 	shut bool
 
 	// keys holds the compiled API keys and usage plans, replaced whole by SetMetering.
-	keys    atomic.Pointer[apikey.Keyring]
+	keys atomic.Pointer[apikey.Keyring]
+	// iam holds the compiled IAM credentials and policies, replaced whole by SetIAM.
+	iam     atomic.Pointer[authorize.IAM]
 	limiter limiter
 	counter counter
 	// flushMu serializes flushes and loads of usage counts.
@@ -185,7 +208,13 @@ func New(opts Options) (*Server, error) {
 		stop:             make(chan struct{}),
 		stopped:          make(chan struct{}),
 	}
-	s.pipeline = []step{s.match, s.authorize, s.throttle, s.readBody, s.cached, s.integrate}
+	s.authOpts = authorize.Options{
+		Region:    opts.Region,
+		Functions: function.Options{Client: s.client, MaxEntries: opts.AuthorizerCacheEntries, Now: opts.Now},
+		JWT:       jwtauth.Options{Keys: jwtauth.NewKeys(jwtauth.KeysOptions{Now: opts.Now}), MaxEntries: opts.AuthorizerCacheEntries, Now: opts.Now},
+		Verifier:  &sigv4.Verifier{Region: opts.Region, Now: opts.Now},
+	}
+	s.pipeline = []step{s.match, s.authorize, s.throttle, s.readBody, s.validate, s.cached, s.integrate}
 	s.apis.Store(&apiMap{})
 	s.keys.Store(&apikey.Keyring{})
 	go s.background(s.stop, s.stopped)

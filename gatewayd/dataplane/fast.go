@@ -198,7 +198,7 @@ func (f *fastFront) refuse(fc *fasthttp.RequestCtx, ex *exchange, err error) {
 	ex.req.SourceIP = remoteIP(fc.RemoteAddr())
 	ex.req.Protocol = string(fc.Request.Header.Protocol())
 	ex.req.Received = time.Now()
-	status, n := writeError(&ex.fw, err)
+	status, n := writeError(&ex.fw, ex, err)
 	f.s.observe(context.Background(), ex, status, n, err)
 }
 
@@ -424,7 +424,7 @@ func remoteIP(a net.Addr) string {
 type fastResponder struct {
 	fc *fasthttp.RequestCtx
 	// own are the names set with setHeader.
-	own  [6]string
+	own  [8]string
 	nown int
 }
 

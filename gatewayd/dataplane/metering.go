@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/apikey"
+	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/authorize"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/gwerror"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/quota"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/throttle"
@@ -73,6 +74,17 @@ func (s *Server) SetMetering(m model.MeteringSnapshot) error {
 		return fmt.Errorf("compiling metering: %w", err)
 	}
 	s.keys.Store(keys)
+	return nil
+}
+
+// SetIAM compiles IAM users' credentials and policies aside and swaps them in: the next signed request
+// sees them. A snapshot that does not compile is an error and changes nothing.
+func (s *Server) SetIAM(snap model.IAMSnapshot) error {
+	m, err := authorize.CompileIAM(snap, s.opts.Region)
+	if err != nil {
+		return fmt.Errorf("compiling IAM: %w", err)
+	}
+	s.iam.Store(m)
 	return nil
 }
 
@@ -178,7 +190,9 @@ func (s *Server) throttle(ctx context.Context, ex *exchange) error {
 	}
 	if refused >= 0 {
 		ep.metrics.Throttled()
-		return gwerror.TooManyRequests(throttledError{levels[refused].ID.Scope})
+		e := gwerror.TooManyRequests(throttledError{levels[refused].ID.Scope})
+		e.RetryAfter = throttleRetryAfter(levels[refused].Limit)
+		return e
 	}
 	if c.Plan == nil {
 		return nil
@@ -189,7 +203,9 @@ func (s *Server) throttle(ctx context.Context, ex *exchange) error {
 	}
 	if !ok {
 		ep.metrics.QuotaExceeded()
-		return gwerror.LimitExceeded(errQuota)
+		e := gwerror.LimitExceeded(errQuota)
+		e.RetryAfter = quotaRetryAfter(now, c.Plan.Quota)
+		return e
 	}
 	return nil
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"math"
 	"net/http"
 	"sort"
 	"sync"
@@ -300,36 +302,18 @@ func hammer(t *testing.T, base, path, key string, clients int, d time.Duration) 
 	return ok.Load(), refused.Load()
 }
 
-// windowClock is time.Now that remembers, once armed, the first and last times it returned.
-type windowClock struct {
-	armed       atomic.Bool
-	first, last atomic.Int64
-}
-
-func (c *windowClock) Now() time.Time {
-	now := time.Now()
-	if c.armed.Load() {
-		ns := now.UnixNano()
-		c.first.CompareAndSwap(0, ns)
-		for {
-			l := c.last.Load()
-			if ns <= l || c.last.CompareAndSwap(l, ns) {
-				break
-			}
-		}
-	}
-	return now
-}
-
-func (c *windowClock) window() time.Duration { return time.Duration(c.last.Load() - c.first.Load()) }
-
-// TestLimiterAccuracy: 64 concurrent clients against rate r and burst b for T seconds are admitted
-// between 0.99·(b + r·T) and b + r·T + 1, at each kind of level.
+// TestLimiterAccuracy: 64 concurrent clients against rate r and burst b are admitted b + r·T within
+// ±1, at each kind of level. The limiter's clock is a stepClock that the test moves by dt at a time
+// while the clients hammer, so the count does not depend on how fast this machine schedules them:
+// at each fake instant the clients race for the tokens there are until one of them is refused (the
+// bucket is then empty: nothing refills it until the clock moves), and only then does the clock move
+// on. No token is lost to the bucket's cap either, as a step adds r·dt < b tokens to an empty bucket.
 func TestLimiterAccuracy(t *testing.T) {
 	const (
 		r       = 50.0
 		b       = 10
-		T       = 2 * time.Second
+		dt      = 125 * time.Millisecond // r·dt = 6.25 tokens a step: fractions carry over
+		steps   = 8                      // T = steps·dt = 1 s of the limiter's time
 		clients = 64
 	)
 	tests := []struct {
@@ -348,29 +332,135 @@ func TestLimiterAccuracy(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			// T is measured where the limiter decides, from the first decision to the last: on the
-			// client side, requests in flight at the end would stretch the window by their latency.
-			var clock windowClock
+			clock := newStepClock(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC), dt, steps)
 			tc.opts.Now = clock.Now
 			s, base := newMeteredServer(t, tc.opts)
 			setMeteredStage(t, s, tc.settings)
 			setMetering(t, s, metering(tc.plan))
-			clock.armed.Store(true)
-			admitted, throttled := hammer(t, base, "/api1/prod"+tc.path, tc.key, clients, T)
-			window := clock.window()
-			ideal := b + r*window.Seconds()
-			t.Logf("admitted %d, throttled %d in %v: b + r·T = %.2f", admitted, throttled, window, ideal)
-			if window < T-100*time.Millisecond {
-				t.Errorf("decisions spanned %v, want about %v", window, T)
+			h := startSteppedHammer(t, base+"/api1/prod"+tc.path, tc.key, clients, clock)
+			for step := range steps + 1 {
+				if step > 0 {
+					clock.advance()
+				}
+				h.waitRefused(t, step)
 			}
-			if float64(admitted) < 0.99*ideal || float64(admitted) > ideal+1 {
-				t.Errorf("admitted %d requests, want between %.2f and %.2f", admitted, 0.99*ideal, ideal+1)
-			}
-			if throttled == 0 {
-				t.Error("no request was throttled: the clients did not saturate the bucket")
+			h.stop(t)
+
+			admitted, perStep := h.admitted()
+			ideal := b + r*(steps*dt).Seconds()
+			t.Logf("admitted %d over %v of limiter time (by the step they were sent at: %v), %d throttled: b + r·T = %.2f",
+				admitted, steps*dt, perStep, h.throttled.Load(), ideal)
+			if math.Abs(float64(admitted)-ideal) > 1 {
+				t.Errorf("admitted %d requests (by the step they were sent at: %v), want b + r·T = %.2f ± 1", admitted, perStep, ideal)
 			}
 		})
 	}
+}
+
+// stepClock is a limiter clock that stands still until the test moves it by one step.
+type stepClock struct {
+	start time.Time
+	dt    time.Duration
+	step  atomic.Int64
+	steps int
+}
+
+func newStepClock(start time.Time, dt time.Duration, steps int) *stepClock {
+	return &stepClock{start: start, dt: dt, steps: steps}
+}
+
+func (c *stepClock) Now() time.Time { return c.at(int(c.step.Load())) }
+
+func (c *stepClock) at(step int) time.Time { return c.start.Add(time.Duration(step) * c.dt) }
+
+func (c *stepClock) advance() { c.step.Add(1) }
+
+// steppedHammer is clients parallel clients sending GETs to one URL until stopped, counting the
+// answers by the step of the clock at which each request was sent.
+type steppedHammer struct {
+	clock               *stepClock
+	admittedAt, refused []atomic.Int64 // by step
+	throttled, other    atomic.Int64
+	done                atomic.Bool
+	wg                  sync.WaitGroup
+	tr                  *http.Transport
+}
+
+func startSteppedHammer(t *testing.T, url, key string, clients int, clock *stepClock) *steppedHammer {
+	t.Helper()
+	h := &steppedHammer{clock: clock, admittedAt: make([]atomic.Int64, clock.steps+1), refused: make([]atomic.Int64, clock.steps+1),
+		tr: &http.Transport{MaxIdleConnsPerHost: clients, MaxConnsPerHost: clients}}
+	client := &http.Client{Transport: h.tr}
+	t.Cleanup(func() { h.done.Store(true); h.wg.Wait(); h.tr.CloseIdleConnections() })
+	for range clients {
+		h.wg.Go(func() {
+			for !h.done.Load() {
+				// The limiter decides at this step or later: the clock only moves forward.
+				step := int(h.clock.step.Load())
+				req, err := http.NewRequest("GET", url, nil)
+				if err != nil {
+					h.other.Add(1)
+					return
+				}
+				if key != "" {
+					req.Header.Set("x-api-key", key)
+				}
+				resp, err := client.Do(req)
+				if err != nil {
+					h.other.Add(1)
+					continue
+				}
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				switch resp.StatusCode {
+				case http.StatusOK:
+					h.admittedAt[step].Add(1)
+				case http.StatusTooManyRequests:
+					h.throttled.Add(1)
+					h.refused[step].Add(1)
+				default:
+					h.other.Add(1)
+				}
+			}
+		})
+	}
+	return h
+}
+
+// waitRefused waits until a request sent at step was refused. Its decision was taken at step: the
+// clock moves on only after this returns. The bucket then had no token left at that instant.
+func (h *steppedHammer) waitRefused(t *testing.T, step int) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for h.refused[step].Load() == 0 {
+		if time.Now().After(deadline) {
+			a, perStep := h.admitted()
+			t.Fatalf("no request sent at step %d (limiter time %v) was refused in 30s; admitted %d so far (by step sent: %v), %d other answers",
+				step, h.clock.at(step), a, perStep, h.other.Load())
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// stop stops the clients and waits for their last answers.
+func (h *steppedHammer) stop(t *testing.T) {
+	t.Helper()
+	h.done.Store(true)
+	h.wg.Wait()
+	if n := h.other.Load(); n > 0 {
+		t.Errorf("%d answers neither 200 nor 429", n)
+	}
+}
+
+// admitted returns the requests admitted in all and by the step at which they were sent.
+func (h *steppedHammer) admitted() (int64, []int64) {
+	var total int64
+	perStep := make([]int64, len(h.admittedAt))
+	for i := range h.admittedAt {
+		perStep[i] = h.admittedAt[i].Load()
+		total += perStep[i]
+	}
+	return total, perStep
 }
 
 func TestThrottleOrder(t *testing.T) {

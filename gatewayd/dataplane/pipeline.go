@@ -3,7 +3,6 @@ package dataplane
 import (
 	"context"
 	"crypto/rand"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -20,10 +19,12 @@ import (
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/gwerror"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/integration"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/mapping"
+	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/mapping/vtl/apigw"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/message"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/router"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/telemetry"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/throttle"
+	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/model"
 )
 
 // step is one stage of the pipeline. A step answers early by returning an error (a *gwerror.Error for
@@ -36,6 +37,8 @@ type exchange struct {
 	// path is the escaped request path as the client sent it; logPath is its unescaped form, which the
 	// access log shows.
 	path, logPath string
+	// rawPath is the path as the client sent it (what a SigV4 signature covers).
+	rawPath string
 	// body streams the request body when the front end has not buffered it into req.Body (net/http);
 	// bodyLen is its Content-Length, -1 when unknown.
 	body    io.Reader
@@ -140,7 +143,7 @@ func (s *Server) serve(ctx context.Context, ex *exchange, rw responder) {
 		if err == nil {
 			err = gwerror.Internal(errors.New("pipeline ended without an answer"))
 		}
-		status, n = writeError(rw, err)
+		status, n = writeError(rw, ex, err)
 	}
 	s.observe(ctx, ex, status, n, err)
 }
@@ -184,9 +187,19 @@ func (s *Server) observe(ctx context.Context, ex *exchange, status, n int, err e
 	} else {
 		e.Err = err
 	}
+	if a := ex.caller.Authorizer; a != nil {
+		e.Principal = a.PrincipalID
+		if e.Principal == "" {
+			e.Principal = a.Claims["sub"]
+		}
+	}
+	if e.Principal == "" {
+		e.Principal = ex.mctx.Identity.UserArn
+	}
 	route := s.unmatched
 	if ex.stage != nil {
 		e.API, e.Stage = ex.stage.apiID, ex.stage.name
+		e.DeploymentID, e.Canary = ex.stage.deploymentID, ex.stage.isCanary
 		route = ex.stage.unmatched
 	}
 	if ex.ep != nil {
@@ -198,20 +211,21 @@ func (s *Server) observe(ctx context.Context, ex *exchange, status, n int, err e
 }
 
 // match normalizes the path (router.Normalize), finds the stage from the /{api_id}/{stage_name} prefix,
-// then the method in its table. Everything after this step, the backend included, sees the normalized
+// picks the stage's deployment or its canary's (canary.go), then the method in its table. Everything after this step, the backend included, sees the normalized
 // path only.
 func (s *Server) match(_ context.Context, ex *exchange) error {
 	p, err := router.Normalize(ex.path)
 	if err != nil {
 		return gwerror.BadRequest("Invalid request path", fmt.Errorf("request path %q: %w", ex.path, err))
 	}
-	ex.path = p
+	ex.rawPath, ex.path = ex.path, p
 	apiID, rest, _ := strings.Cut(p[1:], "/")
 	stageName, _, _ := strings.Cut(rest, "/")
 	st := (*s.apis.Load())[apiID][stageName]
 	if st == nil {
 		return gwerror.MissingAuthenticationToken()
 	}
+	st = s.pick(st, &ex.req)
 	ex.stage = st
 	if st.failed != nil {
 		return gwerror.Internal(st.failed)
@@ -228,12 +242,62 @@ func (s *Server) match(_ context.Context, ex *exchange) error {
 	return nil
 }
 
-// authorize checks the caller's API key where the method requires one; other authorization types fail
-// closed until authorizers come.
-func (s *Server) authorize(_ context.Context, ex *exchange) error {
-	c, err := ex.ep.policy.Check(&ex.req, s.keys.Load(), ex.stage.apiID, ex.stage.name)
+// authorize decides the request with the method's compiled authorization (authorize.Policy): the API's
+// resource policy, the method's authorizer or IAM, its API key. Who the caller is goes into the
+// request's $context, which templates, parameter mappings, functions and the access log read.
+func (s *Server) authorize(ctx context.Context, ex *exchange) error {
+	ep := ex.ep
+	ex.baseContext()
+	if ep.policy.NeedsBody() {
+		// A SigV4 signature covers the body.
+		if err := s.readBody(ctx, ex); err != nil {
+			return err
+		}
+	}
+	in := authorize.Input{
+		Req: &ex.req, Keys: s.keys.Load(), ResourceID: ep.resourceID, ResourcePath: ep.resourcePath, Path: ex.req.Path,
+		ParamNames: ex.paramNames, ParamValues: ex.params, StageVars: ex.stage.vars, Context: &ex.mctx,
+		RawPath: ex.rawPath, IAM: s.iam.Load(),
+	}
+	c, err := ep.policy.Authorize(ctx, &in)
 	ex.caller = c
-	return err
+	if err != nil {
+		return err
+	}
+	ex.mctx.Authorizer = c.Authorizer
+	if k := c.Key; k != nil {
+		ex.mctx.Identity.APIKey, ex.mctx.Identity.APIKeyID = c.KeyValue, k.ID
+	}
+	if u := c.IAM; u != nil {
+		id := &ex.mctx.Identity
+		id.User, id.Caller, id.UserArn, id.AccessKey, id.AccountID = u.User, u.User, u.UserARN, u.AccessKey, model.AccountID
+	}
+	return nil
+}
+
+// baseContext fills the request's $context with what is known before authorization.
+func (ex *exchange) baseContext() {
+	ex.mctx = mapping.Context{Context: apigw.Context{
+		RequestID:         ex.req.ID,
+		ExtendedRequestID: ex.req.ID,
+		AccountID:         model.AccountID,
+		HTTPMethod:        ex.req.Method,
+		Protocol:          ex.req.Protocol,
+		DomainName:        ex.req.Host,
+		DomainPrefix:      domainPrefix(ex.req.Host),
+		RequestTime:       ex.req.Received,
+		Identity: apigw.Identity{
+			SourceIP:  ex.req.SourceIP,
+			UserAgent: firstHeader(ex.req.Header, "User-Agent"),
+		},
+	}}
+	if st := ex.stage; st != nil {
+		ex.mctx.APIID, ex.mctx.DeploymentID, ex.mctx.Stage = st.apiID, st.deploymentID, st.name
+		ex.mctx.Path = "/" + st.name + ex.req.Path
+	}
+	if ep := ex.ep; ep != nil {
+		ex.mctx.ResourceID, ex.mctx.ResourcePath = ep.resourceID, ep.resourcePath
+	}
 }
 
 // readBody buffers the request body, refusing bodies over the limit.
@@ -264,7 +328,15 @@ func (s *Server) readBody(_ context.Context, ex *exchange) error {
 		// answer anyway.
 		return gwerror.BadRequest("Invalid request body", fmt.Errorf("reading request body: %w", err))
 	}
-	ex.req.Body = body
+	ex.req.Body, ex.body = body, nil
+	return nil
+}
+
+// validate runs the method's request validator, if it has one.
+func (s *Server) validate(_ context.Context, ex *exchange) error {
+	if v := ex.ep.validator; v != nil {
+		return v.Check(&ex.req, mapping.MediaType(ex.req.Header.Get("Content-Type")))
+	}
 	return nil
 }
 
@@ -273,19 +345,6 @@ func (s *Server) integrate(ctx context.Context, ex *exchange) error {
 	ep := ex.ep
 	if ep.misconfigured != nil {
 		return gwerror.Internal(ep.misconfigured)
-	}
-	ex.mctx = mapping.Context{
-		RequestID:    ex.req.ID,
-		Stage:        ex.stage.name,
-		APIID:        ex.stage.apiID,
-		ResourceID:   ep.resourceID,
-		ResourcePath: ep.resourcePath,
-		HTTPMethod:   ex.req.Method,
-		SourceIP:     ex.req.SourceIP,
-		Path:         "/" + ex.stage.name + ex.req.Path,
-		Protocol:     ex.req.Protocol,
-		DomainName:   ex.req.Host,
-		RequestTime:  ex.req.Received.UnixMilli(),
 	}
 	in := mapping.Input{
 		Request:     &ex.req,
@@ -326,21 +385,6 @@ func (s *Server) writeResponse(rw responder, ex *exchange) (int, int) {
 	return status, rw.send(status, h, resp.Body)
 }
 
-// writeError is the data plane's one error renderer: every gateway answer is {"message": ...} JSON.
-func writeError(rw responder, err error) (int, int) {
-	var ge *gwerror.Error
-	if !errors.As(err, &ge) {
-		ge = gwerror.Internal(err)
-	}
-	msg, _ := json.Marshal(ge.Message)
-	body := make([]byte, 0, len(msg)+13)
-	body = append(body, `{"message":`...)
-	body = append(body, msg...)
-	body = append(body, '}')
-	rw.setHeader("Content-Type", jsonContentType)
-	return ge.Status, rw.send(ge.Status, nil, body)
-}
-
 var jsonContentType = []string{"application/json"}
 
 // httpResponder answers through net/http.
@@ -360,6 +404,26 @@ func (r *httpResponder) send(status int, h http.Header, body []byte) int {
 	r.w.WriteHeader(status)
 	n, _ := r.w.Write(body)
 	return n
+}
+
+func firstHeader(h http.Header, key string) string {
+	if vv := h[key]; len(vv) > 0 {
+		return vv[0]
+	}
+	return ""
+}
+
+// domainPrefix is the first label of a host name, as API Gateway's $context.domainPrefix.
+func domainPrefix(host string) string {
+	if strings.IndexByte(host, ':') >= 0 {
+		if h, _, err := net.SplitHostPort(host); err == nil {
+			host = h
+		}
+	}
+	if i := strings.IndexByte(host, '.'); i >= 0 && net.ParseIP(host) == nil {
+		return host[:i]
+	}
+	return host
 }
 
 func sourceIP(remoteAddr string) string {

@@ -11,7 +11,9 @@ import (
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/router"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/telemetry"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/throttle"
+	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/validate"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/model"
+	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/model/schema"
 )
 
 // apiMap maps API id, then stage name, to a live stage. It is never modified once published.
@@ -33,6 +35,15 @@ type stage struct {
 	failed error
 	// problems lists the methods that answer 500 because they are misconfigured.
 	problems []string
+	// vars are the stage's variables; auth holds its compiled authorizers and the API's resource policy.
+	vars map[string]string
+	auth *authorize.Stage
+	// responses are the API's gateway responses, nil when it customizes none.
+	responses gatewayResponses
+	// canary, when set, takes a share of the stage's requests (canary.go); isCanary marks the stage
+	// compiled for a canary's deployment.
+	canary   *canary
+	isCanary bool
 }
 
 // endpoint is one method of a stage, ready to serve.
@@ -41,7 +52,9 @@ type endpoint struct {
 	resourcePath string
 	verb         string
 	policy       *authorize.Policy
-	integration  *integration.Integration
+	// validator checks required parameters and the body before the integration; nil checks nothing.
+	validator   *validate.Validator
+	integration *integration.Integration
 	// misconfigured, when set, is why this method cannot serve (no integration, one that does not
 	// compile, or another method of the same route): it answers 500 while the rest of the stage serves
 	// on, as a half-applied configuration (an auto-deployed method whose integration is not created
@@ -79,11 +92,12 @@ type StageStatus struct {
 }
 
 func (st *stage) status() StageStatus {
+	problems := append(st.problems[:len(st.problems):len(st.problems)], st.canary.problems()...)
 	switch {
 	case st.failed != nil:
 		return StageStatus{Status: StageFailed, DeploymentID: st.deploymentID, Problems: []string{st.failed.Error()}}
-	case len(st.problems) > 0:
-		return StageStatus{Status: StageDegraded, DeploymentID: st.deploymentID, Problems: st.problems}
+	case len(problems) > 0:
+		return StageStatus{Status: StageDegraded, DeploymentID: st.deploymentID, Problems: problems}
 	}
 	return StageStatus{Status: StageAvailable, DeploymentID: st.deploymentID}
 }
@@ -115,11 +129,22 @@ func (s *Server) FailedStages() []string {
 // the table they started with. A snapshot that does not compile is an error, and the stage then fails
 // closed (FailStage): a change that could not be applied may have been the one that protects a method.
 func (s *Server) SetStage(st model.Stage, snap *model.Snapshot) error {
-	compiled, err := s.compile(st, snap)
+	return s.SetStageWithCanary(st, snap, nil)
+}
+
+// SetStageWithCanary is SetStage for a stage that may have a canary: canarySnap is the snapshot of
+// st.CanarySettings' deployment (nil when the stage has no canary). The stage and its canary are
+// swapped in together. A canary that does not compile answers 500 to its share of the requests (fail
+// closed) and makes the stage DEGRADED; the stage's own deployment serves the rest.
+func (s *Server) SetStageWithCanary(st model.Stage, snap, canarySnap *model.Snapshot) error {
+	compiled, err := s.compile(st, snap, false)
 	if err != nil {
 		err = fmt.Errorf("compiling stage %s/%s: %w", st.RestAPIID, st.StageName, err)
 		s.FailStage(st.RestAPIID, st.StageName, err)
 		return err
+	}
+	if st.CanarySettings != nil {
+		compiled.canary = s.compileCanary(st, canarySnap)
 	}
 	if len(compiled.problems) > 0 {
 		s.opts.Logger.Warn("stage has misconfigured methods, which answer 500", "api", st.RestAPIID, "stage", st.StageName,
@@ -144,6 +169,13 @@ func (s *Server) publish(compiled *stage, st *model.Stage) {
 	old := *s.apis.Load()
 	if st != nil {
 		s.attachCache(compiled, old[compiled.apiID][compiled.name], *st)
+		if prev := old[compiled.apiID][compiled.name]; prev != nil {
+			compiled.auth.Adopt(prev.auth)
+		}
+		if prev := old[compiled.apiID][compiled.name]; prev != nil && prev.canary != nil && compiled.canary != nil {
+			compiled.canary.st.auth.Adopt(prev.canary.st.auth)
+		}
+		compiled.canary.attachCache(compiled)
 	}
 	next := maps.Clone(old)
 	stages := maps.Clone(old[compiled.apiID])
@@ -153,7 +185,7 @@ func (s *Server) publish(compiled *stage, st *model.Stage) {
 	stages[compiled.name] = compiled
 	next[compiled.apiID] = stages
 	s.apis.Store(&next)
-	s.metrics.StageStatus(compiled.apiID, compiled.name, compiled.failed != nil, len(compiled.problems))
+	s.metrics.StageStatus(compiled.apiID, compiled.name, compiled.failed != nil, len(compiled.problems)+len(compiled.canary.problems()))
 }
 
 // RemoveStage stops serving a stage; requests in flight on it finish.
@@ -176,7 +208,9 @@ func (s *Server) RemoveStage(apiID, stageName string) {
 	s.metrics.Forget(apiID, stageName)
 }
 
-func (s *Server) compile(st model.Stage, snap *model.Snapshot) (*stage, error) {
+// compile compiles a stage's deployment; isCanary compiles it as the stage's canary, whose metrics
+// carry canary="true".
+func (s *Server) compile(st model.Stage, snap *model.Snapshot, isCanary bool) (*stage, error) {
 	if snap == nil {
 		return nil, fmt.Errorf("no snapshot")
 	}
@@ -194,6 +228,14 @@ func (s *Server) compile(st model.Stage, snap *model.Snapshot) (*stage, error) {
 	for _, in := range snap.Integrations {
 		integrations[model.MethodKey(in.ResourceID, in.HTTPMethod)] = in
 	}
+	validators := make(map[string]model.RequestValidator, len(snap.RequestValidators))
+	for _, rv := range snap.RequestValidators {
+		validators[rv.ID] = rv
+	}
+	// The deployment's models, compiled once for all its methods; compiled only when one validates.
+	var models *schema.Set
+	var modelsErr error
+	modelsCompiled := false
 	responses := map[string][]model.IntegrationResponse{}
 	for _, ir := range snap.IntegrationResponses {
 		k := model.MethodKey(ir.ResourceID, ir.HTTPMethod)
@@ -204,7 +246,18 @@ func (s *Server) compile(st model.Stage, snap *model.Snapshot) (*stage, error) {
 		name:         st.StageName,
 		deploymentID: st.DeploymentID,
 		table:        router.New[*endpoint](),
-		unmatched:    s.metrics.Route(st.RestAPIID, st.StageName, "", ""),
+		unmatched:    s.metrics.RouteOf(st.RestAPIID, st.StageName, "", "", isCanary),
+		isCanary:     isCanary,
+		vars:         st.Variables,
+	}
+	var err error
+	api := snap.RestAPI
+	api.ID = st.RestAPIID
+	if compiled.auth, err = authorize.CompileStage(api, st.StageName, snap.Authorizers, st.Variables, s.authOpts); err != nil {
+		return nil, err
+	}
+	if compiled.responses, err = compileGatewayResponses(snap.GatewayResponses, st.Variables); err != nil {
+		return nil, err
 	}
 	// Methods of one route (the same verb on sibling parameters such as {id} and {name}, or two greedy
 	// siblings) cannot be told apart: the route answers 500 rather than pick one.
@@ -228,13 +281,25 @@ func (s *Server) compile(st model.Stage, snap *model.Snapshot) (*stage, error) {
 			resourceID:   res.ID,
 			resourcePath: path,
 			verb:         m.HTTPMethod,
-			policy:       authorize.Compile(m),
-			metrics:      s.metrics.Route(st.RestAPIID, st.StageName, path, m.HTTPMethod),
+			metrics:      s.metrics.RouteOf(st.RestAPIID, st.StageName, path, m.HTTPMethod, isCanary),
 			planPath:     strings.TrimSuffix(path, "/") + "/" + m.HTTPMethod,
 			planWildcard: strings.TrimSuffix(path, "/") + "/*",
 			stageLevels:  s.stageLevels(st, path, m.HTTPMethod),
 		}
-		if in, ok := integrations[key]; !ok {
+		ep.policy, ep.misconfigured = authorize.Compile(m, compiled.auth)
+		if m.RequestValidatorID != "" && len(m.RequestModels) > 0 && !modelsCompiled {
+			models, modelsErr = schema.Compile(snap.RestAPI.ID, snap.Models)
+			modelsCompiled = true
+		}
+		// A method whose authorization cannot be compiled answers 500, whatever else it has.
+		if ep.misconfigured != nil {
+			ep.misconfigured = fmt.Errorf("method %s %s: authorization: %w", m.HTTPMethod, path, ep.misconfigured)
+		} else if ep.validator, err = validate.Compile(m, validators, models); err != nil {
+			if modelsErr != nil {
+				err = fmt.Errorf("%w (the deployment's models do not compile: %v)", err, modelsErr)
+			}
+			ep.misconfigured = fmt.Errorf("method %s %s: request validation: %w", m.HTTPMethod, path, err)
+		} else if in, ok := integrations[key]; !ok {
 			ep.misconfigured = fmt.Errorf("method %s %s has no integration", m.HTTPMethod, path)
 		} else {
 			ep.integration, err = integration.Compile(integration.Spec{
@@ -246,7 +311,7 @@ func (s *Server) compile(st model.Stage, snap *model.Snapshot) (*stage, error) {
 			if err != nil {
 				ep.misconfigured = fmt.Errorf("method %s %s: %w", m.HTTPMethod, path, err)
 			} else if st.CacheClusterEnabled {
-				ep.cache = s.compileCachePolicy(st, in, path, m.HTTPMethod)
+				ep.cache = s.compileCachePolicy(st, in, path, m.HTTPMethod, isCanary)
 			}
 		}
 		k := router.Shape(path) + " " + m.HTTPMethod

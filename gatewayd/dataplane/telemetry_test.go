@@ -71,14 +71,14 @@ func TestMetricsAndAccessLog(t *testing.T) {
 		}
 	}
 	want := map[string]float64{
-		"gatewayd_requests_total{api=api1,method=GET,resource=/pets/{id},stage=prod}":               2,
-		"gatewayd_request_duration_seconds{api=api1,method=GET,resource=/pets/{id},stage=prod}":     2,
-		"gatewayd_requests_total{api=api1,method=,resource=,stage=prod}":                            1,
-		"gatewayd_4xx_errors_total{api=api1,method=,resource=,stage=prod}":                          1,
-		"gatewayd_requests_total{api=,method=,resource=,stage=}":                                    1,
-		"gatewayd_4xx_errors_total{api=,method=,resource=,stage=}":                                  1,
-		"gatewayd_5xx_errors_total{api=api1,method=GET,resource=/pets/{id},stage=prod}":             0,
-		"gatewayd_integration_duration_seconds{api=api1,method=GET,resource=/pets/{id},stage=prod}": 0,
+		"gatewayd_requests_total{api=api1,canary=false,method=GET,resource=/pets/{id},stage=prod}":               2,
+		"gatewayd_request_duration_seconds{api=api1,canary=false,method=GET,resource=/pets/{id},stage=prod}":     2,
+		"gatewayd_requests_total{api=api1,canary=false,method=,resource=,stage=prod}":                            1,
+		"gatewayd_4xx_errors_total{api=api1,canary=false,method=,resource=,stage=prod}":                          1,
+		"gatewayd_requests_total{api=,canary=false,method=,resource=,stage=}":                                    1,
+		"gatewayd_4xx_errors_total{api=,canary=false,method=,resource=,stage=}":                                  1,
+		"gatewayd_5xx_errors_total{api=api1,canary=false,method=GET,resource=/pets/{id},stage=prod}":             0,
+		"gatewayd_integration_duration_seconds{api=api1,canary=false,method=GET,resource=/pets/{id},stage=prod}": 0,
 	}
 	for k, v := range want {
 		if got[k] != v {

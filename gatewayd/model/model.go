@@ -22,6 +22,13 @@ const (
 // IntegrationTypes lists the supported integration types.
 var IntegrationTypes = []string{IntegrationAWSProxy, IntegrationHTTP, IntegrationHTTPProxy, IntegrationMock}
 
+// Content handlings of integrations and integration responses: how a body is converted between binary
+// and text (base64) on its way.
+const (
+	ContentHandlingConvertToBinary = "CONVERT_TO_BINARY"
+	ContentHandlingConvertToText   = "CONVERT_TO_TEXT"
+)
+
 // Method authorization types.
 const (
 	AuthNone    = "NONE"
@@ -56,8 +63,10 @@ type RestAPI struct {
 	BinaryMediaTypes []string          `json:"binary_media_types"`
 	RootResourceID   string            `json:"root_resource_id"`
 	Tags             map[string]string `json:"tags"`
-	CreatedDate      time.Time         `json:"created_date"`
-	Version          int64             `json:"version"`
+	// Policy is the API's resource policy: an IAM policy document on execute-api:Invoke, or "".
+	Policy      string    `json:"policy"`
+	CreatedDate time.Time `json:"created_date"`
+	Version     int64     `json:"version"`
 }
 
 // Resource is one node of an API's path tree. The root resource has path "/" and no parent.
@@ -128,6 +137,30 @@ type IntegrationResponse struct {
 	Version            int64             `json:"version"`
 }
 
+// Model is a JSON Schema (draft 4) of a body, named within its API. Methods name models in
+// request_models; a request validator checks bodies against them. A model may refer to another model
+// of the API with {"$ref": "https://apigateway.amazonaws.com/restapis/API_ID/models/NAME"}.
+type Model struct {
+	ID          string `json:"id"`
+	RestAPIID   string `json:"rest_api_id"`
+	Name        string `json:"name"`
+	Description string `json:"description"`
+	ContentType string `json:"content_type"`
+	Schema      string `json:"schema"`
+	Version     int64  `json:"version"`
+}
+
+// RequestValidator says what a method that names it checks before calling its integration: the
+// required request parameters, the body against the method's model, or both.
+type RequestValidator struct {
+	ID                        string `json:"id"`
+	RestAPIID                 string `json:"rest_api_id"`
+	Name                      string `json:"name"`
+	ValidateRequestBody       bool   `json:"validate_request_body"`
+	ValidateRequestParameters bool   `json:"validate_request_parameters"`
+	Version                   int64  `json:"version"`
+}
+
 // Deployment is an immutable snapshot of a whole API. Only its description may change.
 type Deployment struct {
 	ID          string `json:"id"`
@@ -147,6 +180,10 @@ type Snapshot struct {
 	Integrations         []Integration         `json:"integrations"`
 	MethodResponses      []MethodResponse      `json:"method_responses"`
 	IntegrationResponses []IntegrationResponse `json:"integration_responses"`
+	Models               []Model               `json:"models"`
+	RequestValidators    []RequestValidator    `json:"request_validators"`
+	Authorizers          []Authorizer          `json:"authorizers"`
+	GatewayResponses     []GatewayResponse     `json:"gateway_responses"`
 }
 
 // Stage publishes one deployment of an API under a name.
@@ -164,7 +201,9 @@ type Stage struct {
 	// API Gateway names them ("0.5" ... "237"), mapped to a byte budget capped by the server.
 	CacheClusterEnabled bool   `json:"cache_cluster_enabled"`
 	CacheClusterSize    string `json:"cache_cluster_size"`
-	InvokeURL           string `json:"invoke_url"`
+	// CanarySettings, when set, send a share of the stage's traffic to another deployment.
+	CanarySettings *CanarySettings `json:"canary_settings,omitempty"`
+	InvokeURL      string          `json:"invoke_url"`
 	// MethodSettings is read-only here, keyed by method path ("*/*", "pets/{petId}/GET"); it is changed
 	// through the stage's methodsettings collection, so that a PUT of the stage never drops it.
 	MethodSettings map[string]MethodSetting `json:"method_settings,omitempty"`
@@ -185,7 +224,8 @@ type StageHistoryEntry struct {
 	StageName            string `json:"stage_name"`
 	DeploymentID         string `json:"deployment_id"`
 	PreviousDeploymentID string `json:"previous_deployment_id"`
-	// Reason is "create", "update", "auto_deploy" or "rollback".
+	// Reason is "create", "update", "auto_deploy", "rollback" or "promote" (the canary's deployment
+	// became the stage's).
 	Reason    string    `json:"reason"`
 	ChangedAt time.Time `json:"changed_at"`
 }

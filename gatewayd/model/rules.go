@@ -36,6 +36,8 @@ var (
 	MethodSettingsPathPattern = regexp.MustCompile(`^(\*/\*|[^\s/][^\s]*/(\*|ANY|DELETE|GET|HEAD|OPTIONS|PATCH|POST|PUT))$`)
 	// PlanMethodPathPattern matches a usage plan's per-method throttle path: /resource/path/VERB.
 	PlanMethodPathPattern = regexp.MustCompile(`^/[^\s]*/(\*|ANY|DELETE|GET|HEAD|OPTIONS|PATCH|POST|PUT)$`)
+	// ModelNamePattern matches a model's name: letters and digits, as API Gateway requires.
+	ModelNamePattern = regexp.MustCompile(`^[A-Za-z0-9]{1,128}$`)
 	// APIKeyValuePattern matches a key value a client chooses: printable ASCII without spaces.
 	APIKeyValuePattern = regexp.MustCompile(`^[\x21-\x7e]+$`)
 
@@ -51,6 +53,7 @@ const (
 	MaxPathPartLength     = 255     // one resource path part
 	MaxPathLength         = 2048    // a resource's whole path
 	MaxTemplateLength     = 300_000 // one mapping template (API Gateway: 300 KB)
+	MaxSchemaLength       = 400_000 // one model's schema (API Gateway: 400 KB)
 	MaxTagKeyLength       = 128
 	MaxTagValueLength     = 256
 	MaxTags               = 50
@@ -61,7 +64,7 @@ const (
 // characters: a name or tag can end up in a terminal, a log line or a header, where NUL, newlines
 // or ANSI escapes do harm. multiline admits tab, line feed and carriage return (descriptions,
 // templates).
-func checkText(field, v string, max int, multiline bool) *FieldError {
+func checkText(field, v string, max int, multiline bool) error {
 	if !utf8.ValidString(v) {
 		return fieldErr(field, "must be valid UTF-8")
 	}

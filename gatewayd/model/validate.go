@@ -5,6 +5,8 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/ohler55/ojg/jp"
 )
 
 // FieldError is a validation failure of one field. The admin API answers it with 400 naming Field.
@@ -65,11 +67,14 @@ func (a *RestAPI) Validate() error {
 			return fieldErr(fmt.Sprintf("binary_media_types[%d]", i), "must be a media type such as image/png or */*, got %q", mt)
 		}
 	}
+	if err := checkText("policy", a.Policy, MaxPolicyLength, true); err != nil {
+		return err
+	}
 	return validateTags("tags", a.Tags)
 }
 
 // checkName checks a required one-line name of at most max characters.
-func checkName(field, v string, max int) *FieldError {
+func checkName(field, v string, max int) error {
 	if strings.TrimSpace(v) == "" {
 		return fieldErr(field, "must not be empty")
 	}
@@ -155,6 +160,14 @@ func (m *Method) Validate() error {
 			return fieldErr("authorizer_id", "must be empty when authorization is %s", m.Authorization)
 		}
 	}
+	if len(m.AuthorizationScopes) > 0 && m.Authorization != AuthCognito && m.Authorization != AuthJWT {
+		return fieldErr("authorization_scopes", "is only used with COGNITO_USER_POOLS (or JWT) authorization, got authorization %s", m.Authorization)
+	}
+	for i, sc := range m.AuthorizationScopes {
+		if sc == "" || strings.ContainsAny(sc, " \t\r\n") || checkText("authorization_scopes", sc, MaxNameLength, false) != nil {
+			return fieldErr(fmt.Sprintf("authorization_scopes[%d]", i), "must be an OAuth scope without spaces, got %q", sc)
+		}
+	}
 	if err := checkText("operation_name", m.OperationName, MaxNameLength, false); err != nil {
 		return err
 	}
@@ -235,6 +248,9 @@ func (in *Integration) Validate() error {
 		if !IntegrationRequestValuePattern.MatchString(v) {
 			return fieldErr("request_parameters", "value %q of %q must be method.request.{path|querystring|header}.NAME, 'literal', stageVariables.NAME or context.NAME", v, k)
 		}
+		if err := checkBodyPath(v, "method.request.body."); err != nil {
+			return fieldErr("request_parameters", "value %q of %q: %v", v, k, err)
+		}
 	}
 	for ct, t := range in.RequestTemplates {
 		if !MediaTypePattern.MatchString(ct) {
@@ -304,6 +320,9 @@ func (r *IntegrationResponse) Validate() error {
 		if !IntegrationResponseValuePattern.MatchString(v) {
 			return fieldErr("response_parameters", "value %q of %q must be integration.response.header.NAME, integration.response.body, 'literal' or stageVariables.NAME", v, k)
 		}
+		if err := checkBodyPath(v, "integration.response.body."); err != nil {
+			return fieldErr("response_parameters", "value %q of %q: %v", v, k, err)
+		}
 	}
 	for ct, t := range r.ResponseTemplates {
 		if !MediaTypePattern.MatchString(ct) {
@@ -339,6 +358,9 @@ func (s *Stage) Normalize() {
 	if s.CacheClusterSize == "" {
 		s.CacheClusterSize = "0.5"
 	}
+	if s.CanarySettings != nil {
+		s.CanarySettings.Normalize()
+	}
 }
 
 // Validate checks the fields a client sets.
@@ -366,6 +388,11 @@ func (s *Stage) Validate() error {
 			return fieldErr("variables."+k, "must be at most 512 characters of letters, digits and -._~:/?#&=, got %q", v)
 		}
 	}
+	if s.CanarySettings != nil {
+		if err := s.CanarySettings.Validate(); err != nil {
+			return err
+		}
+	}
 	return validateTags("tags", s.Tags)
 }
 
@@ -375,4 +402,52 @@ func MethodKey(resourceID, verb string) string { return resourceID + "/" + verb 
 // ResponseKey is the store key of a method or integration response: RESOURCE_ID/VERB/STATUS.
 func ResponseKey(resourceID, verb, status string) string {
 	return resourceID + "/" + verb + "/" + status
+}
+
+// checkBodyPath checks the JSONPath of a body source (prefix then the path, such as
+// method.request.body.pet.name), as the data plane compiles it: "$" then the rest.
+func checkBodyPath(v, prefix string) error {
+	rest, ok := strings.CutPrefix(v, prefix)
+	if !ok {
+		return nil
+	}
+	if _, err := jp.ParseString("$." + rest); err != nil {
+		return fmt.Errorf("invalid JSONPath %q: %v", "$."+rest, err)
+	}
+	return nil
+}
+
+// ModelURL is the URL by which a schema refers to a model of the API with $ref, as in API Gateway.
+func ModelURL(apiID, name string) string {
+	return "https://apigateway.amazonaws.com/restapis/" + apiID + "/models/" + name
+}
+
+// Normalize fills defaults.
+func (m *Model) Normalize() {
+	if m.ContentType == "" {
+		m.ContentType = "application/json"
+	}
+}
+
+// Validate checks the fields a client sets. Whether the schema compiles, references included, is
+// checked by the control plane, which knows the API's other models.
+func (m *Model) Validate() error {
+	if !ModelNamePattern.MatchString(m.Name) {
+		return fieldErr("name", "must be 1 to 128 letters or digits, got %q", m.Name)
+	}
+	if err := checkText("description", m.Description, MaxDescriptionLength, true); err != nil {
+		return err
+	}
+	if !MediaTypePattern.MatchString(m.ContentType) {
+		return fieldErr("content_type", "must be a content type such as application/json, got %q", m.ContentType)
+	}
+	if strings.TrimSpace(m.Schema) == "" {
+		return fieldErr("schema", "must not be empty: a JSON Schema (draft 4) such as {\"type\": \"object\"}")
+	}
+	return checkText("schema", m.Schema, MaxSchemaLength, true)
+}
+
+// Validate checks the fields a client sets.
+func (v *RequestValidator) Validate() error {
+	return checkName("name", v.Name, MaxNameLength)
 }

@@ -28,6 +28,9 @@ const (
 	KindSnapshot            Kind = "snapshot"
 	KindStage               Kind = "stage"
 	KindStageHistory        Kind = "stage_history"
+	// KindModel holds an API's models, keyed by name; KindRequestValidator its request validators, by id.
+	KindModel            Kind = "model"
+	KindRequestValidator Kind = "request_validator"
 	// KindPendingDeploy marks an API changed since its auto-deploy stages were last deployed.
 	KindPendingDeploy Kind = "pending_deploy"
 	// Metering. API keys, usage plans, plan keys ("PLAN/KEY") and usage counts ("PLAN/KEY/DAY") belong
@@ -37,6 +40,13 @@ const (
 	KindUsagePlanKey   Kind = "usage_plan_key"
 	KindMethodSettings Kind = "method_settings"
 	KindUsage          Kind = "usage"
+	// Authorization. Authorizers (by id) and gateway responses (by response type) belong to their API;
+	// IAM users (by name), access keys (by id) and user policies ("USER/POLICY") to none.
+	KindAuthorizer      Kind = "authorizer"
+	KindGatewayResponse Kind = "gateway_response"
+	KindIAMUser         Kind = "iam_user"
+	KindIAMAccessKey    Kind = "iam_access_key"
+	KindIAMUserPolicy   Kind = "iam_user_policy"
 )
 
 // Errors a backend returns; callers test them with errors.Is.

@@ -7,7 +7,7 @@
 # Prints a markdown table and writes it to tools/bench/results/<mode>-<time>/results.md (git-ignored).
 # Smoke mode never installs anything and skips rows whose tool is missing; it exits non-zero when any
 # path that ran failed (non-2xx answers, socket errors, setup or terraform errors).
-# BENCH_PORT_BASE (default 18400) moves the ports; BENCH_THREADS, BENCH_CONNS, BENCH_DURATION and
+# The servers take ports free on 127.0.0.1 (BENCH_PORT_BASE=N uses N+1..N+6 instead); BENCH_THREADS, BENCH_CONNS, BENCH_DURATION and
 # BENCH_WARMUP change the full run's load; BENCH_SKIP="wrk nginx" acts as if those were not installed.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -27,9 +27,6 @@ smoke)
 *) echo "usage: $0 full|smoke" >&2; exit 2 ;;
 esac
 
-base=${BENCH_PORT_BASE:-18400}
-backend_port=$((base + 1)) nginx_port=$((base + 2)) haproxy_port=$((base + 3)) caddy_port=$((base + 4))
-gw_port=$((base + 5)) admin_port=$((base + 6))
 version=0.1.0
 
 results=tools/bench/results
@@ -124,6 +121,14 @@ go build -trimpath -o "$bin/gatewayd" ./gatewayd/cmd/gatewayd
 go build -trimpath -o "$bin/terraform-provider-gatewayd" .
 (cd tools/bench && go build -trimpath -o "$bin/benchtool" ./benchtool)
 bt=$bin/benchtool
+if [ -n "${BENCH_PORT_BASE:-}" ]; then
+  base=$BENCH_PORT_BASE
+  ports=($((base + 1)) $((base + 2)) $((base + 3)) $((base + 4)) $((base + 5)) $((base + 6)))
+else
+  mapfile -t ports < <("$bt" freeports 6)
+fi
+backend_port=${ports[0]} nginx_port=${ports[1]} haproxy_port=${ports[2]} caddy_port=${ports[3]}
+gw_port=${ports[4]} admin_port=${ports[5]}
 
 # --- servers -------------------------------------------------------------------------------------
 start backend "$bt" backend -addr "127.0.0.1:$backend_port"
@@ -139,15 +144,18 @@ GATEWAYD_ADMIN_TOKEN=$token GATEWAYD_ACCOUNT_RATE_LIMIT=1000000 GATEWAYD_ACCOUNT
 gw_pid=$last_pid
 admin=http://127.0.0.1:$admin_port
 "$bt" check -url "$admin/healthz" -wait 15s || { cat "$run/gatewayd.log"; exit 1; }
+# Another process on the port would have answered that check: make sure it was ours.
+kill -0 "$gw_pid" 2>/dev/null || { echo "gatewayd exited:"; cat "$run/gatewayd.log"; exit 1; }
 admin_flags=(-admin "$admin" -token-file "$run/admin-token")
 
-# measure NAME URL PIDS NOTE [HEADER]: loads URL and records the row; PIDS are the serving processes.
+# measure NAME URL PIDS NOTE [HEADER...]: loads URL and records the row; PIDS are the serving processes.
 measure() {
-  local name=$1 url=$2 procs=$3 note=${4:-} header=${5:-} out rps p50 p99 errs reqs
+  local name=$1 url=$2 procs=$3 note=${4:-} out rps p50 p99 errs reqs h
+  shift 4 || shift $#
   say "$name: $url"
   local wrk_args=()
   [ -n "$wrk_bin" ] && wrk_args=(-wrk "$wrk_bin")
-  [ -n "$header" ] && wrk_args+=(-H "$header")
+  for h in "$@"; do [ -n "$h" ] && wrk_args+=(-H "$h"); done
   if ! out=$("$bt" load -url "$url" "${wrk_args[@]}" -t "$threads" -c "$conns" -d "$dur" -warmup "$warm" 2>"$run/load-err.log"); then
     fail "$name" "load: $(head -c 300 "$run/load-err.log" | tr '\n\t' '  ')"
     return
@@ -275,9 +283,11 @@ else
 fi
 
 # gatewayd with an API key in a usage plan (throttle high enough never to refuse; metrics are always
-# on), and a stage cache hit: setup exits with 3 when gatewayd does not have the path yet.
-for kind in key cache; do
+# on), the same behind a JWT authorizer (target: >= 0.85x of gatewayd proxy), and a stage cache hit:
+# setup exits with 3 when gatewayd does not have the path yet.
+for kind in key keyjwt cache; do
   name="gatewayd key+throttle" note="x-api-key + usage plan throttle + account throttle + metrics"
+  [ "$kind" = keyjwt ] && name="gatewayd key+JWT" note="the key path + COGNITO_USER_POOLS authorizer, RS256 ID token (verified once, then cached)"
   [ "$kind" = cache ] && name="gatewayd cache hit" note="stage cache on, caching_enabled */*, checked to hit"
   set +e
   out=$("$bt" setup "${admin_flags[@]}" -kind "$kind" -backend "127.0.0.1:$backend_port" 2>"$run/setup-$kind.log")
@@ -285,19 +295,24 @@ for kind in key cache; do
   set -e
   case $rc in
   0)
-    { read -r url; read -r hdr || true; } <<<"$out"
-    measure "$name" "$url" "$gw_pid" "$note" "${hdr:-}"
+    mapfile -t lines <<<"$out"
+    measure "$name" "${lines[0]}" "$gw_pid" "$note" "${lines[@]:1}"
     ;;
   3) row "$name" "" "" "" "" "" "" "not yet supported: $(sed -n 's/.*not yet supported: //p' "$run/setup-$kind.log" | head -n 1)" ;;
   *) fail "$name" "setup: $(tail -n 3 "$run/setup-$kind.log" | tr '\n' ' ')" ;;
   esac
 done
 
-if mock_url=$("$bt" setup "${admin_flags[@]}" -kind mock 2>"$run/setup-mock.log"); then
-  measure "gatewayd mock" "$mock_url" "$gw_pid" "MOCK"
-else
-  fail "gatewayd mock" "setup: $(tail -n 3 "$run/setup-mock.log" | tr '\n' ' ')"
-fi
+# MOCK with a fixed body, then with a 10-line template reading the request (target: >= 0.8x of the first).
+for kind in mock mockvtl; do
+  name="gatewayd mock" note="MOCK, fixed body"
+  [ "$kind" = mockvtl ] && name="gatewayd mock+template" note="MOCK, 10-line VTL template (params, context, loops)"
+  if mock_url=$("$bt" setup "${admin_flags[@]}" -kind "$kind" 2>"$run/setup-$kind.log"); then
+    measure "$name" "$mock_url" "$gw_pid" "$note"
+  else
+    fail "$name" "setup: $(tail -n 3 "$run/setup-$kind.log" | tr '\n' ' ')"
+  fi
+done
 
 # 10,000 (smoke: 100) idle keep-alive connections to gatewayd, one request each first.
 if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt $((idle_n + 1000)) ]; then

@@ -17,6 +17,27 @@ resource "gatewayd_stage" "prod" {
   description   = "production"
 }
 
+# A canary release: 10% of the stage's requests go to the new deployment, with
+# their own stage variables. Promote it in one apply by setting deployment_id
+# to gatewayd_deployment.next.id and removing the block; remove the block to
+# drop the canary.
+resource "gatewayd_stage" "shop" {
+  rest_api_id   = gatewayd_rest_api.example.id
+  stage_name    = "shop"
+  deployment_id = gatewayd_deployment.example.id
+  variables = {
+    backend = "127.0.0.1:3000"
+  }
+
+  canary_settings {
+    deployment_id            = gatewayd_deployment.next.id
+    percent_traffic          = 10
+    stage_variable_overrides = { backend = "127.0.0.1:3001" }
+    # Optional: the same caller always lands on the same side.
+    sticky_header = "X-User-Id"
+  }
+}
+
 output "invoke_url" {
   value = gatewayd_stage.live.invoke_url
 }

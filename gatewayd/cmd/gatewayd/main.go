@@ -1,7 +1,14 @@
 // Command gatewayd is a self-hosted API gateway managed through its admin API (and so with Terraform).
 //
 //	gatewayd serve [flags]   run the admin API and the data plane
+//	gatewayd rollback API STAGE [DEPLOYMENT]
+//	                         point a stage back at an earlier deployment through the admin API
+//	gatewayd history API STAGE
+//	                         a stage's latest deployment changes, each with what it changed
+//	gatewayd diff API FROM TO
+//	                         what differs between two deployments
 //	gatewayd version         print the version
+//	gatewayd help [serve]    print the usage, or the flags of serve
 //
 // Every flag of serve can also be set with an environment variable: --data-dir is GATEWAYD_DATA_DIR,
 // and so on. A flag given on the command line wins over the environment.
@@ -36,44 +43,112 @@ func main() {
 	}
 }
 
+// usage is the top-level help: gatewayd help, gatewayd --help.
+const usage = `gatewayd is a self-hosted API gateway managed through its admin API (and so with Terraform).
+
+Usage:
+  gatewayd serve [flags]   run the admin API and the data plane until SIGINT or SIGTERM
+  gatewayd rollback [flags] API STAGE [DEPLOYMENT]
+                           point a stage back at DEPLOYMENT, or at the one it served before,
+                           through the admin API (gatewayd rollback --help lists the flags)
+  gatewayd history [flags] API STAGE
+                           a stage's latest deployment changes, each with what it changed
+  gatewayd diff [flags] API FROM TO
+                           what differs between two deployments of an API
+  gatewayd version         print the version
+  gatewayd help [serve]    print this help, or the flags of serve
+
+Every flag of serve can also be set with an environment variable: GATEWAYD_ and the flag's name in
+capitals, - as _ (--data-dir is GATEWAYD_DATA_DIR). A flag on the command line wins over the
+environment. gatewayd serve --help lists the flags.
+`
+
+// shortUsage ends the errors of a command line that gatewayd does not understand.
+const shortUsage = "usage: gatewayd serve [flags] | gatewayd rollback|history|diff [flags] ARGS | gatewayd version | gatewayd help"
+
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return errors.New("usage: gatewayd serve [flags] | gatewayd version")
+		return errors.New(shortUsage)
 	}
 	switch args[0] {
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, "gatewayd", version)
 		return nil
+	case "help", "--help", "-help", "-h", "--h":
+		if len(args) > 1 && args[1] == "serve" {
+			return serve(ctx, []string{"--help"}, stdout, stderr)
+		}
+		fmt.Fprint(stdout, usage)
+		return nil
 	case "serve":
 		return serve(ctx, args[1:], stdout, stderr)
+	case "rollback":
+		return rollback(ctx, args[1:], stdout)
+	case "history":
+		return history(ctx, args[1:], stdout)
+	case "diff":
+		return diff(ctx, args[1:], stdout)
 	}
-	return fmt.Errorf("unknown command %q; usage: gatewayd serve [flags] | gatewayd version", args[0])
+	return fmt.Errorf("unknown command %q; %s", args[0], shortUsage)
 }
 
-// envFlag registers a string flag whose default comes from GATEWAYD_<NAME>.
-func envFlag(fs *flag.FlagSet, name, def, usage string) *string {
-	env := "GATEWAYD_" + strings.ToUpper(strings.ReplaceAll(name, "-", "_"))
-	if v, ok := os.LookupEnv(env); ok {
+// envName is the environment variable of a flag of serve.
+func envName(flagName string) string {
+	return "GATEWAYD_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
+}
+
+// serveFlags is the flag set of serve. Each flag's value can also come from its environment variable.
+type serveFlags struct {
+	*flag.FlagSet
+	// defaults are the built-in defaults, for the help; a flag's DefValue is the environment's value
+	// when that is set.
+	defaults map[string]string
+}
+
+// envString registers a string flag whose default comes from its environment variable when set.
+func (s *serveFlags) envString(name, def, usage string) *string {
+	s.defaults[name] = def
+	if v, ok := os.LookupEnv(envName(name)); ok {
 		def = v
 	}
-	return fs.String(name, def, usage+" (env "+env+")")
+	return s.String(name, def, usage)
+}
+
+// printUsage writes serve's help: every flag with its environment variable and built-in default.
+func (s *serveFlags) printUsage(w io.Writer) {
+	fmt.Fprint(w, `Usage: gatewayd serve [flags]
+
+Runs the admin API and the data plane until SIGINT or SIGTERM. Each flag can also be set with the
+environment variable shown; a flag on the command line wins over the environment.
+
+Flags:
+`)
+	s.VisitAll(func(f *flag.Flag) {
+		fmt.Fprintf(w, "  --%s\n        %s\n        (env %s; default %q)\n", f.Name, f.Usage, envName(f.Name), s.defaults[f.Name])
+	})
 }
 
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("gatewayd serve", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	dataDir := envFlag(fs, "data-dir", "./gatewayd-data", "directory of the embedded database and generated token")
-	adminAddr := envFlag(fs, "admin-addr", "127.0.0.1:9080", "admin API listen address")
-	listen := envFlag(fs, "listen", "127.0.0.1:8080", "data plane listen address")
-	token := envFlag(fs, "admin-token", "", "admin API bearer token; generated into the data dir when empty")
-	publicURL := envFlag(fs, "public-url", "", "base URL of stages' invoke_url when gatewayd sits behind something else; default http://<listen>")
-	logLevel := envFlag(fs, "log-level", "info", "log level: debug, info, warn or error")
-	accountRate := envFlag(fs, "account-rate-limit", "10000", "account-level throttle: requests per second across all stages")
-	accountBurst := envFlag(fs, "account-burst-limit", "5000", "account-level throttle: burst (token bucket size)")
-	server := envFlag(fs, "server", "fasthttp", "data plane HTTP server: fasthttp or net/http")
-	cacheMax := envFlag(fs, "cache-max-bytes", "268435456", "cap on each stage's response cache in bytes, whatever its cache_cluster_size")
+	fs := &serveFlags{FlagSet: flag.NewFlagSet("gatewayd serve", flag.ContinueOnError), defaults: map[string]string{}}
+	// Parse's own messages are not printed: its errors are returned, and --help prints printUsage.
+	fs.SetOutput(io.Discard)
+	dataDir := fs.envString("data-dir", "./gatewayd-data", "directory of the embedded database and generated token")
+	adminAddr := fs.envString("admin-addr", "127.0.0.1:9080", "admin API listen address")
+	listen := fs.envString("listen", "127.0.0.1:8080", "data plane listen address")
+	token := fs.envString("admin-token", "", "admin API bearer token; generated into the data dir when empty")
+	publicURL := fs.envString("public-url", "", "base URL of stages' invoke_url when gatewayd sits behind something else; empty is http://<listen>")
+	logLevel := fs.envString("log-level", "info", "log level: debug, info, warn or error")
+	accountRate := fs.envString("account-rate-limit", "10000", "account-level throttle: requests per second across all stages")
+	accountBurst := fs.envString("account-burst-limit", "5000", "account-level throttle: burst (token bucket size)")
+	server := fs.envString("server", "fasthttp", "data plane HTTP server: fasthttp or net/http")
+	cacheMax := fs.envString("cache-max-bytes", "268435456", "cap on each stage's response cache in bytes, whatever its cache_cluster_size")
+	region := fs.envString("region", "us-east-1", "region of the ARNs gatewayd builds and of the SigV4 signatures it accepts")
 	if err := fs.Parse(args); err != nil {
-		return err
+		if errors.Is(err, flag.ErrHelp) {
+			fs.printUsage(stdout)
+			return nil
+		}
+		return fmt.Errorf("%w (gatewayd serve --help lists the flags)", err)
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected arguments %q", fs.Args())
@@ -98,7 +173,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 	d, err := daemon.Start(ctx, daemon.Config{DataDir: *dataDir, AdminAddr: *adminAddr, Listen: *listen,
 		AdminToken: *token, PublicURL: *publicURL, AccountRateLimit: rate, AccountBurstLimit: burst,
-		CacheMaxBytes: cacheMaxBytes, Server: *server, Logger: log})
+		CacheMaxBytes: cacheMaxBytes, Server: *server, Region: *region, Logger: log})
 	if err != nil {
 		return err
 	}

@@ -3,9 +3,22 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
+	"os"
+	"os/exec"
 	"strings"
 	"testing"
 )
+
+// TestMain runs main itself when the test binary is started by TestExitStatus.
+func TestMain(m *testing.M) {
+	if args, ok := os.LookupEnv("GATEWAYD_TEST_MAIN_ARGS"); ok {
+		os.Args = append([]string{"gatewayd"}, strings.Fields(args)...)
+		main()
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
 
 func TestRun(t *testing.T) {
 	tests := []struct {
@@ -17,7 +30,7 @@ func TestRun(t *testing.T) {
 		{"version", []string{"version"}, "gatewayd dev\n", ""},
 		{"no command", nil, "", "usage: gatewayd serve"},
 		{"unknown command", []string{"start"}, "", `unknown command "start"`},
-		{"unknown flag", []string{"serve", "--nope"}, "", "flag provided but not defined: -nope"},
+		{"unknown flag", []string{"serve", "--nope"}, "", "flag provided but not defined: -nope (gatewayd serve --help lists the flags)"},
 		{"bad rate", []string{"serve", "--account-rate-limit", "fast"}, "", "--account-rate-limit must be a number"},
 		{"bad burst", []string{"serve", "--account-burst-limit", "-1"}, "", "--account-burst-limit must be a whole number"},
 		{"bad log level", []string{"serve", "--log-level", "loud"}, "", "--log-level"},
@@ -35,6 +48,117 @@ func TestRun(t *testing.T) {
 			}
 			if out.String() != tc.wantOut {
 				t.Errorf("run(%q) printed %q, want %q", tc.args, out.String(), tc.wantOut)
+			}
+		})
+	}
+}
+
+// serveFlagHelp is what serve's help must say of each flag: its environment variable and default.
+var serveFlagHelp = []struct{ flag, env, def string }{
+	{"--data-dir", "GATEWAYD_DATA_DIR", `"./gatewayd-data"`},
+	{"--admin-addr", "GATEWAYD_ADMIN_ADDR", `"127.0.0.1:9080"`},
+	{"--listen", "GATEWAYD_LISTEN", `"127.0.0.1:8080"`},
+	{"--admin-token", "GATEWAYD_ADMIN_TOKEN", `""`},
+	{"--public-url", "GATEWAYD_PUBLIC_URL", `""`},
+	{"--log-level", "GATEWAYD_LOG_LEVEL", `"info"`},
+	{"--account-rate-limit", "GATEWAYD_ACCOUNT_RATE_LIMIT", `"10000"`},
+	{"--account-burst-limit", "GATEWAYD_ACCOUNT_BURST_LIMIT", `"5000"`},
+	{"--server", "GATEWAYD_SERVER", `"fasthttp"`},
+	{"--cache-max-bytes", "GATEWAYD_CACHE_MAX_BYTES", `"268435456"`},
+}
+
+func TestHelp(t *testing.T) {
+	// The help shows built-in defaults, not the environment's values (which may hold the token).
+	t.Setenv("GATEWAYD_ADMIN_TOKEN", "secret-from-env")
+	t.Setenv("GATEWAYD_LISTEN", "127.0.0.1:1")
+	for _, args := range [][]string{{"serve", "--help"}, {"serve", "-h"}, {"serve", "-help"}, {"help", "serve"}, {"serve", "--listen", "x", "--help"}} {
+		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			var out, errOut bytes.Buffer
+			if err := run(context.Background(), args, &out, &errOut); err != nil {
+				t.Fatalf("run(%q) = %v, want nil (exit 0)", args, err)
+			}
+			help := out.String()
+			if !strings.HasPrefix(help, "Usage: gatewayd serve [flags]\n") {
+				t.Errorf("run(%q) printed %q, want serve's usage", args, help)
+			}
+			lines := strings.Split(help, "\n")
+			for _, f := range serveFlagHelp {
+				i := indexOf(lines, "  "+f.flag)
+				if i < 0 || i+2 >= len(lines) {
+					t.Errorf("serve's help does not list %s:\n%s", f.flag, help)
+					continue
+				}
+				if want := "(env " + f.env + "; default " + f.def + ")"; strings.TrimSpace(lines[i+2]) != want {
+					t.Errorf("serve's help for %s says %q, want %q", f.flag, strings.TrimSpace(lines[i+2]), want)
+				}
+			}
+			if strings.Contains(help, "secret-from-env") {
+				t.Error("serve's help printed the token from the environment")
+			}
+			if errOut.Len() > 0 {
+				t.Errorf("run(%q) wrote to stderr: %q", args, errOut.String())
+			}
+		})
+	}
+	for _, args := range [][]string{{"help"}, {"--help"}, {"-h"}} {
+		var out, errOut bytes.Buffer
+		if err := run(context.Background(), args, &out, &errOut); err != nil {
+			t.Fatalf("run(%q) = %v, want nil (exit 0)", args, err)
+		}
+		for _, want := range []string{"gatewayd serve [flags]", "gatewayd version", "gatewayd help [serve]", "GATEWAYD_DATA_DIR"} {
+			if !strings.Contains(out.String(), want) {
+				t.Errorf("run(%q) printed %q, want it to mention %q", args, out.String(), want)
+			}
+		}
+	}
+}
+
+func indexOf(lines []string, s string) int {
+	for i, l := range lines {
+		if l == s {
+			return i
+		}
+	}
+	return -1
+}
+
+// TestExitStatus runs main in a child process: help exits 0 on stdout, a bad flag 1 on stderr.
+func TestExitStatus(t *testing.T) {
+	tests := []struct {
+		args               string
+		wantCode           int
+		wantStdout, wantIn string
+	}{
+		{"serve --help", 0, "Usage: gatewayd serve [flags]", ""},
+		{"--help", 0, "gatewayd serve [flags]", ""},
+		{"help", 0, "gatewayd serve [flags]", ""},
+		{"serve --nope", 1, "", "gatewayd: flag provided but not defined: -nope"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.args, func(t *testing.T) {
+			cmd := exec.Command(os.Args[0])
+			cmd.Env = append(os.Environ(), "GATEWAYD_TEST_MAIN_ARGS="+tc.args)
+			var stdout, stderr bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &stdout, &stderr
+			err := cmd.Run()
+			code := 0
+			var exit *exec.ExitError
+			if errors.As(err, &exit) {
+				code = exit.ExitCode()
+			} else if err != nil {
+				t.Fatal(err)
+			}
+			if code != tc.wantCode {
+				t.Errorf("gatewayd %s exited %d, want %d; stderr %q", tc.args, code, tc.wantCode, stderr.String())
+			}
+			if !strings.Contains(stdout.String(), tc.wantStdout) {
+				t.Errorf("gatewayd %s printed %q on stdout, want %q", tc.args, stdout.String(), tc.wantStdout)
+			}
+			if !strings.Contains(stderr.String(), tc.wantIn) {
+				t.Errorf("gatewayd %s printed %q on stderr, want %q", tc.args, stderr.String(), tc.wantIn)
+			}
+			if strings.Contains(stdout.String()+stderr.String(), "help requested") {
+				t.Errorf("gatewayd %s printed flag's \"help requested\"", tc.args)
 			}
 		})
 	}

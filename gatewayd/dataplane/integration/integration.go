@@ -5,14 +5,17 @@ package integration
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/gwerror"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/mapping"
+	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/mapping/vtl/apigw"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/message"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/upstream"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/model"
@@ -41,8 +44,11 @@ type Integration struct {
 	templates *mapping.RequestTemplates
 	responses *mapping.Responses
 	binary    []string
-	stageVars map[string]string
-	client    *upstream.Client
+	// contentHandling converts the request body: CONVERT_TO_TEXT (binary to base64), CONVERT_TO_BINARY
+	// (base64 to binary), or "" to pass it as it is.
+	contentHandling string
+	stageVars       map[string]string
+	client          *upstream.Client
 }
 
 // Compile compiles spec; backends are called through client.
@@ -55,12 +61,16 @@ func Compile(spec Spec, client *upstream.Client) (*Integration, error) {
 		binary:    spec.API.BinaryMediaTypes,
 		stageVars: spec.StageVars,
 		client:    client,
-		templates: mapping.CompileRequestTemplates(in.RequestTemplates, in.PassthroughBehavior),
+
+		contentHandling: in.ContentHandling,
 	}
 	if it.timeout <= 0 {
 		it.timeout = model.DefaultTimeoutMillis * time.Millisecond
 	}
 	var err error
+	if it.templates, err = mapping.CompileRequestTemplates(in.RequestTemplates, in.PassthroughBehavior); err != nil {
+		return nil, err
+	}
 	if it.params, err = mapping.CompileRequestParams(in.RequestParameters, spec.StageVars); err != nil {
 		return nil, err
 	}
@@ -88,6 +98,7 @@ func (it *Integration) CallsBackend() bool { return it.kind != model.Integration
 
 // Invoke runs the integration for one method request.
 func (it *Integration) Invoke(ctx context.Context, in *mapping.Input) (*message.Response, error) {
+	in.StageVars = it.stageVars
 	switch it.kind {
 	case model.IntegrationMock:
 		return it.mock(in)
@@ -101,40 +112,80 @@ func (it *Integration) Invoke(ctx context.Context, in *mapping.Input) (*message.
 	return nil, gwerror.Internal(fmt.Errorf("unsupported integration type %q", it.kind))
 }
 
+// mock answers from the integration responses alone. The request template's output (after the
+// passthrough behaviour's check of the content type) chooses the status code, read leniently as API
+// Gateway does ({"statusCode": 404}, {statusCode: 404}), and is what the response template's $input
+// reads; its $context overrides reach the response template too.
 func (it *Integration) mock(in *mapping.Input) (*message.Response, error) {
-	// A MOCK integration's request template only chooses the status code; the passthrough behaviour
-	// still refuses content types it does not accept.
-	if _, err := it.templates.Body(in.Request.Header.Get("Content-Type"), in.Request.Body); err != nil {
+	req := in.Request
+	ct := req.Header.Get("Content-Type")
+	tpl, err := it.templates.Select(mapping.MediaType(ct))
+	if err != nil {
 		return nil, err
 	}
-	r := it.responses.Mock(it.templates.MockStatus(in.Request.Header.Get("Content-Type")))
+	status := ""
+	out := apigw.Output{}
+	if tpl != nil {
+		if out, err = mapping.Render(tpl, in, req.Body, ct, nil); err != nil {
+			return nil, err
+		}
+		if n, ok := apigw.MockStatus(out.Body); ok {
+			status = strconv.Itoa(n)
+		}
+	}
+	r := it.responses.Mock(status)
 	if r == nil {
 		return nil, gwerror.Internal(errors.New("mock integration has no integration response to answer with"))
 	}
-	return methodResponse(r, in, nil, in.Request.Header.Get("Accept")), nil
+	backend := &message.Response{Status: r.Status, Header: http.Header{"Content-Type": {"application/json"}}, Body: out.Body}
+	return it.methodResponse(r, in, backend, &out.Overrides)
 }
 
-// methodResponse builds the client's answer from an integration response and, for HTTP, the backend's.
-func methodResponse(r *mapping.Response, in *mapping.Input, backend *message.Response, accept string) *message.Response {
+// methodResponse builds the client's answer from an integration response and the integration's answer
+// (a backend's, or a MOCK's request template output): response parameters, the content handling, the
+// response template chosen by the client's Accept header, and the $context.responseOverride values the
+// templates set.
+func (it *Integration) methodResponse(r *mapping.Response, in *mapping.Input, backend *message.Response, overrides *apigw.Overrides) (*message.Response, error) {
 	resp := &message.Response{Status: r.Status, Header: http.Header{}}
 	r.Headers(resp.Header, in, backend)
-	if body, ct, ok := r.Body(accept); ok {
-		resp.Body = body
-		if resp.Header.Get("Content-Type") == "" {
-			resp.Header.Set("Content-Type", ct)
-		}
-		return resp
+	backendType := backend.Header.Get("Content-Type")
+	body := backend.Body
+	binary := isBinary(backendType, it.binary)
+	if binary && r.ContentHandling == model.ContentHandlingConvertToText {
+		body, binary = base64Encode(body), false
 	}
-	if backend != nil {
-		resp.Body = backend.Body
-		if ct := backend.Header.Get("Content-Type"); ct != "" && resp.Header.Get("Content-Type") == "" {
-			resp.Header.Set("Content-Type", ct)
+	contentType := backendType
+	// A binary body passes through untransformed unless it was converted to text.
+	if tpl, ct, ok := r.Template(in.Request.Header.Get("Accept")); ok && !binary {
+		out, err := mapping.Render(tpl, in, body, backendType, overrides)
+		if err != nil {
+			return nil, err
 		}
+		body, contentType, overrides = out.Body, ct, &out.Overrides
 	}
+	if r.ContentHandling == model.ContentHandlingConvertToBinary && !binary {
+		b, err := base64.StdEncoding.DecodeString(strings.TrimSpace(string(body)))
+		if err != nil {
+			return nil, gwerror.Internal(fmt.Errorf("integration response %d: CONVERT_TO_BINARY of a body that is not base64: %w", r.Status, err))
+		}
+		body = b
+	}
+	resp.Body = body
 	if resp.Header.Get("Content-Type") == "" {
-		resp.Header.Set("Content-Type", "application/json")
+		if contentType == "" {
+			contentType = "application/json"
+		}
+		resp.Header.Set("Content-Type", contentType)
 	}
-	return resp
+	if overrides != nil {
+		if overrides.ResponseStatus != 0 {
+			resp.Status = overrides.ResponseStatus
+		}
+		for k, vv := range overrides.ResponseHeader {
+			resp.Header[http.CanonicalHeaderKey(k)] = vv
+		}
+	}
+	return resp, nil
 }
 
 // pathParam resolves a URI placeholder: a mapped integration.request.path value, else the method's
@@ -162,16 +213,36 @@ func (it *Integration) call(ctx context.Context, req *upstream.Request) (*messag
 	return nil, gwerror.BadGateway(err)
 }
 
+// http calls an HTTP backend with the request mapped: request parameters, the content handling, the
+// request template chosen by the Content-Type (and the passthrough behaviour) and the
+// $context.requestOverride values it set; then maps the backend's answer with the integration response
+// its status selects.
 func (it *Integration) http(ctx context.Context, in *mapping.Input) (*message.Response, error) {
+	req := in.Request
 	m := it.params.Apply(in)
-	target, err := it.uri.Target(pathParam(m, in), m.Query.Encode())
-	if err != nil {
-		return nil, gwerror.Internal(err)
-	}
-	ct := in.Request.Header.Get("Content-Type")
-	body, err := it.templates.Body(ct, in.Request.Body)
+	ct := req.Header.Get("Content-Type")
+	tpl, err := it.templates.Select(mapping.MediaType(ct))
 	if err != nil {
 		return nil, err
+	}
+	body := req.Body
+	binary := isBinary(ct, it.binary)
+	if binary && it.contentHandling == model.ContentHandlingConvertToText {
+		body, binary = base64Encode(body), false
+	}
+	var overrides *apigw.Overrides
+	// A binary body passes through untransformed unless it was converted to text.
+	if tpl != nil && !binary {
+		out, err := mapping.Render(tpl, in, body, ct, nil)
+		if err != nil {
+			return nil, err
+		}
+		body, overrides = out.Body, &out.Overrides
+	}
+	if it.contentHandling == model.ContentHandlingConvertToBinary && !binary {
+		if body, err = base64.StdEncoding.DecodeString(strings.TrimSpace(string(body))); err != nil {
+			return nil, gwerror.BadRequest("Invalid request body", fmt.Errorf("CONVERT_TO_BINARY of a body that is not base64: %w", err))
+		}
 	}
 	h := m.Header
 	if h == nil {
@@ -180,18 +251,34 @@ func (it *Integration) http(ctx context.Context, in *mapping.Input) (*message.Re
 	if ct != "" && h.Get("Content-Type") == "" {
 		h.Set("Content-Type", ct)
 	}
-	h[RequestIDHeader] = []string{in.Request.ID}
+	if overrides != nil {
+		m.Override(overrides.RequestQuery, overrides.RequestPath)
+		for k, vv := range overrides.RequestHeader {
+			h[http.CanonicalHeaderKey(k)] = vv
+		}
+	}
+	target, err := it.uri.Target(pathParam(m, in), m.Query.Encode())
+	if err != nil {
+		return nil, gwerror.Internal(err)
+	}
+	h[RequestIDHeader] = []string{req.ID}
 	method := it.method
 	if method == "" || method == "ANY" {
-		method = in.Request.Method
+		method = req.Method
 	}
 	backend, err := it.call(ctx, &upstream.Request{Method: method, URI: target, Header: h, Body: body})
 	if err != nil {
 		return nil, err
 	}
-	r := it.responses.Select(fmt.Sprint(backend.Status))
+	r := it.responses.Select(strconv.Itoa(backend.Status))
 	if r == nil {
 		return nil, gwerror.Internal(fmt.Errorf("no integration response matches backend status %d and none is the default", backend.Status))
 	}
-	return methodResponse(r, in, backend, in.Request.Header.Get("Accept")), nil
+	return it.methodResponse(r, in, backend, overrides)
+}
+
+func base64Encode(b []byte) []byte {
+	out := make([]byte, base64.StdEncoding.EncodedLen(len(b)))
+	base64.StdEncoding.Encode(out, b)
+	return out
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/gwerror"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/mapping"
+	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/mapping/vtl/apigw"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/message"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/upstream"
 )
@@ -47,11 +48,47 @@ type lambdaContext struct {
 	DomainName       string         `json:"domainName"`
 	Identity         lambdaIdentity `json:"identity"`
 	RequestTimeEpoch int64          `json:"requestTimeEpoch"`
+	AccountID        string         `json:"accountId,omitempty"`
+	// Authorizer is what the method's authorizer said: principalId, the context's keys, claims.
+	Authorizer map[string]any `json:"authorizer,omitempty"`
 }
 
 type lambdaIdentity struct {
-	SourceIP  string `json:"sourceIp"`
-	UserAgent string `json:"userAgent"`
+	SourceIP  string  `json:"sourceIp"`
+	UserAgent string  `json:"userAgent"`
+	APIKey    *string `json:"apiKey,omitempty"`
+	APIKeyID  *string `json:"apiKeyId,omitempty"`
+	AccessKey *string `json:"accessKey,omitempty"`
+	AccountID *string `json:"accountId,omitempty"`
+	Caller    *string `json:"caller,omitempty"`
+	User      *string `json:"user,omitempty"`
+	UserArn   *string `json:"userArn,omitempty"`
+}
+
+func strOrNil(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+// authorizerOf is requestContext.authorizer as API Gateway passes it to a proxy function: the
+// authorizer's context keys, principalId, and for Cognito the token's claims; nil when no authorizer ran.
+func authorizerOf(a *apigw.Authorizer) map[string]any {
+	if a == nil {
+		return nil
+	}
+	m := make(map[string]any, len(a.Context)+2)
+	for k, v := range a.Context {
+		m[k] = v
+	}
+	if a.PrincipalID != "" {
+		m["principalId"] = a.PrincipalID
+	}
+	if a.Claims != nil {
+		m["claims"] = a.Claims
+	}
+	return m
 }
 
 // lambdaResult is what a function must answer for the proxy integration.
@@ -101,9 +138,14 @@ func (it *Integration) event(in *mapping.Input) ([]byte, error) {
 			Protocol:         req.Protocol,
 			DomainName:       req.Host,
 			Identity:         lambdaIdentity{SourceIP: req.SourceIP, UserAgent: req.Header.Get("User-Agent")},
-			RequestTimeEpoch: in.Context.RequestTime,
+			RequestTimeEpoch: in.Context.RequestTime.UnixMilli(),
+			AccountID:        in.Context.AccountID,
+			Authorizer:       authorizerOf(in.Context.Authorizer),
 		},
 	}
+	id, ri := &in.Context.Identity, &ev.RequestContext.Identity
+	ri.APIKey, ri.APIKeyID, ri.AccessKey = strOrNil(id.APIKey), strOrNil(id.APIKeyID), strOrNil(id.AccessKey)
+	ri.AccountID, ri.Caller, ri.User, ri.UserArn = strOrNil(id.AccountID), strOrNil(id.Caller), strOrNil(id.User), strOrNil(id.UserArn)
 	if p, err := url.PathUnescape(req.Path); err == nil {
 		ev.Path = p
 	} else {

@@ -2,8 +2,8 @@
 // request and response templates, integration URIs with path parameters and stage variables, and the
 // choice of an integration response by selection_pattern. Everything is compiled once per stage.
 //
-// Templates are static bodies for now; a template language plugs in behind RequestTemplates.Body and
-// Response.Body without the callers changing.
+// Templates are Velocity (VTL) templates with API Gateway's variables (packages vtl and vtl/apigw),
+// parsed once per deployment and rendered per request by Render.
 package mapping
 
 import (
@@ -14,49 +14,84 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/ohler55/ojg/jp"
+	"github.com/ohler55/ojg/oj"
+
+	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/mapping/vtl/apigw"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/message"
 )
 
-// Context holds the $context variables a mapping can read.
+// Context holds the $context variables of one request, for templates (apigw), parameter mappings
+// (context.NAME) and functions.
 type Context struct {
-	RequestID    string
-	Stage        string
-	APIID        string
-	ResourceID   string
-	ResourcePath string
-	HTTPMethod   string
-	SourceIP     string
-	Path         string
-	Protocol     string
-	DomainName   string
-	RequestTime  int64 // epoch milliseconds
+	apigw.Context
 }
 
-// Get returns a context variable by its name after "context.", or "" when unknown.
+// Get returns a context variable by its name after "context." (identity.sourceIp, authorizer.claims.sub),
+// or "" when it is unknown or not set.
 func (c *Context) Get(name string) string {
 	switch name {
-	case "requestId", "extendedRequestId":
+	case "requestId":
 		return c.RequestID
-	case "stage":
-		return c.Stage
+	case "extendedRequestId":
+		if c.ExtendedRequestID != "" {
+			return c.ExtendedRequestID
+		}
+		return c.RequestID
 	case "apiId":
 		return c.APIID
+	case "accountId":
+		return c.AccountID
+	case "deploymentId":
+		return c.DeploymentID
+	case "stage":
+		return c.Stage
 	case "resourceId":
 		return c.ResourceID
 	case "resourcePath":
 		return c.ResourcePath
 	case "httpMethod":
 		return c.HTTPMethod
-	case "identity.sourceIp":
-		return c.SourceIP
 	case "path":
 		return c.Path
 	case "protocol":
 		return c.Protocol
 	case "domainName":
 		return c.DomainName
+	case "domainPrefix":
+		return c.DomainPrefix
+	case "requestTime":
+		return c.RequestTime.UTC().Format("02/Jan/2006:15:04:05 -0700")
 	case "requestTimeEpoch":
-		return strconv.FormatInt(c.RequestTime, 10)
+		return strconv.FormatInt(c.RequestTime.UnixMilli(), 10)
+	case "identity.sourceIp":
+		return c.Identity.SourceIP
+	case "identity.userAgent":
+		return c.Identity.UserAgent
+	case "identity.apiKey":
+		return c.Identity.APIKey
+	case "identity.apiKeyId":
+		return c.Identity.APIKeyID
+	case "identity.caller":
+		return c.Identity.Caller
+	case "identity.user":
+		return c.Identity.User
+	case "identity.userArn":
+		return c.Identity.UserArn
+	case "identity.accessKey":
+		return c.Identity.AccessKey
+	case "identity.accountId":
+		return c.Identity.AccountID
+	}
+	if a := c.Authorizer; a != nil {
+		switch {
+		case name == "authorizer.principalId":
+			return a.PrincipalID
+		case strings.HasPrefix(name, "authorizer.claims."):
+			return a.Claims[strings.TrimPrefix(name, "authorizer.claims.")]
+		case strings.HasPrefix(name, "authorizer."):
+			return a.Context[strings.TrimPrefix(name, "authorizer.")]
+		}
 	}
 	return ""
 }
@@ -68,8 +103,12 @@ type Input struct {
 	ParamNames  []string
 	ParamValues []string
 	Context     *Context
+	// StageVars are the stage's variables, for templates.
+	StageVars map[string]string
 
 	query url.Values
+	// tpl holds the template variables built from the request, shared by its templates.
+	tpl *apigw.Input
 }
 
 // PathParam returns the escaped value of a path parameter.
@@ -114,6 +153,9 @@ const (
 type expr struct {
 	kind sourceKind
 	name string
+	// path, for a body source, is the JSONPath that picks a value from a JSON body; nil takes the
+	// whole body.
+	path jp.Expr
 }
 
 func compileExpr(s string, stageVars map[string]string) (expr, error) {
@@ -125,9 +167,9 @@ func compileExpr(s string, stageVars map[string]string) (expr, error) {
 	case strings.HasPrefix(s, "context."):
 		return expr{kind: srcContext, name: strings.TrimPrefix(s, "context.")}, nil
 	case s == "method.request.body" || strings.HasPrefix(s, "method.request.body."):
-		return expr{kind: srcBody}, nil
+		return bodyExpr(srcBody, strings.TrimPrefix(s, "method.request.body"))
 	case s == "integration.response.body" || strings.HasPrefix(s, "integration.response.body."):
-		return expr{kind: srcIntegrationBody}, nil
+		return bodyExpr(srcIntegrationBody, strings.TrimPrefix(s, "integration.response.body"))
 	}
 	for prefix, kind := range map[string]sourceKind{
 		"method.request.path.":                   srcPath,
@@ -143,6 +185,40 @@ func compileExpr(s string, stageVars map[string]string) (expr, error) {
 		}
 	}
 	return expr{}, fmt.Errorf("unsupported mapping expression %q", s)
+}
+
+// bodyExpr compiles a body source: ".name.sub" (a JSONPath from the body's root, as API Gateway's
+// method.request.body.JSONPath_EXPRESSION) or "" for the whole body.
+func bodyExpr(kind sourceKind, suffix string) (expr, error) {
+	if suffix == "" {
+		return expr{kind: kind}, nil
+	}
+	x, err := jp.ParseString("$" + suffix)
+	if err != nil {
+		return expr{}, fmt.Errorf("JSONPath %q: %w", "$"+suffix, err)
+	}
+	return expr{kind: kind, path: x}, nil
+}
+
+// bodyValue returns the body, or the value the expression's JSONPath picks from it as text (a string
+// as it is, anything else as JSON); none when the body is not JSON or holds no such value.
+func (e expr) bodyValue(body []byte) []string {
+	if e.path == nil {
+		return []string{string(body)}
+	}
+	data, err := oj.Parse(body)
+	if err != nil {
+		return nil
+	}
+	got := e.path.First(data)
+	switch v := got.(type) {
+	case nil:
+		return nil
+	case string:
+		return []string{v}
+	default:
+		return []string{oj.JSON(v, &oj.Options{Sort: false})}
+	}
 }
 
 // eval returns the expression's values; none when the source is absent. Path values come back
@@ -175,7 +251,7 @@ func (e expr) eval(in *Input, backend *message.Response, raw bool) []string {
 	case srcMultiHeader:
 		return in.Request.Header.Values(e.name)
 	case srcBody:
-		return []string{string(in.Request.Body)}
+		return e.bodyValue(in.Request.Body)
 	case srcContext:
 		if in.Context != nil {
 			return []string{in.Context.Get(e.name)}
@@ -192,7 +268,7 @@ func (e expr) eval(in *Input, backend *message.Response, raw bool) []string {
 		}
 	case srcIntegrationBody:
 		if backend != nil {
-			return []string{string(backend.Body)}
+			return e.bodyValue(backend.Body)
 		}
 	}
 	return nil
@@ -297,6 +373,23 @@ func (rp *RequestParams) Apply(in *Input) Mapped {
 		}
 	}
 	return m
+}
+
+// Override sets the query string values and path parameters (unescaped) that a template's
+// $context.requestOverride asks for; they replace what the request parameters mapped.
+func (m *Mapped) Override(query map[string][]string, path map[string]string) {
+	for k, vv := range query {
+		if m.Query == nil {
+			m.Query = url.Values{}
+		}
+		m.Query[k] = vv
+	}
+	for k, v := range path {
+		if m.Path == nil {
+			m.Path = map[string]string{}
+		}
+		m.Path[k] = url.PathEscape(v)
+	}
 }
 
 // MediaType returns the lower-case media type of a Content-Type value, without parameters;

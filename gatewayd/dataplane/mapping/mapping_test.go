@@ -1,8 +1,12 @@
 package mapping
 
 import (
+	"net/http"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/message"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/model"
 )
 
@@ -56,5 +60,29 @@ func TestSelect(t *testing.T) {
 		if got := rs.Select(in); got.Status != want {
 			t.Errorf("Select(%q) = %d, want %d", in, got.Status, want)
 		}
+	}
+}
+
+func TestBodyParameters(t *testing.T) {
+	body := []byte(`{"pet": {"name": "Rex", "tags": ["a", "b"], "age": 3}}`)
+	req := &message.Request{Header: http.Header{}, Body: body}
+	in := &Input{Request: req}
+	rp, err := CompileRequestParams(map[string]string{
+		"integration.request.header.X-Name": "method.request.body.pet.name",
+		"integration.request.header.X-Tags": "method.request.body.pet.tags",
+		"integration.request.header.X-Age":  "method.request.body.pet.age",
+		"integration.request.header.X-None": "method.request.body.pet.owner",
+		"integration.request.header.X-All":  "method.request.body",
+	}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := rp.Apply(in)
+	want := http.Header{"X-Name": {"Rex"}, "X-Tags": {`["a","b"]`}, "X-Age": {"3"}, "X-All": {string(body)}}
+	if diff := cmp.Diff(want, m.Header); diff != "" {
+		t.Errorf("headers (-want +got):\n%s", diff)
+	}
+	if _, err := CompileRequestParams(map[string]string{"integration.request.header.X": "method.request.body.["}, nil); err == nil {
+		t.Error("a JSONPath that does not parse compiled")
 	}
 }

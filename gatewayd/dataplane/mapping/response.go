@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/mapping/vtl"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/message"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/model"
 )
@@ -22,7 +23,10 @@ type Response struct {
 	Status    int
 	pattern   *regexp.Regexp
 	params    []responseParam
-	templates map[string][]byte
+	templates map[string]*vtl.Template
+	// ContentHandling converts the body: CONVERT_TO_TEXT (binary to base64), CONVERT_TO_BINARY (base64
+	// to binary), or "" to pass it as it is.
+	ContentHandling string
 }
 
 // Responses chooses among an integration's responses.
@@ -43,7 +47,7 @@ func CompileResponses(irs []model.IntegrationResponse, stageVars map[string]stri
 		if err != nil || status < 100 || status > 599 {
 			return nil, fmt.Errorf("integration response %q: invalid status code", ir.StatusCode)
 		}
-		r := &Response{Status: status, templates: map[string][]byte{}}
+		r := &Response{Status: status, templates: map[string]*vtl.Template{}, ContentHandling: ir.ContentHandling}
 		if ir.SelectionPattern != "" {
 			if r.pattern, err = regexp.Compile("^(?:" + ir.SelectionPattern + ")$"); err != nil {
 				return nil, fmt.Errorf("integration response %s: compiling selection pattern: %w", ir.StatusCode, err)
@@ -61,8 +65,12 @@ func CompileResponses(irs []model.IntegrationResponse, stageVars map[string]stri
 			r.params = append(r.params, responseParam{header: http.CanonicalHeaderKey(name), src: src})
 		}
 		slices.SortFunc(r.params, func(a, b responseParam) int { return strings.Compare(a.header, b.header) })
-		for ct, body := range ir.ResponseTemplates {
-			r.templates[strings.ToLower(ct)] = []byte(body)
+		for ct, src := range ir.ResponseTemplates {
+			t, err := ParseTemplate("integration response "+ir.StatusCode+" response_templates."+ct, src)
+			if err != nil {
+				return nil, err
+			}
+			r.templates[strings.ToLower(ct)] = t
 		}
 		if r.pattern == nil {
 			if rs.def != nil {
@@ -112,9 +120,10 @@ func (r *Response) Headers(h http.Header, in *Input, backend *message.Response) 
 	}
 }
 
-// Body returns the response template for the client's Accept header, with its content type; ok is
-// false when the response has no template, and the backend's body passes through.
-func (r *Response) Body(accept string) (body []byte, contentType string, ok bool) {
+// Template returns the response template for the client's Accept header, with its content type: the
+// first acceptable type that has one, else application/json's, else the only one. ok is false when the
+// response has no template, and the backend's body passes through.
+func (r *Response) Template(accept string) (t *vtl.Template, contentType string, ok bool) {
 	if len(r.templates) == 0 {
 		return nil, "", false
 	}

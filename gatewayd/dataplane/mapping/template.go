@@ -1,36 +1,50 @@
 package mapping
 
 import (
-	"encoding/json"
-	"strconv"
+	"fmt"
 	"strings"
 
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/gwerror"
+	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/mapping/vtl"
 )
 
-// RequestTemplates picks the request body an integration sends, by the request's content type and the
+// RequestTemplates picks the request template of an integration by the request's content type and the
 // integration's passthrough behaviour.
 type RequestTemplates struct {
-	byType      map[string][]byte
+	byType      map[string]*vtl.Template
 	passthrough string
 }
 
-// CompileRequestTemplates compiles request_templates (content type to template) and passthrough_behavior.
-func CompileRequestTemplates(templates map[string]string, passthrough string) *RequestTemplates {
-	rt := &RequestTemplates{byType: map[string][]byte{}, passthrough: passthrough}
-	for ct, body := range templates {
-		rt.byType[strings.ToLower(ct)] = []byte(body)
+// CompileRequestTemplates parses request_templates (content type to template) once per deployment.
+func CompileRequestTemplates(templates map[string]string, passthrough string) (*RequestTemplates, error) {
+	rt := &RequestTemplates{byType: make(map[string]*vtl.Template, len(templates)), passthrough: passthrough}
+	for ct, src := range templates {
+		t, err := ParseTemplate("request_templates."+ct, src)
+		if err != nil {
+			return nil, err
+		}
+		rt.byType[strings.ToLower(ct)] = t
 	}
 	if rt.passthrough == "" {
 		rt.passthrough = "WHEN_NO_MATCH"
 	}
-	return rt
+	return rt, nil
 }
 
-// Body returns the integration request body for a method request with this Content-Type and body. It
-// returns a 415 gwerror when no template matches and the passthrough behaviour forbids passing through.
-func (rt *RequestTemplates) Body(contentType string, body []byte) ([]byte, error) {
-	if t, ok := rt.byType[MediaType(contentType)]; ok {
+// ParseTemplate parses one mapping template; the error names the template and the line and column.
+func ParseTemplate(name, src string) (*vtl.Template, error) {
+	t, err := vtl.Parse(name, src)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return t, nil
+}
+
+// Select returns the template for a request of this media type (see MediaType), or nil when the body
+// passes through unchanged. Under passthrough_behavior NEVER, or WHEN_NO_TEMPLATES when the integration
+// has templates, a media type without a template is refused with 415, as API Gateway does.
+func (rt *RequestTemplates) Select(mediaType string) (*vtl.Template, error) {
+	if t, ok := rt.byType[mediaType]; ok {
 		return t, nil
 	}
 	switch rt.passthrough {
@@ -41,25 +55,5 @@ func (rt *RequestTemplates) Body(contentType string, body []byte) ([]byte, error
 			return nil, gwerror.UnsupportedMediaType()
 		}
 	}
-	return body, nil
-}
-
-// MockStatus reads the statusCode a MOCK integration's request template asks for, as in
-// {"statusCode": 200}; "" when it names none.
-func (rt *RequestTemplates) MockStatus(contentType string) string {
-	t, ok := rt.byType[MediaType(contentType)]
-	if !ok {
-		return ""
-	}
-	var v struct {
-		StatusCode json.RawMessage `json:"statusCode"`
-	}
-	if json.Unmarshal(t, &v) != nil || len(v.StatusCode) == 0 {
-		return ""
-	}
-	s := strings.Trim(string(v.StatusCode), `"`)
-	if _, err := strconv.Atoi(s); err != nil {
-		return ""
-	}
-	return s
+	return nil, nil
 }

@@ -2,7 +2,8 @@
 //
 // Metric children are resolved once per route when a stage is compiled, so a request only increments
 // counters it already holds. Labels are api, stage, resource (the resource path template, never the
-// raw path) and method, which keeps cardinality bounded by the configuration.
+// raw path), method and canary ("true" for the answers of a stage's canary deployment, else "false"),
+// which keeps cardinality bounded by the configuration.
 package telemetry
 
 import (
@@ -14,7 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 )
 
-var labels = []string{"api", "stage", "resource", "method"}
+var labels = []string{"api", "stage", "resource", "method", "canary"}
 
 // Metrics holds the data plane's metric vectors.
 type Metrics struct {
@@ -97,17 +98,31 @@ type Route struct {
 	throttle, quota                  prometheus.Counter
 }
 
-// Route resolves the children for one route. Unmatched requests use empty resource and method labels.
+// Route resolves the children for one route of a stage's own deployment. Unmatched requests use empty
+// resource and method labels.
 func (m *Metrics) Route(api, stage, resource, method string) *Route {
+	return m.RouteOf(api, stage, resource, method, false)
+}
+
+// RouteOf resolves the children for one route, of the stage's canary deployment when canary is set.
+func (m *Metrics) RouteOf(api, stage, resource, method string, canary bool) *Route {
+	c := canaryLabel(canary)
 	return &Route{
-		requests:    m.requests.WithLabelValues(api, stage, resource, method),
-		clientErrs:  m.clientErrs.WithLabelValues(api, stage, resource, method),
-		serverErrs:  m.serverErrs.WithLabelValues(api, stage, resource, method),
-		latency:     m.latency.WithLabelValues(api, stage, resource, method),
-		integration: m.integration.WithLabelValues(api, stage, resource, method),
-		throttle:    m.throttled.WithLabelValues(api, stage, resource, method, "throttle"),
-		quota:       m.throttled.WithLabelValues(api, stage, resource, method, "quota"),
+		requests:    m.requests.WithLabelValues(api, stage, resource, method, c),
+		clientErrs:  m.clientErrs.WithLabelValues(api, stage, resource, method, c),
+		serverErrs:  m.serverErrs.WithLabelValues(api, stage, resource, method, c),
+		latency:     m.latency.WithLabelValues(api, stage, resource, method, c),
+		integration: m.integration.WithLabelValues(api, stage, resource, method, c),
+		throttle:    m.throttled.WithLabelValues(api, stage, resource, method, c, "throttle"),
+		quota:       m.throttled.WithLabelValues(api, stage, resource, method, c, "quota"),
 	}
+}
+
+func canaryLabel(canary bool) string {
+	if canary {
+		return "true"
+	}
+	return "false"
 }
 
 // StageStatus records whether a stage failed and how many of its methods are misconfigured.
@@ -144,11 +159,12 @@ type CacheRoute struct {
 	hits, misses prometheus.Counter
 }
 
-// CacheRoute resolves the cache counters of one method.
-func (m *Metrics) CacheRoute(api, stage, resource, method string) *CacheRoute {
+// CacheRoute resolves the cache counters of one method, of the stage's canary when canary is set.
+func (m *Metrics) CacheRoute(api, stage, resource, method string, canary bool) *CacheRoute {
+	c := canaryLabel(canary)
 	return &CacheRoute{
-		hits:   m.cacheHits.WithLabelValues(api, stage, resource, method),
-		misses: m.cacheMisses.WithLabelValues(api, stage, resource, method),
+		hits:   m.cacheHits.WithLabelValues(api, stage, resource, method, c),
+		misses: m.cacheMisses.WithLabelValues(api, stage, resource, method, c),
 	}
 }
 
@@ -189,6 +205,9 @@ type Entry struct {
 	API          string
 	Stage        string
 	ResourcePath string
+	// DeploymentID is the deployment that answered; Canary is set when it was the stage's canary.
+	DeploymentID string
+	Canary       bool
 	Status       int
 	Bytes        int
 	Received     time.Time
@@ -197,6 +216,8 @@ type Entry struct {
 	Integration time.Duration
 	// Err is the reason behind a gateway error, for the operator only.
 	Err error
+	// Principal is who the caller is: an authorizer's principalId, or an IAM user's ARN.
+	Principal string
 }
 
 // AccessLog writes one JSON line per request through a slog.Logger.
@@ -221,7 +242,7 @@ func (a *AccessLog) Log(ctx context.Context, e *Entry) {
 	if !a.logger.Enabled(ctx, level) {
 		return
 	}
-	attrs := make([]slog.Attr, 0, 15)
+	attrs := make([]slog.Attr, 0, 17)
 	attrs = append(attrs,
 		slog.String("requestId", e.RequestID),
 		slog.String("ip", e.SourceIP),
@@ -236,8 +257,14 @@ func (a *AccessLog) Log(ctx context.Context, e *Entry) {
 		slog.Int64("requestTimeEpoch", e.Received.UnixMilli()),
 		slog.Float64("latencyMs", float64(e.Latency.Microseconds())/1000),
 	)
+	if e.DeploymentID != "" {
+		attrs = append(attrs, slog.String("deploymentId", e.DeploymentID), slog.Bool("canary", e.Canary))
+	}
 	if e.Integration >= 0 {
 		attrs = append(attrs, slog.Float64("integrationLatencyMs", float64(e.Integration.Microseconds())/1000))
+	}
+	if e.Principal != "" {
+		attrs = append(attrs, slog.String("principalId", e.Principal))
 	}
 	if e.Err != nil {
 		attrs = append(attrs, slog.String("error", e.Err.Error()))

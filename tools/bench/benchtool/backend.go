@@ -32,9 +32,17 @@ func runBackend(args []string) error {
 	}
 	b := []byte(body)
 	var served atomic.Int64
+	iss, err := newIssuer("http://" + *addr + issuerPath)
+	if err != nil {
+		return err
+	}
 	return http.Serve(ln, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == countPath {
 			w.Write(strconv.AppendInt(nil, served.Load(), 10))
+			return
+		}
+		if strings.HasPrefix(r.URL.Path, issuerPath+"/") {
+			iss.ServeHTTP(w, r)
 			return
 		}
 		served.Add(1)

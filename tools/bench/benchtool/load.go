@@ -50,7 +50,8 @@ func runLoad(args []string) error {
 	conns := fs.Int("c", 64, "connections")
 	dur := fs.Duration("d", 8*time.Second, "measured duration")
 	warm := fs.Duration("warmup", 2*time.Second, "warm-up duration (0 for none)")
-	header := fs.String("H", "", `one request header, "Name: value"`)
+	var header headerList
+	fs.Var(&header, "H", `a request header, "Name: value"; repeat for more`)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -59,9 +60,9 @@ func runLoad(args []string) error {
 	}
 	run := func(d time.Duration) (result, error) {
 		if *wrk != "" {
-			return runWrk(*wrk, *target, *header, *threads, *conns, d)
+			return runWrk(*wrk, *target, header, *threads, *conns, d)
 		}
-		return goLoad(*target, *header, *conns, d)
+		return goLoad(*target, header, *conns, d)
 	}
 	if *warm > 0 {
 		if _, err := run(*warm); err != nil {
@@ -92,10 +93,23 @@ var (
 	reSockErrs = regexp.MustCompile(`Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)`)
 )
 
-func runWrk(wrk, target, header string, threads, conns int, d time.Duration) (result, error) {
+// headerList is a repeatable -H flag.
+type headerList []string
+
+func (h *headerList) String() string { return strings.Join(*h, ", ") }
+
+func (h *headerList) Set(v string) error {
+	if _, _, ok := strings.Cut(v, ":"); !ok {
+		return fmt.Errorf("header %q is not Name: value", v)
+	}
+	*h = append(*h, v)
+	return nil
+}
+
+func runWrk(wrk, target string, headers []string, threads, conns int, d time.Duration) (result, error) {
 	args := []string{"--latency", "-t" + strconv.Itoa(threads), "-c" + strconv.Itoa(conns), "-d" + wrkSeconds(d)}
-	if header != "" {
-		args = append(args, "-H", header)
+	for _, h := range headers {
+		args = append(args, "-H", h)
 	}
 	cmd := exec.Command(wrk, append(args, target)...)
 	out, err := cmd.CombinedOutput()
@@ -150,9 +164,12 @@ func parseWrk(out []byte) (result, error) {
 }
 
 // goLoad is the load loop used where wrk is not installed: conns goroutines, keep-alive, for d.
-func goLoad(target, header string, conns int, d time.Duration) (result, error) {
-	hname, hvalue, _ := strings.Cut(header, ":")
-	hname, hvalue = strings.TrimSpace(hname), strings.TrimSpace(hvalue)
+func goLoad(target string, headers []string, conns int, d time.Duration) (result, error) {
+	hdr := http.Header{}
+	for _, h := range headers {
+		name, value, _ := strings.Cut(h, ":")
+		hdr.Add(strings.TrimSpace(name), strings.TrimSpace(value))
+	}
 	tr := &http.Transport{MaxIdleConns: conns, MaxIdleConnsPerHost: conns, MaxConnsPerHost: conns,
 		DisableCompression: true}
 	defer tr.CloseIdleConnections()
@@ -177,8 +194,8 @@ func goLoad(target, header string, conns int, d time.Duration) (result, error) {
 			for ctx.Err() == nil {
 				t := time.Now()
 				req, _ := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
-				if hname != "" {
-					req.Header.Set(hname, hvalue)
+				for k, vv := range hdr {
+					req.Header[k] = vv
 				}
 				resp, err := cl.Do(req)
 				if err != nil {
@@ -256,14 +273,14 @@ type answer struct {
 	body   string
 }
 
-// get sends a GET with optional header name and value.
+// get sends a GET with optional headers, as name and value pairs.
 func get(cl *http.Client, target string, header ...string) (answer, error) {
 	req, err := http.NewRequest(http.MethodGet, target, nil)
 	if err != nil {
 		return answer{}, err
 	}
-	if len(header) == 2 {
-		req.Header.Set(header[0], header[1])
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
 	}
 	resp, err := cl.Do(req)
 	if err != nil {

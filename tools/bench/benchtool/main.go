@@ -7,6 +7,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"sort"
 	"time"
@@ -24,6 +25,7 @@ var commands = map[string]func(args []string) error{
 	"adminwrite":  runAdminWrite,
 	"table":       runTable,
 	"deleteapi":   runDeleteAPI,
+	"freeports":   runFreePorts,
 }
 
 func main() {
@@ -43,6 +45,32 @@ func main() {
 		}
 		os.Exit(1)
 	}
+}
+
+// runFreePorts prints N ports free on 127.0.0.1 now, one per line: the servers of a run take them, so
+// that two runs on one machine (or a port left busy) never talk to each other's servers.
+func runFreePorts(args []string) error {
+	n := 1
+	if len(args) > 0 {
+		if _, err := fmt.Sscan(args[0], &n); err != nil || n < 1 {
+			return fmt.Errorf("usage: benchtool freeports N")
+		}
+	}
+	lns := make([]net.Listener, 0, n)
+	defer func() {
+		for _, ln := range lns {
+			ln.Close()
+		}
+	}()
+	for range n {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return err
+		}
+		lns = append(lns, ln)
+		fmt.Println(ln.Addr().(*net.TCPAddr).Port)
+	}
+	return nil
 }
 
 // percentile returns the p-th percentile (0..100) of sorted durations.

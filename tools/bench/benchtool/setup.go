@@ -2,9 +2,11 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
+	"net/http"
 	"net/url"
 	"os"
 	"sort"
@@ -39,11 +41,30 @@ func (a adminFlags) client() (*client.Client, error) {
 
 const mockTemplate = `{"id":1,"name":"gatewayd","ok":true}`
 
+// mockVTLTemplate is a typical response template: it reads the request, $context and stage variables,
+// loops and branches; the bench compares a MOCK answering with it to one answering mockTemplate.
+const mockVTLTemplate = `#set($q = $input.params())
+{
+  "requestId": "$context.requestId",
+  "stage": "$context.stage",
+  "path": "$context.resourcePath",
+  "agent": "$util.escapeJavaScript($input.params('User-Agent'))",
+  "query": {#foreach($k in $q.querystring.keySet())"$k": "$util.escapeJavaScript($q.querystring.get($k))"#if($foreach.hasNext), #end#end},
+  "items": [#foreach($i in [1..5]){"n": $i, "even": #if($i % 2 == 0)true#{else}false#end}#if($foreach.hasNext), #end#end],
+  "ok": true
+}`
+
 // errNotSupported marks a path gatewayd does not have yet; the command exits with status 3.
 var errNotSupported = errors.New("not yet supported")
 
-// route adds GET on a new resource under parent: HTTP_PROXY to uri, or MOCK when uri is empty.
+// route adds GET on a new resource under parent: HTTP_PROXY to uri, or MOCK answering mockTemplate when
+// uri is empty.
 func route(ctx context.Context, c *client.Client, apiID, parent, pathPart, uri string, keyRequired ...bool) (model.Resource, error) {
+	return routeWith(ctx, c, apiID, parent, pathPart, uri, mockTemplate, keyRequired...)
+}
+
+// routeWith is route with the MOCK's response template.
+func routeWith(ctx context.Context, c *client.Client, apiID, parent, pathPart, uri, template string, keyRequired ...bool) (model.Resource, error) {
 	res, err := c.CreateResource(ctx, apiID, model.Resource{ParentID: parent, PathPart: pathPart})
 	if err != nil {
 		return res, err
@@ -66,7 +87,7 @@ func route(ctx context.Context, c *client.Client, apiID, parent, pathPart, uri s
 		return res, err
 	}
 	_, err = c.PutIntegrationResponse(ctx, id, "200", model.IntegrationResponse{
-		ResponseTemplates: map[string]string{"application/json": mockTemplate}})
+		ResponseTemplates: map[string]string{"application/json": template}})
 	return res, err
 }
 
@@ -75,15 +96,18 @@ func route(ctx context.Context, c *client.Client, apiID, parent, pathPart, uri s
 //
 //	proxy:  GET /items/{id} -> HTTP_PROXY to the backend
 //	key:    the same with api_key_required, an API key in a usage plan whose throttle never refuses
+//	keyjwt: the key path behind a COGNITO_USER_POOLS authorizer of the backend's local issuer (/oidc):
+//	        x-api-key and an ID token (RS256) on every request
 //	cache:  the same on a stage with its cache on and caching_enabled for */*; checked to hit
-//	mock:   GET /mock answered by gatewayd itself (MOCK)
+//	mock:   GET /mock answered by gatewayd itself (MOCK) with a fixed body
+//	mockvtl: the same answering with a 10-line template that reads the request (mockVTLTemplate)
 //	routes: N resources /r0../rN-1, each GET -> HTTP_PROXY; the URL is the last one
 //
 // It exits with status 3 when gatewayd does not support the path yet.
 func runSetup(args []string) error {
 	fs := flag.NewFlagSet("setup", flag.ContinueOnError)
 	af := addAdminFlags(fs)
-	kind := fs.String("kind", "proxy", "proxy, mock or routes")
+	kind := fs.String("kind", "proxy", "proxy, key, keyjwt, cache, mock, mockvtl or routes")
 	backend := fs.String("backend", "127.0.0.1:18401", "backend address")
 	routes := fs.Int("routes", 10, "routes for -kind routes")
 	conc := fs.Int("c", 8, "concurrent admin calls while creating routes")
@@ -105,20 +129,31 @@ func runSetup(args []string) error {
 	}
 	var path string
 	switch *kind {
-	case "proxy", "key", "cache":
+	case "proxy", "key", "cache", "keyjwt":
 		items, err := c.CreateResource(ctx, api.ID, model.Resource{ParentID: api.RootResourceID, PathPart: "items"})
 		if err != nil {
 			return err
 		}
-		if _, err := route(ctx, c, api.ID, items.ID, "{id}", "http://"+*backend+"/items/{id}", *kind == "key"); err != nil {
+		keyed := *kind == "key" || *kind == "keyjwt"
+		res, err := route(ctx, c, api.ID, items.ID, "{id}", "http://"+*backend+"/items/{id}", keyed)
+		if err != nil {
 			return err
+		}
+		if *kind == "keyjwt" {
+			if err := jwtMethod(ctx, c, api.ID, res.ID, "http://"+*backend+"/oidc"); err != nil {
+				return err
+			}
 		}
 		path = "/items/1"
-	case "mock":
-		if _, err := route(ctx, c, api.ID, api.RootResourceID, "mock", ""); err != nil {
+	case "mock", "mockvtl":
+		tpl := mockTemplate
+		if *kind == "mockvtl" {
+			tpl = mockVTLTemplate
+		}
+		if _, err := routeWith(ctx, c, api.ID, api.RootResourceID, "mock", "", tpl); err != nil {
 			return err
 		}
-		path = "/mock"
+		path = "/mock?color=brown&size=L"
 	case "routes":
 		if err := manyRoutes(ctx, c, api, *routes, *conc, "http://"+*backend+"/items/1"); err != nil {
 			return err
@@ -146,9 +181,16 @@ func runSetup(args []string) error {
 	}
 	var header []string
 	switch *kind {
-	case "key":
+	case "key", "keyjwt":
 		if header, err = keyAndPlan(ctx, c, api.ID); err != nil {
 			return err
+		}
+		if *kind == "keyjwt" {
+			tok, err := idToken("http://" + *backend + "/oidc/token?aud=bench")
+			if err != nil {
+				return err
+			}
+			header = append(header, "Authorization", "Bearer "+tok)
 		}
 	case "cache":
 		set := model.DefaultMethodSetting()
@@ -166,10 +208,44 @@ func runSetup(args []string) error {
 		}
 	}
 	fmt.Println(target)
-	if header != nil {
-		fmt.Printf("%s: %s\n", header[0], header[1])
+	for i := 0; i+1 < len(header); i += 2 {
+		fmt.Printf("%s: %s\n", header[i], header[i+1])
 	}
 	return nil
+}
+
+// jwtMethod puts the method behind a COGNITO_USER_POOLS authorizer of the issuer (audience "bench").
+func jwtMethod(ctx context.Context, c *client.Client, apiID, resourceID, issuer string) error {
+	az, err := c.CreateAuthorizer(ctx, apiID, model.Authorizer{Name: "bench", Type: model.AuthorizerCognito,
+		ProviderARNs: []string{issuer}, Audiences: []string{"bench"}})
+	if client.IsNotFound(err) {
+		return fmt.Errorf("%w: the admin API has no authorizers", errNotSupported)
+	}
+	if err != nil {
+		return err
+	}
+	id := client.MethodID{RestAPIID: apiID, ResourceID: resourceID, HTTPMethod: "GET"}
+	_, err = c.PutMethod(ctx, id, model.Method{Authorization: model.AuthCognito, AuthorizerID: az.ID, APIKeyRequired: true})
+	return err
+}
+
+// idToken asks the backend's local issuer for an ID token.
+func idToken(tokenURL string) (string, error) {
+	if err := loopbackURL(tokenURL); err != nil {
+		return "", err
+	}
+	resp, err := (&http.Client{Timeout: 5 * time.Second}).Get(tokenURL)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	var out struct {
+		IDToken string `json:"id_token"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || out.IDToken == "" {
+		return "", fmt.Errorf("no token from %s (status %d): %v", tokenURL, resp.StatusCode, err)
+	}
+	return out.IDToken, nil
 }
 
 // keyAndPlan creates an API key and a usage plan on the stage whose throttle is high enough never to

@@ -16,7 +16,8 @@ type row struct {
 }
 
 var httpRows = map[string]bool{"direct": true, "nginx": true, "haproxy": true, "caddy": true,
-	"gatewayd proxy": true, "gatewayd key+throttle": true, "gatewayd cache hit": true, "gatewayd mock": true}
+	"gatewayd proxy": true, "gatewayd key+throttle": true, "gatewayd key+JWT": true, "gatewayd cache hit": true, "gatewayd mock": true,
+	"gatewayd mock+template": true}
 
 // runTable prints the results file as a markdown table with each HTTP row's ratio to nginx and to
 // direct, and each routes row's ratio to the first one.
@@ -69,6 +70,12 @@ func runTable(args []string) error {
 			}
 		}
 		note := r.note
+		if r.name == "gatewayd key+JWT" && rps > 0 && rpsOf("gatewayd proxy") > 0 {
+			note = fmt.Sprintf("%.2fx gatewayd proxy; %s", rps/rpsOf("gatewayd proxy"), note)
+		}
+		if r.name == "gatewayd mock+template" && rps > 0 && rpsOf("gatewayd mock") > 0 {
+			note = fmt.Sprintf("%.2fx gatewayd mock; %s", rps/rpsOf("gatewayd mock"), note)
+		}
 		if strings.HasPrefix(r.name, "routes ") && rps > 0 {
 			if firstRoutes == 0 {
 				firstRoutes, firstRoutesName = rps, r.name

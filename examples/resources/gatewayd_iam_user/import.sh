@@ -1,0 +1,2 @@
+# An IAM user is imported by its name.
+terraform import gatewayd_iam_user.example reporting

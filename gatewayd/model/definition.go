@@ -1,0 +1,37 @@
+package model
+
+// APIDefinition is a whole API as a document describes it (an OpenAPI import): its objects are named
+// by path and verb, never by id, and the control plane gives them ids when it applies the definition.
+type APIDefinition struct {
+	Name        string
+	Description string
+	// APIKeySource is "" and BinaryMediaTypes nil when the document does not say.
+	APIKeySource     string
+	BinaryMediaTypes []string
+	// Resources are the document's paths, sorted; a path's parents need not be listed.
+	Resources         []ResourceDefinition
+	Models            []Model
+	RequestValidators []RequestValidator
+	// Pointers name where objects came from in the document (JSON pointers), for errors. Keys are
+	// DefinitionKey's.
+	Pointers map[string]string
+}
+
+// ResourceDefinition is one path of a definition with its methods.
+type ResourceDefinition struct {
+	Path    string
+	Methods []MethodDefinition
+}
+
+// MethodDefinition is a method with what hangs from it. Method.RequestValidatorID holds the name of a
+// request validator of the definition (or of the API), not an id.
+type MethodDefinition struct {
+	Method               Method
+	Integration          *Integration
+	MethodResponses      []MethodResponse
+	IntegrationResponses []IntegrationResponse
+}
+
+// DefinitionKey is the key of an object of a definition in APIDefinition.Pointers: kind ("resource",
+// "method", "model", "validator") and name (the path, "VERB PATH", the model or validator name).
+func DefinitionKey(kind, name string) string { return kind + " " + name }
