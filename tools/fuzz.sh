@@ -48,7 +48,7 @@ if [ ${#targets[@]} -eq 0 ]; then
 	exit 1
 fi
 
-row='%-34s %-20s %12s %5s  %s\n'
+row='%-40s %-24s %12s %5s  %s\n'
 printf "$row" PACKAGE FUZZER EXECS NEW RESULT
 ran=0
 failed=0
