@@ -55,6 +55,47 @@ type Server struct {
 // Start initialises and starts a server for t, stopped (and its directory removed) when t ends.
 func Start(t testing.TB) *Server {
 	t.Helper()
+	s := startOrSkip(t)
+	t.Cleanup(func() {
+		if err := s.Stop(); err != nil {
+			t.Errorf("stopping PostgreSQL: %v", err)
+		}
+		os.RemoveAll(s.Dir)
+	})
+	return s
+}
+
+var shared struct {
+	mu  sync.Mutex
+	srv *Server
+}
+
+// Shared returns a server for all the tests of the package that ask for it, started at the first
+// call: initdb and start take seconds. Tests keep apart through NewDatabase. The package's TestMain
+// must call StopShared after m.Run.
+func Shared(t testing.TB) *Server {
+	t.Helper()
+	shared.mu.Lock()
+	defer shared.mu.Unlock()
+	if shared.srv == nil {
+		shared.srv = startOrSkip(t)
+	}
+	return shared.srv
+}
+
+// StopShared stops the server Shared started, if any, and removes its directory.
+func StopShared() {
+	shared.mu.Lock()
+	defer shared.mu.Unlock()
+	if shared.srv != nil {
+		_ = shared.srv.Stop()
+		os.RemoveAll(shared.srv.Dir)
+		shared.srv = nil
+	}
+}
+
+func startOrSkip(t testing.TB) *Server {
+	t.Helper()
 	bin, err := BinDir()
 	if err != nil {
 		if os.Getenv(SkipEnv) == "1" {
@@ -66,12 +107,6 @@ func Start(t testing.TB) *Server {
 	if err != nil {
 		t.Fatalf("starting PostgreSQL: %v", err)
 	}
-	t.Cleanup(func() {
-		if err := s.Stop(); err != nil {
-			t.Errorf("stopping PostgreSQL: %v", err)
-		}
-		os.RemoveAll(s.Dir)
-	})
 	return s
 }
 
