@@ -133,25 +133,34 @@ func (s *Service) lead(self *write) {
 			panic(r)
 		}
 	}()
-	changed, metering := s.runBatch(batch)
+	change := s.runBatch(batch)
 	final = true
 	// Notify the data plane before any writer of the batch returns, one batch at a time.
-	for _, k := range changed {
-		s.opts.OnStageChange(k[0], k[1])
-	}
-	if metering {
-		s.opts.OnMeteringChange()
+	if change != nil {
+		for _, st := range change.Stages {
+			s.opts.OnStageChange(st.RestAPIID, st.StageName)
+		}
+		if change.Metering {
+			s.opts.OnMeteringChange()
+		}
+		s.opts.OnRevision(change.Revision)
 	}
 	s.handOff()
 	s.release(batch, self)
 }
 
 // runBatch runs the batch's writes and deployments in one transaction and sets each write's err. It
-// returns what the committed batch changed, sorted (nothing when it failed).
-func (s *Service) runBatch(batch []*write) (changed [][2]string, metering bool) {
+// returns what the committed batch changed, sorted, and the revision it took for that (nothing when
+// it failed or changed nothing the data plane serves).
+func (s *Service) runBatch(batch []*write) (change *Change) {
 	var failure error // why the batch as a whole failed
-	all := &txn{s: s, changed: map[[2]string]bool{}, deploy: map[string]bool{}}
 	err := s.store.Update(context.Background(), func(tx store.Tx) error {
+		// A shared store runs this again after a serialization failure: each run starts from nothing.
+		failure, change = nil, nil
+		all := &txn{s: s, changed: map[[2]string]bool{}, deploy: map[string]bool{}}
+		for _, w := range batch {
+			w.err, w.ownErr, w.panicked, w.t = nil, false, false, nil
+		}
 		var deploy []string
 		for _, w := range batch {
 			if err := w.ctx.Err(); err != nil {
@@ -191,34 +200,39 @@ func (s *Service) runBatch(batch []*write) (changed [][2]string, metering bool) 
 				return err
 			}
 		}
+		// What the batch changed takes the next revision, saved with the writes (revision.go).
+		metering := false
+		for _, w := range batch {
+			if !w.ownErr {
+				for k := range w.t.changed {
+					all.changed[k] = true
+				}
+				metering = metering || w.t.metering
+			}
+		}
+		if change = changeOf(all.changed, metering); change != nil {
+			rev, err := recordChange(tx, *change)
+			if err != nil {
+				failure = internal(fmt.Errorf("this write was not saved because recording its revision failed; retry: %w", err))
+				return err
+			}
+			change.Revision = rev
+		}
 		return nil
 	})
 	if err != nil && failure == nil {
 		failure = internal(fmt.Errorf("this write was not saved because its transaction did not commit; retry: %w", err))
 	}
 	for _, w := range batch {
-		switch {
-		case w.ownErr:
-		case failure != nil:
+		if !w.ownErr && failure != nil {
 			w.err = failure // it succeeded alone, or never ran
-		default:
-			for k := range w.t.changed {
-				all.changed[k] = true
-			}
-			metering = metering || w.t.metering
 		}
 		w.t = nil
 	}
 	if failure != nil {
-		return nil, false
+		return nil
 	}
-	for k := range all.changed {
-		changed = append(changed, k)
-	}
-	sort.Slice(changed, func(i, j int) bool {
-		return changed[i][0] < changed[j][0] || (changed[i][0] == changed[j][0] && changed[i][1] < changed[j][1])
-	})
-	return changed, metering
+	return change
 }
 
 // run calls the write's function, turning a panic into its error.

@@ -30,6 +30,10 @@ type Options struct {
 	// IAM users, access keys and policies, so that the data plane reloads Metering and IAM; like
 	// OnStageChange, before the writes return, one at a time. It must not block for long.
 	OnMeteringChange func()
+	// OnRevision is called after a commit that took a revision (revision.go), with that revision,
+	// after OnStageChange and OnMeteringChange and like them before the writes return. A node's
+	// reconciler catches up to it, so that the writer's next request is served the change.
+	OnRevision func(revision int64)
 	// SecretKey (32 bytes) encrypts IAM access keys' secrets at rest (AES-256-GCM). Without it, access
 	// keys cannot be created.
 	SecretKey []byte
@@ -62,6 +66,9 @@ func New(st store.Store, opts Options) *Service {
 	}
 	if opts.OnMeteringChange == nil {
 		opts.OnMeteringChange = func() {}
+	}
+	if opts.OnRevision == nil {
+		opts.OnRevision = func(int64) {}
 	}
 	if opts.KeepAutoDeployments <= 0 {
 		opts.KeepAutoDeployments = 10

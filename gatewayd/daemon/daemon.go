@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -23,6 +24,8 @@ import (
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/admin"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/control"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane"
+	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/store"
+	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/store/postgres"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/store/sqlite"
 )
 
@@ -30,6 +33,12 @@ import (
 type Config struct {
 	// DataDir holds the SQLite database and the generated admin token.
 	DataDir string
+	// Store is where the configuration is kept: empty for the embedded SQLite database in DataDir, or
+	// a postgres:// (postgresql://) URL of a PostgreSQL database that several nodes share.
+	Store string
+	// PollInterval is how often a node on a shared store looks for other nodes' changes besides the
+	// store's notifications, in case one was lost; zero takes one second.
+	PollInterval time.Duration
 	// AdminAddr is the admin API's listen address.
 	AdminAddr string
 	// Listen is the data plane's listen address.
@@ -70,8 +79,11 @@ type Daemon struct {
 	Token, TokenPath string
 
 	log      *slog.Logger
-	store    *sqlite.Store
+	store    store.Store
 	dp       *dataplane.Server
+	plane    *dataPlane
+	// stopFollow ends the reconciler's loop (reconcile.go).
+	stopFollow context.CancelFunc
 	servers  []*http.Server
 	wg       sync.WaitGroup
 	serveErr chan error
@@ -94,8 +106,23 @@ func Start(ctx context.Context, cfg Config) (*Daemon, error) {
 	if err != nil {
 		return nil, err
 	}
-	if d.store, err = sqlite.Open(ctx, filepath.Join(cfg.DataDir, "gatewayd.db")); err != nil {
-		return nil, fmt.Errorf("opening store: %w", err)
+	var nodeFeed feed = localFeed{}
+	switch {
+	case cfg.Store == "":
+		if d.store, err = sqlite.Open(ctx, filepath.Join(cfg.DataDir, "gatewayd.db")); err != nil {
+			return nil, fmt.Errorf("opening store: %w", err)
+		}
+	case strings.HasPrefix(cfg.Store, "postgres://") || strings.HasPrefix(cfg.Store, "postgresql://"):
+		pg, err := postgres.Open(ctx, cfg.Store)
+		if err != nil {
+			return nil, fmt.Errorf("opening store: %w", err)
+		}
+		d.store, nodeFeed = pg, storeFeed{pg}
+	default:
+		return nil, errors.New("the store must be empty (the embedded SQLite database in the data dir) or a postgres:// URL")
+	}
+	if cfg.PollInterval <= 0 {
+		cfg.PollInterval = time.Second
 	}
 	ok := false
 	defer func() {
@@ -121,15 +148,15 @@ func Start(ctx context.Context, cfg Config) (*Daemon, error) {
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	// The control plane notifies the data plane after each commit; the data plane reads usage counts
-	// from, and flushes them to, the control plane's store.
+	// The data plane follows the store's revisions (reconcile.go): at once after this node's own
+	// commits, and on its feed for other nodes'. It reads usage counts from, and flushes them to, the
+	// control plane's store.
 	var plane *dataPlane
 	svc := control.New(d.store, control.Options{
-		PublicURL:        cfg.PublicURL,
-		OnStageChange:    func(apiID, stage string) { plane.stageChanged(apiID, stage) },
-		OnMeteringChange: func() { plane.meteringChanged() },
-		StageStatus:      func(apiID, stage string) (string, string) { return plane.status(apiID, stage) },
-		SecretKey:        secretKey,
+		PublicURL:   cfg.PublicURL,
+		OnRevision:  func(rev int64) { plane.committed(rev) },
+		StageStatus: func(apiID, stage string) (string, string) { return plane.status(apiID, stage) },
+		SecretKey:   secretKey,
 	})
 	dp, err := dataplane.New(dataplane.Options{Logger: cfg.Logger, Registerer: reg, Usage: svc,
 		AccountRateLimit: cfg.AccountRateLimit, AccountBurstLimit: cfg.AccountBurstLimit, CacheMaxBytes: cfg.CacheMaxBytes,
@@ -139,6 +166,11 @@ func Start(ctx context.Context, cfg Config) (*Daemon, error) {
 	}
 	d.dp = dp
 	plane = newDataPlane(cfg.Logger, dp, svc)
+	d.plane = plane
+	applied := prometheus.NewGauge(prometheus.GaugeOpts{Name: "gatewayd_config_revision",
+		Help: "The store revision of the configuration this node's data plane serves."})
+	reg.MustRegister(applied)
+	plane.onApplied = func(rev int64) { applied.Set(float64(rev)) }
 	if err := svc.EnsureDefaultModels(ctx); err != nil {
 		return nil, err
 	}
@@ -163,6 +195,17 @@ func Start(ctx context.Context, cfg Config) (*Daemon, error) {
 	if err != nil {
 		return nil, err
 	}
+	followCtx, stopFollow := context.WithCancel(context.WithoutCancel(ctx))
+	d.stopFollow = stopFollow
+	d.wg.Add(1)
+	go func() {
+		defer d.wg.Done()
+		poll := cfg.PollInterval
+		if _, local := nodeFeed.(localFeed); local {
+			poll = 0 // this process is the store's only writer
+		}
+		plane.follow(followCtx, nodeFeed, poll)
+	}()
 	d.serve(adminLn, api)
 	d.wg.Add(1)
 	go func() {
@@ -208,6 +251,9 @@ func (d *Daemon) Err() <-chan error { return d.serveErr }
 // Shutdown stops accepting, lets in-flight requests finish until ctx ends, then closes the store.
 func (d *Daemon) Shutdown(ctx context.Context) error {
 	var errs []error
+	if d.stopFollow != nil {
+		d.stopFollow()
+	}
 	if d.dp != nil {
 		if err := d.dp.Shutdown(ctx); err != nil {
 			errs = append(errs, err)
@@ -224,6 +270,9 @@ func (d *Daemon) Shutdown(ctx context.Context) error {
 }
 
 func (d *Daemon) close() error {
+	if d.stopFollow != nil {
+		d.stopFollow()
+	}
 	if d.store == nil {
 		return nil
 	}

@@ -43,19 +43,16 @@ type dataPlane struct {
 	retrying map[[2]string]bool
 	// retryDelay is the first wait before loading a failed stage again; it doubles up to a minute.
 	retryDelay time.Duration
+	// applied is the store revision the data plane serves (reconcile.go); loaded, the stages it has.
+	applied int64
+	loaded  map[[2]string]bool
+	// onApplied, when set, is told each revision applied (a metric).
+	onApplied func(rev int64)
 }
 
 func newDataPlane(log *slog.Logger, srv stageServer, svc *control.Service) *dataPlane {
-	return &dataPlane{stageServer: srv, svc: svc, log: log, retrying: map[[2]string]bool{}, retryDelay: time.Second}
-}
-
-// meteringChanged reloads API keys, usage plans and IAM credentials after a commit changed them.
-func (p *dataPlane) meteringChanged() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if err := p.reloadMetering(context.Background()); err != nil {
-		p.log.Error("loading api keys and usage plans for the data plane", "err", err)
-	}
+	return &dataPlane{stageServer: srv, svc: svc, log: log, retrying: map[[2]string]bool{}, retryDelay: time.Second,
+		loaded: map[[2]string]bool{}, onApplied: func(int64) {}}
 }
 
 func (p *dataPlane) reloadMetering(ctx context.Context) error {
@@ -73,13 +70,6 @@ func (p *dataPlane) reloadMetering(ctx context.Context) error {
 	return p.SetIAM(iam)
 }
 
-// stageChanged reloads one stage after a commit changed it.
-func (p *dataPlane) stageChanged(apiID, stageName string) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.reload(context.Background(), apiID, stageName)
-}
-
 // reload loads one stage into the data plane. A stage that cannot be loaded fails closed (it answers
 // 500) rather than go on serving what it served before: the change that could not be applied may be
 // the one that protects a method. Loading is retried in the background until it works. It reports
@@ -88,8 +78,10 @@ func (p *dataPlane) reload(ctx context.Context, apiID, stageName string) bool {
 	rel, err := p.svc.StageRelease(ctx, apiID, stageName)
 	if control.IsNotFound(err) {
 		p.RemoveStage(apiID, stageName)
+		delete(p.loaded, [2]string{apiID, stageName})
 		return true
 	}
+	p.loaded[[2]string{apiID, stageName}] = true
 	if err != nil {
 		p.FailStage(apiID, stageName, fmt.Errorf("loading stage %s/%s: %w", apiID, stageName, err))
 		p.retry(apiID, stageName)
@@ -142,6 +134,17 @@ func (p *dataPlane) status(apiID, stageName string) (status, lastError string) {
 func (p *dataPlane) loadAll(ctx context.Context) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	return p.reloadAll(ctx)
+}
+
+// reloadAll loads everything the store holds, and stops serving the stages it no longer holds. It
+// reads the revision first: changes committed while it loads are applied again by the next catch-up,
+// which is harmless. Must be called with mu held.
+func (p *dataPlane) reloadAll(ctx context.Context) error {
+	rev, err := p.svc.Revision(ctx)
+	if err != nil {
+		return err
+	}
 	if err := p.reloadMetering(ctx); err != nil {
 		return err
 	}
@@ -149,8 +152,17 @@ func (p *dataPlane) loadAll(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	live := map[[2]string]bool{}
 	for _, st := range stages {
+		live[[2]string{st.RestAPIID, st.StageName}] = true
 		p.reload(ctx, st.RestAPIID, st.StageName)
 	}
+	for k := range p.loaded {
+		if !live[k] {
+			p.RemoveStage(k[0], k[1])
+			delete(p.loaded, k)
+		}
+	}
+	p.setApplied(rev)
 	return nil
 }

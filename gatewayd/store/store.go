@@ -47,6 +47,10 @@ const (
 	KindIAMUser         Kind = "iam_user"
 	KindIAMAccessKey    Kind = "iam_access_key"
 	KindIAMUserPolicy   Kind = "iam_user_policy"
+	// Revisions (belonging to no API): the record "head" whose version is the latest revision, and
+	// one change per revision, keyed by the revision zero-padded to 19 digits (control/revision.go).
+	KindRevision Kind = "revision"
+	KindChange   Kind = "change"
 )
 
 // Errors a backend returns; callers test them with errors.Is.

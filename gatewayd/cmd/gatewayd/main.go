@@ -133,6 +133,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	// Parse's own messages are not printed: its errors are returned, and --help prints printUsage.
 	fs.SetOutput(io.Discard)
 	dataDir := fs.envString("data-dir", "./gatewayd-data", "directory of the embedded database and generated token")
+	storeURL := fs.envString("store", "", "where the configuration is kept: empty for the embedded SQLite database in the data dir, or a postgres:// URL of a PostgreSQL database that several gatewayd nodes share")
+	pollInterval := fs.envString("store-poll-interval", "1s", "with a shared store, how often a node looks for other nodes' changes besides PostgreSQL's notifications")
 	adminAddr := fs.envString("admin-addr", "127.0.0.1:9080", "admin API listen address")
 	listen := fs.envString("listen", "127.0.0.1:8080", "data plane listen address")
 	token := fs.envString("admin-token", "", "admin API bearer token; generated into the data dir when empty")
@@ -165,13 +167,20 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil || cacheMaxBytes <= 0 {
 		return fmt.Errorf("--cache-max-bytes must be a positive number of bytes, got %q", *cacheMax)
 	}
+	poll, err := time.ParseDuration(*pollInterval)
+	if err != nil || poll <= 0 {
+		return fmt.Errorf("--store-poll-interval must be a positive duration such as 1s, got %q", *pollInterval)
+	}
+	if *storeURL != "" && !strings.HasPrefix(*storeURL, "postgres://") && !strings.HasPrefix(*storeURL, "postgresql://") {
+		return errors.New("--store must be empty (the embedded SQLite database in the data dir) or a postgres:// URL")
+	}
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
 		return fmt.Errorf("--log-level: %w", err)
 	}
 	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level}))
 
-	d, err := daemon.Start(ctx, daemon.Config{DataDir: *dataDir, AdminAddr: *adminAddr, Listen: *listen,
+	d, err := daemon.Start(ctx, daemon.Config{DataDir: *dataDir, Store: *storeURL, PollInterval: poll, AdminAddr: *adminAddr, Listen: *listen,
 		AdminToken: *token, PublicURL: *publicURL, AccountRateLimit: rate, AccountBurstLimit: burst,
 		CacheMaxBytes: cacheMaxBytes, Server: *server, Region: *region, Logger: log})
 	if err != nil {

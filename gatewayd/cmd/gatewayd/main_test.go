@@ -35,6 +35,8 @@ func TestRun(t *testing.T) {
 		{"bad burst", []string{"serve", "--account-burst-limit", "-1"}, "", "--account-burst-limit must be a whole number"},
 		{"bad log level", []string{"serve", "--log-level", "loud"}, "", "--log-level"},
 		{"stray argument", []string{"serve", "extra"}, "", `unexpected arguments ["extra"]`},
+		{"bad store", []string{"serve", "--store", "mysql://db"}, "", "--store must be empty (the embedded SQLite database in the data dir) or a postgres:// URL"},
+		{"bad poll interval", []string{"serve", "--store-poll-interval", "0s"}, "", "--store-poll-interval must be a positive duration"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -56,6 +58,8 @@ func TestRun(t *testing.T) {
 // serveFlagHelp is what serve's help must say of each flag: its environment variable and default.
 var serveFlagHelp = []struct{ flag, env, def string }{
 	{"--data-dir", "GATEWAYD_DATA_DIR", `"./gatewayd-data"`},
+	{"--store", "GATEWAYD_STORE", `""`},
+	{"--store-poll-interval", "GATEWAYD_STORE_POLL_INTERVAL", `"1s"`},
 	{"--admin-addr", "GATEWAYD_ADMIN_ADDR", `"127.0.0.1:9080"`},
 	{"--listen", "GATEWAYD_LISTEN", `"127.0.0.1:8080"`},
 	{"--admin-token", "GATEWAYD_ADMIN_TOKEN", `""`},
