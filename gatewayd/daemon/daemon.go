@@ -78,15 +78,15 @@ type Daemon struct {
 	// Token is the admin token in force; TokenPath is where it was read or generated, if anywhere.
 	Token, TokenPath string
 
-	log      *slog.Logger
-	store    store.Store
-	dp       *dataplane.Server
-	plane    *dataPlane
+	log   *slog.Logger
+	store store.Store
+	dp    *dataplane.Server
+	plane *dataPlane
 	// stopFollow ends the reconciler's loop (reconcile.go).
 	stopFollow context.CancelFunc
-	servers  []*http.Server
-	wg       sync.WaitGroup
-	serveErr chan error
+	servers    []*http.Server
+	wg         sync.WaitGroup
+	serveErr   chan error
 }
 
 // Start opens the store, binds both listeners and serves in the background until Shutdown.
