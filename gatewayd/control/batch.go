@@ -211,7 +211,7 @@ func (s *Service) runBatch(batch []*write) (change *Change) {
 			}
 		}
 		if change = changeOf(all.changed, metering); change != nil {
-			rev, err := recordChange(tx, *change)
+			rev, err := recordChange(tx, *change, s.keepChanges)
 			if err != nil {
 				failure = internal(fmt.Errorf("this write was not saved because recording its revision failed; retry: %w", err))
 				return err

@@ -54,6 +54,8 @@ type Service struct {
 
 	// commit queues writes so that concurrent ones share a transaction and a deployment (batch.go).
 	commit committer
+	// keepChanges is how many changes the revision log keeps (revision.go).
+	keepChanges int64
 }
 
 // New returns a Service over st.
@@ -74,7 +76,7 @@ func New(st store.Store, opts Options) *Service {
 		opts.KeepAutoDeployments = 10
 	}
 	opts.PublicURL = strings.TrimSuffix(opts.PublicURL, "/")
-	return &Service{store: st, opts: opts}
+	return &Service{store: st, opts: opts, keepChanges: keepChanges}
 }
 
 // Precondition is a conditional write: If-Match on a version, or If-None-Match: * (create only).

@@ -26,3 +26,6 @@ func Write(s *Service, ctx context.Context, fn func() error) error {
 func WriteTx(s *Service, ctx context.Context, fn func(tx store.Tx) error) error {
 	return s.update(ctx, func(t *txn) error { return fn(t) })
 }
+
+// SetKeepChanges sets how many changes the revision log keeps. Set it while no write runs.
+func SetKeepChanges(s *Service, n int64) { s.keepChanges = n }

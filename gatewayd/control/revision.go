@@ -21,8 +21,8 @@ import (
 // lock and a serialization failure for the later one), and a revision never becomes visible before a
 // lower one. A follower that reads head N can read every change up to N.
 
-// keepChanges is how many changes the log keeps. A follower that fell further behind (or starts
-// without a revision) reloads everything instead.
+// keepChanges is how many changes the log keeps (Service.keepChanges, which tests lower). A follower
+// that fell further behind reloads everything instead.
 const keepChanges = 1000
 
 const headKey = "head"
@@ -44,7 +44,7 @@ type Change struct {
 func changeKey(rev int64) string { return fmt.Sprintf("%019d", rev) }
 
 // recordChange takes the next revision for c, inside the transaction of the writes it describes.
-func recordChange(tx store.Tx, c Change) (int64, error) {
+func recordChange(tx store.Tx, c Change, keep int64) (int64, error) {
 	rev, err := tx.Put(store.KindRevision, "", headKey, nil, store.AnyVersion)
 	if err != nil {
 		return 0, fmt.Errorf("taking a revision: %w", err)
@@ -57,7 +57,7 @@ func recordChange(tx store.Tx, c Change) (int64, error) {
 	if _, err := tx.Put(store.KindChange, "", changeKey(rev), data, store.ExpectAbsent); err != nil {
 		return 0, fmt.Errorf("recording change %d: %w", rev, err)
 	}
-	if old := rev - keepChanges; old > 0 {
+	if old := rev - keep; old > 0 {
 		if err := tx.Delete(store.KindChange, "", changeKey(old), store.AnyVersion); err != nil && !errors.Is(err, store.ErrNotFound) {
 			return 0, fmt.Errorf("pruning change %d: %w", old, err)
 		}

@@ -23,7 +23,7 @@ func TestMain(m *testing.M) {
 	if os.Getenv("GATEWAYD_TEST_CHILD") == "1" {
 		ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
 		defer stop()
-		d, err := Start(ctx, Config{DataDir: os.Getenv("GATEWAYD_DATA_DIR"), AdminAddr: os.Getenv("GATEWAYD_ADMIN_ADDR"),
+		d, err := Start(ctx, Config{DataDir: os.Getenv("GATEWAYD_DATA_DIR"), Store: os.Getenv("GATEWAYD_STORE"), AdminAddr: os.Getenv("GATEWAYD_ADMIN_ADDR"),
 			Listen: os.Getenv("GATEWAYD_LISTEN"), AdminToken: "tok", Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 		if err != nil {
 			fmt.Fprintln(os.Stderr, err)
@@ -46,17 +46,19 @@ func freeAddr(t *testing.T) string {
 	return ln.Addr().String()
 }
 
-// child starts this test binary as a gatewayd on fixed addresses and waits until it answers.
-func child(t *testing.T, dir, adminAddr, listen string) *exec.Cmd {
+// child starts this test binary as a gatewayd on fixed addresses and waits until it answers. env
+// adds to its environment (GATEWAYD_STORE).
+func child(t *testing.T, dir, adminAddr, listen string, env ...string) *exec.Cmd {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), "GATEWAYD_TEST_CHILD=1", "GATEWAYD_DATA_DIR="+dir, "GATEWAYD_ADMIN_ADDR="+adminAddr, "GATEWAYD_LISTEN="+listen)
+	cmd.Env = append(cmd.Env, env...)
 	cmd.Stderr = os.Stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	for range 100 {
+	for range 600 {
 		if resp, err := http.Get("http://" + adminAddr + "/healthz"); err == nil {
 			resp.Body.Close()
 			return cmd

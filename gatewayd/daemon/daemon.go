@@ -62,6 +62,9 @@ type Config struct {
 	// takes us-east-1.
 	Region string
 	Logger *slog.Logger
+
+	// noNotify (tests) makes a node on a shared store ignore the store's notifications and only poll.
+	noNotify bool
 }
 
 // SecretKeyFile is the name, inside the data directory, of the key that encrypts IAM access keys'
@@ -118,6 +121,9 @@ func Start(ctx context.Context, cfg Config) (*Daemon, error) {
 			return nil, fmt.Errorf("opening store: %w", err)
 		}
 		d.store, nodeFeed = pg, storeFeed{pg}
+		if cfg.noNotify {
+			nodeFeed = pollOnly{}
+		}
 	default:
 		return nil, errors.New("the store must be empty (the embedded SQLite database in the data dir) or a postgres:// URL")
 	}

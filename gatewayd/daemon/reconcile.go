@@ -32,6 +32,11 @@ type storeFeed struct{ n notifier }
 
 func (f storeFeed) Wake(ctx context.Context) <-chan struct{} { return f.n.Notify(ctx) }
 
+// pollOnly is a shared store's feed without notifications (tests): the node only polls.
+type pollOnly struct{}
+
+func (pollOnly) Wake(context.Context) <-chan struct{} { return nil }
+
 // localFeed is the feed of a store only this process writes.
 type localFeed struct{}
 

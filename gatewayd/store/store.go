@@ -87,7 +87,9 @@ type Record struct {
 // Store is a transactional document store. Implementations are safe for concurrent use.
 type Store interface {
 	// Update runs fn in one read-write transaction; it commits when fn returns nil and rolls back
-	// otherwise. Writes are durable when Update returns nil.
+	// otherwise. Writes are durable when Update returns nil. A backend shared by several processes
+	// may roll back and run fn again when a concurrent transaction made it unserializable, so fn
+	// keeps its effects inside the transaction, or resets them when it starts.
 	Update(ctx context.Context, fn func(tx Tx) error) error
 	// View runs fn in a read-only transaction that sees one consistent state.
 	View(ctx context.Context, fn func(tx Tx) error) error

@@ -1,0 +1,269 @@
+package daemon
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/client"
+	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/model"
+	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/store/postgres/pgtest"
+)
+
+// clusterNode is a gatewayd process of a cluster test, on its own data dir and fixed addresses.
+type clusterNode struct {
+	dir, adminAddr, listen string
+	cmd                    *exec.Cmd
+}
+
+func (n *clusterNode) dataURL() string { return "http://" + n.listen }
+
+// startClusterNodes starts count gatewayd processes on one PostgreSQL database, sharing the secret
+// key (the IAM secrets are sealed with it) and the admin token.
+func startClusterNodes(t *testing.T, storeURL string, count int) []*clusterNode {
+	t.Helper()
+	key := make([]byte, 32)
+	rand.Read(key)
+	nodes := make([]*clusterNode, count)
+	for i := range nodes {
+		n := &clusterNode{dir: t.TempDir(), adminAddr: freeAddr(t), listen: freeAddr(t)}
+		if err := os.WriteFile(filepath.Join(n.dir, SecretKeyFile), key, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		n.start(t, storeURL)
+		nodes[i] = n
+	}
+	return nodes
+}
+
+func (n *clusterNode) start(t *testing.T, storeURL string) {
+	t.Helper()
+	n.cmd = child(t, n.dir, n.adminAddr, n.listen, "GATEWAYD_STORE="+storeURL)
+}
+
+// variableAPI creates, through c, a MOCK method GET /v whose answer is stage prod's variable v.
+func variableAPI(t *testing.T, c *client.Client) (apiID string) {
+	t.Helper()
+	ctx := context.Background()
+	api, err := c.CreateRestAPI(ctx, model.RestAPI{Name: "cluster"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := c.CreateResource(ctx, api.ID, model.Resource{ParentID: api.RootResourceID, PathPart: "v"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := client.MethodID{RestAPIID: api.ID, ResourceID: res.ID, HTTPMethod: "GET"}
+	if _, err := c.PutMethod(ctx, id, model.Method{Authorization: "NONE"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.PutIntegration(ctx, id, model.Integration{Type: "MOCK"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.PutIntegrationResponse(ctx, id, "200", model.IntegrationResponse{
+		ResponseTemplates: map[string]string{"application/json": `{"v":"$stageVariables.v"}`}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.CreateStage(ctx, api.ID, model.Stage{StageName: "prod", AutoDeploy: true, Variables: map[string]string{"v": "0"}}); err != nil {
+		t.Fatal(err)
+	}
+	return api.ID
+}
+
+// setVariable changes stage prod's variable v through c.
+func setVariable(t *testing.T, c *client.Client, apiID, v string) {
+	t.Helper()
+	ctx := context.Background()
+	st, err := c.GetStage(ctx, apiID, "prod")
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Variables = map[string]string{"v": v}
+	if _, err := c.UpdateStage(ctx, apiID, "prod", st); err != nil {
+		t.Fatal(err)
+	}
+}
+
+var quickClient = &http.Client{Timeout: 2 * time.Second}
+
+// serves reports whether the node at dataURL answers GET /v of the API with v.
+func serves(dataURL, apiID, v string) bool {
+	resp, err := quickClient.Get(dataURL + "/" + apiID + "/prod/v")
+	if err != nil {
+		return false
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode == 200 && strings.Contains(string(b), `"v":"`+v+`"`)
+}
+
+// waitServes polls the node until it serves v, and returns how long that took from since, or false
+// after limit.
+func waitServes(dataURL, apiID, v string, since time.Time, limit time.Duration) (time.Duration, bool) {
+	for {
+		if serves(dataURL, apiID, v) {
+			return time.Since(since), true
+		}
+		if time.Since(since) > limit {
+			return 0, false
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+}
+
+func percentile(ds []time.Duration, p float64) time.Duration {
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	i := int(float64(len(s))*p+0.999999) - 1
+	return s[max(0, min(i, len(s)-1))]
+}
+
+// TestCluster_ChangesReachEveryNode: three gatewayd processes on one PostgreSQL. Fifty changes made
+// through node 1 are each served by nodes 2 and 3 within a second (p99 reported), measured from the
+// start of the admin call to the first answer with the change. Node 3 is killed with SIGKILL after
+// the 20th change, changes go on without it, and restarted it serves the latest one; the last
+// changes reach all three again. An API key created through node 2 is accepted by node 3.
+func TestCluster_ChangesReachEveryNode(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts PostgreSQL and three gatewayd processes")
+	}
+	pg := pgtest.Start(t)
+	storeURL := pg.NewDatabase(t)
+	nodes := startClusterNodes(t, storeURL, 3)
+	admin := func(n *clusterNode) *client.Client {
+		c, err := client.New("http://"+n.adminAddr, "tok", client.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	c1 := admin(nodes[0])
+	apiID := variableAPI(t, c1)
+	for i, n := range nodes {
+		if _, ok := waitServes(n.dataURL(), apiID, "0", time.Now(), 10*time.Second); !ok {
+			t.Fatalf("node %d does not serve the stage created through node 1", i+1)
+		}
+	}
+
+	// The bound is the issue's; under the race detector every process runs several times slower.
+	limit := time.Second
+	if raceEnabled {
+		limit = 3 * time.Second
+	}
+	const changes, killAt, restartAt = 50, 20, 30
+	var lat []time.Duration
+	for i := 1; i <= changes; i++ {
+		if i == killAt {
+			if err := nodes[2].cmd.Process.Signal(syscall.SIGKILL); err != nil {
+				t.Fatal(err)
+			}
+			_ = nodes[2].cmd.Wait()
+		}
+		if i == restartAt {
+			// It was down for ten changes; it loads what the store holds at start.
+			began := time.Now()
+			nodes[2].start(t, storeURL)
+			if !serves(nodes[2].dataURL(), apiID, fmt.Sprint(i-1)) {
+				t.Errorf("node 3 restarted after a SIGKILL does not serve change %d made while it was down", i-1)
+			}
+			t.Logf("node 3 restarted and serving the latest change %v after its start", time.Since(began).Round(time.Millisecond))
+		}
+		v := fmt.Sprint(i)
+		began := time.Now()
+		setVariable(t, c1, apiID, v)
+		if !serves(nodes[0].dataURL(), apiID, v) {
+			t.Errorf("node 1 does not serve change %d when its admin call returns", i)
+		}
+		followers := []*clusterNode{nodes[1], nodes[2]}
+		if i >= killAt && i < restartAt {
+			followers = followers[:1]
+		}
+		var mu sync.Mutex
+		var wg sync.WaitGroup
+		for j, n := range followers {
+			wg.Go(func() {
+				d, ok := waitServes(n.dataURL(), apiID, v, began, 10*time.Second)
+				mu.Lock()
+				defer mu.Unlock()
+				if !ok {
+					t.Errorf("node %d does not serve change %d after 10s", j+2, i)
+					return
+				}
+				lat = append(lat, d)
+			})
+		}
+		wg.Wait()
+	}
+	p50, p99, worst := percentile(lat, 0.5), percentile(lat, 0.99), percentile(lat, 1)
+	t.Logf("a change through node 1 served by nodes 2 and 3: %d samples, p50 %v, p99 %v, max %v (from the admin call's start)",
+		len(lat), p50.Round(time.Microsecond), p99.Round(time.Microsecond), worst.Round(time.Microsecond))
+	if p99 > limit {
+		t.Errorf("p99 %v, want within %v", p99, limit)
+	}
+
+	// Metering changes travel the same way: a key and plan made through node 2 open node 3's door.
+	c2 := admin(nodes[1])
+	url, _, _, value := meteredAPI(t, c2, 1000)
+	url3 := nodes[2].dataURL() + strings.TrimPrefix(url, "http://"+nodes[1].listen)
+	deadline := time.Now().Add(limit)
+	for {
+		got := callN(t, url3, value, 1)
+		if got[200] == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("node 3 answers %v to a key created through node 2, %v later", got, limit)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// TestCluster_PollingWithoutNotifications: a node that gets no notifications (a lost LISTEN
+// connection, a proxy that drops them) still applies other nodes' changes, at its poll interval.
+func TestCluster_PollingWithoutNotifications(t *testing.T) {
+	pg := pgtest.Start(t)
+	storeURL := pg.NewDatabase(t)
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	a, err := Start(context.Background(), Config{DataDir: t.TempDir(), Store: storeURL, AdminAddr: "127.0.0.1:0",
+		Listen: "127.0.0.1:0", AdminToken: "tok", Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop(t, a)
+	b, err := Start(context.Background(), Config{DataDir: t.TempDir(), Store: storeURL, AdminAddr: "127.0.0.1:0",
+		Listen: "127.0.0.1:0", AdminToken: "tok", Logger: log, PollInterval: 200 * time.Millisecond, noNotify: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop(t, b)
+	ca, err := client.New(a.AdminURL, "tok", client.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	apiID := variableAPI(t, ca)
+	for i := 1; i <= 3; i++ {
+		v := fmt.Sprint(i)
+		began := time.Now()
+		setVariable(t, ca, apiID, v)
+		d, ok := waitServes(b.DataURL, apiID, v, began, 5*time.Second)
+		if !ok {
+			t.Fatalf("node b, without notifications, does not serve change %d after 5s", i)
+		}
+		t.Logf("change %d served by the polling node after %v", i, d.Round(time.Millisecond))
+	}
+	if got, want := b.plane.appliedRevision(), a.plane.appliedRevision(); got != want {
+		t.Errorf("polling node applied revision %d, the writer %d", got, want)
+	}
+}
