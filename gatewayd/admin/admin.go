@@ -22,6 +22,7 @@ import (
 
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/control"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/model"
+	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/store"
 )
 
 // Auditor stores and lists audit entries.
@@ -219,11 +220,17 @@ func (a *API) writeError(w http.ResponseWriter, r *http.Request, err error) int 
 			Message: fmt.Sprintf("request body is larger than %d bytes", maxErr.Limit)}
 	case errors.Is(err, context.Canceled):
 		status, body = 499, apiError{Code: "ClientClosedRequest", Message: "client closed the request"}
+	case errors.Is(err, store.ErrUnavailable): // a read of a shared store that is down
+		status, body = http.StatusServiceUnavailable, apiError{Code: control.CodeUnavailable, Message: err.Error()}
 	default:
 		a.opts.Logger.Error("admin call failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
-	if status == http.StatusTooManyRequests {
+	switch status {
+	case http.StatusTooManyRequests:
 		w.Header().Set("Retry-After", "1")
+	case http.StatusServiceUnavailable:
+		// The store is down: a database restart or failover takes seconds.
+		w.Header().Set("Retry-After", "5")
 	}
 	a.writeJSON(w, status, body)
 	return status

@@ -272,9 +272,13 @@ func (s *Service) release(batch []*write, self *write) {
 	}
 }
 
-// internal wraps a failure that is no fault of the request as a 500 naming it; the cause stays
+// internal wraps a failure that is no fault of the request as a 500 naming it (a 503 when the store
+// cannot be reached); the cause stays
 // reachable with errors.Is, but a control.Error inside it (a 404 while deploying) does not decide
 // the status.
 func internal(cause error) *Error {
+	if errors.Is(cause, store.ErrUnavailable) {
+		return &Error{Status: http.StatusServiceUnavailable, Code: CodeUnavailable, Message: cause.Error(), cause: cause}
+	}
 	return &Error{Status: http.StatusInternalServerError, Code: CodeInternal, Message: cause.Error(), cause: cause}
 }

@@ -17,6 +17,8 @@ const (
 	CodePreconditionFailed = "PreconditionFailed"
 	CodeUnprocessable      = "UnprocessableEntity"
 	CodeInternal           = "InternalError"
+	// CodeUnavailable: the store cannot be reached (503, with Retry-After); nothing was changed.
+	CodeUnavailable = "ServiceUnavailable"
 )
 
 // Error is a control-plane failure that a caller can act on. The admin API renders it as JSON with

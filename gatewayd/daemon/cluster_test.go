@@ -267,3 +267,96 @@ func TestCluster_PollingWithoutNotifications(t *testing.T) {
 		t.Errorf("polling node applied revision %d, the writer %d", got, want)
 	}
 }
+
+// TestCluster_PostgresOutage: while PostgreSQL is down, both nodes go on serving the configuration
+// they applied, /readyz says why they are not ready, and admin writes answer 503 with Retry-After.
+// When it is back, writes work again without restarting anything and reach the other node.
+func TestCluster_PostgresOutage(t *testing.T) {
+	pg := pgtest.Start(t)
+	storeURL := pg.NewDatabase(t)
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	var nodes []*Daemon
+	for range 2 {
+		d, err := Start(context.Background(), Config{DataDir: t.TempDir(), Store: storeURL, AdminAddr: "127.0.0.1:0",
+			Listen: "127.0.0.1:0", AdminToken: "tok", Logger: log, PollInterval: 200 * time.Millisecond})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer stop(t, d)
+		nodes = append(nodes, d)
+	}
+	a, b := nodes[0], nodes[1]
+	ca, err := client.New(a.AdminURL, "tok", client.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	apiID := variableAPI(t, ca)
+	if _, ok := waitServes(b.DataURL, apiID, "0", time.Now(), 5*time.Second); !ok {
+		t.Fatal("node b does not serve the stage")
+	}
+
+	if err := pg.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	for i, d := range nodes {
+		if !serves(d.DataURL, apiID, "0") {
+			t.Errorf("node %d stopped serving its configuration when PostgreSQL went down", i+1)
+		}
+	}
+	resp, err := http.Get(a.AdminURL + "/readyz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(string(body), "store") {
+		t.Errorf("/readyz with PostgreSQL down = %d %s, want 503 naming the store", resp.StatusCode, body)
+	}
+	req, _ := http.NewRequest("POST", a.AdminURL+"/v1/restapis", strings.NewReader(`{"name":"during-outage"}`))
+	req.Header.Set("Authorization", "Bearer tok")
+	req.Header.Set("Content-Type", "application/json")
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") == "" ||
+		!strings.Contains(string(body), `"code":"ServiceUnavailable"`) {
+		t.Errorf("admin write with PostgreSQL down = %d (Retry-After %q) %s; want 503 ServiceUnavailable with Retry-After",
+			resp.StatusCode, resp.Header.Get("Retry-After"), body)
+	}
+	req, _ = http.NewRequest("GET", a.AdminURL+"/v1/restapis", nil)
+	req.Header.Set("Authorization", "Bearer tok")
+	if resp, err = http.DefaultClient.Do(req); err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") == "" {
+		t.Errorf("admin read with PostgreSQL down = %d (Retry-After %q), want 503 with Retry-After", resp.StatusCode, resp.Header.Get("Retry-After"))
+	}
+
+	if err := pg.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		resp, err := http.Get(a.AdminURL + "/readyz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("node a not ready 10s after PostgreSQL came back")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	began := time.Now()
+	setVariable(t, ca, apiID, "after")
+	d, ok := waitServes(b.DataURL, apiID, "after", began, 10*time.Second)
+	if !ok {
+		t.Fatal("node b does not serve a change made after PostgreSQL came back")
+	}
+	t.Logf("first change after the outage served by node b after %v", d.Round(time.Millisecond))
+}

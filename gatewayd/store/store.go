@@ -64,6 +64,9 @@ var (
 	// ErrTxAborted: the transaction can no longer be used, because the writes of a failed Savepoint
 	// could not be undone (or a Savepoint could not be released); the Update must fail.
 	ErrTxAborted = errors.New("transaction aborted")
+	// ErrUnavailable: the backend cannot reach its database (a shared one that is down or
+	// unreachable); nothing was written, and the call may be tried again later.
+	ErrUnavailable = errors.New("store unavailable")
 )
 
 // Version expectations for Put and Delete.

@@ -9,7 +9,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
+	"net"
 	"strings"
 	"time"
 	"unicode"
@@ -54,6 +56,11 @@ func Open(ctx context.Context, url string) (*Store, error) {
 	if err != nil {
 		// pgx's parse errors quote the URL, password included.
 		return nil, fmt.Errorf("postgres: parsing the connection URL %s: %w", redact(url), errors.Unwrap(err))
+	}
+	if cfg.ConnConfig.ConnectTimeout == 0 {
+		// Without one, a database that does not answer would hold every write (and the control
+		// plane's queue behind it) until the kernel gives up on the connection.
+		cfg.ConnConfig.ConnectTimeout = 5 * time.Second
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
@@ -111,7 +118,7 @@ func (s *Store) Update(ctx context.Context, fn func(tx store.Tx) error) error {
 func (s *Store) updateOnce(ctx context.Context, fn func(tx store.Tx) error) (err error, retry bool) {
 	ptx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.Serializable})
 	if err != nil {
-		return fmt.Errorf("postgres: begin update: %w", err), false
+		return fmt.Errorf("postgres: begin update: %w", unavailable(err)), false
 	}
 	committed := false
 	defer func() {
@@ -139,7 +146,7 @@ func (s *Store) updateOnce(ctx context.Context, fn func(tx store.Tx) error) (err
 		if isSerialization(err) {
 			return fmt.Errorf("postgres: commit: %w", err), true
 		}
-		return fmt.Errorf("postgres: commit: %w", err), false
+		return fmt.Errorf("postgres: commit: %w", unavailable(err)), false
 	}
 	committed = true
 	return nil, false
@@ -156,7 +163,7 @@ func isSerialization(err error) bool {
 func (s *Store) View(ctx context.Context, fn func(tx store.Tx) error) error {
 	ptx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
 	if err != nil {
-		return fmt.Errorf("postgres: begin view: %w", err)
+		return fmt.Errorf("postgres: begin view: %w", unavailable(err))
 	}
 	defer func() {
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
@@ -177,7 +184,7 @@ func (s *Store) AppendAudit(ctx context.Context, e model.AuditEntry) (model.Audi
 			e.Time.UTC().Format(time.RFC3339Nano), e.Actor, e.Remote, e.Method, e.Path, e.Status, e.Result, e.ObjectID).Scan(&e.Seq)
 	})
 	if err != nil {
-		return model.AuditEntry{}, fmt.Errorf("postgres: append audit: %w", err)
+		return model.AuditEntry{}, fmt.Errorf("postgres: append audit: %w", unavailable(err))
 	}
 	return e, nil
 }
@@ -190,7 +197,7 @@ func (s *Store) ListAudit(ctx context.Context, after int64, limit int) ([]model.
 	rows, err := s.pool.Query(ctx, `SELECT seq, time, actor, remote, method, path, status, result, object_id
 		FROM audit WHERE seq > $1 ORDER BY seq LIMIT $2`, after, limit)
 	if err != nil {
-		return nil, fmt.Errorf("postgres: list audit: %w", err)
+		return nil, fmt.Errorf("postgres: list audit: %w", unavailable(err))
 	}
 	defer rows.Close()
 	var out []model.AuditEntry
@@ -215,7 +222,7 @@ func (s *Store) ListAudit(ctx context.Context, after int64, limit int) ([]model.
 func (s *Store) Ping(ctx context.Context) error {
 	var n int
 	if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM schema_migrations`).Scan(&n); err != nil {
-		return fmt.Errorf("postgres: ping: %w", err)
+		return fmt.Errorf("postgres: ping: %w", unavailable(err))
 	}
 	return nil
 }
@@ -242,10 +249,29 @@ type tx struct {
 
 var errReadOnly = errors.New("read-only transaction")
 
-// check notes a serialization failure in err and returns err.
+// check notes a serialization failure in err and returns err, marked ErrUnavailable when the
+// connection was lost.
 func (t *tx) check(err error) error {
 	if err != nil && t.serialization == nil && isSerialization(err) {
 		t.serialization = err
+	}
+	return unavailable(err)
+}
+
+// unavailable marks err with store.ErrUnavailable when it says the database cannot be reached: no
+// connection could be made, the connection broke, or the server is shutting down or starting.
+func unavailable(err error) error {
+	if err == nil || errors.Is(err, store.ErrUnavailable) {
+		return err
+	}
+	var connErr *pgconn.ConnectError
+	var netErr net.Error
+	var pgErr *pgconn.PgError
+	switch {
+	case errors.As(err, &connErr), errors.As(err, &netErr), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF),
+		errors.As(err, &pgErr) && (strings.HasPrefix(pgErr.Code, "08") || pgErr.Code == "57P01" || pgErr.Code == "57P02" || pgErr.Code == "57P03"),
+		pgconn.SafeToRetry(err) && !errors.As(err, &pgErr):
+		return fmt.Errorf("%w: %w", store.ErrUnavailable, err)
 	}
 	return err
 }
