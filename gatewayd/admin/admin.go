@@ -61,9 +61,9 @@ type Options struct {
 	// BeforeUsageReport, when set, runs before a usage report reads the store, so that the daemon can
 	// flush the data plane's in-memory counters first. An error fails the report.
 	BeforeUsageReport func(ctx context.Context) error
-	// FlushStageCache empties a stage's response cache (DELETE .../stages/{stage}/cache); nil answers
-	// 501. The stage must exist: the admin API checks that first.
-	FlushStageCache func(apiID, stage string)
+	// FlushStageCache empties a stage's response cache (DELETE .../stages/{stage}/cache) on every
+	// node; nil answers 501. The stage must exist: the admin API checks that first.
+	FlushStageCache func(ctx context.Context, apiID, stage string) error
 }
 
 // API is the admin API's HTTP handler.

@@ -862,7 +862,10 @@ func TestClientMetering(t *testing.T) {
 func TestFlushStageCache(t *testing.T) {
 	var flushed []string
 	e := newEnv(t, func(o *admin.Options) {
-		o.FlushStageCache = func(api, stage string) { flushed = append(flushed, api+"/"+stage) }
+		o.FlushStageCache = func(_ context.Context, api, stage string) error {
+			flushed = append(flushed, api+"/"+stage)
+			return nil
+		}
 	})
 	apiID, _ := e.seed()
 	dep := e.mustCall(201, "POST", "/v1/restapis/"+apiID+"/deployments", `{}`)

@@ -158,7 +158,7 @@ func TestReadsKeepAShareOfSlots(t *testing.T) {
 	hold := newHolder()
 	e := newEnv(t, func(o *admin.Options) {
 		o.MaxInFlight = 4
-		o.FlushStageCache = func(string, string) { hold.in() }
+		o.FlushStageCache = func(context.Context, string, string) error { hold.in(); return nil }
 	})
 	apiID, _ := e.seed()
 	e.stage(apiID, "prod")

@@ -267,8 +267,7 @@ func (a *API) routes() {
 			if a.opts.FlushStageCache == nil {
 				return result{}, &control.Error{Status: http.StatusNotImplemented, Code: "NotImplemented", Message: "this gatewayd has no response cache"}
 			}
-			a.opts.FlushStageCache(apiID, stage)
-			return deleted(apiID+"/"+stage, nil)
+			return deleted(apiID+"/"+stage, a.opts.FlushStageCache(r.Context(), apiID, stage))
 		},
 	})
 	a.route(api+"/stages/{stage}/history", map[string]handler{

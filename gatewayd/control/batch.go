@@ -157,7 +157,7 @@ func (s *Service) runBatch(batch []*write) (change *Change) {
 	err := s.store.Update(context.Background(), func(tx store.Tx) error {
 		// A shared store runs this again after a serialization failure: each run starts from nothing.
 		failure, change = nil, nil
-		all := &txn{s: s, changed: map[[2]string]bool{}, deploy: map[string]bool{}}
+		all := &txn{s: s, changed: map[[2]string]bool{}, deploy: map[string]bool{}, flushes: map[[2]string]bool{}}
 		for _, w := range batch {
 			w.err, w.ownErr, w.panicked, w.t = nil, false, false, nil
 		}
@@ -167,7 +167,7 @@ func (s *Service) runBatch(batch []*write) (change *Change) {
 				w.err, w.ownErr = err, true // its caller went away before it ran
 				continue
 			}
-			w.t = &txn{s: s, changed: map[[2]string]bool{}, deploy: map[string]bool{}}
+			w.t = &txn{s: s, changed: map[[2]string]bool{}, deploy: map[string]bool{}, flushes: map[[2]string]bool{}}
 			err := tx.Savepoint(func(stx store.Tx) error {
 				w.t.Tx = stx
 				return w.run()
@@ -207,10 +207,13 @@ func (s *Service) runBatch(batch []*write) (change *Change) {
 				for k := range w.t.changed {
 					all.changed[k] = true
 				}
+				for k := range w.t.flushes {
+					all.flushes[k] = true
+				}
 				metering = metering || w.t.metering
 			}
 		}
-		if change = changeOf(all.changed, metering); change != nil {
+		if change = changeOf(all.changed, metering, all.flushes); change != nil {
 			rev, err := recordChange(tx, *change, s.keepChanges)
 			if err != nil {
 				failure = internal(fmt.Errorf("this write was not saved because recording its revision failed; retry: %w", err))

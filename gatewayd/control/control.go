@@ -120,6 +120,8 @@ type txn struct {
 	metering bool
 	// deploy holds the APIs whose auto-deploy stages must get the change, in the same transaction.
 	deploy map[string]bool
+	// flushes holds the stages whose caches every node must empty (FlushStageCache).
+	flushes map[[2]string]bool
 }
 
 func (t *txn) stageChanged(apiID, stage string) { t.changed[[2]string{apiID, stage}] = true }

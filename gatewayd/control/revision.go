@@ -39,6 +39,8 @@ type Change struct {
 	Stages   []StageRef `json:"stages,omitempty"`
 	// Metering: API keys, usage plans, plan keys, or IAM users, access keys and policies changed.
 	Metering bool `json:"metering,omitempty"`
+	// Flushes are the stages whose response caches every node empties (FlushStageCache).
+	Flushes []StageRef `json:"flushes,omitempty"`
 }
 
 func changeKey(rev int64) string { return fmt.Sprintf("%019d", rev) }
@@ -123,19 +125,36 @@ func (s *Service) Changes(ctx context.Context, after int64) (head int64, changes
 	return head, changes, complete, nil
 }
 
-// changeOf is the Change a batch made: its stages sorted, or nil when it changed nothing the data
+// changeOf is the Change a batch made, its stages sorted, or nil when it changed nothing the data
 // plane serves.
-func changeOf(stages map[[2]string]bool, metering bool) *Change {
-	if len(stages) == 0 && !metering {
+func changeOf(stages map[[2]string]bool, metering bool, flushes map[[2]string]bool) *Change {
+	if len(stages) == 0 && !metering && len(flushes) == 0 {
 		return nil
 	}
-	c := &Change{Metering: metering}
-	for k := range stages {
-		c.Stages = append(c.Stages, StageRef{RestAPIID: k[0], StageName: k[1]})
+	return &Change{Stages: stageRefs(stages), Metering: metering, Flushes: stageRefs(flushes)}
+}
+
+func stageRefs(set map[[2]string]bool) []StageRef {
+	var out []StageRef
+	for k := range set {
+		out = append(out, StageRef{RestAPIID: k[0], StageName: k[1]})
 	}
-	sort.Slice(c.Stages, func(i, j int) bool {
-		a, b := c.Stages[i], c.Stages[j]
+	sort.Slice(out, func(i, j int) bool {
+		a, b := out[i], out[j]
 		return a.RestAPIID < b.RestAPIID || (a.RestAPIID == b.RestAPIID && a.StageName < b.StageName)
 	})
-	return c
+	return out
+}
+
+// FlushStageCache empties a stage's response cache on every node, as API Gateway's FlushStageCache:
+// it takes a revision whose change names the stage, and each node flushes when it applies it (this
+// node before FlushStageCache returns).
+func (s *Service) FlushStageCache(ctx context.Context, apiID, stage string) error {
+	return s.update(ctx, func(t *txn) error {
+		if _, err := getStageRecord(t, apiID, stage); err != nil {
+			return err
+		}
+		t.flushes[[2]string{apiID, stage}] = true
+		return nil
+	})
 }

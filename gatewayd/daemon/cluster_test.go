@@ -7,12 +7,14 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -359,4 +361,93 @@ func TestCluster_PostgresOutage(t *testing.T) {
 		t.Fatal("node b does not serve a change made after PostgreSQL came back")
 	}
 	t.Logf("first change after the outage served by node b after %v", d.Round(time.Millisecond))
+}
+
+// TestCluster_CacheFlushReachesEveryNode: FlushStageCache through one node empties the stage's cache
+// on the others too (it travels as a revision).
+func TestCluster_CacheFlushReachesEveryNode(t *testing.T) {
+	pg := pgtest.Start(t)
+	storeURL := pg.NewDatabase(t)
+	var hits atomic.Int64
+	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"hit":%d}`, hits.Add(1))
+	}))
+	defer backend.Close()
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	var nodes []*Daemon
+	for range 2 {
+		d, err := Start(context.Background(), Config{DataDir: t.TempDir(), Store: storeURL, AdminAddr: "127.0.0.1:0",
+			Listen: "127.0.0.1:0", AdminToken: "tok", Logger: log})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer stop(t, d)
+		nodes = append(nodes, d)
+	}
+	a, b := nodes[0], nodes[1]
+	ctx := context.Background()
+	c, err := client.New(a.AdminURL, "tok", client.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	api, err := c.CreateRestAPI(ctx, model.RestAPI{Name: "cached"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := c.CreateResource(ctx, api.ID, model.Resource{ParentID: api.RootResourceID, PathPart: "c"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := client.MethodID{RestAPIID: api.ID, ResourceID: res.ID, HTTPMethod: "GET"}
+	if _, err := c.PutMethod(ctx, id, model.Method{Authorization: "NONE"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.PutIntegration(ctx, id, model.Integration{Type: "HTTP_PROXY", IntegrationHTTPMethod: "GET", URI: backend.URL + "/c"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.CreateStage(ctx, api.ID, model.Stage{StageName: "prod", AutoDeploy: true, CacheClusterEnabled: true, CacheClusterSize: "0.5"}); err != nil {
+		t.Fatal(err)
+	}
+	ms := model.DefaultMethodSetting()
+	ms.CachingEnabled, ms.CacheTTLInSeconds = true, 300
+	if _, err := c.PutMethodSettings(ctx, api.ID, "prod", "*/*", ms); err != nil {
+		t.Fatal(err)
+	}
+	get := func() string {
+		t.Helper()
+		resp, err := http.Get(b.DataURL + "/" + api.ID + "/prod/c")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != 200 {
+			t.Fatalf("GET on node b = %d %s", resp.StatusCode, body)
+		}
+		return string(body)
+	}
+	// Node b applies the method settings within a moment.
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		first := get()
+		if get() == first {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("node b does not cache the method after 5s")
+		}
+	}
+	before := hits.Load()
+	if err := c.FlushStageCache(ctx, api.ID, "prod"); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(2 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		get()
+		if hits.Load() > before {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("node b still answers from its cache 2s after a flush through node a")
+		}
+	}
 }

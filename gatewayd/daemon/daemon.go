@@ -195,7 +195,7 @@ func Start(ctx context.Context, cfg Config) (*Daemon, error) {
 		Metrics:           promhttp.HandlerFor(reg, promhttp.HandlerOpts{}),
 		Ready:             d.ready,
 		BeforeUsageReport: dp.FlushUsage,
-		FlushStageCache:   plane.FlushCache,
+		FlushStageCache:   svc.FlushStageCache, // through the revisions, so that every node flushes
 		Registerer:        reg,
 	})
 	if err != nil {

@@ -54,7 +54,14 @@ func (p *dataPlane) catchUp(ctx context.Context) error {
 	if !complete {
 		p.log.Info("the store's change log no longer holds every change since the applied revision; reloading everything",
 			"applied", p.applied, "revision", head)
-		return p.reloadAll(ctx)
+		if err := p.reloadAll(ctx); err != nil {
+			return err
+		}
+		// The flushes among the changes it missed are unknown: flush every cache.
+		for k := range p.loaded {
+			p.FlushCache(k[0], k[1])
+		}
+		return nil
 	}
 	seen := map[control.StageRef]bool{}
 	metering := false
@@ -70,6 +77,11 @@ func (p *dataPlane) catchUp(ctx context.Context) error {
 	if metering {
 		if err := p.reloadMetering(ctx); err != nil {
 			return err
+		}
+	}
+	for _, c := range changes {
+		for _, st := range c.Flushes {
+			p.FlushCache(st.RestAPIID, st.StageName)
 		}
 	}
 	p.setApplied(head)
