@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -21,6 +22,7 @@ import (
 
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/client"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/model"
+	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/redistest"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/store/postgres/pgtest"
 )
 
@@ -450,4 +452,230 @@ func TestCluster_CacheFlushReachesEveryNode(t *testing.T) {
 			t.Fatal("node b still answers from its cache 2s after a flush through node a")
 		}
 	}
+}
+
+// TestCluster_ThrottleExactAcrossNodes: three nodes on one PostgreSQL and one Redis; a usage plan of
+// rate 50 burst 10; 64 clients for 5 s spread over the nodes admit at most burst + rate x seconds + 1
+// (ideal 260) and at least 95% of it. Without Redis each node would admit its own 260.
+func TestCluster_ThrottleExactAcrossNodes(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs 64 clients for 5 s")
+	}
+	pg := pgtest.Start(t)
+	storeURL := pg.NewDatabase(t)
+	rd := redistest.Start(t)
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	var nodes []*Daemon
+	for range 3 {
+		d, err := Start(context.Background(), Config{DataDir: t.TempDir(), Store: storeURL, Redis: rd.URL(),
+			AdminAddr: "127.0.0.1:0", Listen: "127.0.0.1:0", AdminToken: "tok", Logger: log})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer stop(t, d)
+		nodes = append(nodes, d)
+	}
+	ctx := context.Background()
+	c, err := client.New(nodes[0].AdminURL, "tok", client.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	url, planID, _, _ := meteredAPI(t, c, 1_000_000)
+	plan, err := c.GetUsagePlan(ctx, planID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan.Throttle = &model.ThrottleSettings{RateLimit: 50, BurstLimit: 10}
+	if _, err := c.UpdateUsagePlan(ctx, planID, plan); err != nil {
+		t.Fatal(err)
+	}
+	// The measured key is fresh: its buckets start full. Every node must know it first.
+	key, err := c.CreateAPIKey(ctx, model.APIKey{Name: "measured", Enabled: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	warm, err := c.CreateAPIKey(ctx, model.APIKey{Name: "warm-up", Enabled: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{key.ID, warm.ID} {
+		if _, err := c.CreateUsagePlanKey(ctx, planID, k, "API_KEY"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	path := strings.TrimPrefix(url, nodes[0].DataURL)
+	for i, d := range nodes {
+		deadline := time.Now().Add(5 * time.Second)
+		for callN(t, d.DataURL+path, warm.Value, 1)[200] != 1 {
+			if time.Now().After(deadline) {
+				t.Fatalf("node %d does not admit the plan's keys after 5s", i+1)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+
+	const clients, run = 64, 5 * time.Second
+	var admitted, refused, other atomic.Int64
+	var first, last atomic.Int64
+	var wg sync.WaitGroup
+	start := time.Now()
+	for g := range clients {
+		wg.Go(func() {
+			hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 4}, Timeout: 5 * time.Second}
+			defer hc.CloseIdleConnections()
+			for i := 0; time.Since(start) < run; i++ {
+				req, _ := http.NewRequest("GET", nodes[(g+i)%3].DataURL+path, nil)
+				req.Header.Set("x-api-key", key.Value)
+				resp, err := hc.Do(req)
+				if err != nil {
+					other.Add(1)
+					continue
+				}
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				now := time.Now().UnixNano()
+				switch resp.StatusCode {
+				case 200:
+					admitted.Add(1)
+					first.CompareAndSwap(0, now)
+				case 429:
+					refused.Add(1)
+				default:
+					other.Add(1)
+				}
+				for old := last.Load(); now > old && !last.CompareAndSwap(old, now); old = last.Load() {
+				}
+			}
+		})
+	}
+	wg.Wait()
+	// The decisions fall between the run's start (the buckets are full then) and the last answer.
+	secs := time.Duration(last.Load() - start.UnixNano()).Seconds()
+	ideal := 10 + 50*secs
+	got := float64(admitted.Load())
+	t.Logf("first admission after %v", time.Duration(first.Load()-start.UnixNano()).Round(time.Millisecond))
+	t.Logf("rate 50 burst 10 over 3 nodes, %d clients: %v admitted, %d refused (429), %d other, over %.3fs; burst + rate x seconds = %.1f (%.1f%%)",
+		clients, got, refused.Load(), other.Load(), secs, ideal, 100*got/ideal)
+	var local int64
+	for _, d := range nodes {
+		local += d.limiter.Fallbacks()
+	}
+	if local > 0 {
+		t.Logf("%d decisions were made on a node's own buckets: Redis did not answer within its timeout", local)
+	}
+	// 95% needs a machine that keeps up: on one whose load is over twice its cores, scheduling stalls
+	// longer than the burst's 200 ms leave tokens unused, and only gross losses are failed.
+	floor := 0.95
+	if load := loadAverage(); load > 2*float64(runtime.NumCPU()) {
+		floor = 0.80
+		t.Logf("load average %.1f on %d cores: the floor is %.0f%%, not 95%%", load, runtime.NumCPU(), 100*floor)
+	}
+	if got > ideal+1 || got < floor*ideal {
+		t.Errorf("admitted %v, want at most %.1f and at least %.0f%% of %.1f", got, ideal+1, 100*floor, ideal)
+	}
+	if other.Load() > 0 {
+		t.Errorf("%d answers were neither 200 nor 429", other.Load())
+	}
+}
+
+// TestCluster_QuotaExactAcrossNodes: a 100/DAY quota admits exactly 100 requests across three nodes
+// on one Redis (300 tried by 30 clients spread over the nodes), and the usage report, which adds up
+// every node's counts in PostgreSQL, says 100.
+func TestCluster_QuotaExactAcrossNodes(t *testing.T) {
+	pg := pgtest.Start(t)
+	storeURL := pg.NewDatabase(t)
+	rd := redistest.Start(t)
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	var nodes []*Daemon
+	for range 3 {
+		d, err := Start(context.Background(), Config{DataDir: t.TempDir(), Store: storeURL, Redis: rd.URL(),
+			AdminAddr: "127.0.0.1:0", Listen: "127.0.0.1:0", AdminToken: "tok", Logger: log})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer stop(t, d)
+		nodes = append(nodes, d)
+	}
+	c, err := client.New(nodes[0].AdminURL, "tok", client.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	url, planID, keyID, value := meteredAPI(t, c, 100)
+	path := strings.TrimPrefix(url, nodes[0].DataURL)
+	// Every node must know the key before the count starts; a 403 counts nothing.
+	for i, d := range nodes {
+		deadline := time.Now().Add(5 * time.Second)
+		for {
+			req, _ := http.NewRequest("GET", d.DataURL+path, nil)
+			req.Header.Set("x-api-key", "not-a-key")
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusForbidden && d.plane.appliedRevision() == nodes[0].plane.appliedRevision() {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("node %d has not applied node 1's revision after 5s", i+1)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	var mu sync.Mutex
+	codes := map[int]int{}
+	var wg sync.WaitGroup
+	for g := range 30 {
+		wg.Go(func() {
+			got := callN(t, nodes[g%3].DataURL+path, value, 10)
+			mu.Lock()
+			defer mu.Unlock()
+			for code, n := range got {
+				codes[code] += n
+			}
+		})
+	}
+	wg.Wait()
+	t.Logf("100/DAY over 3 nodes, 300 requests: %v", codes)
+	if codes[200] != 100 || codes[429] != 200 {
+		t.Errorf("answers %v, want exactly 100 x 200 and 200 x 429", codes)
+	}
+	time.Sleep(1500 * time.Millisecond) // every node flushes its counts each second
+	if used := usedToday(t, c, planID, keyID); used != 100 {
+		t.Errorf("usage report says %d used, want 100", used)
+	}
+
+	// Redis stopped: quotas fail closed (503 with Retry-After), the default; requests without a
+	// quota are still served. Restarted, it answers again by itself.
+	if err := rd.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest("GET", nodes[1].DataURL+path, nil)
+	req.Header.Set("x-api-key", value)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") == "" {
+		t.Errorf("a request on a quota with Redis down = %d (Retry-After %q), want 503 with Retry-After", resp.StatusCode, resp.Header.Get("Retry-After"))
+	}
+	if err := rd.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(1100 * time.Millisecond)
+	if got := callN(t, nodes[1].DataURL+path, value, 1); got[429] != 1 && got[200] != 1 {
+		t.Errorf("after Redis came back: %v, want a decision (200 or 429), not an error", got)
+	}
+}
+
+// loadAverage is the machine's load average over the last minute, or 0 when unknown.
+func loadAverage() float64 {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return 0
+	}
+	var l float64
+	fmt.Sscan(string(b), &l)
+	return l
 }

@@ -20,10 +20,13 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/redis/go-redis/v9"
 
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/admin"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/control"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane"
+	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/quota"
+	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/throttle"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/store"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/store/postgres"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/store/sqlite"
@@ -36,6 +39,13 @@ type Config struct {
 	// Store is where the configuration is kept: empty for the embedded SQLite database in DataDir, or
 	// a postgres:// (postgresql://) URL of a PostgreSQL database that several nodes share.
 	Store string
+	// Redis, a redis:// URL, makes throttling and quotas cluster-wide: every node on that Redis draws
+	// from the same token buckets (throttle.Redis) and quota counters (quota.Redis). Empty keeps them
+	// in each node's memory.
+	Redis string
+	// QuotaFailOpen decides quotas on each node's own counts while Redis cannot be reached; by
+	// default they fail closed (503).
+	QuotaFailOpen bool
 	// PollInterval is how often a node on a shared store looks for other nodes' changes besides the
 	// store's notifications, in case one was lost; zero takes one second.
 	PollInterval time.Duration
@@ -85,6 +95,9 @@ type Daemon struct {
 	store store.Store
 	dp    *dataplane.Server
 	plane *dataPlane
+	redis *redis.Client
+	// limiter is the Redis limiter when there is one.
+	limiter *throttle.Redis
 	// stopFollow ends the reconciler's loop (reconcile.go).
 	stopFollow context.CancelFunc
 	servers    []*http.Server
@@ -164,9 +177,27 @@ func Start(ctx context.Context, cfg Config) (*Daemon, error) {
 		StageStatus: func(apiID, stage string) (string, string) { return plane.status(apiID, stage) },
 		SecretKey:   secretKey,
 	})
-	dp, err := dataplane.New(dataplane.Options{Logger: cfg.Logger, Registerer: reg, Usage: svc,
+	var limiter *throttle.Redis
+	if cfg.Redis != "" {
+		opts, err := throttle.RedisOptions(cfg.Redis)
+		if err != nil {
+			return nil, fmt.Errorf("the redis URL: %w", err)
+		}
+		d.redis = redis.NewClient(opts)
+		limiter = throttle.NewRedis(d.redis, nodeID(adminLn.Addr().String()), cfg.Logger)
+		d.limiter = limiter
+		reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "gatewayd_throttle_local_decisions_total",
+			Help: "Throttling decisions made on this node's own buckets (each limit divided by the live nodes) because Redis could not be reached."},
+			func() float64 { return float64(limiter.Fallbacks()) }))
+	}
+	dpOpts := dataplane.Options{Logger: cfg.Logger, Registerer: reg, Usage: svc,
 		AccountRateLimit: cfg.AccountRateLimit, AccountBurstLimit: cfg.AccountBurstLimit, CacheMaxBytes: cfg.CacheMaxBytes,
-		Server: cfg.Server, Region: cfg.Region})
+		Server: cfg.Server, Region: cfg.Region}
+	if limiter != nil {
+		dpOpts.Limiter = limiter
+		dpOpts.Counter = quota.NewRedis(d.redis, true, cfg.QuotaFailOpen)
+	}
+	dp, err := dataplane.New(dpOpts)
 	if err != nil {
 		return nil, err
 	}
@@ -212,6 +243,13 @@ func Start(ctx context.Context, cfg Config) (*Daemon, error) {
 		}
 		plane.follow(followCtx, nodeFeed, poll)
 	}()
+	if limiter != nil {
+		d.wg.Add(1)
+		go func() {
+			defer d.wg.Done()
+			limiter.Heartbeat(followCtx)
+		}()
+	}
 	d.serve(adminLn, api)
 	d.wg.Add(1)
 	go func() {
@@ -279,10 +317,22 @@ func (d *Daemon) close() error {
 	if d.stopFollow != nil {
 		d.stopFollow()
 	}
+	if d.redis != nil {
+		d.redis.Close()
+	}
 	if d.store == nil {
 		return nil
 	}
 	return d.store.Close()
+}
+
+// nodeID names this node in Redis's heartbeat: host, admin address and a random part, so that a
+// restarted node is a new one (the old entry expires).
+func nodeID(adminAddr string) string {
+	host, _ := os.Hostname()
+	b := make([]byte, 4)
+	_, _ = rand.Read(b)
+	return host + "/" + adminAddr + "/" + hex.EncodeToString(b)
 }
 
 // adminToken returns the configured token, or the one kept in the data dir, generating it (mode 0600)

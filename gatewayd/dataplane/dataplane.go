@@ -97,6 +97,12 @@ type Options struct {
 	// Random returns numbers of [0, 1) that split traffic between stages and their canaries; it must be
 	// safe for concurrent use. Default math/rand/v2's Float64. Tests inject a seeded source.
 	Random func() float64
+	// Limiter holds the token buckets of throttling. Nil keeps them in process memory
+	// (throttle.Local); throttle.Redis shares them between nodes.
+	Limiter Limiter
+	// Counter decides quotas and counts usage. Nil counts in process memory (quota.Local);
+	// quota.Redis decides on counters shared between nodes.
+	Counter Counter
 }
 
 func (o *Options) setDefaults() {
@@ -176,8 +182,8 @@ type Server struct {
 	keys atomic.Pointer[apikey.Keyring]
 	// iam holds the compiled IAM credentials and policies, replaced whole by SetIAM.
 	iam     atomic.Pointer[authorize.IAM]
-	limiter limiter
-	counter counter
+	limiter Limiter
+	counter Counter
 	// flushMu serializes flushes and loads of usage counts.
 	flushMu  sync.Mutex
 	stopOnce sync.Once
@@ -203,10 +209,16 @@ func New(opts Options) (*Server, error) {
 		unmatched:        m.Route("", "", "", ""),
 		invalidHeaderLog: rate.Sometimes{Interval: 10 * time.Second},
 		servers:          map[front]struct{}{},
-		limiter:          localLimiter{throttle.NewLocal()},
-		counter:          localCounter{quota.NewLocal(opts.Usage != nil)},
+		limiter:          opts.Limiter,
+		counter:          opts.Counter,
 		stop:             make(chan struct{}),
 		stopped:          make(chan struct{}),
+	}
+	if s.limiter == nil {
+		s.limiter = localLimiter{throttle.NewLocal()}
+	}
+	if s.counter == nil {
+		s.counter = localCounter{quota.NewLocal(opts.Usage != nil)}
 	}
 	s.authOpts = authorize.Options{
 		Region:    opts.Region,

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"time"
 
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/apikey"
@@ -22,17 +23,18 @@ type UsageStore interface {
 	AddUsage(ctx context.Context, deltas []model.UsageCount) error
 }
 
-// limiter admits requests against token buckets. The in-process throttle.Local is exact for one node;
-// a shared implementation (Redis) can take its place for several.
-type limiter interface {
+// Limiter admits requests against token buckets. The in-process throttle.Local is exact for one node;
+// throttle.Redis shares the buckets between nodes (Options.Limiter).
+type Limiter interface {
 	// Allow takes a token from the bucket of every level, in order, or none: it returns the index of
 	// the level that refused, with the tokens taken at earlier levels given back, or -1.
 	Allow(ctx context.Context, now time.Time, levels []throttle.Level) (int, error)
 }
 
-// counter counts requests per usage plan and key and decides quotas. Counts it takes are handed out by
-// Drain for persisting, and Seed loads persisted ones.
-type counter interface {
+// Counter counts requests per usage plan and key and decides quotas. Counts it takes are handed out by
+// Drain for persisting, and Seed loads persisted ones. quota.Local counts in memory (the default);
+// quota.Redis decides on counters shared between nodes (Options.Counter).
+type Counter interface {
 	// Take counts one request unless q (nil: none) is used up in the period that contains now.
 	Take(ctx context.Context, now time.Time, id quota.ID, q *model.QuotaSettings) (bool, error)
 	Seed(ctx context.Context, counts []model.UsageCount) error
@@ -198,6 +200,11 @@ func (s *Server) throttle(ctx context.Context, ex *exchange) error {
 		return nil
 	}
 	ok, err := s.counter.Take(ctx, now, quota.ID{Plan: c.Plan.ID, Key: c.Key.ID}, c.Plan.Quota)
+	if errors.Is(err, quota.ErrUnavailable) { // quotas fail closed while the shared counter is down
+		e := gwerror.New(http.StatusServiceUnavailable, "Service Unavailable", err)
+		e.RetryAfter = 1
+		return e
+	}
 	if err != nil {
 		return gwerror.Internal(fmt.Errorf("counting usage: %w", err))
 	}

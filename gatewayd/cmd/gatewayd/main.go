@@ -134,6 +134,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.SetOutput(io.Discard)
 	dataDir := fs.envString("data-dir", "./gatewayd-data", "directory of the embedded database and generated token")
 	storeURL := fs.envString("store", "", "where the configuration is kept: empty for the embedded SQLite database in the data dir, or a postgres:// URL of a PostgreSQL database that several gatewayd nodes share")
+	redisURL := fs.envString("redis", "", "a redis:// URL: throttling shared by every gatewayd node on that Redis; empty keeps each node's buckets in its memory")
+	quotaDown := fs.envString("quota-when-redis-down", "closed", "with --redis, what quotas do while Redis cannot be reached: closed (answer 503) or open (decide on the node's own counts)")
 	pollInterval := fs.envString("store-poll-interval", "1s", "with a shared store, how often a node looks for other nodes' changes besides PostgreSQL's notifications")
 	adminAddr := fs.envString("admin-addr", "127.0.0.1:9080", "admin API listen address")
 	listen := fs.envString("listen", "127.0.0.1:8080", "data plane listen address")
@@ -171,6 +173,12 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil || poll <= 0 {
 		return fmt.Errorf("--store-poll-interval must be a positive duration such as 1s, got %q", *pollInterval)
 	}
+	if *redisURL != "" && !strings.HasPrefix(*redisURL, "redis://") && !strings.HasPrefix(*redisURL, "rediss://") {
+		return errors.New("--redis must be empty or a redis:// (rediss:// for TLS) URL")
+	}
+	if *quotaDown != "closed" && *quotaDown != "open" {
+		return fmt.Errorf("--quota-when-redis-down must be closed or open, got %q", *quotaDown)
+	}
 	if *storeURL != "" && !strings.HasPrefix(*storeURL, "postgres://") && !strings.HasPrefix(*storeURL, "postgresql://") {
 		return errors.New("--store must be empty (the embedded SQLite database in the data dir) or a postgres:// URL")
 	}
@@ -180,7 +188,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level}))
 
-	d, err := daemon.Start(ctx, daemon.Config{DataDir: *dataDir, Store: *storeURL, PollInterval: poll, AdminAddr: *adminAddr, Listen: *listen,
+	d, err := daemon.Start(ctx, daemon.Config{DataDir: *dataDir, Store: *storeURL, Redis: *redisURL, QuotaFailOpen: *quotaDown == "open", PollInterval: poll, AdminAddr: *adminAddr, Listen: *listen,
 		AdminToken: *token, PublicURL: *publicURL, AccountRateLimit: rate, AccountBurstLimit: burst,
 		CacheMaxBytes: cacheMaxBytes, Server: *server, Region: *region, Logger: log})
 	if err != nil {

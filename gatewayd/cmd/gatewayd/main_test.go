@@ -36,6 +36,8 @@ func TestRun(t *testing.T) {
 		{"bad log level", []string{"serve", "--log-level", "loud"}, "", "--log-level"},
 		{"stray argument", []string{"serve", "extra"}, "", `unexpected arguments ["extra"]`},
 		{"bad store", []string{"serve", "--store", "mysql://db"}, "", "--store must be empty (the embedded SQLite database in the data dir) or a postgres:// URL"},
+		{"bad redis", []string{"serve", "--redis", "localhost:6379"}, "", "--redis must be empty or a redis://"},
+		{"bad quota policy", []string{"serve", "--quota-when-redis-down", "maybe"}, "", "--quota-when-redis-down must be closed or open"},
 		{"bad poll interval", []string{"serve", "--store-poll-interval", "0s"}, "", "--store-poll-interval must be a positive duration"},
 	}
 	for _, tc := range tests {
@@ -60,6 +62,8 @@ var serveFlagHelp = []struct{ flag, env, def string }{
 	{"--data-dir", "GATEWAYD_DATA_DIR", `"./gatewayd-data"`},
 	{"--store", "GATEWAYD_STORE", `""`},
 	{"--store-poll-interval", "GATEWAYD_STORE_POLL_INTERVAL", `"1s"`},
+	{"--redis", "GATEWAYD_REDIS", `""`},
+	{"--quota-when-redis-down", "GATEWAYD_QUOTA_WHEN_REDIS_DOWN", `"closed"`},
 	{"--admin-addr", "GATEWAYD_ADMIN_ADDR", `"127.0.0.1:9080"`},
 	{"--listen", "GATEWAYD_LISTEN", `"127.0.0.1:8080"`},
 	{"--admin-token", "GATEWAYD_ADMIN_TOKEN", `""`},

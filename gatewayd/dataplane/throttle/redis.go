@@ -4,8 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"io"
+	"log/slog"
 	"net"
 	"strconv"
 	"strings"
@@ -61,20 +61,24 @@ type Redis struct {
 	// retryAt (unix ns): until then decisions are local, without waiting on an unreachable Redis.
 	retryAt atomic.Int64
 	down    atomic.Bool
+	// fallbacks counts the decisions made locally.
+	fallbacks atomic.Int64
 }
 
 // RetryInterval is how long a node decides locally after Redis failed before it tries Redis again.
 const RetryInterval = time.Second
 
-// RedisOptions parses a redis:// URL into client options that fail fast: a decision waits for
-// Redis at most about 200 ms before the node falls back to its own buckets, and a refused connection
-// is not dialled again and again.
+// RedisOptions parses a redis:// URL into client options for the limiter: a refused connection
+// fails at once and is not dialled again and again; a Redis that does not answer is given up on after
+// two seconds, and the node then decides alone for RetryInterval. (A shorter wait falls back on a
+// Redis that is only slow, on a busy machine, and a timed-out script may still have taken its token:
+// both admit more than the limit.)
 func RedisOptions(url string) (*redis.Options, error) {
 	opts, err := redis.ParseURL(url)
 	if err != nil {
 		return nil, err
 	}
-	opts.DialTimeout, opts.ReadTimeout, opts.WriteTimeout = 200*time.Millisecond, 200*time.Millisecond, 200*time.Millisecond
+	opts.DialTimeout, opts.ReadTimeout, opts.WriteTimeout = 2*time.Second, 2*time.Second, 2*time.Second
 	opts.DialerRetries, opts.MaxRetries = 1, -1
 	return opts, nil
 }
@@ -125,8 +129,13 @@ func (r *Redis) Allow(ctx context.Context, now time.Time, levels []Level) (int, 
 	return n, nil
 }
 
+// Fallbacks returns how many decisions were made on the node's own buckets because Redis could not
+// be reached.
+func (r *Redis) Fallbacks() int64 { return r.fallbacks.Load() }
+
 // allowLocal decides on this node's fallback buckets, each limit divided by the live nodes.
 func (r *Redis) allowLocal(now time.Time, levels []Level) int {
+	r.fallbacks.Add(1)
 	n := float64(max(1, r.nodes.Load()))
 	var scaled [MaxLevels]Level
 	for i, lv := range levels {
@@ -166,6 +175,9 @@ func (r *Redis) beat(ctx context.Context) {
 	}
 }
 
+// Sweep forgets the fallback buckets idle for longer than idle (see Local.Sweep).
+func (r *Redis) Sweep(now time.Time, idle time.Duration) int { return r.local.Sweep(now, idle) }
+
 // Nodes returns the live nodes last counted.
 func (r *Redis) Nodes() int64 { return r.nodes.Load() }
 
@@ -186,6 +198,7 @@ func bucketKey(id *ID) string {
 func unreachable(err error) bool {
 	var netErr net.Error
 	return errors.As(err, &netErr) || errors.Is(err, io.EOF) || errors.Is(err, redis.ErrClosed) || errors.Is(err, redis.ErrPoolTimeout) ||
+		errors.Is(err, redis.ErrPoolExhausted) ||
 		strings.Contains(err.Error(), "connection refused") || strings.Contains(err.Error(), "LOADING") ||
 		errors.Is(err, context.DeadlineExceeded)
 }
