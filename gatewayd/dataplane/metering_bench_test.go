@@ -6,18 +6,37 @@ import (
 	"net/http"
 	"testing"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/apikey"
+	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/quota"
+	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/throttle"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/model"
+	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/redistest"
 )
 
-func BenchmarkMetering10Keys(b *testing.B)   { benchmarkMetering(b, 10) }
-func BenchmarkMetering100kKeys(b *testing.B) { benchmarkMetering(b, 100_000) }
+func BenchmarkMetering10Keys(b *testing.B)   { benchmarkMetering(b, 10, Options{}) }
+func BenchmarkMetering100kKeys(b *testing.B) { benchmarkMetering(b, 100_000, Options{}) }
+
+// BenchmarkMetering10KeysRedis is BenchmarkMetering10Keys with the buckets and quota counters in a
+// local Redis (throttle.Redis, quota.Redis): one script call for the five levels, one for the quota.
+func BenchmarkMetering10KeysRedis(b *testing.B) {
+	srv := redistest.Start(b)
+	opts, err := throttle.RedisOptions(srv.URL())
+	if err != nil {
+		b.Fatal(err)
+	}
+	rdb := redis.NewClient(opts)
+	defer rdb.Close()
+	benchmarkMetering(b, 10, Options{Limiter: throttle.NewRedis(rdb, "bench", nil), Counter: quota.NewRedis(rdb, false, false)})
+}
 
 // benchmarkMetering measures the metering steps alone (API key lookup, the five throttle levels, the
 // quota count) for callers spread over n keys, each in a plan with a throttle, a per-method throttle
 // and a quota.
-func benchmarkMetering(b *testing.B, n int) {
-	s, err := New(Options{AccountRateLimit: 1e12, AccountBurstLimit: 1 << 40})
+func benchmarkMetering(b *testing.B, n int, opts Options) {
+	opts.AccountRateLimit, opts.AccountBurstLimit = 1e12, 1<<40
+	s, err := New(opts)
 	if err != nil {
 		b.Fatal(err)
 	}
