@@ -565,13 +565,20 @@ func TestCluster_ThrottleExactAcrossNodes(t *testing.T) {
 	}
 	// 95% needs a machine that keeps up: on one whose load is over twice its cores, scheduling stalls
 	// longer than the burst's 200 ms leave tokens unused, and only gross losses are failed.
+	// The race detector slows every request several times over: the same.
 	floor := 0.95
-	if load := loadAverage(); load > 2*float64(runtime.NumCPU()) {
+	if load := loadAverage(); load > 2*float64(runtime.NumCPU()) || raceEnabled {
 		floor = 0.80
-		t.Logf("load average %.1f on %d cores: the floor is %.0f%%, not 95%%", load, runtime.NumCPU(), 100*floor)
+		t.Logf("load average %.1f on %d cores, race detector %v: the floor is %.0f%%, not 95%%", load, runtime.NumCPU(), raceEnabled, 100*floor)
 	}
-	if got > ideal+1 || got < floor*ideal {
-		t.Errorf("admitted %v, want at most %.1f and at least %.0f%% of %.1f", got, ideal+1, 100*floor, ideal)
+	if got > ideal+1 {
+		t.Errorf("admitted %v, want at most %.1f", got, ideal+1)
+	}
+	// The floor means something only when the clients asked for more than the plan allows.
+	if refused.Load() < admitted.Load() {
+		t.Logf("the clients made only %d requests: too few to check the floor", admitted.Load()+refused.Load())
+	} else if got < floor*ideal {
+		t.Errorf("admitted %v, want at least %.0f%% of %.1f", got, 100*floor, ideal)
 	}
 	if other.Load() > 0 {
 		t.Errorf("%d answers were neither 200 nor 429", other.Load())

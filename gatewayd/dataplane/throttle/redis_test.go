@@ -2,6 +2,9 @@ package throttle_test
 
 import (
 	"context"
+	"fmt"
+	"os"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -69,8 +72,15 @@ func TestRedis_ExactAcrossNodes(t *testing.T) {
 	ideal := 10 + 50*secs
 	got := float64(admitted.Load())
 	t.Logf("admitted %v over %.3fs; burst + rate x seconds = %.1f", got, secs, ideal)
-	if got > ideal+1 || got < 0.95*ideal {
-		t.Errorf("admitted %v, want at most %.1f and at least 95%% of %.1f", got, ideal+1, ideal)
+	// 95% needs a machine that keeps up: where the load is over twice the cores, scheduling stalls
+	// longer than the burst's 200 ms leave tokens unused, and only gross losses are failed.
+	floor := 0.95
+	if load := loadAverage(); load > 2*float64(runtime.NumCPU()) {
+		floor = 0.80
+		t.Logf("load average %.1f on %d cores: the floor is 80%%, not 95%%", load, runtime.NumCPU())
+	}
+	if got > ideal+1 || got < floor*ideal {
+		t.Errorf("admitted %v, want at most %.1f and at least %.0f%% of %.1f", got, ideal+1, 100*floor, ideal)
 	}
 }
 
@@ -173,4 +183,15 @@ func TestRedis_FallbackAndRecovery(t *testing.T) {
 	if admitted != 10 {
 		t.Errorf("after Redis came back, the two nodes admitted %d, want the shared burst of 10", admitted)
 	}
+}
+
+// loadAverage is the machine's load average over the last minute, or 0 when unknown.
+func loadAverage() float64 {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return 0
+	}
+	var l float64
+	fmt.Sscan(string(b), &l)
+	return l
 }
