@@ -133,7 +133,7 @@ func Start(ctx context.Context, cfg Config) (*Daemon, error) {
 	})
 	dp, err := dataplane.New(dataplane.Options{Logger: cfg.Logger, Registerer: reg, Usage: svc,
 		AccountRateLimit: cfg.AccountRateLimit, AccountBurstLimit: cfg.AccountBurstLimit, CacheMaxBytes: cfg.CacheMaxBytes,
-		Server: cfg.Server, Region: cfg.Region})
+		Server: cfg.Server, Region: cfg.Region, DataDir: cfg.DataDir})
 	if err != nil {
 		return nil, err
 	}

@@ -44,6 +44,8 @@ type stage struct {
 	// compiled for a canary's deployment.
 	canary   *canary
 	isCanary bool
+	// accessLog writes the stage's access log (accesslog.go); nil when it has none.
+	accessLog *stageAccessLog
 }
 
 // endpoint is one method of a stage, ready to serve.
@@ -140,7 +142,8 @@ func (s *Server) SetStageWithCanary(st model.Stage, snap, canarySnap *model.Snap
 	compiled, err := s.compile(st, snap, false)
 	if err != nil {
 		err = fmt.Errorf("compiling stage %s/%s: %w", st.RestAPIID, st.StageName, err)
-		s.FailStage(st.RestAPIID, st.StageName, err)
+		al, _ := s.compileAccessLog(st) // a stage that fails still logs its 500s
+		s.failStage(st.RestAPIID, st.StageName, err, al)
 		return err
 	}
 	if st.CanarySettings != nil {
@@ -157,9 +160,13 @@ func (s *Server) SetStageWithCanary(st model.Stage, snap, canarySnap *model.Snap
 // FailStage makes a stage answer 500 to every request, because what it should serve cannot be loaded
 // or compiled (cause). The next SetStage that succeeds replaces it.
 func (s *Server) FailStage(apiID, stageName string, cause error) {
+	s.failStage(apiID, stageName, cause, nil)
+}
+
+func (s *Server) failStage(apiID, stageName string, cause error, al *stageAccessLog) {
 	s.opts.Logger.Error("stage failed: it answers 500 to every request until it compiles", "api", apiID, "stage", stageName, "err", cause)
 	s.publish(&stage{apiID: apiID, name: stageName, table: router.New[*endpoint](), failed: cause,
-		unmatched: s.metrics.Route(apiID, stageName, "", "")}, nil)
+		unmatched: s.metrics.Route(apiID, stageName, "", ""), accessLog: al}, nil)
 }
 
 // publish swaps compiled in; st, when not nil, carries the cache settings to attach.
@@ -186,6 +193,7 @@ func (s *Server) publish(compiled *stage, st *model.Stage) {
 	next[compiled.apiID] = stages
 	s.apis.Store(&next)
 	s.metrics.StageStatus(compiled.apiID, compiled.name, compiled.failed != nil, len(compiled.problems)+len(compiled.canary.problems()))
+	s.retainSinks()
 }
 
 // RemoveStage stops serving a stage; requests in flight on it finish.
@@ -206,6 +214,7 @@ func (s *Server) RemoveStage(apiID, stageName string) {
 	}
 	s.apis.Store(&next)
 	s.metrics.Forget(apiID, stageName)
+	s.retainSinks()
 }
 
 // compile compiles a stage's deployment; isCanary compiles it as the stage's canary, whose metrics
@@ -258,6 +267,11 @@ func (s *Server) compile(st model.Stage, snap *model.Snapshot, isCanary bool) (*
 	}
 	if compiled.responses, err = compileGatewayResponses(snap.GatewayResponses, st.Variables); err != nil {
 		return nil, err
+	}
+	// Settings the admin API refused could only come from an older store: the stage serves without
+	// an access log and says why in its status.
+	if compiled.accessLog, err = s.compileAccessLog(st); err != nil {
+		compiled.problems = append(compiled.problems, err.Error())
 	}
 	// Methods of one route (the same verb on sibling parameters such as {id} and {name}, or two greedy
 	// siblings) cannot be told apart: the route answers 500 rather than pick one.

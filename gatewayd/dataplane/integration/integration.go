@@ -270,6 +270,7 @@ func (it *Integration) http(ctx context.Context, in *mapping.Input) (*message.Re
 	if err != nil {
 		return nil, err
 	}
+	in.Context.IntegrationStatus = backend.Status
 	r := it.responses.Select(strconv.Itoa(backend.Status))
 	if r == nil {
 		return nil, gwerror.Internal(fmt.Errorf("no integration response matches backend status %d and none is the default", backend.Status))

@@ -91,6 +91,7 @@ func (it *Integration) httpProxy(ctx context.Context, in *mapping.Input) (*messa
 	if err != nil {
 		return nil, err
 	}
+	in.Context.IntegrationStatus = resp.Status
 	resp.Header = forwardable(resp.Header, responseSkip)
 	return resp, nil
 }
