@@ -35,9 +35,9 @@ type Entry struct {
 	IntegrationError string
 	// HasError is set for answers the gateway made itself, with ErrorMessage (empty renders
 	// messageString as null), ErrorType (the gateway response type) and ValidationError.
-	HasError                                bool
+	HasError                                 bool
 	ErrorMessage, ErrorType, ValidationError string
-	Canary                                  bool
+	Canary                                   bool
 }
 
 type varID uint8

@@ -56,7 +56,7 @@ func TestLogGroupFileAndRotation(t *testing.T) {
 	}
 	for i := range 30 {
 		write(sk, fmt.Sprintf("line %02d %s", i, strings.Repeat("x", 40))) // 49 bytes with the newline
-		time.Sleep(time.Millisecond)                                      // several batches
+		time.Sleep(time.Millisecond)                                       // several batches
 	}
 	sinks.Close()
 	live := filepath.Join(dir, "logs", "aws", "apigateway", "prod.log")
