@@ -178,13 +178,16 @@ func (r *methodSettingsResource) Schema(_ context.Context, _ resource.SchemaRequ
 							Validators: []validator.String{stringvalidator.OneOf(model.CacheControlStrategies...)},
 						},
 						"metrics_enabled": schema.BoolAttribute{
-							MarkdownDescription: "Accepted for compatibility with the AWS provider; gatewayd always exports Prometheus metrics. Defaults to `false`.",
+							MarkdownDescription: "Detailed metrics, as in API Gateway: when true, the methods these settings apply to get Prometheus series of their own " +
+								"(labels `resource` and `method`); otherwise they count in the stage's series (empty `resource` and `method`). Stage-level " +
+								"series are always exported. Defaults to `false`.",
 							Optional:            true,
 							Computed:            true,
 							Default:             booldefault.StaticBool(false),
 						},
 						"logging_level": schema.StringAttribute{
-							MarkdownDescription: "Accepted for compatibility with the AWS provider (`OFF`, `ERROR` or `INFO`); gatewayd writes one access log line per request regardless. Defaults to `\"OFF\"`.",
+							MarkdownDescription: "Accepted for compatibility with the AWS provider (`OFF`, `ERROR` or `INFO`) and stored only: gatewayd has no execution log yet. " +
+								"Per-request lines come from the stage's `access_log_settings`. Defaults to `\"OFF\"`.",
 							Optional:            true,
 							Computed:            true,
 							Default:             stringdefault.StaticString(def.LoggingLevel),

@@ -291,11 +291,12 @@ func (s *Server) compile(st model.Stage, snap *model.Snapshot, isCanary bool) (*
 			return nil, err
 		}
 		key := model.MethodKey(m.ResourceID, m.HTTPMethod)
+		mres, mverb := metricLabels(st, path, m.HTTPMethod)
 		ep := &endpoint{
 			resourceID:   res.ID,
 			resourcePath: path,
 			verb:         m.HTTPMethod,
-			metrics:      s.metrics.RouteOf(st.RestAPIID, st.StageName, path, m.HTTPMethod, isCanary),
+			metrics:      s.metrics.RouteOf(st.RestAPIID, st.StageName, mres, mverb, isCanary),
 			planPath:     strings.TrimSuffix(path, "/") + "/" + m.HTTPMethod,
 			planWildcard: strings.TrimSuffix(path, "/") + "/*",
 			stageLevels:  s.stageLevels(st, path, m.HTTPMethod),

@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/time/rate"
 
+	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/telemetry"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/model"
 )
 
@@ -68,14 +69,10 @@ func NewSinks(opts Options) (*Sinks, error) {
 	}
 	s := &Sinks{
 		opts: opts,
-		written: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Namespace: "gatewayd", Name: "access_log_lines_total",
-			Help: "Access log lines written, per destination.",
-		}, []string{"destination"}),
-		dropped: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Namespace: "gatewayd", Name: "access_log_dropped_total",
-			Help: "Access log lines lost, per destination: reason buffer_full (the writer fell behind; requests never wait for it) or write_error (the destination failed).",
-		}, []string{"destination", "reason"}),
+		written: prometheus.NewCounterVec(telemetry.CounterOpts("gatewayd_access_log_lines_total"),
+			telemetry.Def("gatewayd_access_log_lines_total").Labels),
+		dropped: prometheus.NewCounterVec(telemetry.CounterOpts("gatewayd_access_log_dropped_total"),
+			telemetry.Def("gatewayd_access_log_dropped_total").Labels),
 		sinks: map[string]*Sink{},
 	}
 	if opts.Registerer != nil {
