@@ -181,17 +181,17 @@ func (r *methodSettingsResource) Schema(_ context.Context, _ resource.SchemaRequ
 							MarkdownDescription: "Detailed metrics, as in API Gateway: when true, the methods these settings apply to get Prometheus series of their own " +
 								"(labels `resource` and `method`); otherwise they count in the stage's series (empty `resource` and `method`). Stage-level " +
 								"series are always exported. Defaults to `false`.",
-							Optional:            true,
-							Computed:            true,
-							Default:             booldefault.StaticBool(false),
+							Optional: true,
+							Computed: true,
+							Default:  booldefault.StaticBool(false),
 						},
 						"logging_level": schema.StringAttribute{
 							MarkdownDescription: "Accepted for compatibility with the AWS provider (`OFF`, `ERROR` or `INFO`) and stored only: gatewayd has no execution log yet. " +
 								"Per-request lines come from the stage's `access_log_settings`. Defaults to `\"OFF\"`.",
-							Optional:            true,
-							Computed:            true,
-							Default:             stringdefault.StaticString(def.LoggingLevel),
-							Validators:          []validator.String{stringvalidator.OneOf(model.LoggingLevels...)},
+							Optional:   true,
+							Computed:   true,
+							Default:    stringdefault.StaticString(def.LoggingLevel),
+							Validators: []validator.String{stringvalidator.OneOf(model.LoggingLevels...)},
 						},
 						"data_trace_enabled": schema.BoolAttribute{
 							MarkdownDescription: "Accepted for compatibility with the AWS provider; stored only. Defaults to `false`.",
