@@ -1,7 +1,6 @@
 package dataplane
 
 import (
-	"errors"
 	"fmt"
 	"time"
 
@@ -58,8 +57,8 @@ func (s *Server) retainSinks() {
 }
 
 // logAccess writes the stage's access log line for a request that ended with status, n body bytes and
-// err (the gateway's own answer, if any).
-func (s *Server) logAccess(ex *exchange, al *stageAccessLog, status, n int, latency time.Duration, err error) {
+// ge (the gateway's own answer; nil when the answer came from the integration).
+func (s *Server) logAccess(ex *exchange, al *stageAccessLog, status, n int, latency time.Duration, ge *gwerror.Error) {
 	if ex.mctx.RequestID == "" {
 		ex.baseContext() // answered before authorization (no such route, a refused path)
 	}
@@ -73,8 +72,7 @@ func (s *Server) logAccess(ex *exchange, al *stageAccessLog, status, n int, late
 		FunctionStatus:     ex.mctx.FunctionStatus,
 		Canary:             ex.stage.isCanary,
 	}
-	var ge *gwerror.Error
-	if err != nil && errors.As(err, &ge) {
+	if ge != nil {
 		e.HasError, e.ErrorMessage, e.ErrorType = true, ge.Message, responseType(ge)
 		if ge.Type == model.ResponseBadRequestBody || ge.Type == model.ResponseBadRequestParameters {
 			e.ValidationError = ge.Message

@@ -2,14 +2,19 @@ package dataplane_test
 
 import (
 	"bufio"
+	"context"
 	"encoding/csv"
 	"encoding/json"
 	"encoding/xml"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -192,5 +197,76 @@ func TestAccessLogFailingDestination(t *testing.T) {
 	}
 	if lost != 20 {
 		t.Errorf("gatewayd_access_log_dropped_total = %v, want 20", lost)
+	}
+}
+
+// processCPU is the CPU time the process used so far, in nanoseconds.
+func processCPU() int64 {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return ru.Utime.Nano() + ru.Stime.Nano()
+}
+
+// benchLogServer is benchServer's stage, with (logged) or without an access log: API Gateway's JSON
+// preset to a log group file.
+func benchLogServer(b *testing.B, logged bool) *dataplane.Server {
+	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, benchBody)
+	}))
+	b.Cleanup(backend.Close)
+	s, err := dataplane.New(dataplane.Options{AccountRateLimit: 1e12, AccountBurstLimit: 1 << 40, DataDir: b.TempDir()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { s.Shutdown(context.Background()) })
+	api := newAPI("api1")
+	api.method("/items/{id}", "GET", model.Integration{Type: model.IntegrationHTTPProxy, URI: backend.URL + "/items/{id}"})
+	in, resp := mock("200", benchBody)
+	api.method("/mock", "GET", in, resp)
+	st := model.Stage{RestAPIID: "api1", StageName: "prod"}
+	if logged {
+		st.AccessLogSettings = &model.AccessLogSettings{DestinationARN: "arn:aws:logs:us-east-1:123456789012:log-group:bench", Format: presetJSON}
+	}
+	if err := s.SetStage(st, &api.snap); err != nil {
+		b.Fatal(err)
+	}
+	return s
+}
+
+// BenchmarkAccessLog measures the HTTP_PROXY and MOCK pipelines (as BenchmarkProxyPath and
+// BenchmarkMockPath) without and with the stage's JSON access log written to a file, one after the
+// other in each round, so that a loaded machine slows both alike. With no backend (mock), the log's
+// share of the cost is at its largest.
+func BenchmarkAccessLog(b *testing.B) {
+	for _, path := range []string{"proxy", "mock"} {
+		for _, logged := range []bool{false, true} {
+			name := path + "/off"
+			if logged {
+				name = path + "/on"
+			}
+			b.Run(name, func(b *testing.B) {
+				s := benchLogServer(b, logged)
+				target := "/api1/prod/items/42?x=1"
+				if path == "mock" {
+					target = "/api1/prod/mock"
+				}
+				req := httptest.NewRequest("GET", target, nil)
+				req.Header.Set("User-Agent", "bench")
+				req.Header.Set("Accept", "application/json")
+				b.ReportAllocs()
+				cpu0 := processCPU()
+				for b.Loop() {
+					w := httptest.NewRecorder()
+					s.ServeHTTP(w, req)
+					if w.Code != 200 {
+						b.Fatalf("status %d: %s", w.Code, w.Body)
+					}
+				}
+				// CPU time of the whole process (the log's writer goroutine and the backend included):
+				// what the log costs, much less disturbed than wall time by other loads of the machine.
+				b.ReportMetric(float64(processCPU()-cpu0)/float64(b.N), "cpu-ns/op")
+			})
+		}
 	}
 }

@@ -209,7 +209,7 @@ func (s *Server) observe(ctx context.Context, ex *exchange, status, n int, err e
 	route.Observe(status, latency, ex.integration)
 	s.accessLog.Log(ctx, &e)
 	if ex.stage != nil && ex.stage.accessLog != nil {
-		s.logAccess(ex, ex.stage.accessLog, status, n, latency, err)
+		s.logAccess(ex, ex.stage.accessLog, status, n, latency, ge)
 	}
 }
 

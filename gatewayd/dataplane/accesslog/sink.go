@@ -35,6 +35,9 @@ type Options struct {
 	Registerer prometheus.Registerer
 	// Stdout is where the stdout destination writes. Default os.Stdout.
 	Stdout io.Writer
+	// FlushInterval is the pause between two writes of a destination: lines reach it at most this
+	// late (plus the write), and a busy one gets one write per interval. Default 50ms.
+	FlushInterval time.Duration
 }
 
 // Sinks opens one Sink per destination and shares it between the stages that name it.
@@ -66,6 +69,9 @@ func NewSinks(opts Options) (*Sinks, error) {
 	}
 	if opts.Stdout == nil {
 		opts.Stdout = os.Stdout
+	}
+	if opts.FlushInterval <= 0 {
+		opts.FlushInterval = 50 * time.Millisecond
 	}
 	s := &Sinks{
 		opts: opts,
@@ -111,6 +117,7 @@ func (s *Sinks) Open(dest model.AccessLogDestination) *Sink {
 		maxBytes: s.opts.MaxBytes,
 		maxFiles: s.opts.MaxFiles,
 		stdout:   s.opts.Stdout,
+		interval: s.opts.FlushInterval,
 		opened:   time.Now(),
 	}
 	s.sinks[key] = sk
@@ -162,6 +169,7 @@ type Sink struct {
 	maxBytes int64
 	maxFiles int
 	stdout   io.Writer
+	interval time.Duration
 	out      lineWriter
 	retryAt  time.Time
 }
@@ -204,7 +212,8 @@ func (sk *Sink) close() {
 }
 
 // run writes batches: whatever is queued goes through one buffered writer, flushed when the queue is
-// empty, so a busy destination gets few, large writes.
+// empty, then waits interval, so a busy destination gets at most a few large writes a second while an
+// idle one costs nothing.
 func (sk *Sink) run() {
 	defer close(sk.done)
 	bw := bufio.NewWriterSize(nil, 64<<10)
@@ -231,7 +240,7 @@ func (sk *Sink) run() {
 			}
 			bw.Reset(sk.out)
 		}
-		if rw, ok := sk.out.(*rotating); ok && rw.needsRotation(int64(bw.Buffered()+len(*line)+1)) {
+		if rw, ok := sk.out.(*rotating); ok && rw.needsRotation(int64(bw.Buffered()), int64(len(*line)+1)) {
 			flush()
 			if err := rw.rotate(); err != nil {
 				sk.fail(err, 0)
@@ -249,19 +258,31 @@ func (sk *Sink) run() {
 			flush() // one message per line
 		}
 	}
+	drain := func() {
+		for {
+			select {
+			case line := <-sk.ch:
+				write(line)
+			default:
+				return
+			}
+		}
+	}
+	pause := time.NewTimer(0)
+	<-pause.C
 	for {
 		select {
 		case line := <-sk.ch:
 			write(line)
-			for more := true; more; {
-				select {
-				case line := <-sk.ch:
-					write(line)
-				default:
-					more = false
-				}
-			}
+			drain()
 			flush()
+			// Let lines gather before the next write: under load one write (and one wake-up of this
+			// goroutine) serves many requests, and a request's send never has a receiver to wake.
+			pause.Reset(sk.interval)
+			select {
+			case <-pause.C:
+			case <-sk.stop:
+			}
 		case <-sk.stop:
 			for more := true; more; {
 				select {
@@ -354,7 +375,12 @@ func (r *rotating) Write(p []byte) (int, error) {
 
 func (r *rotating) Close() error { return r.f.Close() }
 
-func (r *rotating) needsRotation(next int64) bool { return r.size > 0 && r.size+next > r.maxBytes }
+// needsRotation reports whether a line of next bytes, after buffered ones, would take a file that
+// holds anything past maxBytes.
+func (r *rotating) needsRotation(buffered, next int64) bool {
+	n := r.size + buffered
+	return n > 0 && n+next > r.maxBytes
+}
 
 func (r *rotating) rotate() error {
 	if err := r.f.Close(); err != nil {
