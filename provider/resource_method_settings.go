@@ -186,15 +186,18 @@ func (r *methodSettingsResource) Schema(_ context.Context, _ resource.SchemaRequ
 							Default:  booldefault.StaticBool(false),
 						},
 						"logging_level": schema.StringAttribute{
-							MarkdownDescription: "Accepted for compatibility with the AWS provider (`OFF`, `ERROR` or `INFO`) and stored only: gatewayd has no execution log yet. " +
-								"Per-request lines come from the stage's `access_log_settings`. Defaults to `\"OFF\"`.",
+							MarkdownDescription: "Execution logging, as in API Gateway: `INFO` writes each request's steps (method request, authorization, cache, " +
+								"endpoint request URI and headers, backend status and latency, errors, completion) to " +
+								"`DATA_DIR/logs/API-Gateway-Execution-Logs_{rest_api_id}/{stage_name}.log` on the gatewayd node, `ERROR` only for " +
+								"requests answered 4xx or 5xx, `OFF` nothing. Secrets in headers are masked. Defaults to `\"OFF\"`.",
 							Optional:   true,
 							Computed:   true,
 							Default:    stringdefault.StaticString(def.LoggingLevel),
 							Validators: []validator.String{stringvalidator.OneOf(model.LoggingLevels...)},
 						},
 						"data_trace_enabled": schema.BoolAttribute{
-							MarkdownDescription: "Accepted for compatibility with the AWS provider; stored only. Defaults to `false`.",
+							MarkdownDescription: "With `logging_level` `ERROR` or `INFO`, adds the method request's body and the method response's body to the " +
+								"execution log, each cut at 1 KiB (bodies are written as they are: they may hold secrets). Defaults to `false`.",
 							Optional:            true,
 							Computed:            true,
 							Default:             booldefault.StaticBool(false),

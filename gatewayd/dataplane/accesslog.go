@@ -45,11 +45,16 @@ func (s *Server) retainSinks() {
 	inUse := map[*accesslog.Sink]bool{}
 	for _, stages := range *s.apis.Load() {
 		for _, st := range stages {
-			if st.accessLog != nil {
-				inUse[st.accessLog.sink] = true
-			}
-			if st.canary != nil && st.canary.st.accessLog != nil {
-				inUse[st.canary.st.accessLog.sink] = true
+			for _, x := range []*stage{st, st.canary.stage()} {
+				if x == nil {
+					continue
+				}
+				if x.accessLog != nil {
+					inUse[x.accessLog.sink] = true
+				}
+				if x.execSink != nil {
+					inUse[x.execSink] = true
+				}
 			}
 		}
 	}
@@ -84,4 +89,12 @@ func (s *Server) logAccess(ex *exchange, al *stageAccessLog, status, n int, late
 	buf := accesslog.Buffer()
 	*buf = al.format.Append(*buf, &e)
 	al.sink.Write(buf)
+}
+
+// stage is the canary's compiled stage; nil for no canary.
+func (c *canary) stage() *stage {
+	if c == nil {
+		return nil
+	}
+	return c.st
 }

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/accesslog"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/authorize"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/integration"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/router"
@@ -44,8 +45,10 @@ type stage struct {
 	// compiled for a canary's deployment.
 	canary   *canary
 	isCanary bool
-	// accessLog writes the stage's access log (accesslog.go); nil when it has none.
+	// accessLog writes the stage's access log (accesslog.go); nil when it has none. execSink is its
+	// execution log's destination, when a method has one (execlog.go).
 	accessLog *stageAccessLog
+	execSink  *accesslog.Sink
 }
 
 // endpoint is one method of a stage, ready to serve.
@@ -71,6 +74,8 @@ type endpoint struct {
 	stageLevels []throttle.Level
 	// cache is the method's cache policy, nil when the method is not cached.
 	cache *cachePolicy
+	// execLog is the method's execution log, nil when it has none.
+	execLog *execLogPolicy
 }
 
 // Stage statuses, as StageStatus reports them.
@@ -300,6 +305,9 @@ func (s *Server) compile(st model.Stage, snap *model.Snapshot, isCanary bool) (*
 			planPath:     strings.TrimSuffix(path, "/") + "/" + m.HTTPMethod,
 			planWildcard: strings.TrimSuffix(path, "/") + "/*",
 			stageLevels:  s.stageLevels(st, path, m.HTTPMethod),
+		}
+		if ep.execLog = s.compileExecLog(st, path, m.HTTPMethod); ep.execLog != nil {
+			compiled.execSink = ep.execLog.sink
 		}
 		ep.policy, ep.misconfigured = authorize.Compile(m, compiled.auth)
 		if m.RequestValidatorID != "" && len(m.RequestModels) > 0 && !modelsCompiled {

@@ -107,8 +107,9 @@ type MethodSetting struct {
 	// MetricsEnabled gives the methods these settings apply to metric series of their own (API Gateway's
 	// detailed metrics); without it they count in the stage's series.
 	MetricsEnabled bool `json:"metrics_enabled"`
-	// The AWS provider's remaining settings, accepted so that ported configurations apply unchanged;
-	// stored and echoed only.
+	// LoggingLevel (OFF, ERROR, INFO) and DataTraceEnabled make the execution log (the data plane's
+	// execlog.go). CacheDataEncrypted is accepted so that ported configurations apply unchanged; stored
+	// and echoed only.
 	LoggingLevel       string `json:"logging_level"`
 	DataTraceEnabled   bool   `json:"data_trace_enabled"`
 	CacheDataEncrypted bool   `json:"cache_data_encrypted"`

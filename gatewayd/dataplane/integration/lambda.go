@@ -201,6 +201,7 @@ func (it *Integration) awsProxy(ctx context.Context, in *mapping.Input) (*messag
 		"Content-Type":  {"application/json"},
 		RequestIDHeader: {in.Request.ID},
 	}
+	in.Context.EndpointURI, in.Context.EndpointHeader = target, h
 	resp, err := it.call(ctx, &upstream.Request{Method: http.MethodPost, URI: target, Header: h, Body: payload})
 	if err != nil {
 		return nil, err
