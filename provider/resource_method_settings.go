@@ -198,9 +198,9 @@ func (r *methodSettingsResource) Schema(_ context.Context, _ resource.SchemaRequ
 						"data_trace_enabled": schema.BoolAttribute{
 							MarkdownDescription: "With `logging_level` `ERROR` or `INFO`, adds the method request's body and the method response's body to the " +
 								"execution log, each cut at 1 KiB (bodies are written as they are: they may hold secrets). Defaults to `false`.",
-							Optional:            true,
-							Computed:            true,
-							Default:             booldefault.StaticBool(false),
+							Optional: true,
+							Computed: true,
+							Default:  booldefault.StaticBool(false),
 						},
 						"cache_data_encrypted": schema.BoolAttribute{
 							MarkdownDescription: "Accepted for compatibility with the AWS provider; gatewayd's cache lives in process memory and is never written out. Defaults to `false`.",
