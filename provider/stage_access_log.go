@@ -47,7 +47,7 @@ func accessLogBlock() schema.ListNestedBlock {
 					"$context.requestId $context.extendedRequestId`. It must contain `$context.requestId` (or " +
 					"`$context.extendedRequestId`), as in API Gateway; unknown variables, `$input` and line breaks are refused " +
 					"at plan time. A variable without a value is written `-`. Values are escaped for the format's syntax (JSON " +
-					"when it starts with `{`, XML with `<`, else `\\\"` and `\\xHH`), so a client cannot break a line. Required.",
+					"when it starts with `{` or `[`, XML with `<`, else `\\\"` and `\\xHH`), so a client cannot break a line. Required.",
 				Required:   true,
 				Validators: []validator.String{validators.AccessLogFormat()},
 			},

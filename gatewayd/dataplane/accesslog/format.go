@@ -178,7 +178,7 @@ func Compile(format string) (*Format, error) {
 	}
 	f := &Format{src: format, parts: make([]part, 0, len(parsed))}
 	switch strings.TrimLeft(format, " \t")[0] {
-	case '{':
+	case '{', '[':
 		f.esc = escJSON
 	case '<':
 		f.esc = escXML
