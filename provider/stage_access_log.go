@@ -33,7 +33,8 @@ func accessLogBlock() schema.ListNestedBlock {
 			"destination_arn": schema.StringAttribute{
 				MarkdownDescription: "Where lines go. A CloudWatch Logs log group ARN, `arn:aws:logs:REGION:ACCOUNT:log-group:NAME` " +
 					"(a trailing `:*` is allowed), writes `DATA_DIR/logs/NAME.log` on the gatewayd node (a `/` in NAME makes " +
-					"directories), rotated by size (100 MiB, 5 old files kept, as `NAME.log.1` ...). `file:///PATH` writes that " +
+					"directories), rotated by size (by default at 100 MiB, 5 old files kept as `NAME.log.1` ...: gatewayd's " +
+					"`--access-log-max-bytes` and `--access-log-max-files`). `file:///PATH` writes that " +
 					"file, rotated the same way. `stdout` writes gatewayd's standard output; `syslog` the local syslog daemon, " +
 					"`syslog://HOST:PORT` a syslog server over UDP (facility local0, severity info, tag gatewayd). Kinesis Data " +
 					"Firehose ARNs are refused. Required.",

@@ -52,7 +52,11 @@ type Config struct {
 	// Region is the region of the ARNs gatewayd builds and of the SigV4 signatures it accepts; empty
 	// takes us-east-1.
 	Region string
-	Logger *slog.Logger
+	// AccessLogMaxBytes and AccessLogMaxFiles rotate stages' access and execution log files; zero takes
+	// the data plane's defaults (100 MiB, 5 files kept).
+	AccessLogMaxBytes int64
+	AccessLogMaxFiles int
+	Logger            *slog.Logger
 }
 
 // SecretKeyFile is the name, inside the data directory, of the key that encrypts IAM access keys'
@@ -133,7 +137,8 @@ func Start(ctx context.Context, cfg Config) (*Daemon, error) {
 	})
 	dp, err := dataplane.New(dataplane.Options{Logger: cfg.Logger, Registerer: reg, Usage: svc,
 		AccountRateLimit: cfg.AccountRateLimit, AccountBurstLimit: cfg.AccountBurstLimit, CacheMaxBytes: cfg.CacheMaxBytes,
-		Server: cfg.Server, Region: cfg.Region, DataDir: cfg.DataDir})
+		Server: cfg.Server, Region: cfg.Region, DataDir: cfg.DataDir,
+		AccessLogMaxBytes: cfg.AccessLogMaxBytes, AccessLogMaxFiles: cfg.AccessLogMaxFiles})
 	if err != nil {
 		return nil, err
 	}
