@@ -63,6 +63,9 @@ type Options struct {
 	// FlushStageCache empties a stage's response cache (DELETE .../stages/{stage}/cache); nil answers
 	// 501. The stage must exist: the admin API checks that first.
 	FlushStageCache func(apiID, stage string)
+	// Console, when set, serves /console and the paths under it (gatewayd/console): it signs in with
+	// the token itself and keeps sessions with CSRF tokens. /v1 keeps needing the bearer token.
+	Console http.Handler
 }
 
 // API is the admin API's HTTP handler.
@@ -252,6 +255,9 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		a.answerUnread(w, r, http.StatusOK, map[string]string{"status": "ready"})
+		return
+	}
+	if a.serveConsole(w, r) {
 		return
 	}
 	if !a.authorized(r) {

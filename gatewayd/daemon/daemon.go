@@ -21,6 +21,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/admin"
+	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/console"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/control"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/store/sqlite"
@@ -72,6 +73,7 @@ type Daemon struct {
 	log      *slog.Logger
 	store    *sqlite.Store
 	dp       *dataplane.Server
+	console  *console.Console
 	servers  []*http.Server
 	wg       sync.WaitGroup
 	serveErr chan error
@@ -152,6 +154,10 @@ func Start(ctx context.Context, cfg Config) (*Daemon, error) {
 	if err := dp.LoadUsage(ctx); err != nil {
 		return nil, fmt.Errorf("loading usage counts: %w", err)
 	}
+	if d.console, err = console.New(console.Options{Token: d.Token, Service: svc, Audit: d.store, Live: dp.LiveTotals,
+		Logger: cfg.Logger}); err != nil {
+		return nil, err
+	}
 	api, err := admin.New(admin.Options{
 		Token: d.Token, Service: svc, Audit: d.store, Logger: cfg.Logger,
 		Metrics:           promhttp.HandlerFor(reg, promhttp.HandlerOpts{}),
@@ -159,6 +165,7 @@ func Start(ctx context.Context, cfg Config) (*Daemon, error) {
 		BeforeUsageReport: dp.FlushUsage,
 		FlushStageCache:   plane.FlushCache,
 		Registerer:        reg,
+		Console:           d.console,
 	})
 	if err != nil {
 		return nil, err
@@ -224,6 +231,9 @@ func (d *Daemon) Shutdown(ctx context.Context) error {
 }
 
 func (d *Daemon) close() error {
+	if d.console != nil {
+		d.console.Close()
+	}
 	if d.store == nil {
 		return nil
 	}

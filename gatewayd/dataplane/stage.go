@@ -27,6 +27,8 @@ type stage struct {
 	table        *router.Table[*endpoint]
 	// unmatched counts requests for routes the stage does not have.
 	unmatched *telemetry.Route
+	// live sums every answer of the stage, its canary's too, for the web console.
+	live *telemetry.Live
 	// cache is the stage's response cache, nil when off. It is shared with the stage this one
 	// replaced when the cache stayed on at the same size.
 	cache *stageCache
@@ -159,7 +161,7 @@ func (s *Server) SetStageWithCanary(st model.Stage, snap, canarySnap *model.Snap
 func (s *Server) FailStage(apiID, stageName string, cause error) {
 	s.opts.Logger.Error("stage failed: it answers 500 to every request until it compiles", "api", apiID, "stage", stageName, "err", cause)
 	s.publish(&stage{apiID: apiID, name: stageName, table: router.New[*endpoint](), failed: cause,
-		unmatched: s.metrics.Route(apiID, stageName, "", "")}, nil)
+		unmatched: s.metrics.Route(apiID, stageName, "", ""), live: s.live.Stage(apiID, stageName)}, nil)
 }
 
 // publish swaps compiled in; st, when not nil, carries the cache settings to attach.
@@ -206,6 +208,7 @@ func (s *Server) RemoveStage(apiID, stageName string) {
 	}
 	s.apis.Store(&next)
 	s.metrics.Forget(apiID, stageName)
+	s.live.Forget(apiID, stageName)
 }
 
 // compile compiles a stage's deployment; isCanary compiles it as the stage's canary, whose metrics
@@ -247,6 +250,7 @@ func (s *Server) compile(st model.Stage, snap *model.Snapshot, isCanary bool) (*
 		deploymentID: st.DeploymentID,
 		table:        router.New[*endpoint](),
 		unmatched:    s.metrics.RouteOf(st.RestAPIID, st.StageName, "", "", isCanary),
+		live:         s.live.Stage(st.RestAPIID, st.StageName),
 		isCanary:     isCanary,
 		vars:         st.Variables,
 	}
