@@ -3,6 +3,7 @@ package console_test
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -142,6 +143,24 @@ func TestConsoleInBrowser(t *testing.T) {
 	linesAfter := run(t, ctx, "read the chart again", chromedp.AttributeValue(css("#chart-requests .line-requests"), "points"))
 	if linesAfter.Value == linesBefore.Value {
 		t.Errorf("the requests line did not move after %d requests: %q", sent, linesAfter.Value)
+	}
+	if os.Getenv("UPDATE_SCREENSHOTS") == "1" {
+		// A few seconds of uneven traffic, some of it refused (403 for an unknown route), so that the
+		// documented chart has a shape. Only for the screenshot: the assertions above do not wait.
+		for i := range 16 {
+			for range 2 + (i*7)%13 {
+				w.call(t)
+			}
+			if i%4 == 1 {
+				if resp, err := http.Get(w.stage.InvokeURL + "/missing"); err == nil {
+					resp.Body.Close()
+				}
+			}
+			time.Sleep(500 * time.Millisecond)
+		}
+		run(t, ctx, "open the stage's last minute", chromedp.Navigate(base+"/apis/"+w.api.ID+"/stages/prod?window=60"))
+		poll(t, ctx, "the chart is drawn", `Number(document.getElementById("chart-requests").getAttribute("data-max")) > 0`)
+		time.Sleep(1500 * time.Millisecond)
 	}
 	screenshot(t, ctx, "console-stage")
 

@@ -180,7 +180,17 @@ type stageView struct {
 	// RolledBack names the deployment a rollback just moved the stage to; Error says why one failed.
 	RolledBack, Error string
 	CSRF              string
+	// Window is the span of the charts (?window=60|300|3600 seconds, default 300).
+	Window  chartWindow
+	Windows []chartWindow
 }
+
+type chartWindow struct {
+	Seconds int
+	Label   string
+}
+
+var chartWindows = []chartWindow{{60, "1 minute"}, {300, "5 minutes"}, {3600, "1 hour"}}
 
 func (v stageView) title() string { return "Stage " + v.Stage.StageName + " of " + v.API.Name }
 
@@ -224,6 +234,12 @@ func (c *Console) stagePage(w http.ResponseWriter, r *http.Request, sess *sessio
 		return
 	}
 	v.CSRF = sess.csrf
+	v.Window, v.Windows = chartWindows[1], chartWindows
+	for _, cw := range chartWindows {
+		if r.URL.Query().Get("window") == strconv.Itoa(cw.Seconds) {
+			v.Window = cw
+		}
+	}
 	// The note shows only when it is true, so that a crafted link cannot claim a rollback.
 	if d := r.URL.Query().Get("rolled_back"); d != "" && d == v.Stage.DeploymentID {
 		v.RolledBack = d
@@ -276,6 +292,7 @@ func (c *Console) rollback(w http.ResponseWriter, r *http.Request, sess *session
 			return
 		}
 		v.CSRF, v.Error = sess.csrf, c.messageOf(r, err)
+		v.Window, v.Windows = chartWindows[1], chartWindows
 		c.render(w, r, status, "stage", sess, v)
 		return
 	}

@@ -4,8 +4,9 @@
   "use strict";
   var live = document.getElementById("live");
   if (!live) return;
-  var src = live.getAttribute("data-src") + "?seconds=300";
-  var W = 600, H = 160, SECONDS = 300;
+  var SECONDS = parseInt(live.getAttribute("data-seconds"), 10) || 300;
+  var src = live.getAttribute("data-src") + "?seconds=" + SECONDS;
+  var W = 600, H = 160;
 
   function setText(id, v) {
     var el = document.getElementById(id);

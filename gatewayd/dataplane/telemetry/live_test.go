@@ -59,3 +59,15 @@ func TestLiveSetKeepsAStageAcrossRecompiles(t *testing.T) {
 		t.Error("a forgotten stage still has totals")
 	}
 }
+
+// BenchmarkLiveObserve is what the console's counters add to each request: a few atomic adds on
+// the stage's Live, shared by the request's goroutines (RunParallel) as on a busy stage.
+func BenchmarkLiveObserve(b *testing.B) {
+	var l Live
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			l.Observe(200, 3*time.Millisecond)
+		}
+	})
+}
