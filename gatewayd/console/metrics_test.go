@@ -14,7 +14,9 @@ func TestSamplerKeepsOnePointPerSecond(t *testing.T) {
 	now := time.Unix(1_000_000, 0)
 	var live telemetry.Live
 	s := &sampler{now: func() time.Time { return now }, watched: map[[2]string]*series{},
-		totals: func(api, stage string) (telemetry.LiveTotals, bool) { return live.Totals(), api == "a" && stage == "prod" }}
+		totals: func(api, stage string) (telemetry.LiveTotals, bool) {
+			return live.Totals(), api == "a" && stage == "prod"
+		}}
 	live.Observe(200, time.Millisecond) // before the page was opened: a total, not a point
 	if m := s.metrics("a", "prod", 10); !m.Served || m.Totals.Requests != 1 || len(m.Points) != 0 {
 		t.Fatalf("first look = %+v, want served, 1 request in all and no point yet", m)
