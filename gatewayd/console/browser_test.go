@@ -55,10 +55,12 @@ func browser(t *testing.T, timeout time.Duration) context.Context {
 	return tctx
 }
 
-// run runs one action in the tab and fails the test, naming step, when it fails.
+// run runs one action in the tab, for at most 20 s, and fails the test, naming step, when it fails.
 func run[T any](t *testing.T, ctx context.Context, step string, a chromedp.Action[T]) T {
 	t.Helper()
-	v, err := chromedp.Run(ctx, a)
+	sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	v, err := chromedp.Run(sctx, a)
 	if err != nil {
 		t.Fatalf("%s: %v", step, err)
 	}
