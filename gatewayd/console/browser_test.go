@@ -52,6 +52,11 @@ func browser(t *testing.T, timeout time.Duration) context.Context {
 	t.Cleanup(acancel)
 	tctx, tcancel := chromedp.NewContext(actx)
 	t.Cleanup(tcancel)
+	// The first action starts the browser and binds it to the context it runs with: run it on the
+	// tab's own context, so that the per-step timeouts of run do not end the browser.
+	if _, err := chromedp.Run(tctx, chromedp.Navigate("about:blank")); err != nil {
+		t.Fatalf("starting Chromium: %v", err)
+	}
 	return tctx
 }
 
