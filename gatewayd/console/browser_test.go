@@ -175,6 +175,15 @@ func TestConsoleInBrowser(t *testing.T) {
 	if got := run(t, ctx, "read the current deployment", chromedp.Text(css("#current-deployment"))); got != w.dep2 {
 		t.Fatalf("stage page shows deployment %q, want %s", got, w.dep2)
 	}
+	// What the rollback would change: the integration's backend URI.
+	run(t, ctx, "open what a rollback changes", chromedp.Click(css(`#history tr[data-deployment="`+w.dep1+`"] a.preview`)))
+	run(t, ctx, "see the changes", chromedp.WaitVisible(css("#diff")))
+	if diff := run(t, ctx, "read the changes", chromedp.Text(css("#diff"))); !strings.Contains(diff, w.backend1) || !strings.Contains(diff, w.backend2) {
+		t.Errorf("changes from %s to %s = %q, want the integration's URI going from %s to %s", w.dep2, w.dep1, diff, w.backend2, w.backend1)
+	}
+	screenshot(t, ctx, "console-diff")
+	run(t, ctx, "back to the stage", chromedp.Click(css(`.crumbs a[href$="/stages/prod"]`)))
+	run(t, ctx, "see the history again", chromedp.WaitVisible(css("#history")))
 	run(t, ctx, "click Roll back", chromedp.Click(css(`#history tr[data-deployment="`+w.dep1+`"] button.rollback`)))
 	run(t, ctx, "see the rollback's note", chromedp.WaitVisible(css("#flash.ok")))
 	if got := run(t, ctx, "read the deployment after the rollback", chromedp.Text(css("#current-deployment"))); got != w.dep1 {

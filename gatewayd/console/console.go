@@ -145,6 +145,7 @@ func (c *Console) routes() {
 	c.mux.HandleFunc("GET /console/apis/{api}/stages/{stage}", c.page(c.stagePage))
 	c.mux.HandleFunc("GET /console/apis/{api}/stages/{stage}/metrics", c.page(c.stageMetrics))
 	c.mux.HandleFunc("POST /console/apis/{api}/stages/{stage}/rollback", c.action(c.rollback))
+	c.mux.HandleFunc("GET /console/apis/{api}/diff", c.page(c.diffPage))
 	c.mux.HandleFunc("GET /console/audit", c.page(c.auditPage))
 	c.mux.HandleFunc("/console/", func(w http.ResponseWriter, r *http.Request) {
 		c.render(w, r, http.StatusNotFound, "error", nil, errorView{Message: "There is no console page at " + r.URL.Path + "."})

@@ -16,7 +16,7 @@ import (
 )
 
 // pageNames are the templates under templates/, each rendered inside layout.html.
-var pageNames = []string{"signin", "error", "apis", "api", "stage", "audit"}
+var pageNames = []string{"signin", "error", "apis", "api", "stage", "audit", "diff"}
 
 func parsePages() (map[string]*template.Template, error) {
 	funcs := template.FuncMap{
@@ -342,4 +342,29 @@ func (c *Console) auditPage(w http.ResponseWriter, r *http.Request, sess *sessio
 	}
 	slices.Reverse(v.Entries)
 	c.render(w, r, http.StatusOK, "audit", sess, v)
+}
+
+type diffView struct {
+	API   model.RestAPI
+	Diff  model.DeploymentDiff
+	Stage string
+}
+
+func (v diffView) title() string {
+	return "Changes from " + v.Diff.FromDeploymentID + " to " + v.Diff.ToDeploymentID
+}
+
+// diffPage shows what changed between two deployments of an API (?from=&to=), as
+// GET .../deployments/{from}/diff/{to}?format=text does; ?stage= links back to a stage.
+func (c *Console) diffPage(w http.ResponseWriter, r *http.Request, sess *session) {
+	q := r.URL.Query()
+	api, err := c.opts.Service.GetRestAPI(r.Context(), r.PathValue("api"))
+	if err == nil {
+		var d model.DeploymentDiff
+		if d, err = c.opts.Service.DiffDeployments(r.Context(), api.ID, q.Get("from"), q.Get("to")); err == nil {
+			c.render(w, r, http.StatusOK, "diff", sess, diffView{API: api, Diff: d, Stage: q.Get("stage")})
+			return
+		}
+	}
+	c.render(w, r, statusOf(err), "error", sess, errorView{Message: c.messageOf(r, err)})
 }

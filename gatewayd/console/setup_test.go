@@ -24,6 +24,8 @@ type world struct {
 	api        model.RestAPI
 	stage      model.Stage
 	dep1, dep2 string
+	// backend1 and backend2 are the URIs of the first and the second deployment's integration.
+	backend1, backend2 string
 	url        string // the stage's /hello
 }
 
@@ -73,8 +75,9 @@ func startWorld(t *testing.T) *world {
 		}
 		return dep.ID
 	}
-	w.dep1 = deploy(backend("v1"), "first release")
-	w.dep2 = deploy(backend("v2"), "second release")
+	w.backend1, w.backend2 = backend("v1"), backend("v2")
+	w.dep1 = deploy(w.backend1, "first release")
+	w.dep2 = deploy(w.backend2, "second release")
 	if _, err := c.CreateStage(ctx, w.api.ID, model.Stage{StageName: "prod", DeploymentID: w.dep1}); err != nil {
 		t.Fatal(err)
 	}
