@@ -125,9 +125,6 @@ func New(opts Options) (*Console, error) {
 // Close stops the sampler.
 func (c *Console) Close() { c.stopOnce.Do(func() { close(c.stop) }) }
 
-// Handles reports whether path belongs to the console.
-func Handles(path string) bool { return path == "/console" || strings.HasPrefix(path, "/console/") }
-
 func (c *Console) routes() {
 	static, _ := fs.Sub(files, "static")
 	c.mux.Handle("GET /console/static/", http.StripPrefix("/console/static/", http.FileServerFS(static)))

@@ -26,7 +26,7 @@ type world struct {
 	dep1, dep2 string
 	// backend1 and backend2 are the URIs of the first and the second deployment's integration.
 	backend1, backend2 string
-	url        string // the stage's /hello
+	url                string // the stage's /hello
 }
 
 func startWorld(t *testing.T) *world {
