@@ -161,13 +161,16 @@ func (s *Server) SetStageWithCanary(st model.Stage, snap, canarySnap *model.Snap
 func (s *Server) FailStage(apiID, stageName string, cause error) {
 	s.opts.Logger.Error("stage failed: it answers 500 to every request until it compiles", "api", apiID, "stage", stageName, "err", cause)
 	s.publish(&stage{apiID: apiID, name: stageName, table: router.New[*endpoint](), failed: cause,
-		unmatched: s.metrics.Route(apiID, stageName, "", ""), live: s.live.Stage(apiID, stageName)}, nil)
+		unmatched: s.metrics.Route(apiID, stageName, "", "")}, nil)
 }
 
 // publish swaps compiled in; st, when not nil, carries the cache settings to attach.
 func (s *Server) publish(compiled *stage, st *model.Stage) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if compiled.live == nil { // a failed stage's answers count too
+		compiled.live = s.live.Stage(compiled.apiID, compiled.name)
+	}
 	old := *s.apis.Load()
 	if st != nil {
 		s.attachCache(compiled, old[compiled.apiID][compiled.name], *st)
@@ -201,6 +204,7 @@ func (s *Server) RemoveStage(apiID, stageName string) {
 	next := maps.Clone(old)
 	stages := maps.Clone(old[apiID])
 	delete(stages, stageName)
+	s.live.Forget(apiID, stageName)
 	if len(stages) == 0 {
 		delete(next, apiID)
 	} else {
@@ -208,7 +212,6 @@ func (s *Server) RemoveStage(apiID, stageName string) {
 	}
 	s.apis.Store(&next)
 	s.metrics.Forget(apiID, stageName)
-	s.live.Forget(apiID, stageName)
 }
 
 // compile compiles a stage's deployment; isCanary compiles it as the stage's canary, whose metrics
