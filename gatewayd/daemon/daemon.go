@@ -69,11 +69,12 @@ type Daemon struct {
 	AdminURL, DataURL string
 	// Token is the admin token in force; TokenPath is where it was read or generated, if anywhere.
 	Token, TokenPath string
+	// console is the web console on the admin listener; Shutdown stops its sampler.
+	console *console.Console
 
 	log      *slog.Logger
 	store    *sqlite.Store
 	dp       *dataplane.Server
-	console  *console.Console
 	servers  []*http.Server
 	wg       sync.WaitGroup
 	serveErr chan error
@@ -158,6 +159,11 @@ func Start(ctx context.Context, cfg Config) (*Daemon, error) {
 		Logger: cfg.Logger}); err != nil {
 		return nil, err
 	}
+	defer func() {
+		if !ok {
+			d.console.Close()
+		}
+	}()
 	api, err := admin.New(admin.Options{
 		Token: d.Token, Service: svc, Audit: d.store, Logger: cfg.Logger,
 		Metrics:           promhttp.HandlerFor(reg, promhttp.HandlerOpts{}),
@@ -226,14 +232,12 @@ func (d *Daemon) Shutdown(ctx context.Context) error {
 		}
 	}
 	d.wg.Wait()
+	d.console.Close()
 	errs = append(errs, d.close())
 	return errors.Join(errs...)
 }
 
 func (d *Daemon) close() error {
-	if d.console != nil {
-		d.console.Close()
-	}
 	if d.store == nil {
 		return nil
 	}
