@@ -23,6 +23,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/admin"
+	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/console"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/control"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/quota"
@@ -71,7 +72,11 @@ type Config struct {
 	// Region is the region of the ARNs gatewayd builds and of the SigV4 signatures it accepts; empty
 	// takes us-east-1.
 	Region string
-	Logger *slog.Logger
+	// AccessLogMaxBytes and AccessLogMaxFiles rotate stages' access and execution log files; zero takes
+	// the data plane's defaults (100 MiB, 5 files kept).
+	AccessLogMaxBytes int64
+	AccessLogMaxFiles int
+	Logger            *slog.Logger
 
 	// noNotify (tests) makes a node on a shared store ignore the store's notifications and only poll.
 	noNotify bool
@@ -90,6 +95,8 @@ type Daemon struct {
 	AdminURL, DataURL string
 	// Token is the admin token in force; TokenPath is where it was read or generated, if anywhere.
 	Token, TokenPath string
+	// console is the web console on the admin listener; Shutdown stops its sampler.
+	console *console.Console
 
 	log   *slog.Logger
 	store store.Store
@@ -192,7 +199,8 @@ func Start(ctx context.Context, cfg Config) (*Daemon, error) {
 	}
 	dpOpts := dataplane.Options{Logger: cfg.Logger, Registerer: reg, Usage: svc,
 		AccountRateLimit: cfg.AccountRateLimit, AccountBurstLimit: cfg.AccountBurstLimit, CacheMaxBytes: cfg.CacheMaxBytes,
-		Server: cfg.Server, Region: cfg.Region}
+		Server: cfg.Server, Region: cfg.Region, DataDir: cfg.DataDir,
+		AccessLogMaxBytes: cfg.AccessLogMaxBytes, AccessLogMaxFiles: cfg.AccessLogMaxFiles}
 	if limiter != nil {
 		dpOpts.Limiter = limiter
 		dpOpts.Counter = quota.NewRedis(d.redis, true, cfg.QuotaFailOpen)
@@ -221,6 +229,15 @@ func Start(ctx context.Context, cfg Config) (*Daemon, error) {
 	if err := dp.LoadUsage(ctx); err != nil {
 		return nil, fmt.Errorf("loading usage counts: %w", err)
 	}
+	if d.console, err = console.New(console.Options{Token: d.Token, Service: svc, Audit: d.store, Live: dp.LiveTotals,
+		Logger: cfg.Logger}); err != nil {
+		return nil, err
+	}
+	defer func() {
+		if !ok {
+			d.console.Close()
+		}
+	}()
 	api, err := admin.New(admin.Options{
 		Token: d.Token, Service: svc, Audit: d.store, Logger: cfg.Logger,
 		Metrics:           promhttp.HandlerFor(reg, promhttp.HandlerOpts{}),
@@ -228,6 +245,7 @@ func Start(ctx context.Context, cfg Config) (*Daemon, error) {
 		BeforeUsageReport: dp.FlushUsage,
 		FlushStageCache:   svc.FlushStageCache, // through the revisions, so that every node flushes
 		Registerer:        reg,
+		Console:           d.console,
 	})
 	if err != nil {
 		return nil, err
@@ -309,6 +327,7 @@ func (d *Daemon) Shutdown(ctx context.Context) error {
 		}
 	}
 	d.wg.Wait()
+	d.console.Close()
 	errs = append(errs, d.close())
 	return errors.Join(errs...)
 }

@@ -201,6 +201,7 @@ func (s *Server) observe(ctx context.Context, ex *exchange, status, n int, err e
 		e.API, e.Stage = ex.stage.apiID, ex.stage.name
 		e.DeploymentID, e.Canary = ex.stage.deploymentID, ex.stage.isCanary
 		route = ex.stage.unmatched
+		ex.stage.live.Observe(status, latency)
 	}
 	if ex.ep != nil {
 		e.ResourcePath = ex.ep.resourcePath
@@ -208,6 +209,12 @@ func (s *Server) observe(ctx context.Context, ex *exchange, status, n int, err e
 	}
 	route.Observe(status, latency, ex.integration)
 	s.accessLog.Log(ctx, &e)
+	if ex.stage != nil && ex.stage.accessLog != nil {
+		s.logAccess(ex, ex.stage.accessLog, status, n, latency, ge)
+	}
+	if ex.ep != nil && ex.ep.execLog != nil {
+		s.logExecution(ex, ex.ep.execLog, status, latency, ge)
+	}
 }
 
 // match normalizes the path (router.Normalize), finds the stage from the /{api_id}/{stage_name} prefix,

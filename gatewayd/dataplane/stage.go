@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/accesslog"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/authorize"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/integration"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/router"
@@ -27,6 +28,8 @@ type stage struct {
 	table        *router.Table[*endpoint]
 	// unmatched counts requests for routes the stage does not have.
 	unmatched *telemetry.Route
+	// live sums every answer of the stage, its canary's too, for the web console.
+	live *telemetry.Live
 	// cache is the stage's response cache, nil when off. It is shared with the stage this one
 	// replaced when the cache stayed on at the same size.
 	cache *stageCache
@@ -44,6 +47,10 @@ type stage struct {
 	// compiled for a canary's deployment.
 	canary   *canary
 	isCanary bool
+	// accessLog writes the stage's access log (accesslog.go); nil when it has none. execSink is its
+	// execution log's destination, when a method has one (execlog.go).
+	accessLog *stageAccessLog
+	execSink  *accesslog.Sink
 }
 
 // endpoint is one method of a stage, ready to serve.
@@ -69,6 +76,8 @@ type endpoint struct {
 	stageLevels []throttle.Level
 	// cache is the method's cache policy, nil when the method is not cached.
 	cache *cachePolicy
+	// execLog is the method's execution log, nil when it has none.
+	execLog *execLogPolicy
 }
 
 // Stage statuses, as StageStatus reports them.
@@ -140,7 +149,8 @@ func (s *Server) SetStageWithCanary(st model.Stage, snap, canarySnap *model.Snap
 	compiled, err := s.compile(st, snap, false)
 	if err != nil {
 		err = fmt.Errorf("compiling stage %s/%s: %w", st.RestAPIID, st.StageName, err)
-		s.FailStage(st.RestAPIID, st.StageName, err)
+		al, _ := s.compileAccessLog(st) // a stage that fails still logs its 500s
+		s.failStage(st.RestAPIID, st.StageName, err, al)
 		return err
 	}
 	if st.CanarySettings != nil {
@@ -157,15 +167,22 @@ func (s *Server) SetStageWithCanary(st model.Stage, snap, canarySnap *model.Snap
 // FailStage makes a stage answer 500 to every request, because what it should serve cannot be loaded
 // or compiled (cause). The next SetStage that succeeds replaces it.
 func (s *Server) FailStage(apiID, stageName string, cause error) {
+	s.failStage(apiID, stageName, cause, nil)
+}
+
+func (s *Server) failStage(apiID, stageName string, cause error, al *stageAccessLog) {
 	s.opts.Logger.Error("stage failed: it answers 500 to every request until it compiles", "api", apiID, "stage", stageName, "err", cause)
 	s.publish(&stage{apiID: apiID, name: stageName, table: router.New[*endpoint](), failed: cause,
-		unmatched: s.metrics.Route(apiID, stageName, "", "")}, nil)
+		unmatched: s.metrics.Route(apiID, stageName, "", ""), accessLog: al}, nil)
 }
 
 // publish swaps compiled in; st, when not nil, carries the cache settings to attach.
 func (s *Server) publish(compiled *stage, st *model.Stage) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if compiled.live == nil { // a failed stage's answers count too
+		compiled.live = s.live.Stage(compiled.apiID, compiled.name)
+	}
 	old := *s.apis.Load()
 	if st != nil {
 		s.attachCache(compiled, old[compiled.apiID][compiled.name], *st)
@@ -186,6 +203,7 @@ func (s *Server) publish(compiled *stage, st *model.Stage) {
 	next[compiled.apiID] = stages
 	s.apis.Store(&next)
 	s.metrics.StageStatus(compiled.apiID, compiled.name, compiled.failed != nil, len(compiled.problems)+len(compiled.canary.problems()))
+	s.retainSinks()
 }
 
 // RemoveStage stops serving a stage; requests in flight on it finish.
@@ -199,6 +217,7 @@ func (s *Server) RemoveStage(apiID, stageName string) {
 	next := maps.Clone(old)
 	stages := maps.Clone(old[apiID])
 	delete(stages, stageName)
+	s.live.Forget(apiID, stageName)
 	if len(stages) == 0 {
 		delete(next, apiID)
 	} else {
@@ -206,6 +225,7 @@ func (s *Server) RemoveStage(apiID, stageName string) {
 	}
 	s.apis.Store(&next)
 	s.metrics.Forget(apiID, stageName)
+	s.retainSinks()
 }
 
 // compile compiles a stage's deployment; isCanary compiles it as the stage's canary, whose metrics
@@ -247,6 +267,7 @@ func (s *Server) compile(st model.Stage, snap *model.Snapshot, isCanary bool) (*
 		deploymentID: st.DeploymentID,
 		table:        router.New[*endpoint](),
 		unmatched:    s.metrics.RouteOf(st.RestAPIID, st.StageName, "", "", isCanary),
+		live:         s.live.Stage(st.RestAPIID, st.StageName),
 		isCanary:     isCanary,
 		vars:         st.Variables,
 	}
@@ -258,6 +279,11 @@ func (s *Server) compile(st model.Stage, snap *model.Snapshot, isCanary bool) (*
 	}
 	if compiled.responses, err = compileGatewayResponses(snap.GatewayResponses, st.Variables); err != nil {
 		return nil, err
+	}
+	// Settings the admin API refused could only come from an older store: the stage serves without
+	// an access log and says why in its status.
+	if compiled.accessLog, err = s.compileAccessLog(st); err != nil {
+		compiled.problems = append(compiled.problems, err.Error())
 	}
 	// Methods of one route (the same verb on sibling parameters such as {id} and {name}, or two greedy
 	// siblings) cannot be told apart: the route answers 500 rather than pick one.
@@ -277,14 +303,18 @@ func (s *Server) compile(st model.Stage, snap *model.Snapshot, isCanary bool) (*
 			return nil, err
 		}
 		key := model.MethodKey(m.ResourceID, m.HTTPMethod)
+		mres, mverb := metricLabels(st, path, m.HTTPMethod)
 		ep := &endpoint{
 			resourceID:   res.ID,
 			resourcePath: path,
 			verb:         m.HTTPMethod,
-			metrics:      s.metrics.RouteOf(st.RestAPIID, st.StageName, path, m.HTTPMethod, isCanary),
+			metrics:      s.metrics.RouteOf(st.RestAPIID, st.StageName, mres, mverb, isCanary),
 			planPath:     strings.TrimSuffix(path, "/") + "/" + m.HTTPMethod,
 			planWildcard: strings.TrimSuffix(path, "/") + "/*",
 			stageLevels:  s.stageLevels(st, path, m.HTTPMethod),
+		}
+		if ep.execLog = s.compileExecLog(st, path, m.HTTPMethod); ep.execLog != nil {
+			compiled.execSink = ep.execLog.sink
 		}
 		ep.policy, ep.misconfigured = authorize.Compile(m, compiled.auth)
 		if m.RequestValidatorID != "" && len(m.RequestModels) > 0 && !modelsCompiled {

@@ -147,6 +147,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	server := fs.envString("server", "fasthttp", "data plane HTTP server: fasthttp or net/http")
 	cacheMax := fs.envString("cache-max-bytes", "268435456", "cap on each stage's response cache in bytes, whatever its cache_cluster_size")
 	region := fs.envString("region", "us-east-1", "region of the ARNs gatewayd builds and of the SigV4 signatures it accepts")
+	logMaxBytes := fs.envString("access-log-max-bytes", "104857600", "size at which an access or execution log file is rotated")
+	logMaxFiles := fs.envString("access-log-max-files", "5", "rotated access or execution log files kept besides the live one")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fs.printUsage(stdout)
@@ -182,6 +184,14 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if *storeURL != "" && !strings.HasPrefix(*storeURL, "postgres://") && !strings.HasPrefix(*storeURL, "postgresql://") {
 		return errors.New("--store must be empty (the embedded SQLite database in the data dir) or a postgres:// URL")
 	}
+	accessLogMaxBytes, err := strconv.ParseInt(*logMaxBytes, 10, 64)
+	if err != nil || accessLogMaxBytes <= 0 {
+		return fmt.Errorf("--access-log-max-bytes must be a positive number of bytes, got %q", *logMaxBytes)
+	}
+	accessLogMaxFiles, err := strconv.Atoi(*logMaxFiles)
+	if err != nil || accessLogMaxFiles <= 0 {
+		return fmt.Errorf("--access-log-max-files must be a positive whole number, got %q", *logMaxFiles)
+	}
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
 		return fmt.Errorf("--log-level: %w", err)
@@ -190,7 +200,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 	d, err := daemon.Start(ctx, daemon.Config{DataDir: *dataDir, Store: *storeURL, Redis: *redisURL, QuotaFailOpen: *quotaDown == "open", PollInterval: poll, AdminAddr: *adminAddr, Listen: *listen,
 		AdminToken: *token, PublicURL: *publicURL, AccountRateLimit: rate, AccountBurstLimit: burst,
-		CacheMaxBytes: cacheMaxBytes, Server: *server, Region: *region, Logger: log})
+		CacheMaxBytes: cacheMaxBytes, Server: *server, Region: *region, Logger: log,
+		AccessLogMaxBytes: accessLogMaxBytes, AccessLogMaxFiles: accessLogMaxFiles})
 	if err != nil {
 		return err
 	}

@@ -34,6 +34,8 @@ func TestRun(t *testing.T) {
 		{"bad rate", []string{"serve", "--account-rate-limit", "fast"}, "", "--account-rate-limit must be a number"},
 		{"bad burst", []string{"serve", "--account-burst-limit", "-1"}, "", "--account-burst-limit must be a whole number"},
 		{"bad log level", []string{"serve", "--log-level", "loud"}, "", "--log-level"},
+		{"bad log size", []string{"serve", "--access-log-max-bytes", "0"}, "", "--access-log-max-bytes must be a positive number of bytes"},
+		{"bad log files", []string{"serve", "--access-log-max-files", "many"}, "", "--access-log-max-files must be a positive whole number"},
 		{"stray argument", []string{"serve", "extra"}, "", `unexpected arguments ["extra"]`},
 		{"bad store", []string{"serve", "--store", "mysql://db"}, "", "--store must be empty (the embedded SQLite database in the data dir) or a postgres:// URL"},
 		{"bad redis", []string{"serve", "--redis", "localhost:6379"}, "", "--redis must be empty or a redis://"},
@@ -73,6 +75,8 @@ var serveFlagHelp = []struct{ flag, env, def string }{
 	{"--account-burst-limit", "GATEWAYD_ACCOUNT_BURST_LIMIT", `"5000"`},
 	{"--server", "GATEWAYD_SERVER", `"fasthttp"`},
 	{"--cache-max-bytes", "GATEWAYD_CACHE_MAX_BYTES", `"268435456"`},
+	{"--access-log-max-bytes", "GATEWAYD_ACCESS_LOG_MAX_BYTES", `"104857600"`},
+	{"--access-log-max-files", "GATEWAYD_ACCESS_LOG_MAX_FILES", `"5"`},
 }
 
 func TestHelp(t *testing.T) {
