@@ -27,6 +27,7 @@ import (
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/control"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/quota"
+	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/telemetry"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/throttle"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/store"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/store/postgres"
@@ -193,8 +194,7 @@ func Start(ctx context.Context, cfg Config) (*Daemon, error) {
 		d.redis = redis.NewClient(opts)
 		limiter = throttle.NewRedis(d.redis, nodeID(adminLn.Addr().String()), cfg.Logger)
 		d.limiter = limiter
-		reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "gatewayd_throttle_local_decisions_total",
-			Help: "Throttling decisions made on this node's own buckets (each limit divided by the live nodes) because Redis could not be reached."},
+		reg.MustRegister(prometheus.NewCounterFunc(telemetry.CounterOpts("gatewayd_throttle_local_decisions_total"),
 			func() float64 { return float64(limiter.Fallbacks()) }))
 	}
 	dpOpts := dataplane.Options{Logger: cfg.Logger, Registerer: reg, Usage: svc,
@@ -212,8 +212,8 @@ func Start(ctx context.Context, cfg Config) (*Daemon, error) {
 	d.dp = dp
 	plane = newDataPlane(cfg.Logger, dp, svc)
 	d.plane = plane
-	applied := prometheus.NewGauge(prometheus.GaugeOpts{Name: "gatewayd_config_revision",
-		Help: "The store revision of the configuration this node's data plane serves."})
+	revision := telemetry.Def("gatewayd_config_revision")
+	applied := prometheus.NewGauge(prometheus.GaugeOpts{Name: revision.Name, Help: revision.Help})
 	reg.MustRegister(applied)
 	plane.onApplied = func(rev int64) { applied.Set(float64(rev)) }
 	if err := svc.EnsureDefaultModels(ctx); err != nil {

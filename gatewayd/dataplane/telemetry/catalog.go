@@ -94,6 +94,10 @@ var Catalog = []Metric{
 			`sum by (destination, reason) (rate(gatewayd_access_log_dropped_total[$__rate_interval]))`}}}},
 	{Name: "gatewayd_admin_unauthorized_total", Kind: "counter", Labels: []string{"reason"},
 		Help: "Admin API calls refused with 401, by reason: missing (no Authorization header) or invalid (any other)."},
+	{Name: "gatewayd_config_revision", Kind: "gauge",
+		Help: "The store revision of the configuration this node's data plane serves; nodes on one store converge to the same value."},
+	{Name: "gatewayd_throttle_local_decisions_total", Kind: "counter",
+		Help: "Throttling decisions made on this node's own buckets (each limit divided by the live nodes) because Redis could not be reached."},
 }
 
 // Def returns the catalog's entry of name; it panics for a name the catalog lacks, so that a metric
