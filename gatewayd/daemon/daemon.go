@@ -52,6 +52,14 @@ type Config struct {
 	// Region is the region of the ARNs gatewayd builds and of the SigV4 signatures it accepts; empty
 	// takes us-east-1.
 	Region string
+	// TLSListen, when set, is the data plane's TLS listen address (domain names, and
+	// /{api_id}/{stage} on the default certificate issued by the internal CA). See tls.go.
+	TLSListen string
+	// DomainHTTP is what plain HTTP to a domain name gets: dataplane.DomainHTTPRedirect (default),
+	// DomainHTTPForbid or DomainHTTPServe.
+	DomainHTTP string
+	// HSTSMaxAge, when positive, sends Strict-Transport-Security with that max-age over TLS.
+	HSTSMaxAge int
 	Logger *slog.Logger
 }
 
@@ -64,8 +72,10 @@ const TokenFile = "admin-token"
 
 // Daemon is a running gatewayd.
 type Daemon struct {
-	// AdminURL and DataURL are the listeners' base URLs.
-	AdminURL, DataURL string
+	// AdminURL and DataURL are the listeners' base URLs; TLSURL the TLS listener's (https://...), if on.
+	AdminURL, DataURL, TLSURL string
+	// CAFile is the internal CA's certificate, which clients trust.
+	CAFile string
 	// Token is the admin token in force; TokenPath is where it was read or generated, if anywhere.
 	Token, TokenPath string
 
@@ -73,6 +83,8 @@ type Daemon struct {
 	store    *sqlite.Store
 	dp       *dataplane.Server
 	servers  []*http.Server
+	// stopRenew ends the renewal of INTERNAL certificates.
+	stopRenew chan struct{}
 	wg       sync.WaitGroup
 	serveErr chan error
 }
@@ -85,7 +97,7 @@ func Start(ctx context.Context, cfg Config) (*Daemon, error) {
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("creating data dir %s: %w", cfg.DataDir, err)
 	}
-	d := &Daemon{log: cfg.Logger, serveErr: make(chan error, 2)}
+	d := &Daemon{log: cfg.Logger, serveErr: make(chan error, 3)}
 	var err error
 	if d.Token, d.TokenPath, err = adminToken(cfg); err != nil {
 		return nil, err
@@ -118,6 +130,12 @@ func Start(ctx context.Context, cfg Config) (*Daemon, error) {
 	if cfg.PublicURL == "" {
 		cfg.PublicURL = d.DataURL
 	}
+	tlsLn, tlsOpts, err := d.listenTLS(cfg)
+	if err != nil {
+		dataLn.Close()
+		adminLn.Close()
+		return nil, err
+	}
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -130,10 +148,14 @@ func Start(ctx context.Context, cfg Config) (*Daemon, error) {
 		OnMeteringChange: func() { plane.meteringChanged() },
 		StageStatus:      func(apiID, stage string) (string, string) { return plane.status(apiID, stage) },
 		SecretKey:        secretKey,
+		CA:               tlsOpts.ca,
+		Region:           cfg.Region,
+		TLSHost:          tlsOpts.host,
 	})
 	dp, err := dataplane.New(dataplane.Options{Logger: cfg.Logger, Registerer: reg, Usage: svc,
 		AccountRateLimit: cfg.AccountRateLimit, AccountBurstLimit: cfg.AccountBurstLimit, CacheMaxBytes: cfg.CacheMaxBytes,
-		Server: cfg.Server, Region: cfg.Region})
+		Server: cfg.Server, Region: cfg.Region,
+		DefaultCertificate: tlsOpts.cert, DomainHTTP: cfg.DomainHTTP, HTTPSPort: tlsOpts.port, HSTSMaxAge: cfg.HSTSMaxAge})
 	if err != nil {
 		return nil, err
 	}
@@ -171,6 +193,16 @@ func Start(ctx context.Context, cfg Config) (*Daemon, error) {
 			d.serveErr <- err
 		}
 	}()
+	if tlsLn != nil {
+		d.wg.Add(1)
+		go func() {
+			defer d.wg.Done()
+			if err := dp.ServeTLS(context.WithoutCancel(ctx), tlsLn); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				d.serveErr <- err
+			}
+		}()
+	}
+	d.renewCertificates(svc)
 	ok = true
 	return d, nil
 }
@@ -208,6 +240,9 @@ func (d *Daemon) Err() <-chan error { return d.serveErr }
 // Shutdown stops accepting, lets in-flight requests finish until ctx ends, then closes the store.
 func (d *Daemon) Shutdown(ctx context.Context) error {
 	var errs []error
+	if d.stopRenew != nil {
+		close(d.stopRenew)
+	}
 	if d.dp != nil {
 		if err := d.dp.Shutdown(ctx); err != nil {
 			errs = append(errs, err)

@@ -246,6 +246,7 @@ func (f *fastFront) read(fc *fasthttp.RequestCtx, ex *exchange) error {
 	ex.req.Scheme = "http"
 	if fc.IsTLS() {
 		ex.req.Scheme = "https"
+		ex.tls, ex.sni = true, fc.TLSConnectionState().ServerName
 	}
 	// Valid until the handler returns: the pipeline copies what outlives the request (cache.go detach).
 	if b := fc.Request.Body(); len(b) > 0 {

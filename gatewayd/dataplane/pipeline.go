@@ -67,6 +67,9 @@ type exchange struct {
 	keyParams [4]cache.KeyParam
 	// integration is the time spent in the backend call; negative when none was made.
 	integration time.Duration
+	// tls is set for requests over TLS, sni to the server name the client's handshake named.
+	tls bool
+	sni string
 }
 
 var exchanges = sync.Pool{New: func() any { return new(exchange) }}
@@ -108,6 +111,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if r.TLS != nil {
 		ex.req.Scheme = "https"
+		ex.tls, ex.sni = true, r.TLS.ServerName
 	}
 	if len(r.TransferEncoding) > 0 && r.ProtoMajor == 1 {
 		// net/http drops a Content-Length sent beside Transfer-Encoding, so a CL.TE or TE.CL request
@@ -124,6 +128,9 @@ func (s *Server) serve(ctx context.Context, ex *exchange, rw responder) {
 	ex.req.ID = newRequestID()
 	ex.req.Received = time.Now()
 	rw.setHeader(integration.RequestIDHeader, []string{ex.req.ID})
+	if ex.tls && s.hsts != nil {
+		rw.setHeader("Strict-Transport-Security", s.hsts)
+	}
 
 	err := s.runSteps(ctx, ex)
 
@@ -219,8 +226,10 @@ func (s *Server) match(_ context.Context, ex *exchange) error {
 		return gwerror.BadRequest("Invalid request path", fmt.Errorf("request path %q: %w", ex.path, err))
 	}
 	ex.rawPath, ex.path = ex.path, p
-	apiID, rest, _ := strings.Cut(p[1:], "/")
-	stageName, _, _ := strings.Cut(rest, "/")
+	apiID, stageName, rest, err := s.route(ex, p) // domains.go
+	if err != nil || ex.resp != nil {
+		return err
+	}
 	st := (*s.apis.Load())[apiID][stageName]
 	if st == nil {
 		return gwerror.MissingAuthenticationToken()
@@ -230,7 +239,7 @@ func (s *Server) match(_ context.Context, ex *exchange) error {
 	if st.failed != nil {
 		return gwerror.Internal(st.failed)
 	}
-	ex.req.Path = p[1+len(apiID)+1+len(stageName):] // "" or "/..."
+	ex.req.Path = rest // "" or "/..."
 	if ex.req.Path == "" {
 		ex.req.Path = "/"
 	}

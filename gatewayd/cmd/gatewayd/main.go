@@ -143,6 +143,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	server := fs.envString("server", "fasthttp", "data plane HTTP server: fasthttp or net/http")
 	cacheMax := fs.envString("cache-max-bytes", "268435456", "cap on each stage's response cache in bytes, whatever its cache_cluster_size")
 	region := fs.envString("region", "us-east-1", "region of the ARNs gatewayd builds and of the SigV4 signatures it accepts")
+	tlsListen := fs.envString("tls-listen", "", "data plane TLS listen address (such as 127.0.0.1:8443) for domain names and https; empty is off")
+	domainHTTP := fs.envString("domain-http", "redirect", "plain HTTP to a domain name: redirect (301 to https), forbid (403) or serve")
+	hstsMaxAge := fs.envString("hsts-max-age", "0", "seconds of Strict-Transport-Security sent over TLS; 0 sends none")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fs.printUsage(stdout)
@@ -165,6 +168,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil || cacheMaxBytes <= 0 {
 		return fmt.Errorf("--cache-max-bytes must be a positive number of bytes, got %q", *cacheMax)
 	}
+	hsts, err := strconv.Atoi(*hstsMaxAge)
+	if err != nil || hsts < 0 {
+		return fmt.Errorf("--hsts-max-age must be a whole number of seconds, got %q", *hstsMaxAge)
+	}
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
 		return fmt.Errorf("--log-level: %w", err)
@@ -173,11 +180,15 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 	d, err := daemon.Start(ctx, daemon.Config{DataDir: *dataDir, AdminAddr: *adminAddr, Listen: *listen,
 		AdminToken: *token, PublicURL: *publicURL, AccountRateLimit: rate, AccountBurstLimit: burst,
-		CacheMaxBytes: cacheMaxBytes, Server: *server, Region: *region, Logger: log})
+		CacheMaxBytes: cacheMaxBytes, Server: *server, Region: *region, Logger: log,
+		TLSListen: *tlsListen, DomainHTTP: *domainHTTP, HSTSMaxAge: hsts})
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "gatewayd %s\n  admin API:  %s\n  data plane: %s\n", version, d.AdminURL, d.DataURL)
+	if d.TLSURL != "" {
+		fmt.Fprintf(stdout, "  data plane: %s (internal CA: %s)\n", d.TLSURL, d.CAFile)
+	}
 	if d.TokenPath != "" {
 		fmt.Fprintf(stdout, "  admin token: in %s\n", d.TokenPath)
 	}
