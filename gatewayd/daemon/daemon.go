@@ -60,7 +60,7 @@ type Config struct {
 	DomainHTTP string
 	// HSTSMaxAge, when positive, sends Strict-Transport-Security with that max-age over TLS.
 	HSTSMaxAge int
-	Logger *slog.Logger
+	Logger     *slog.Logger
 }
 
 // SecretKeyFile is the name, inside the data directory, of the key that encrypts IAM access keys'
@@ -79,14 +79,14 @@ type Daemon struct {
 	// Token is the admin token in force; TokenPath is where it was read or generated, if anywhere.
 	Token, TokenPath string
 
-	log      *slog.Logger
-	store    *sqlite.Store
-	dp       *dataplane.Server
-	servers  []*http.Server
+	log     *slog.Logger
+	store   *sqlite.Store
+	dp      *dataplane.Server
+	servers []*http.Server
 	// stopRenew ends the renewal of INTERNAL certificates.
 	stopRenew chan struct{}
-	wg       sync.WaitGroup
-	serveErr chan error
+	wg        sync.WaitGroup
+	serveErr  chan error
 }
 
 // Start opens the store, binds both listeners and serves in the background until Shutdown.
