@@ -156,7 +156,9 @@ func (r *basePathMappingResource) Update(ctx context.Context, req resource.Updat
 		put: func(opts ...client.WriteOption) (model.BasePathMapping, error) {
 			return r.client.UpdateBasePathMapping(ctx, in, opts...)
 		},
-		get: func() (model.BasePathMapping, error) { return r.client.GetBasePathMapping(ctx, in.DomainName, in.BasePath) },
+		get: func() (model.BasePathMapping, error) {
+			return r.client.GetBasePathMapping(ctx, in.DomainName, in.BasePath)
+		},
 	}.run(ctx, req, resp)
 	if !ok {
 		return

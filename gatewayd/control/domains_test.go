@@ -101,7 +101,6 @@ func asControl(err error, ce **control.Error) bool {
 	return ok
 }
 
-
 // TestInternalCertificateRenewal: an INTERNAL certificate with less than a third of its validity left
 // is issued again under the same ARN; the others are left alone.
 func TestInternalCertificateRenewal(t *testing.T) {

@@ -28,7 +28,8 @@ import (
 //     its handshake (its mutual TLS, its minimum version). A handshake without SNI (an IP address) or
 //     naming the default certificate routes by /{api_id}/{stage}; any other name is 403 Forbidden.
 //   - over plain HTTP, a Host naming a domain is redirected to https (301), refused (403) or served,
-//     as Options.DomainHTTP says; any other Host routes by /{api_id}/{stage}, as before domains.
+//     as Options.DomainHTTP says (never served when it requires mutual TLS); any other Host routes by
+//     /{api_id}/{stage}, as before domains.
 
 // Plain HTTP requests to a domain name, for Options.DomainHTTP.
 const (
@@ -100,6 +101,9 @@ func (s *Server) route(ex *exchange, p string) (apiID, stage, rest string, err e
 	}
 	switch s.opts.DomainHTTP {
 	case DomainHTTPServe:
+		if !d.ServableWithoutTLS() {
+			return "", "", "", gwerror.Forbidden(fmt.Errorf("plain HTTP to domain name %s, which requires mutual TLS or failed", d.Name))
+		}
 		return domainRoute(d, p)
 	case DomainHTTPForbid:
 		return "", "", "", gwerror.Forbidden(fmt.Errorf("plain HTTP to domain name %s", d.Name))

@@ -11,7 +11,6 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
-	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
@@ -240,10 +239,4 @@ func Check(certPEM, chainPEM, keyPEM string) (KeyPair, error) {
 		kp.KeyAlgorithm = "ED25519"
 	}
 	return kp, nil
-}
-
-// Fingerprint is the SHA-256 of a certificate's DER, hex, as `openssl x509 -fingerprint -sha256`
-// prints it without colons.
-func Fingerprint(c *x509.Certificate) string {
-	return fmt.Sprintf("%X", sha256.Sum256(c.Raw))
 }

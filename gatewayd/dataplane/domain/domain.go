@@ -169,6 +169,13 @@ func (t *Table) ConfigForClient(hello *tls.ClientHelloInfo, h2 bool) (*tls.Confi
 	return t.defaults[i], nil
 }
 
+// ServableWithoutTLS reports whether the domain may be served over plain HTTP (behind a TLS
+// terminator): not when it requires client certificates, which only its own handshake checks, nor
+// when it failed.
+func (d *Domain) ServableWithoutTLS() bool {
+	return d.problem == nil && d.configs[0].ClientAuth == tls.NoClientCert
+}
+
 // Match returns the mapping of a normalized path ("/..."), the longest base path first, and the rest
 // of the path after the base path ("" or "/..."). ok is false when no mapping matches.
 func (d *Domain) Match(path string) (m *Mapping, rest string, ok bool) {
