@@ -55,6 +55,9 @@ type Config struct {
 	// TLSListen, when set, is the data plane's TLS listen address (domain names, and
 	// /{api_id}/{stage} on the default certificate issued by the internal CA). See tls.go.
 	TLSListen string
+	// TLSCertFile and TLSKeyFile, when set, are the TLS listener's default certificate (PEM) instead
+	// of one issued by the internal CA.
+	TLSCertFile, TLSKeyFile string
 	// DomainHTTP is what plain HTTP to a domain name gets: dataplane.DomainHTTPRedirect (default),
 	// DomainHTTPForbid or DomainHTTPServe.
 	DomainHTTP string

@@ -44,21 +44,12 @@ func (d *Daemon) listenTLS(cfg Config) (net.Listener, tlsSetup, error) {
 	addr := ln.Addr().(*net.TCPAddr)
 	setup.port = addr.Port
 	setup.host, _, _ = net.SplitHostPort(cfg.TLSListen)
-	names := []string{"localhost", "127.0.0.1", "::1"}
-	if ip := addr.IP; !ip.IsUnspecified() && !ip.IsLoopback() {
-		names = append(names, ip.String())
-	}
-	certPEM, keyPEM, err := setup.ca.Issue(names, defaultCertValidity)
-	if err != nil {
-		ln.Close()
-		return nil, setup, fmt.Errorf("issuing the TLS listener's default certificate: %w", err)
-	}
-	cert, err := tls.X509KeyPair(certPEM, keyPEM)
+	cert, err := defaultCertificate(cfg, setup.ca, addr)
 	if err != nil {
 		ln.Close()
 		return nil, setup, err
 	}
-	setup.cert = &cert
+	setup.cert = cert
 	d.TLSURL = "https://" + net.JoinHostPort("127.0.0.1", strconv.Itoa(addr.Port))
 	if !addr.IP.IsUnspecified() {
 		d.TLSURL = "https://" + addr.String()
@@ -90,4 +81,32 @@ func (d *Daemon) renewCertificates(svc *control.Service) {
 			}
 		}
 	}()
+}
+
+// defaultCertificate is the operator's (TLSCertFile, TLSKeyFile), or one the internal CA issues for
+// localhost, the loopback addresses and the listener's address.
+func defaultCertificate(cfg Config, ca *pki.CA, addr *net.TCPAddr) (*tls.Certificate, error) {
+	if cfg.TLSCertFile != "" || cfg.TLSKeyFile != "" {
+		if cfg.TLSCertFile == "" || cfg.TLSKeyFile == "" {
+			return nil, fmt.Errorf("the TLS listener's default certificate needs both a certificate file and a key file")
+		}
+		cert, err := tls.LoadX509KeyPair(cfg.TLSCertFile, cfg.TLSKeyFile)
+		if err != nil {
+			return nil, fmt.Errorf("loading the TLS listener's default certificate: %w", err)
+		}
+		return &cert, nil
+	}
+	names := []string{"localhost", "127.0.0.1", "::1"}
+	if ip := addr.IP; !ip.IsUnspecified() && !ip.IsLoopback() {
+		names = append(names, ip.String())
+	}
+	certPEM, keyPEM, err := ca.Issue(names, defaultCertValidity)
+	if err != nil {
+		return nil, fmt.Errorf("issuing the TLS listener's default certificate: %w", err)
+	}
+	cert, err := tls.X509KeyPair(certPEM, keyPEM)
+	if err != nil {
+		return nil, err
+	}
+	return &cert, nil
 }

@@ -305,3 +305,67 @@ func testTLSDomains(t *testing.T, server string) {
 		t.Errorf("deleting a certificate in use: %v, want 409", err)
 	}
 }
+
+// TestTLSDefaultCertFileAndDomainHTTP: the operator's default certificate is served to handshakes
+// that name no domain; --domain-http serve serves a domain over plain HTTP, never one with mutual TLS;
+// forbid answers 403.
+func TestTLSDefaultCertFileAndDomainHTTP(t *testing.T) {
+	own := pkitest.NewCA(t, "own")
+	def := own.Server("127.0.0.1")
+	dir := t.TempDir()
+	certFile, keyFile := filepath.Join(dir, "default.pem"), filepath.Join(dir, "default-key.pem")
+	if err := os.WriteFile(certFile, []byte(def.CertPEM), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(keyFile, []byte(def.KeyPEM), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, mode := range []string{dataplane.DomainHTTPServe, dataplane.DomainHTTPForbid} {
+		t.Run(mode, func(t *testing.T) {
+			d, err := Start(context.Background(), Config{DataDir: t.TempDir(), AdminAddr: "127.0.0.1:0", Listen: "127.0.0.1:0",
+				TLSListen: "127.0.0.1:0", TLSCertFile: certFile, TLSKeyFile: keyFile, DomainHTTP: mode, AdminToken: "tok",
+				Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer stop(t, d)
+			ctx := context.Background()
+			c, err := client.New(d.AdminURL, "tok", client.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			roots := x509.NewCertPool()
+			roots.AppendCertsFromPEM([]byte(own.PEM))
+			if got, err := handshake(strings.TrimPrefix(d.TLSURL, "https://"), &tls.Config{RootCAs: roots}); err != nil || got != def.Cert.SerialNumber.Text(16) {
+				t.Errorf("default certificate: serial %s, %v; want the file's %s", got, err, def.Cert.SerialNumber.Text(16))
+			}
+			api := mockAPI(t, c, "A")
+			for _, name := range []string{"plain.example.test", "mtls.example.test"} {
+				cert, err := c.CreateCertificate(ctx, model.Certificate{DomainName: name, ValidationMethod: model.ValidationInternal})
+				if err != nil {
+					t.Fatal(err)
+				}
+				dn := model.DomainName{DomainName: name, CertificateARN: cert.ARN}
+				if name == "mtls.example.test" {
+					dn.MutualTLS = &model.MutualTLSAuthentication{TruststoreURI: own.PEM}
+				}
+				if _, err := c.CreateDomainName(ctx, dn); err != nil {
+					t.Fatal(err)
+				}
+				if _, err := c.CreateBasePathMapping(ctx, model.BasePathMapping{DomainName: name, RestAPIID: api, Stage: "prod"}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			plainWant, plainBody := 200, `{"api":"A"}`
+			if mode == dataplane.DomainHTTPForbid {
+				plainWant, plainBody = 403, `{"message":"Forbidden"}`
+			}
+			if a, err := call(t, http.DefaultClient, d.DataURL+"/ping", "plain.example.test"); err != nil || a.status != plainWant || a.body != plainBody {
+				t.Errorf("plain HTTP to a domain = %+v, %v; want %d %s", a, err, plainWant, plainBody)
+			}
+			if a, err := call(t, http.DefaultClient, d.DataURL+"/ping", "mtls.example.test"); err != nil || a.status != 403 {
+				t.Errorf("plain HTTP to a mutual TLS domain = %+v, %v; want 403", a, err)
+			}
+		})
+	}
+}

@@ -144,6 +144,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	cacheMax := fs.envString("cache-max-bytes", "268435456", "cap on each stage's response cache in bytes, whatever its cache_cluster_size")
 	region := fs.envString("region", "us-east-1", "region of the ARNs gatewayd builds and of the SigV4 signatures it accepts")
 	tlsListen := fs.envString("tls-listen", "", "data plane TLS listen address (such as 127.0.0.1:8443) for domain names and https; empty is off")
+	tlsCert := fs.envString("tls-cert-file", "", "PEM certificate (and chain) of the TLS listener's handshakes that name no domain; empty: issued by the internal CA")
+	tlsKey := fs.envString("tls-key-file", "", "PEM private key of --tls-cert-file")
 	domainHTTP := fs.envString("domain-http", "redirect", "plain HTTP to a domain name: redirect (301 to https), forbid (403) or serve")
 	hstsMaxAge := fs.envString("hsts-max-age", "0", "seconds of Strict-Transport-Security sent over TLS; 0 sends none")
 	if err := fs.Parse(args); err != nil {
@@ -181,7 +183,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	d, err := daemon.Start(ctx, daemon.Config{DataDir: *dataDir, AdminAddr: *adminAddr, Listen: *listen,
 		AdminToken: *token, PublicURL: *publicURL, AccountRateLimit: rate, AccountBurstLimit: burst,
 		CacheMaxBytes: cacheMaxBytes, Server: *server, Region: *region, Logger: log,
-		TLSListen: *tlsListen, DomainHTTP: *domainHTTP, HSTSMaxAge: hsts})
+		TLSListen: *tlsListen, TLSCertFile: *tlsCert, TLSKeyFile: *tlsKey, DomainHTTP: *domainHTTP, HSTSMaxAge: hsts})
 	if err != nil {
 		return err
 	}
