@@ -4,11 +4,13 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -23,6 +25,12 @@ import (
 
 // mockAPI makes an API whose GET /ping answers {"api":"NAME"} on an auto-deployed stage prod.
 func mockAPI(t *testing.T, c *client.Client, name string) string {
+	t.Helper()
+	return mockAPIWith(t, c, name, `{"api":"`+name+`"}`)
+}
+
+// mockAPIWith makes an API whose GET /ping answers the response template tmpl.
+func mockAPIWith(t *testing.T, c *client.Client, name, tmpl string) string {
 	t.Helper()
 	ctx := context.Background()
 	api, err := c.CreateRestAPI(ctx, model.RestAPI{Name: name})
@@ -41,7 +49,7 @@ func mockAPI(t *testing.T, c *client.Client, name string) string {
 		t.Fatal(err)
 	}
 	if _, err := c.PutIntegrationResponse(ctx, id, "200", model.IntegrationResponse{
-		ResponseTemplates: map[string]string{"application/json": `{"api":"` + name + `"}`}}); err != nil {
+		ResponseTemplates: map[string]string{"application/json": tmpl}}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := c.CreateStage(ctx, api.ID, model.Stage{StageName: "prod", AutoDeploy: true}); err != nil {
@@ -247,7 +255,11 @@ func testTLSDomains(t *testing.T, server string) {
 		MutualTLS: &model.MutualTLSAuthentication{TruststoreURI: "file://" + trust}}); err != nil {
 		t.Fatal(err)
 	}
+	apiCert := mockAPIWith(t, c, "cert", `{"subject":"$context.identity.clientCert.subjectDN","issuer":"$context.identity.clientCert.issuerDN"}`)
 	if _, err := c.CreateBasePathMapping(ctx, model.BasePathMapping{DomainName: "mtls.example.test", RestAPIID: apiA, Stage: "prod"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.CreateBasePathMapping(ctx, model.BasePathMapping{DomainName: "mtls.example.test", BasePath: "cert", RestAPIID: apiCert, Stage: "prod"}); err != nil {
 		t.Fatal(err)
 	}
 	if a, err := call(t, hc, "https://mtls.example.test/ping", ""); err == nil {
@@ -257,6 +269,50 @@ func testTLSDomains(t *testing.T, server string) {
 	withCert := httpsClient(tlsAddr, &tls.Config{RootCAs: roots, Certificates: []tls.Certificate{clientPair}})
 	if a, err := call(t, withCert, "https://mtls.example.test/ping", ""); err != nil || a.status != 200 || a.body != `{"api":"A"}` {
 		t.Errorf("mutual TLS with a client certificate = %+v, %v", a, err)
+	}
+	// $context.identity.clientCert reaches templates.
+	if a, err := call(t, withCert, "https://mtls.example.test/cert/ping", ""); err != nil || a.body != `{"subject":"CN=alice","issuer":"CN=users"}` {
+		t.Errorf("$context.identity.clientCert = %+v, %v", a, err)
+	}
+	// ... and Lambda-proxy functions (requestContext.identity.clientCert).
+	fn := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var ev struct {
+			RequestContext struct {
+				Identity struct {
+					ClientCert *struct {
+						SubjectDN string `json:"subjectDN"`
+					} `json:"clientCert"`
+				} `json:"identity"`
+			} `json:"requestContext"`
+		}
+		json.NewDecoder(r.Body).Decode(&ev)
+		subject := "none"
+		if cc := ev.RequestContext.Identity.ClientCert; cc != nil {
+			subject = cc.SubjectDN
+		}
+		json.NewEncoder(w).Encode(map[string]any{"statusCode": 200, "body": subject})
+	}))
+	defer fn.Close()
+	fnAPI, err := c.CreateRestAPI(ctx, model.RestAPI{Name: "fn"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fnID := client.MethodID{RestAPIID: fnAPI.ID, ResourceID: fnAPI.RootResourceID, HTTPMethod: "GET"}
+	if _, err := c.PutMethod(ctx, fnID, model.Method{Authorization: "NONE"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.PutIntegration(ctx, fnID, model.Integration{Type: model.IntegrationAWSProxy, IntegrationHTTPMethod: "POST",
+		URI: fn.URL + "/2015-03-31/functions/f/invocations"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.CreateStage(ctx, fnAPI.ID, model.Stage{StageName: "prod", AutoDeploy: true}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.CreateBasePathMapping(ctx, model.BasePathMapping{DomainName: "mtls.example.test", BasePath: "fn", RestAPIID: fnAPI.ID, Stage: "prod"}); err != nil {
+		t.Fatal(err)
+	}
+	if a, err := call(t, withCert, "https://mtls.example.test/fn", ""); err != nil || a.body != "CN=alice" {
+		t.Errorf("Lambda proxy requestContext.identity.clientCert.subjectDN = %+v, %v", a, err)
 	}
 	strangers := pkitest.NewCA(t, "strangers").Client("mallory").TLS()
 	if a, err := call(t, httpsClient(tlsAddr, &tls.Config{RootCAs: roots, Certificates: []tls.Certificate{strangers}}), "https://mtls.example.test/ping", ""); err == nil {

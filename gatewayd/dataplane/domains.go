@@ -3,6 +3,8 @@ package dataplane
 import (
 	"context"
 	"crypto/tls"
+	"crypto/x509"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"net"
@@ -12,6 +14,7 @@ import (
 
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/domain"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/gwerror"
+	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/mapping/vtl/apigw"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/message"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/model"
 )
@@ -145,4 +148,17 @@ func domainRoute(d *domain.Domain, p string) (apiID, stage, rest string, err err
 	}
 	stage, _, _ = strings.Cut(rest[1:], "/")
 	return m.APIID, stage, rest[1+len(stage):], nil
+}
+
+// clientCertOf is $context.identity.clientCert of a mutual TLS client, in API Gateway's form.
+func clientCertOf(c *x509.Certificate) *apigw.ClientCert {
+	const validity = "Jan _2 15:04:05 2006 GMT"
+	return &apigw.ClientCert{
+		ClientCertPem: string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.Raw})),
+		SubjectDN:     c.Subject.String(),
+		IssuerDN:      c.Issuer.String(),
+		SerialNumber:  c.SerialNumber.String(),
+		NotBefore:     c.NotBefore.UTC().Format(validity),
+		NotAfter:      c.NotAfter.UTC().Format(validity),
+	}
 }

@@ -3,6 +3,7 @@ package dataplane
 import (
 	"context"
 	"crypto/rand"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -67,9 +68,11 @@ type exchange struct {
 	keyParams [4]cache.KeyParam
 	// integration is the time spent in the backend call; negative when none was made.
 	integration time.Duration
-	// tls is set for requests over TLS, sni to the server name the client's handshake named.
-	tls bool
-	sni string
+	// tls is set for requests over TLS, sni to the server name the client's handshake named, and
+	// clientCert to the certificate a mutual TLS client presented.
+	tls        bool
+	sni        string
+	clientCert *x509.Certificate
 }
 
 var exchanges = sync.Pool{New: func() any { return new(exchange) }}
@@ -112,6 +115,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.TLS != nil {
 		ex.req.Scheme = "https"
 		ex.tls, ex.sni = true, r.TLS.ServerName
+		if len(r.TLS.PeerCertificates) > 0 {
+			ex.clientCert = r.TLS.PeerCertificates[0]
+		}
 	}
 	if len(r.TransferEncoding) > 0 && r.ProtoMajor == 1 {
 		// net/http drops a Content-Length sent beside Transfer-Encoding, so a CL.TE or TE.CL request
@@ -300,6 +306,9 @@ func (ex *exchange) baseContext() {
 			UserAgent: firstHeader(ex.req.Header, "User-Agent"),
 		},
 	}}
+	if ex.clientCert != nil {
+		ex.mctx.Identity.ClientCert = clientCertOf(ex.clientCert) // domains.go
+	}
 	if st := ex.stage; st != nil {
 		ex.mctx.APIID, ex.mctx.DeploymentID, ex.mctx.Stage = st.apiID, st.deploymentID, st.name
 		ex.mctx.Path = "/" + st.name + ex.req.Path
