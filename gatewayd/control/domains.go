@@ -6,6 +6,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"io"
 	"net/url"
 	"os"
 	"strings"
@@ -45,19 +46,12 @@ func readTruststore(uri string) ([]byte, error) {
 			return nil, fmt.Errorf("reading truststore_uri: %w", err)
 		}
 		defer f.Close()
-		data = make([]byte, maxTruststoreBytes+1)
-		n, _ := f.Read(data)
-		for n < len(data) {
-			m, err := f.Read(data[n:])
-			n += m
-			if err != nil || m == 0 {
-				break
-			}
+		if data, err = io.ReadAll(io.LimitReader(f, maxTruststoreBytes+1)); err != nil {
+			return nil, fmt.Errorf("reading truststore_uri: %w", err)
 		}
-		if n > maxTruststoreBytes {
+		if len(data) > maxTruststoreBytes {
 			return nil, fmt.Errorf("truststore_uri %s is larger than %d bytes", uri, maxTruststoreBytes)
 		}
-		data = data[:n]
 	default:
 		return nil, fmt.Errorf("truststore_uri must be file:///absolute/path.pem or the PEM text of CA certificates (s3:// is not supported), got %.40q", uri)
 	}
