@@ -82,16 +82,17 @@ func (s *Server) ServeTLS(ctx context.Context, ln net.Listener) error {
 func (s *Server) route(ex *exchange, p string) (apiID, stage, rest string, err error) {
 	t := s.domains.Load()
 	if ex.tls {
-		if ex.sni == "" || t == nil || t.IsDefaultName(ex.sni) {
+		sni := domain.HostName(ex.sni) // DNS names compare without case
+		if sni == "" || t == nil || t.IsDefaultName(sni) {
 			return pathRoute(p)
 		}
-		d := t.Lookup(ex.sni)
+		d := t.Lookup(sni)
 		if d == nil {
-			return "", "", "", gwerror.Forbidden(fmt.Errorf("no domain name %s", ex.sni))
+			return "", "", "", gwerror.Forbidden(fmt.Errorf("no domain name %s", sni))
 		}
-		if h := domain.HostName(ex.req.Host); h != ex.sni {
+		if h := domain.HostName(ex.req.Host); h != sni {
 			return "", "", "", gwerror.New(http.StatusMisdirectedRequest, "Misdirected Request",
-				fmt.Errorf("host %q is not the TLS server name %q", h, ex.sni))
+				fmt.Errorf("host %q is not the TLS server name %q", h, sni))
 		}
 		return domainRoute(d, p)
 	}
