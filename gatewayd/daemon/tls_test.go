@@ -201,6 +201,11 @@ func testTLSDomains(t *testing.T, server string) {
 			t.Errorf("GET %s: protocol %s, want %s", tc.path, a.proto, wantProto)
 		}
 	}
+	// A server name in capitals is the same name.
+	upper := httpsClient(tlsAddr, &tls.Config{RootCAs: roots, ServerName: "API.Example.TEST"})
+	if a, err := call(t, upper, "https://api.example.test/v1/ping", ""); err != nil || a.status != 200 || a.body != `{"api":"A"}` {
+		t.Errorf("SNI in capitals = %+v, %v", a, err)
+	}
 	// /{api_id}/{stage} on the default certificate, which the internal CA issued for the loopback.
 	if a, err := call(t, hc, d.TLSURL+"/"+apiA+"/prod/ping", ""); err != nil || a.status != 200 || a.body != `{"api":"A"}` {
 		t.Errorf("GET %s/API/prod/ping = %+v, %v", d.TLSURL, a, err)
