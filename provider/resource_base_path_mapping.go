@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"regexp"
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
@@ -23,6 +24,9 @@ var (
 	_ resource.ResourceWithConfigure   = (*basePathMappingResource)(nil)
 	_ resource.ResourceWithImportState = (*basePathMappingResource)(nil)
 )
+
+// basePathOrEmpty is model.BasePathPattern or the empty base path.
+var basePathOrEmpty = regexp.MustCompile(`^$|` + model.BasePathPattern.String())
 
 // NewBasePathMappingResource returns the gatewayd_base_path_mapping resource.
 func NewBasePathMappingResource() resource.Resource { return &basePathMappingResource{} }
@@ -74,8 +78,8 @@ func (r *basePathMappingResource) Schema(_ context.Context, _ resource.SchemaReq
 				Computed:      true,
 				Default:       stringdefault.StaticString(""),
 				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
-				Validators: []validator.String{stringvalidator.Any(stringvalidator.OneOf(""),
-					stringvalidator.RegexMatches(model.BasePathPattern, "must be path segments such as v1 or v1/orders"))},
+				Validators: []validator.String{stringvalidator.RegexMatches(basePathOrEmpty,
+					`must be "" or path segments such as v1 or v1/orders, without leading or trailing slash`)},
 			},
 			// Computed attributes
 			"id": schema.StringAttribute{

@@ -443,6 +443,25 @@ resource "gatewayd_certificate" "bad" {
 			},
 			{
 				Config: `
+resource "gatewayd_domain_name" "d" {
+  domain_name              = "d.example.test"
+  certificate_arn          = "arn:aws:acm:us-east-1:000000000000:certificate/a"
+  regional_certificate_arn = "arn:aws:acm:us-east-1:000000000000:certificate/b"
+}`,
+				ExpectError: regexp.MustCompile(`(?s)Invalid Attribute Combination.*certificate_arn`),
+			},
+			{
+				Config: `
+resource "gatewayd_base_path_mapping" "m" {
+  domain_name = "d.example.test"
+  api_id      = "abc"
+  base_path   = "/v1/"
+}`,
+				ExpectError: regexp.MustCompile(`without leading or trailing slash`),
+			},
+			// Last: a configuration that plans, so that the test's final destroy can run.
+			{
+				Config: `
 resource "gatewayd_certificate" "c" {
   domain_name       = "c.example.test"
   validation_method = "INTERNAL"
