@@ -389,6 +389,12 @@ func FuzzFastRequest(f *testing.F) {
 			if strings.HasPrefix(err.Error(), "417") {
 				return
 			}
+			if err.Error() == "invalid byte in chunk length" && fex.fw.isOwn("Connection") {
+				// fasthttp reads what follows a chunk size up to the CR as an extension, ";" or not
+				// ("0X\r\n" is 0); net/http wants the ";". Known and accepted: the connection closes after
+				// every chunked request, so no byte after the body is ever read as a request.
+				return
+			}
 			t.Fatalf("the fasthttp front end reads %q; net/http refuses it: %v", raw, err)
 		}
 		if fex.req.Method != nex.req.Method || fex.req.Protocol != nex.req.Protocol || fex.path != nex.path ||
