@@ -57,7 +57,18 @@ type Config struct {
 	// the data plane's defaults (100 MiB, 5 files kept).
 	AccessLogMaxBytes int64
 	AccessLogMaxFiles int
-	Logger            *slog.Logger
+	// TLSListen, when set, is the data plane's TLS listen address (domain names, and
+	// /{api_id}/{stage} on the default certificate issued by the internal CA). See tls.go.
+	TLSListen string
+	// TLSCertFile and TLSKeyFile, when set, are the TLS listener's default certificate (PEM) instead
+	// of one issued by the internal CA.
+	TLSCertFile, TLSKeyFile string
+	// DomainHTTP is what plain HTTP to a domain name gets: dataplane.DomainHTTPRedirect (default),
+	// DomainHTTPForbid or DomainHTTPServe.
+	DomainHTTP string
+	// HSTSMaxAge, when positive, sends Strict-Transport-Security with that max-age over TLS.
+	HSTSMaxAge int
+	Logger     *slog.Logger
 }
 
 // SecretKeyFile is the name, inside the data directory, of the key that encrypts IAM access keys'
@@ -69,19 +80,23 @@ const TokenFile = "admin-token"
 
 // Daemon is a running gatewayd.
 type Daemon struct {
-	// AdminURL and DataURL are the listeners' base URLs.
-	AdminURL, DataURL string
+	// AdminURL and DataURL are the listeners' base URLs; TLSURL the TLS listener's (https://...), if on.
+	AdminURL, DataURL, TLSURL string
+	// CAFile is the internal CA's certificate, which clients trust.
+	CAFile string
 	// Token is the admin token in force; TokenPath is where it was read or generated, if anywhere.
 	Token, TokenPath string
 	// console is the web console on the admin listener; Shutdown stops its sampler.
 	console *console.Console
 
-	log      *slog.Logger
-	store    *sqlite.Store
-	dp       *dataplane.Server
-	servers  []*http.Server
-	wg       sync.WaitGroup
-	serveErr chan error
+	log     *slog.Logger
+	store   *sqlite.Store
+	dp      *dataplane.Server
+	servers []*http.Server
+	// stopRenew ends the renewal of INTERNAL certificates.
+	stopRenew chan struct{}
+	wg        sync.WaitGroup
+	serveErr  chan error
 }
 
 // Start opens the store, binds both listeners and serves in the background until Shutdown.
@@ -92,7 +107,7 @@ func Start(ctx context.Context, cfg Config) (*Daemon, error) {
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("creating data dir %s: %w", cfg.DataDir, err)
 	}
-	d := &Daemon{log: cfg.Logger, serveErr: make(chan error, 2)}
+	d := &Daemon{log: cfg.Logger, serveErr: make(chan error, 3)}
 	var err error
 	if d.Token, d.TokenPath, err = adminToken(cfg); err != nil {
 		return nil, err
@@ -125,6 +140,12 @@ func Start(ctx context.Context, cfg Config) (*Daemon, error) {
 	if cfg.PublicURL == "" {
 		cfg.PublicURL = d.DataURL
 	}
+	tlsLn, tlsOpts, err := d.listenTLS(cfg)
+	if err != nil {
+		dataLn.Close()
+		adminLn.Close()
+		return nil, err
+	}
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -137,11 +158,15 @@ func Start(ctx context.Context, cfg Config) (*Daemon, error) {
 		OnMeteringChange: func() { plane.meteringChanged() },
 		StageStatus:      func(apiID, stage string) (string, string) { return plane.status(apiID, stage) },
 		SecretKey:        secretKey,
+		CA:               tlsOpts.ca,
+		Region:           cfg.Region,
+		TLSHost:          tlsOpts.host,
 	})
 	dp, err := dataplane.New(dataplane.Options{Logger: cfg.Logger, Registerer: reg, Usage: svc,
 		AccountRateLimit: cfg.AccountRateLimit, AccountBurstLimit: cfg.AccountBurstLimit, CacheMaxBytes: cfg.CacheMaxBytes,
 		Server: cfg.Server, Region: cfg.Region, DataDir: cfg.DataDir,
-		AccessLogMaxBytes: cfg.AccessLogMaxBytes, AccessLogMaxFiles: cfg.AccessLogMaxFiles})
+		AccessLogMaxBytes: cfg.AccessLogMaxBytes, AccessLogMaxFiles: cfg.AccessLogMaxFiles,
+		DefaultCertificate: tlsOpts.cert, DomainHTTP: cfg.DomainHTTP, HTTPSPort: tlsOpts.port, HSTSMaxAge: cfg.HSTSMaxAge})
 	if err != nil {
 		return nil, err
 	}
@@ -189,6 +214,16 @@ func Start(ctx context.Context, cfg Config) (*Daemon, error) {
 			d.serveErr <- err
 		}
 	}()
+	if tlsLn != nil {
+		d.wg.Add(1)
+		go func() {
+			defer d.wg.Done()
+			if err := dp.ServeTLS(context.WithoutCancel(ctx), tlsLn); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				d.serveErr <- err
+			}
+		}()
+	}
+	d.renewCertificates(svc)
 	ok = true
 	return d, nil
 }
@@ -226,6 +261,9 @@ func (d *Daemon) Err() <-chan error { return d.serveErr }
 // Shutdown stops accepting, lets in-flight requests finish until ctx ends, then closes the store.
 func (d *Daemon) Shutdown(ctx context.Context) error {
 	var errs []error
+	if d.stopRenew != nil {
+		close(d.stopRenew)
+	}
 	if d.dp != nil {
 		if err := d.dp.Shutdown(ctx); err != nil {
 			errs = append(errs, err)

@@ -26,6 +26,7 @@ type stageServer interface {
 	RemoveStage(apiID, stageName string)
 	SetMetering(m model.MeteringSnapshot) error
 	SetIAM(snap model.IAMSnapshot) error
+	SetDomains(snap model.DomainSnapshot) error
 	// FlushCache empties one stage's response cache.
 	FlushCache(apiID, stageName string)
 }
@@ -49,7 +50,8 @@ func newDataPlane(log *slog.Logger, srv stageServer, svc *control.Service) *data
 	return &dataPlane{stageServer: srv, svc: svc, log: log, retrying: map[[2]string]bool{}, retryDelay: time.Second}
 }
 
-// meteringChanged reloads API keys, usage plans and IAM credentials after a commit changed them.
+// meteringChanged reloads API keys, usage plans, IAM credentials and domain names after a commit
+// changed them.
 func (p *dataPlane) meteringChanged() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -70,7 +72,14 @@ func (p *dataPlane) reloadMetering(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	return p.SetIAM(iam)
+	if err := p.SetIAM(iam); err != nil {
+		return err
+	}
+	domains, err := p.svc.Domains(ctx)
+	if err != nil {
+		return err
+	}
+	return p.SetDomains(domains)
 }
 
 // stageChanged reloads one stage after a commit changed it.

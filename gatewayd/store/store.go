@@ -47,6 +47,11 @@ const (
 	KindIAMUser         Kind = "iam_user"
 	KindIAMAccessKey    Kind = "iam_access_key"
 	KindIAMUserPolicy   Kind = "iam_user_policy"
+	// HTTPS endpoints, belonging to no API: certificates (by id), domain names (by name) and base
+	// path mappings ("DOMAIN/BASE_PATH", the empty base path as "(none)").
+	KindCertificate     Kind = "certificate"
+	KindDomainName      Kind = "domain_name"
+	KindBasePathMapping Kind = "base_path_mapping"
 )
 
 // Errors a backend returns; callers test them with errors.Is.
