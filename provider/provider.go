@@ -119,6 +119,9 @@ func (p *gatewaydProvider) Resources(_ context.Context) []func() resource.Resour
 		NewIAMAccessKeyResource,
 		NewIAMUserPolicyResource,
 		NewRestAPIPolicyResource,
+		NewCertificateResource,
+		NewDomainNameResource,
+		NewBasePathMappingResource,
 	}
 }
 

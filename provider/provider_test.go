@@ -56,7 +56,7 @@ func runTests(m *testing.M) int {
 	defer os.RemoveAll(dir)
 	ctx := context.Background()
 	d, err := daemon.Start(ctx, daemon.Config{DataDir: dir, AdminAddr: "127.0.0.1:0", Listen: "127.0.0.1:0",
-		AdminToken: "acc-test-token", Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		TLSListen: "127.0.0.1:0", AdminToken: "acc-test-token", Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "starting gatewayd:", err)
 		return 1

@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 root=$PWD demo=$PWD/.demo version=${VERSION:-0.1.0}
 admin_addr=${GATEWAYD_ADMIN_ADDR:-127.0.0.1:9080}
 listen=${GATEWAYD_LISTEN:-127.0.0.1:8080}
+tls_listen=${GATEWAYD_TLS_LISTEN:-127.0.0.1:8443}
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 # one_per_line prints an admin API list ({"items":[...]}) whole, one item per line, without jq.
 one_per_line() { awk '{ gsub(/\},\{"/, "},\n  {\""); sub(/^\{"items":\[/, "{\"items\":[\n  "); print }'; }
@@ -25,8 +26,8 @@ say "Building the example backends"
 go build -o "$demo/bin/httpbackend" ./examples/backends/httpbackend
 go build -o "$demo/bin/lambdafunc" ./examples/backends/lambdafunc
 
-say "Starting gatewayd (admin $admin_addr, data plane $listen, data in .demo/data)"
-bin/gatewayd serve --data-dir "$demo/data" --admin-addr "$admin_addr" --listen "$listen" \
+say "Starting gatewayd (admin $admin_addr, data plane $listen and https $tls_listen, data in .demo/data)"
+bin/gatewayd serve --data-dir "$demo/data" --admin-addr "$admin_addr" --listen "$listen" --tls-listen "$tls_listen" \
   >"$demo/gatewayd.out" 2>"$demo/gatewayd.log" &
 echo $! >"$demo/gatewayd.pid"
 "$demo/bin/httpbackend" >"$demo/httpbackend.log" 2>&1 & echo $! >"$demo/httpbackend.pid"
@@ -92,6 +93,19 @@ for path in /health /pets/42?color=brown /hello/world; do
   curl -sS -i "$url$path" | grep -v -i -E '^(date|content-length):' ; echo
 done
 
+say "HTTPS on the domain name, with a certificate from gatewayd's own CA"
+domain_url=$(terraform output -raw domain_url)
+domain_host=${domain_url#https://}; domain_host=${domain_host%%/*}
+tls_port=${tls_listen##*:}
+echo "The CA's root, from the admin API, into .demo/ca.pem (clients trust it):"
+echo "\$ curl -H 'Authorization: Bearer ...' $GATEWAYD_ENDPOINT/v1/ca/certificate -o .demo/ca.pem"
+curl -fsS -H "Authorization: Bearer $GATEWAYD_TOKEN" "$GATEWAYD_ENDPOINT/v1/ca/certificate" -o "$demo/ca.pem"
+https_curl="curl --cacert .demo/ca.pem --resolve $domain_host:$tls_port:127.0.0.1 https://$domain_host:$tls_port/v1/health"
+echo "\$ $https_curl"
+(cd "$root" && $https_curl -sS -i | grep -v -i -E '^(date|content-length):'); echo
+echo "\$ curl -i http://$domain_host:${listen##*:}/v1/health --resolve $domain_host:${listen##*:}:127.0.0.1   (plain HTTP to the domain)"
+curl -sS -i --resolve "$domain_host:${listen##*:}:127.0.0.1" "http://$domain_host:${listen##*:}/v1/health" | grep -i -E '^(HTTP|location)'
+
 say "The cache: GET /pets/7 twice; the second is answered from the cache, without calling the backend"
 echo "The stage caches GET /pets/{proxy+} by the path only (cache_key_parameters = method.request.path.proxy):"
 echo "the query string color is not a cache key parameter, so both calls share one cache entry, and the"
@@ -129,6 +143,7 @@ cat <<MSG
 gatewayd and the example backends are still running.
   admin API:   $GATEWAYD_ENDPOINT  (token in .demo/data/admin-token)
   stage:       $url
+  https:       $https_curl
   terraform:   $plan_cmd
 Stop them with:  kill \$(cat .demo/*.pid)
 MSG

@@ -180,6 +180,27 @@ resource "gatewayd_stage" "prod" {
   }
 }
 
+# HTTPS on a domain name: a certificate from gatewayd's own CA, the domain on gatewayd's TLS listener
+# (--tls-listen), and https://pets.example.test/v1/... reaching the stage. Clients trust the CA's root
+# (GET /v1/ca/certificate on the admin API); make demo shows the curl line.
+resource "gatewayd_certificate" "pets" {
+  domain_name       = "pets.example.test"
+  validation_method = "INTERNAL"
+}
+
+resource "gatewayd_domain_name" "pets" {
+  domain_name              = "pets.example.test"
+  regional_certificate_arn = gatewayd_certificate.pets.arn
+  security_policy          = "TLS_1_2"
+}
+
+resource "gatewayd_base_path_mapping" "v1" {
+  domain_name = gatewayd_domain_name.pets.domain_name
+  api_id      = gatewayd_rest_api.pets.id
+  stage_name  = gatewayd_stage.prod.stage_name
+  base_path   = "v1"
+}
+
 resource "gatewayd_method_settings" "all" {
   rest_api_id = gatewayd_stage.prod.rest_api_id
   stage_name  = gatewayd_stage.prod.stage_name
@@ -228,6 +249,10 @@ output "rest_api_id" {
 
 output "invoke_url" {
   value = gatewayd_stage.prod.invoke_url
+}
+
+output "domain_url" {
+  value = "https://${gatewayd_base_path_mapping.v1.domain_name}/${gatewayd_base_path_mapping.v1.base_path}"
 }
 
 output "usage_plan_id" {

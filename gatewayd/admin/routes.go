@@ -294,6 +294,7 @@ func (a *API) routes() {
 	a.modelRoutes()
 	a.authorizerRoutes()
 	a.iamRoutes()
+	a.domainRoutes()
 	a.releaseRoutes()
 
 	a.route("/v1/audit", map[string]handler{

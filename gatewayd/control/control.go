@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/pki"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/store"
 )
 
@@ -26,8 +27,9 @@ type Options struct {
 	// time, in commit order, once per stage and commit. It must not block for long (the next commit
 	// waits for it) and must not write through the Service (that write would wait for it).
 	OnStageChange func(apiID, stageName string)
-	// OnMeteringChange is called after a commit that changed API keys, usage plans or plan keys, or
-	// IAM users, access keys and policies, so that the data plane reloads Metering and IAM; like
+	// OnMeteringChange is called after a commit that changed API keys, usage plans or plan keys, IAM
+	// users, access keys and policies, or certificates, domain names and base path mappings, so that
+	// the data plane reloads Metering, IAM and Domains; like
 	// OnStageChange, before the writes return, one at a time. It must not block for long.
 	OnMeteringChange func()
 	// OnRevision is called after a commit that took a revision (revision.go), with that revision,
@@ -37,6 +39,16 @@ type Options struct {
 	// SecretKey (32 bytes) encrypts IAM access keys' secrets at rest (AES-256-GCM). Without it, access
 	// keys cannot be created.
 	SecretKey []byte
+	// CA issues the certificates of validation_method INTERNAL; nil refuses them.
+	CA *pki.CA
+	// CertificateValidity is how long an INTERNAL certificate is valid. Default
+	// DefaultCertificateValidity (90 days); RenewCertificates renews it with a third left.
+	CertificateValidity time.Duration
+	// Region is the region of the ARNs of certificates and domain names. Default model.DefaultRegion.
+	Region string
+	// TLSHost is the host of the data plane's TLS listener: the regional_domain_name of domain names,
+	// what their DNS records point at.
+	TLSHost string
 	// StageStatus reports what the data plane serves for a stage, for the read-only status and
 	// last_error of stage reads; nil, or an empty status, leaves them out.
 	StageStatus func(apiID, stageName string) (status, lastError string)

@@ -77,7 +77,18 @@ type Config struct {
 	// the data plane's defaults (100 MiB, 5 files kept).
 	AccessLogMaxBytes int64
 	AccessLogMaxFiles int
-	Logger            *slog.Logger
+	// TLSListen, when set, is the data plane's TLS listen address (domain names, and
+	// /{api_id}/{stage} on the default certificate issued by the internal CA). See tls.go.
+	TLSListen string
+	// TLSCertFile and TLSKeyFile, when set, are the TLS listener's default certificate (PEM) instead
+	// of one issued by the internal CA.
+	TLSCertFile, TLSKeyFile string
+	// DomainHTTP is what plain HTTP to a domain name gets: dataplane.DomainHTTPRedirect (default),
+	// DomainHTTPForbid or DomainHTTPServe.
+	DomainHTTP string
+	// HSTSMaxAge, when positive, sends Strict-Transport-Security with that max-age over TLS.
+	HSTSMaxAge int
+	Logger     *slog.Logger
 
 	// noNotify (tests) makes a node on a shared store ignore the store's notifications and only poll.
 	noNotify bool
@@ -92,8 +103,10 @@ const TokenFile = "admin-token"
 
 // Daemon is a running gatewayd.
 type Daemon struct {
-	// AdminURL and DataURL are the listeners' base URLs.
-	AdminURL, DataURL string
+	// AdminURL and DataURL are the listeners' base URLs; TLSURL the TLS listener's (https://...), if on.
+	AdminURL, DataURL, TLSURL string
+	// CAFile is the internal CA's certificate, which clients trust.
+	CAFile string
 	// Token is the admin token in force; TokenPath is where it was read or generated, if anywhere.
 	Token, TokenPath string
 	// console is the web console on the admin listener; Shutdown stops its sampler.
@@ -109,8 +122,10 @@ type Daemon struct {
 	// stopFollow ends the reconciler's loop (reconcile.go).
 	stopFollow context.CancelFunc
 	servers    []*http.Server
-	wg         sync.WaitGroup
-	serveErr   chan error
+	// stopRenew ends the renewal of INTERNAL certificates.
+	stopRenew chan struct{}
+	wg        sync.WaitGroup
+	serveErr  chan error
 }
 
 // Start opens the store, binds both listeners and serves in the background until Shutdown.
@@ -121,7 +136,7 @@ func Start(ctx context.Context, cfg Config) (*Daemon, error) {
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("creating data dir %s: %w", cfg.DataDir, err)
 	}
-	d := &Daemon{log: cfg.Logger, serveErr: make(chan error, 2)}
+	d := &Daemon{log: cfg.Logger, serveErr: make(chan error, 3)}
 	var err error
 	if d.Token, d.TokenPath, err = adminToken(cfg); err != nil {
 		return nil, err
@@ -172,6 +187,12 @@ func Start(ctx context.Context, cfg Config) (*Daemon, error) {
 	if cfg.PublicURL == "" {
 		cfg.PublicURL = d.DataURL
 	}
+	tlsLn, tlsOpts, err := d.listenTLS(cfg)
+	if err != nil {
+		dataLn.Close()
+		adminLn.Close()
+		return nil, err
+	}
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -184,6 +205,9 @@ func Start(ctx context.Context, cfg Config) (*Daemon, error) {
 		OnRevision:  func(rev int64) { plane.committed(rev) },
 		StageStatus: func(apiID, stage string) (string, string) { return plane.status(apiID, stage) },
 		SecretKey:   secretKey,
+		CA:          tlsOpts.ca,
+		Region:      cfg.Region,
+		TLSHost:     tlsOpts.host,
 	})
 	var limiter *throttle.Redis
 	if cfg.Redis != "" {
@@ -200,7 +224,8 @@ func Start(ctx context.Context, cfg Config) (*Daemon, error) {
 	dpOpts := dataplane.Options{Logger: cfg.Logger, Registerer: reg, Usage: svc,
 		AccountRateLimit: cfg.AccountRateLimit, AccountBurstLimit: cfg.AccountBurstLimit, CacheMaxBytes: cfg.CacheMaxBytes,
 		Server: cfg.Server, Region: cfg.Region, DataDir: cfg.DataDir,
-		AccessLogMaxBytes: cfg.AccessLogMaxBytes, AccessLogMaxFiles: cfg.AccessLogMaxFiles}
+		AccessLogMaxBytes: cfg.AccessLogMaxBytes, AccessLogMaxFiles: cfg.AccessLogMaxFiles,
+		DefaultCertificate: tlsOpts.cert, DomainHTTP: cfg.DomainHTTP, HTTPSPort: tlsOpts.port, HSTSMaxAge: cfg.HSTSMaxAge}
 	if limiter != nil {
 		dpOpts.Limiter = limiter
 		dpOpts.Counter = quota.NewRedis(d.redis, true, cfg.QuotaFailOpen)
@@ -276,6 +301,16 @@ func Start(ctx context.Context, cfg Config) (*Daemon, error) {
 			d.serveErr <- err
 		}
 	}()
+	if tlsLn != nil {
+		d.wg.Add(1)
+		go func() {
+			defer d.wg.Done()
+			if err := dp.ServeTLS(context.WithoutCancel(ctx), tlsLn); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				d.serveErr <- err
+			}
+		}()
+	}
+	d.renewCertificates(svc)
 	ok = true
 	return d, nil
 }
@@ -315,6 +350,9 @@ func (d *Daemon) Shutdown(ctx context.Context) error {
 	var errs []error
 	if d.stopFollow != nil {
 		d.stopFollow()
+	}
+	if d.stopRenew != nil {
+		close(d.stopRenew)
 	}
 	if d.dp != nil {
 		if err := d.dp.Shutdown(ctx); err != nil {

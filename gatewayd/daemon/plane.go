@@ -26,6 +26,7 @@ type stageServer interface {
 	RemoveStage(apiID, stageName string)
 	SetMetering(m model.MeteringSnapshot) error
 	SetIAM(snap model.IAMSnapshot) error
+	SetDomains(snap model.DomainSnapshot) error
 	// FlushCache empties one stage's response cache.
 	FlushCache(apiID, stageName string)
 }
@@ -67,7 +68,14 @@ func (p *dataPlane) reloadMetering(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	return p.SetIAM(iam)
+	if err := p.SetIAM(iam); err != nil {
+		return err
+	}
+	domains, err := p.svc.Domains(ctx)
+	if err != nil {
+		return err
+	}
+	return p.SetDomains(domains)
 }
 
 // reload loads one stage into the data plane. A stage that cannot be loaded fails closed (it answers

@@ -24,12 +24,14 @@ package dataplane
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -43,6 +45,7 @@ import (
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/authorize/function"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/authorize/jwtauth"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/authorize/sigv4"
+	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/domain"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/quota"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/telemetry"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/throttle"
@@ -104,6 +107,17 @@ type Options struct {
 	AccessLogMaxBytes int64
 	AccessLogMaxFiles int
 	AccessLogBuffer   int
+	// DefaultCertificate is what ServeTLS presents to handshakes that name no domain name (no SNI, an
+	// IP address, another name); requests to its names route by /{api_id}/{stage}. Required by
+	// ServeTLS.
+	DefaultCertificate *tls.Certificate
+	// DomainHTTP is what a plain HTTP request to a domain name gets: DomainHTTPRedirect (the default,
+	// 301 to https), DomainHTTPForbid (403) or DomainHTTPServe (served, behind a TLS terminator).
+	DomainHTTP string
+	// HTTPSPort is the port of redirects to https; 0 or 443 leaves it out.
+	HTTPSPort int
+	// HSTSMaxAge, when positive, sends Strict-Transport-Security: max-age=N on every answer over TLS.
+	HSTSMaxAge int
 	// Random returns numbers of [0, 1) that split traffic between stages and their canaries; it must be
 	// safe for concurrent use. Default math/rand/v2's Float64. Tests inject a seeded source.
 	Random func() float64
@@ -158,6 +172,9 @@ func (o *Options) setDefaults() {
 	if o.Region == "" {
 		o.Region = model.DefaultRegion
 	}
+	if o.DomainHTTP == "" {
+		o.DomainHTTP = DomainHTTPRedirect
+	}
 	if o.Random == nil {
 		o.Random = rand.Float64
 	}
@@ -194,6 +211,10 @@ type Server struct {
 
 	// keys holds the compiled API keys and usage plans, replaced whole by SetMetering.
 	keys atomic.Pointer[apikey.Keyring]
+	// domains holds the compiled domain names, replaced whole by SetDomains (domains.go).
+	domains atomic.Pointer[domain.Table]
+	// hsts is the Strict-Transport-Security value, nil when off.
+	hsts []string
 	// iam holds the compiled IAM credentials and policies, replaced whole by SetIAM.
 	iam     atomic.Pointer[authorize.IAM]
 	limiter Limiter
@@ -208,6 +229,9 @@ type Server struct {
 // New returns a data plane serving no stage yet.
 func New(opts Options) (*Server, error) {
 	opts.setDefaults()
+	if d := opts.DomainHTTP; d != DomainHTTPRedirect && d != DomainHTTPForbid && d != DomainHTTPServe {
+		return nil, fmt.Errorf("creating data plane: unknown domain HTTP mode %q, want %q, %q or %q", d, DomainHTTPRedirect, DomainHTTPForbid, DomainHTTPServe)
+	}
 	if opts.Server != ServerFastHTTP && opts.Server != ServerNetHTTP {
 		return nil, fmt.Errorf("creating data plane: unknown server %q, want %q or %q", opts.Server, ServerFastHTTP, ServerNetHTTP)
 	}
@@ -249,6 +273,9 @@ func New(opts Options) (*Server, error) {
 	}
 	s.pipeline = []step{s.match, s.authorize, s.throttle, s.readBody, s.validate, s.cached, s.integrate}
 	s.apis.Store(&apiMap{})
+	if opts.HSTSMaxAge > 0 {
+		s.hsts = []string{"max-age=" + strconv.Itoa(opts.HSTSMaxAge)}
+	}
 	s.keys.Store(&apikey.Keyring{})
 	go s.background(s.stop, s.stopped)
 	return s, nil

@@ -251,6 +251,11 @@ func (f *fastFront) read(fc *fasthttp.RequestCtx, ex *exchange) error {
 	ex.req.Scheme = "http"
 	if fc.IsTLS() {
 		ex.req.Scheme = "https"
+		st := fc.TLSConnectionState()
+		ex.tls, ex.sni = true, st.ServerName
+		if len(st.PeerCertificates) > 0 {
+			ex.clientCert = st.PeerCertificates[0]
+		}
 	}
 	// Valid until the handler returns: the pipeline copies what outlives the request (cache.go detach).
 	if b := fc.Request.Body(); len(b) > 0 {

@@ -3,6 +3,7 @@ package dataplane
 import (
 	"context"
 	"crypto/rand"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -67,6 +68,11 @@ type exchange struct {
 	keyParams [4]cache.KeyParam
 	// integration is the time spent in the backend call; negative when none was made.
 	integration time.Duration
+	// tls is set for requests over TLS, sni to the server name the client's handshake named, and
+	// clientCert to the certificate a mutual TLS client presented.
+	tls        bool
+	sni        string
+	clientCert *x509.Certificate
 }
 
 var exchanges = sync.Pool{New: func() any { return new(exchange) }}
@@ -108,6 +114,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if r.TLS != nil {
 		ex.req.Scheme = "https"
+		ex.tls, ex.sni = true, r.TLS.ServerName
+		if len(r.TLS.PeerCertificates) > 0 {
+			ex.clientCert = r.TLS.PeerCertificates[0]
+		}
 	}
 	if len(r.TransferEncoding) > 0 && r.ProtoMajor == 1 {
 		// net/http drops a Content-Length sent beside Transfer-Encoding, so a CL.TE or TE.CL request
@@ -124,6 +134,9 @@ func (s *Server) serve(ctx context.Context, ex *exchange, rw responder) {
 	ex.req.ID = newRequestID()
 	ex.req.Received = time.Now()
 	rw.setHeader(integration.RequestIDHeader, []string{ex.req.ID})
+	if ex.tls && s.hsts != nil {
+		rw.setHeader("Strict-Transport-Security", s.hsts)
+	}
 
 	err := s.runSteps(ctx, ex)
 
@@ -226,8 +239,10 @@ func (s *Server) match(_ context.Context, ex *exchange) error {
 		return gwerror.BadRequest("Invalid request path", fmt.Errorf("request path %q: %w", ex.path, err))
 	}
 	ex.rawPath, ex.path = ex.path, p
-	apiID, rest, _ := strings.Cut(p[1:], "/")
-	stageName, _, _ := strings.Cut(rest, "/")
+	apiID, stageName, rest, err := s.route(ex, p) // domains.go
+	if err != nil || ex.resp != nil {
+		return err
+	}
 	st := (*s.apis.Load())[apiID][stageName]
 	if st == nil {
 		return gwerror.MissingAuthenticationToken()
@@ -237,7 +252,7 @@ func (s *Server) match(_ context.Context, ex *exchange) error {
 	if st.failed != nil {
 		return gwerror.Internal(st.failed)
 	}
-	ex.req.Path = p[1+len(apiID)+1+len(stageName):] // "" or "/..."
+	ex.req.Path = rest // "" or "/..."
 	if ex.req.Path == "" {
 		ex.req.Path = "/"
 	}
@@ -298,6 +313,9 @@ func (ex *exchange) baseContext() {
 			UserAgent: firstHeader(ex.req.Header, "User-Agent"),
 		},
 	}}
+	if ex.clientCert != nil {
+		ex.mctx.Identity.ClientCert = clientCertOf(ex.clientCert) // domains.go
+	}
 	if st := ex.stage; st != nil {
 		ex.mctx.APIID, ex.mctx.DeploymentID, ex.mctx.Stage = st.apiID, st.deploymentID, st.name
 		ex.mctx.Path = "/" + st.name + ex.req.Path

@@ -51,6 +51,11 @@ const (
 	// one change per revision, keyed by the revision zero-padded to 19 digits (control/revision.go).
 	KindRevision Kind = "revision"
 	KindChange   Kind = "change"
+	// HTTPS endpoints, belonging to no API: certificates (by id), domain names (by name) and base
+	// path mappings ("DOMAIN/BASE_PATH", the empty base path as "(none)").
+	KindCertificate     Kind = "certificate"
+	KindDomainName      Kind = "domain_name"
+	KindBasePathMapping Kind = "base_path_mapping"
 )
 
 // Errors a backend returns; callers test them with errors.Is.

@@ -7,7 +7,7 @@
 # Prints a markdown table and writes it to tools/bench/results/<mode>-<time>/results.md (git-ignored).
 # Smoke mode never installs anything and skips rows whose tool is missing; it exits non-zero when any
 # path that ran failed (non-2xx answers, socket errors, setup or terraform errors).
-# The servers take ports free on 127.0.0.1 (BENCH_PORT_BASE=N uses N+1..N+6 instead); BENCH_THREADS, BENCH_CONNS, BENCH_DURATION and
+# The servers take ports free on 127.0.0.1 (BENCH_PORT_BASE=N uses N+1..N+8 instead); BENCH_THREADS, BENCH_CONNS, BENCH_DURATION and
 # BENCH_WARMUP change the full run's load; BENCH_SKIP="wrk nginx" acts as if those were not installed.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -123,12 +123,14 @@ go build -trimpath -o "$bin/terraform-provider-gatewayd" .
 bt=$bin/benchtool
 if [ -n "${BENCH_PORT_BASE:-}" ]; then
   base=$BENCH_PORT_BASE
-  ports=($((base + 1)) $((base + 2)) $((base + 3)) $((base + 4)) $((base + 5)) $((base + 6)))
+  ports=($((base + 1)) $((base + 2)) $((base + 3)) $((base + 4)) $((base + 5)) $((base + 6)) $((base + 7)) $((base + 8)))
 else
-  mapfile -t ports < <("$bt" freeports 6)
+  mapfile -t ports < <("$bt" freeports 8)
 fi
 backend_port=${ports[0]} nginx_port=${ports[1]} haproxy_port=${ports[2]} caddy_port=${ports[3]}
-gw_port=${ports[4]} admin_port=${ports[5]}
+gw_port=${ports[4]} admin_port=${ports[5]} gw_tls_port=${ports[6]} nginx_tls_port=${ports[7]}
+# The https rows: gatewayd and nginx serve the same certificate (ECDSA P-256, for 127.0.0.1).
+"$bt" selfsigned -cert "$run/tls.pem" -key "$run/tls-key.pem"
 
 # --- servers -------------------------------------------------------------------------------------
 start backend "$bt" backend -addr "127.0.0.1:$backend_port"
@@ -140,7 +142,8 @@ printf '%s\n' "$token" >"$run/admin-token"
 chmod 600 "$run/admin-token"
 # The account-level throttle (default 10,000 rps) is raised so that it never refuses; it still runs.
 GATEWAYD_ADMIN_TOKEN=$token GATEWAYD_ACCOUNT_RATE_LIMIT=1000000 GATEWAYD_ACCOUNT_BURST_LIMIT=1000000 start gatewayd "$bin/gatewayd" serve --data-dir "$run/gw-data" \
-  --admin-addr "127.0.0.1:$admin_port" --listen "127.0.0.1:$gw_port" --log-level warn
+  --admin-addr "127.0.0.1:$admin_port" --listen "127.0.0.1:$gw_port" --log-level warn \
+  --tls-listen "127.0.0.1:$gw_tls_port" --tls-cert-file "$run/tls.pem" --tls-key-file "$run/tls-key.pem"
 gw_pid=$last_pid
 admin=http://127.0.0.1:$admin_port
 "$bt" check -url "$admin/healthz" -wait 15s || { cat "$run/gatewayd.log"; exit 1; }
@@ -196,12 +199,32 @@ http {
       proxy_set_header Connection "";
     }
   }
+  # The https rows: TLS 1.3 with AES-128-GCM, the suite gatewayd (Go) picks for wrk's OpenSSL.
+  server {
+    listen 127.0.0.1:$nginx_tls_port ssl;
+    ssl_certificate $run/tls.pem;
+    ssl_certificate_key $run/tls-key.pem;
+    ssl_protocols TLSv1.3;
+    ssl_conf_command Ciphersuites TLS_AES_128_GCM_SHA256;
+    location / {
+      proxy_pass http://backend;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+    }
+  }
 }
 CONF
   start nginx nginx -p "$run/nginx" -c "$run/nginx.conf" -g 'daemon off;'
   nginx_pid=$last_pid
   if "$bt" check -url "http://127.0.0.1:$nginx_port/items/1" -wait 10s; then
     measure nginx "http://127.0.0.1:$nginx_port/items/1" "$nginx_pid" "keep-alive upstream; RSS: master + workers"
+    if "$bt" check -url "https://127.0.0.1:$nginx_tls_port/items/1" -wait 10s; then
+      measure "nginx https" "https://127.0.0.1:$nginx_tls_port/items/1" "$nginx_pid" "TLS 1.3 AES-128-GCM, keep-alive"
+      measure "nginx new TLS conns" "https://127.0.0.1:$nginx_tls_port/items/1" "$nginx_pid" \
+        "a new connection and TLS 1.3 handshake per request (Connection: close): req/s = handshakes/s" "Connection: close"
+    else
+      fail "nginx https" "did not answer on https: $(tail -n 3 "$run/nginx/error.log" 2>/dev/null | tr '\n' ' ')"
+    fi
   else
     fail nginx "did not start: $(tail -n 3 "$run/nginx.log" | tr '\n' ' ')"
   fi
@@ -263,6 +286,10 @@ fi
 
 if proxy_url=$("$bt" setup "${admin_flags[@]}" -kind proxy -backend "127.0.0.1:$backend_port" 2>"$run/setup-proxy.log"); then
   measure "gatewayd proxy" "$proxy_url" "$gw_pid" "HTTP_PROXY"
+  https_url="https://127.0.0.1:$gw_tls_port${proxy_url#http://127.0.0.1:$gw_port}"
+  measure "gatewayd proxy https" "$https_url" "$gw_pid" "HTTP_PROXY over TLS 1.3 AES-128-GCM, keep-alive (target >= 0.7x nginx https)"
+  measure "gatewayd new TLS conns" "$https_url" "$gw_pid" \
+    "as nginx new TLS conns (target >= 0.5x nginx)" "Connection: close"
   # Added latency: the same fixed rate, half of the proxy's saturation rate, direct and through gatewayd.
   proxy_rps=$(awk -F'\t' '$1 == "gatewayd proxy" { print $2 }' "$tsv")
   if [ -n "$proxy_rps" ]; then

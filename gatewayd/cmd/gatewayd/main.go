@@ -149,6 +149,11 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	region := fs.envString("region", "us-east-1", "region of the ARNs gatewayd builds and of the SigV4 signatures it accepts")
 	logMaxBytes := fs.envString("access-log-max-bytes", "104857600", "size at which an access or execution log file is rotated")
 	logMaxFiles := fs.envString("access-log-max-files", "5", "rotated access or execution log files kept besides the live one")
+	tlsListen := fs.envString("tls-listen", "", "data plane TLS listen address (such as 127.0.0.1:8443) for domain names and https; empty is off")
+	tlsCert := fs.envString("tls-cert-file", "", "PEM certificate (and chain) of the TLS listener's handshakes that name no domain; empty: issued by the internal CA")
+	tlsKey := fs.envString("tls-key-file", "", "PEM private key of --tls-cert-file")
+	domainHTTP := fs.envString("domain-http", "redirect", "plain HTTP to a domain name: redirect (301 to https), forbid (403) or serve")
+	hstsMaxAge := fs.envString("hsts-max-age", "0", "seconds of Strict-Transport-Security sent over TLS; 0 sends none")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fs.printUsage(stdout)
@@ -192,6 +197,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil || accessLogMaxFiles <= 0 {
 		return fmt.Errorf("--access-log-max-files must be a positive whole number, got %q", *logMaxFiles)
 	}
+	hsts, err := strconv.Atoi(*hstsMaxAge)
+	if err != nil || hsts < 0 {
+		return fmt.Errorf("--hsts-max-age must be a whole number of seconds, got %q", *hstsMaxAge)
+	}
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
 		return fmt.Errorf("--log-level: %w", err)
@@ -201,11 +210,15 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	d, err := daemon.Start(ctx, daemon.Config{DataDir: *dataDir, Store: *storeURL, Redis: *redisURL, QuotaFailOpen: *quotaDown == "open", PollInterval: poll, AdminAddr: *adminAddr, Listen: *listen,
 		AdminToken: *token, PublicURL: *publicURL, AccountRateLimit: rate, AccountBurstLimit: burst,
 		CacheMaxBytes: cacheMaxBytes, Server: *server, Region: *region, Logger: log,
-		AccessLogMaxBytes: accessLogMaxBytes, AccessLogMaxFiles: accessLogMaxFiles})
+		AccessLogMaxBytes: accessLogMaxBytes, AccessLogMaxFiles: accessLogMaxFiles,
+		TLSListen: *tlsListen, TLSCertFile: *tlsCert, TLSKeyFile: *tlsKey, DomainHTTP: *domainHTTP, HSTSMaxAge: hsts})
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "gatewayd %s\n  admin API:  %s\n  data plane: %s\n", version, d.AdminURL, d.DataURL)
+	if d.TLSURL != "" {
+		fmt.Fprintf(stdout, "  data plane: %s (internal CA: %s)\n", d.TLSURL, d.CAFile)
+	}
 	if d.TokenPath != "" {
 		fmt.Fprintf(stdout, "  admin token: in %s\n", d.TokenPath)
 	}

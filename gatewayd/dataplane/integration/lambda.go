@@ -63,6 +63,19 @@ type lambdaIdentity struct {
 	Caller    *string `json:"caller,omitempty"`
 	User      *string `json:"user,omitempty"`
 	UserArn   *string `json:"userArn,omitempty"`
+	// ClientCert is the client certificate of a mutual TLS domain name.
+	ClientCert *lambdaClientCert `json:"clientCert,omitempty"`
+}
+
+type lambdaClientCert struct {
+	ClientCertPem string `json:"clientCertPem"`
+	SubjectDN     string `json:"subjectDN"`
+	IssuerDN      string `json:"issuerDN"`
+	SerialNumber  string `json:"serialNumber"`
+	Validity      struct {
+		NotBefore string `json:"notBefore"`
+		NotAfter  string `json:"notAfter"`
+	} `json:"validity"`
 }
 
 func strOrNil(s string) *string {
@@ -146,6 +159,10 @@ func (it *Integration) event(in *mapping.Input) ([]byte, error) {
 	id, ri := &in.Context.Identity, &ev.RequestContext.Identity
 	ri.APIKey, ri.APIKeyID, ri.AccessKey = strOrNil(id.APIKey), strOrNil(id.APIKeyID), strOrNil(id.AccessKey)
 	ri.AccountID, ri.Caller, ri.User, ri.UserArn = strOrNil(id.AccountID), strOrNil(id.Caller), strOrNil(id.User), strOrNil(id.UserArn)
+	if c := id.ClientCert; c != nil {
+		ri.ClientCert = &lambdaClientCert{ClientCertPem: c.ClientCertPem, SubjectDN: c.SubjectDN, IssuerDN: c.IssuerDN, SerialNumber: c.SerialNumber}
+		ri.ClientCert.Validity.NotBefore, ri.ClientCert.Validity.NotAfter = c.NotBefore, c.NotAfter
+	}
 	if p, err := url.PathUnescape(req.Path); err == nil {
 		ev.Path = p
 	} else {

@@ -73,6 +73,12 @@ func runTable(args []string) error {
 		if (r.name == "gatewayd key+JWT" || r.name == "gatewayd proxy+access log") && rps > 0 && rpsOf("gatewayd proxy") > 0 {
 			note = fmt.Sprintf("%.2fx gatewayd proxy; %s", rps/rpsOf("gatewayd proxy"), note)
 		}
+		// The https rows against their nginx counterparts (targets: 0.7x keep-alive, 0.5x new handshakes).
+		for gw, ng := range map[string]string{"gatewayd proxy https": "nginx https", "gatewayd new TLS conns": "nginx new TLS conns"} {
+			if r.name == gw && rps > 0 && rpsOf(ng) > 0 {
+				note = fmt.Sprintf("%.2fx %s; %s", rps/rpsOf(ng), ng, note)
+			}
+		}
 		if r.name == "gatewayd mock+template" && rps > 0 && rpsOf("gatewayd mock") > 0 {
 			note = fmt.Sprintf("%.2fx gatewayd mock; %s", rps/rpsOf("gatewayd mock"), note)
 		}

@@ -65,6 +65,14 @@ type Identity struct {
 	CognitoAuthenticationProvider, CognitoAuthenticationType string
 	CognitoIdentityID, CognitoIdentityPoolID                 string
 	PrincipalOrgID                                           string
+	// ClientCert is the client certificate of a mutual TLS domain name; nil without one.
+	ClientCert *ClientCert
+}
+
+// ClientCert is $context.identity.clientCert, as API Gateway gives it for mutual TLS.
+type ClientCert struct {
+	ClientCertPem, SubjectDN, IssuerDN, SerialNumber string
+	NotBefore, NotAfter                              string
 }
 
 // Authorizer holds $context.authorizer.
@@ -305,6 +313,18 @@ func (x *contextObject) identityMap() *vtl.Map {
 	}
 	if ident.APIKeyID != "" {
 		id.Put("apiKeyId", ident.APIKeyID)
+	}
+	if c := ident.ClientCert; c != nil {
+		validity := vtl.NewHashMap()
+		validity.Put("notBefore", c.NotBefore)
+		validity.Put("notAfter", c.NotAfter)
+		cm := vtl.NewHashMap()
+		cm.Put("clientCertPem", c.ClientCertPem)
+		cm.Put("subjectDN", c.SubjectDN)
+		cm.Put("issuerDN", c.IssuerDN)
+		cm.Put("serialNumber", c.SerialNumber)
+		cm.Put("validity", validity)
+		id.Put("clientCert", cm)
 	}
 	x.identity = id
 	return id
