@@ -23,6 +23,7 @@ import (
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/admin"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/control"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane"
+	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/awsapi"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/store/sqlite"
 )
 
@@ -52,7 +53,12 @@ type Config struct {
 	// Region is the region of the ARNs gatewayd builds and of the SigV4 signatures it accepts; empty
 	// takes us-east-1.
 	Region string
-	Logger *slog.Logger
+	// AWSEndpointURL, when set, is the endpoint of every AWS service that integrations with ARN URIs
+	// call (a local emulator); AWSEndpointURLs set single services' by ARN service name (lambda,
+	// dynamodb, states, sqs, sns, sts). Unset, AWS_ENDPOINT_URL[_SERVICE] or AWS's own endpoints.
+	AWSEndpointURL  string
+	AWSEndpointURLs map[string]string
+	Logger          *slog.Logger
 }
 
 // SecretKeyFile is the name, inside the data directory, of the key that encrypts IAM access keys'
@@ -131,9 +137,13 @@ func Start(ctx context.Context, cfg Config) (*Daemon, error) {
 		StageStatus:      func(apiID, stage string) (string, string) { return plane.status(apiID, stage) },
 		SecretKey:        secretKey,
 	})
+	awsClient, err := awsapi.New(awsapi.Options{Region: cfg.Region, EndpointURL: cfg.AWSEndpointURL, EndpointURLs: cfg.AWSEndpointURLs})
+	if err != nil {
+		return nil, err
+	}
 	dp, err := dataplane.New(dataplane.Options{Logger: cfg.Logger, Registerer: reg, Usage: svc,
 		AccountRateLimit: cfg.AccountRateLimit, AccountBurstLimit: cfg.AccountBurstLimit, CacheMaxBytes: cfg.CacheMaxBytes,
-		Server: cfg.Server, Region: cfg.Region})
+		Server: cfg.Server, Region: cfg.Region, AWS: awsClient})
 	if err != nil {
 		return nil, err
 	}

@@ -42,6 +42,7 @@ import (
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/authorize/function"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/authorize/jwtauth"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/authorize/sigv4"
+	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/awsapi"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/quota"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/telemetry"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/throttle"
@@ -94,6 +95,9 @@ type Options struct {
 	Region string
 	// AuthorizerCacheEntries bounds each authorizer's decision cache. Default 10,000.
 	AuthorizerCacheEntries int
+	// AWS resolves and signs the calls of integrations and authorizers whose uri is an
+	// arn:aws:apigateway ARN. Default: AWS's endpoints and the AWS SDK's default credential chain.
+	AWS *awsapi.Client
 	// Random returns numbers of [0, 1) that split traffic between stages and their canaries; it must be
 	// safe for concurrent use. Default math/rand/v2's Float64. Tests inject a seeded source.
 	Random func() float64
@@ -188,6 +192,12 @@ type Server struct {
 // New returns a data plane serving no stage yet.
 func New(opts Options) (*Server, error) {
 	opts.setDefaults()
+	if opts.AWS == nil {
+		var err error
+		if opts.AWS, err = awsapi.New(awsapi.Options{Region: opts.Region}); err != nil {
+			return nil, fmt.Errorf("creating data plane: %w", err)
+		}
+	}
 	if opts.Server != ServerFastHTTP && opts.Server != ServerNetHTTP {
 		return nil, fmt.Errorf("creating data plane: unknown server %q, want %q or %q", opts.Server, ServerFastHTTP, ServerNetHTTP)
 	}
@@ -210,7 +220,7 @@ func New(opts Options) (*Server, error) {
 	}
 	s.authOpts = authorize.Options{
 		Region:    opts.Region,
-		Functions: function.Options{Client: s.client, MaxEntries: opts.AuthorizerCacheEntries, Now: opts.Now},
+		Functions: function.Options{Client: s.client, MaxEntries: opts.AuthorizerCacheEntries, Now: opts.Now, AWS: opts.AWS},
 		JWT:       jwtauth.Options{Keys: jwtauth.NewKeys(jwtauth.KeysOptions{Now: opts.Now}), MaxEntries: opts.AuthorizerCacheEntries, Now: opts.Now},
 		Verifier:  &sigv4.Verifier{Region: opts.Region, Now: opts.Now},
 	}

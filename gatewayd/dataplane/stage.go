@@ -307,6 +307,7 @@ func (s *Server) compile(st model.Stage, snap *model.Snapshot, isCanary bool) (*
 				Integration: in,
 				Responses:   responses[key],
 				StageVars:   st.Variables,
+				AWS:         s.opts.AWS,
 			}, s.client)
 			if err != nil {
 				ep.misconfigured = fmt.Errorf("method %s %s: %w", m.HTTPMethod, path, err)

@@ -17,10 +17,12 @@ const (
 	IntegrationHTTP      = "HTTP"
 	IntegrationHTTPProxy = "HTTP_PROXY"
 	IntegrationAWSProxy  = "AWS_PROXY"
+	// IntegrationAWS calls an AWS service API named by an arn:aws:apigateway URI, signed with SigV4.
+	IntegrationAWS = "AWS"
 )
 
 // IntegrationTypes lists the supported integration types.
-var IntegrationTypes = []string{IntegrationAWSProxy, IntegrationHTTP, IntegrationHTTPProxy, IntegrationMock}
+var IntegrationTypes = []string{IntegrationAWS, IntegrationAWSProxy, IntegrationHTTP, IntegrationHTTPProxy, IntegrationMock}
 
 // Content handlings of integrations and integration responses: how a body is converted between binary
 // and text (base64) on its way.
@@ -110,7 +112,10 @@ type Integration struct {
 	CacheKeyParameters    []string          `json:"cache_key_parameters"`
 	CacheNamespace        string            `json:"cache_namespace"`
 	ContentHandling       string            `json:"content_handling"`
-	Version               int64             `json:"version"`
+	// Credentials is the ARN of an IAM role gatewayd assumes to sign calls of an arn:aws:apigateway
+	// URI; "" signs with gatewayd's own AWS credentials.
+	Credentials string `json:"credentials"`
+	Version     int64  `json:"version"`
 }
 
 // MethodResponse declares a status code a method may answer with and the headers it may carry.

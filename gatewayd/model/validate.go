@@ -213,11 +213,11 @@ func (in *Integration) Validate() error {
 				return fieldErr("uri", "%v, got %q", err, in.URI)
 			}
 		}
-	case IntegrationHTTP, IntegrationHTTPProxy, IntegrationAWSProxy:
+	case IntegrationHTTP, IntegrationHTTPProxy, IntegrationAWSProxy, IntegrationAWS:
 		if in.URI == "" {
 			return fieldErr("uri", "is required for a %s integration", in.Type)
 		}
-		if err := ValidateIntegrationURI(in.URI); err != nil {
+		if err := ValidateIntegrationURIForType(in.Type, in.URI); err != nil {
 			return fieldErr("uri", "%v, got %q", err, in.URI)
 		}
 		if in.IntegrationHTTPMethod == "" {
@@ -229,6 +229,15 @@ func (in *Integration) Validate() error {
 		if in.Type == IntegrationAWSProxy && in.IntegrationHTTPMethod != "POST" {
 			return fieldErr("integration_http_method", "must be POST for an AWS_PROXY integration (the Lambda Invoke API), got %q", in.IntegrationHTTPMethod)
 		}
+		if in.Type == IntegrationAWS && in.IntegrationHTTPMethod == "ANY" {
+			return fieldErr("integration_http_method", "must name one verb for an AWS integration, got ANY")
+		}
+		if in.Type == IntegrationAWS && in.IntegrationHTTPMethod != "POST" && strings.Contains(in.URI, ":lambda:path/") {
+			return fieldErr("integration_http_method", "must be POST for an AWS integration with a Lambda function (the Lambda Invoke API), got %q", in.IntegrationHTTPMethod)
+		}
+	}
+	if err := ValidateIntegrationCredentials(in.Type, in.URI, in.Credentials); err != nil {
+		return fieldErr("credentials", "%v", err)
 	}
 	if err := oneOf("passthrough_behavior", in.PassthroughBehavior, PassthroughBehaviors); err != nil {
 		return err

@@ -29,6 +29,7 @@ import (
 	"time"
 
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/daemon"
+	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/awsapi"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -128,6 +129,27 @@ Flags:
 	})
 }
 
+// awsEndpointFlags are the services with an --aws-endpoint-url-FLAG of their own (FLAG the AWS SDKs'
+// service id, as in AWS_ENDPOINT_URL_<ID>); others take --aws-endpoint-url or their variable.
+var awsEndpointFlags = []struct{ flag, service, name string }{
+	{"lambda", "lambda", "AWS Lambda (functions of Lambda ARN URIs)"},
+	{"dynamodb", "dynamodb", "DynamoDB"},
+	{"sfn", "states", "Step Functions"},
+	{"sqs", "sqs", "SQS"},
+	{"sns", "sns", "SNS"},
+	{"sts", "sts", "STS (assuming the roles integrations name in credentials)"},
+}
+
+func derefAll(m map[string]*string) map[string]string {
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		if *v != "" {
+			out[k] = *v
+		}
+	}
+	return out
+}
+
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := &serveFlags{FlagSet: flag.NewFlagSet("gatewayd serve", flag.ContinueOnError), defaults: map[string]string{}}
 	// Parse's own messages are not printed: its errors are returned, and --help prints printUsage.
@@ -143,6 +165,12 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	server := fs.envString("server", "fasthttp", "data plane HTTP server: fasthttp or net/http")
 	cacheMax := fs.envString("cache-max-bytes", "268435456", "cap on each stage's response cache in bytes, whatever its cache_cluster_size")
 	region := fs.envString("region", "us-east-1", "region of the ARNs gatewayd builds and of the SigV4 signatures it accepts")
+	awsEndpoint := fs.envString("aws-endpoint-url", "", "endpoint of every AWS service integrations with arn:aws:apigateway URIs call (a local emulator); empty: AWS_ENDPOINT_URL, else AWS's")
+	awsEndpoints := map[string]*string{}
+	for _, svc := range awsEndpointFlags {
+		awsEndpoints[svc.service] = fs.envString("aws-endpoint-url-"+svc.flag, "",
+			"endpoint of "+svc.name+", over --aws-endpoint-url; empty: "+awsapi.EnvName(svc.service)+", else --aws-endpoint-url")
+	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fs.printUsage(stdout)
@@ -173,7 +201,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 	d, err := daemon.Start(ctx, daemon.Config{DataDir: *dataDir, AdminAddr: *adminAddr, Listen: *listen,
 		AdminToken: *token, PublicURL: *publicURL, AccountRateLimit: rate, AccountBurstLimit: burst,
-		CacheMaxBytes: cacheMaxBytes, Server: *server, Region: *region, Logger: log})
+		CacheMaxBytes: cacheMaxBytes, Server: *server, Region: *region, Logger: log,
+		AWSEndpointURL: *awsEndpoint, AWSEndpointURLs: derefAll(awsEndpoints)})
 	if err != nil {
 		return err
 	}
