@@ -432,4 +432,3 @@ func (s *Server) SetEnv(t testing.TB) {
 		t.Setenv(k, v)
 	}
 }
-

@@ -144,8 +144,8 @@ func TestAWSDynamoDB(t *testing.T) {
 	b := newAPI("ddb1")
 	b.method("/items", "POST", model.Integration{Type: model.IntegrationAWS, URI: "arn:aws:apigateway:us-east-1:dynamodb:action/PutItem",
 		IntegrationHTTPMethod: "POST",
-		RequestTemplates: map[string]string{"application/json": `{"TableName": "items", "Item": {"id": {"S": "$input.path('$.id')"}, "name": {"S": "$util.escapeJavaScript($input.path('$.name'))"}}}`}},
-		model.IntegrationResponse{StatusCode: "201", ResponseTemplates: map[string]string{"application/json": `{"stored": "$input.path('$.id')"}`}},
+		RequestTemplates:      map[string]string{"application/json": `{"TableName": "items", "Item": {"id": {"S": "$input.path('$.id')"}, "name": {"S": "$util.escapeJavaScript($input.path('$.name'))"}}}`}},
+		model.IntegrationResponse{StatusCode: "201", ResponseTemplates: map[string]string{"application/json": `{"stored": true}`}},
 		model.IntegrationResponse{StatusCode: "400", SelectionPattern: "4\\d\\d"})
 	b.method("/items/{id}", "GET", model.Integration{Type: model.IntegrationAWS, URI: "arn:aws:apigateway:us-east-1:dynamodb:action/GetItem",
 		IntegrationHTTPMethod: "POST",
@@ -153,7 +153,7 @@ func TestAWSDynamoDB(t *testing.T) {
 		model.IntegrationResponse{StatusCode: "200", ResponseTemplates: map[string]string{"application/json": `#if($input.path('$.Item') == "")#set($context.responseOverride.status = 404){"message": "no item"}#else{"id": "$input.path('$.Item.id.S')", "name": "$input.path('$.Item.name.S')"}#end`}})
 	emu, stage := awsGateway(t, b, nil)
 	put := do(t, newRequest(t, "POST", stage+"/items", strings.NewReader(`{"id": "42", "name": "Ada \"L\""}`)))
-	if put.Status != 201 {
+	if put.Status != 201 || put.Body != `{"stored": true}` {
 		t.Fatalf("POST /items = %d %q, want 201", put.Status, put.Body)
 	}
 	if items := emu.Items("items"); len(items) != 1 {
@@ -177,12 +177,12 @@ func TestAWSStepFunctionsAndSQS(t *testing.T) {
 	b := newAPI("sfn1")
 	b.method("/orders", "POST", model.Integration{Type: model.IntegrationAWS, URI: "arn:aws:apigateway:us-east-1:states:action/StartExecution",
 		IntegrationHTTPMethod: "POST",
-		RequestTemplates: map[string]string{"application/json": `{"stateMachineArn": "arn:aws:states:us-east-1:123456789012:stateMachine:orders", "input": "$util.escapeJavaScript($input.json('$'))"}`}},
+		RequestTemplates:      map[string]string{"application/json": `{"stateMachineArn": "arn:aws:states:us-east-1:123456789012:stateMachine:orders", "input": "$util.escapeJavaScript($input.json('$'))"}`}},
 		model.IntegrationResponse{StatusCode: "200", ResponseTemplates: map[string]string{"application/json": `{"execution": "$input.path('$.executionArn')"}`}},
 		model.IntegrationResponse{StatusCode: "400", SelectionPattern: "4\\d\\d"})
 	b.method("/queue", "POST", model.Integration{Type: model.IntegrationAWS, URI: "arn:aws:apigateway:us-east-1:sqs:action/SendMessage",
 		IntegrationHTTPMethod: "POST",
-		RequestTemplates: map[string]string{"application/json": `QueueUrl=$util.urlEncode("https://sqs.us-east-1.amazonaws.com/123456789012/orders")&MessageBody=$util.urlEncode($input.body)`}},
+		RequestTemplates:      map[string]string{"application/json": `QueueUrl=$util.urlEncode("https://sqs.us-east-1.amazonaws.com/123456789012/orders")&MessageBody=$util.urlEncode($input.body)`}},
 		model.IntegrationResponse{StatusCode: "202", ResponseTemplates: map[string]string{"application/json": `{"queued": true}`}},
 		model.IntegrationResponse{StatusCode: "400", SelectionPattern: "4\\d\\d"})
 	b.method("/queue2", "POST", model.Integration{Type: model.IntegrationAWS, URI: "arn:aws:apigateway:us-east-1:sqs:path/123456789012/audit",

@@ -156,17 +156,25 @@ func ValidateIntegrationURIForType(typ, raw string) error {
 	return nil
 }
 
+// ValidateIAMRoleARN checks the ARN of a role gatewayd is to assume.
+func ValidateIAMRoleARN(s string) error {
+	if strings.HasPrefix(s, "arn:aws:iam::*:user/") {
+		return errors.New("names the caller's own credentials (arn:aws:iam::*:user/*), which gatewayd cannot pass on: name an IAM role to assume, arn:aws:iam::ACCOUNT_ID:role/NAME")
+	}
+	if !iamRoleARNRE.MatchString(s) {
+		return fmt.Errorf("must be an IAM role ARN, arn:aws:iam::ACCOUNT_ID:role/NAME, got %q", s)
+	}
+	return nil
+}
+
 // ValidateIntegrationCredentials checks an integration's credentials: empty, or the ARN of an IAM role
 // that gatewayd assumes (through STS) to sign calls of an arn:aws:apigateway URI.
 func ValidateIntegrationCredentials(typ, uri, credentials string) error {
 	if credentials == "" {
 		return nil
 	}
-	if strings.HasPrefix(credentials, "arn:aws:iam::*:user/") {
-		return errors.New("names the caller's own credentials (arn:aws:iam::*:user/*), which gatewayd cannot pass on: name an IAM role to assume, arn:aws:iam::ACCOUNT_ID:role/NAME")
-	}
-	if !iamRoleARNRE.MatchString(credentials) {
-		return fmt.Errorf("must be an IAM role ARN, arn:aws:iam::ACCOUNT_ID:role/NAME, got %q", credentials)
+	if err := ValidateIAMRoleARN(credentials); err != nil {
+		return err
 	}
 	if (typ != IntegrationAWS && typ != IntegrationAWSProxy) || !IsAWSURI(uri) {
 		return errors.New("is only used when gatewayd signs the call: an AWS integration, or an AWS_PROXY integration whose uri is a Lambda ARN")
