@@ -286,6 +286,7 @@ func exportIntegration(in model.Integration, responses []model.IntegrationRespon
 	set("httpMethod", in.IntegrationHTTPMethod)
 	set("cacheNamespace", in.CacheNamespace)
 	set("contentHandling", in.ContentHandling)
+	set("credentials", in.Credentials)
 	if len(in.RequestParameters) > 0 {
 		out["requestParameters"] = in.RequestParameters
 	}

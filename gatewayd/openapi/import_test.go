@@ -107,7 +107,7 @@ func TestImportErrorsNameThePointer(t *testing.T) {
 		{"bad integration type", `{"/a": {"get": {"x-amazon-apigateway-integration": {"type": "soap"}}}}`,
 			"/paths/~1a/get/x-amazon-apigateway-integration/type", "must be one of"},
 		{"AWS service", `{"/a": {"get": {"x-amazon-apigateway-integration": {"type": "aws", "uri": "arn:x"}}}}`,
-			"/paths/~1a/get/x-amazon-apigateway-integration/type", "AWS service integrations are not supported"},
+			"/paths/~1a/get/x-amazon-apigateway-integration/uri", "must be an arn:aws:apigateway:REGION:SERVICE:action/ACTION"},
 		{"bad uri", `{"/a/{id}": {"get": {"x-amazon-apigateway-integration": {"type": "http_proxy", "httpMethod": "GET", "uri": "ftp://x"}}}}`,
 			"/paths/~1a~1{id}/get/x-amazon-apigateway-integration/uri", ""},
 		{"template syntax", `{"/a": {"get": {"x-amazon-apigateway-integration": {"type": "mock", "requestTemplates": {"application/json": "#if("}}}}}`,
@@ -168,5 +168,22 @@ func TestImportWarnings(t *testing.T) {
 		"/paths/~1b/get"}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("warnings (-want +got):\n%s\n%v", diff, warnings)
+	}
+}
+
+// TestImportAWSIntegration: an aws service integration imports with its credentials, which gatewayd
+// uses to sign its calls.
+func TestImportAWSIntegration(t *testing.T) {
+	def, warnings, err := openapi.Import([]byte(`{"openapi": "3.0.1", "info": {"title": "t", "version": "1"},
+  "paths": {"/items": {"post": {"responses": {"200": {"description": "ok"}},
+     "x-amazon-apigateway-integration": {"type": "aws", "httpMethod": "POST",
+       "uri": "arn:aws:apigateway:us-east-1:dynamodb:action/PutItem", "credentials": "arn:aws:iam::123456789012:role/ddb",
+       "responses": {"default": {"statusCode": "200"}}}}}}}`), openapi.Options{})
+	if err != nil || len(warnings) > 0 {
+		t.Fatalf("Import = %v, warnings %v", err, warnings)
+	}
+	in := def.Resources[0].Methods[0].Integration
+	if in == nil || in.Type != model.IntegrationAWS || in.Credentials != "arn:aws:iam::123456789012:role/ddb" {
+		t.Errorf("integration = %+v, want type AWS with its credentials", in)
 	}
 }
