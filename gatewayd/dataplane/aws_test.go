@@ -296,3 +296,40 @@ func TestAWSEndpointFromEnv(t *testing.T) {
 		t.Errorf("Endpoint(lambda, cn) = %+v, want the override", ep)
 	}
 }
+
+// TestAWSFailures: a function that does not exist answers 502; with no credentials anywhere in the
+// default chain, a signed call cannot be made and the method answers 500, without calling anything.
+func TestAWSFailures(t *testing.T) {
+	b := newAPI("fail1")
+	b.method("/missing", "GET", model.Integration{Type: model.IntegrationAWSProxy, URI: strings.Replace(helloURI, "hello", "nobody", 1)})
+	b.method("/missing2", "POST", model.Integration{Type: model.IntegrationAWS, URI: strings.Replace(helloURI, "hello", "nobody", 1), IntegrationHTTPMethod: "POST"},
+		model.IntegrationResponse{StatusCode: "200"})
+	emu, stage := awsGateway(t, b, nil)
+	for _, p := range []string{"GET /missing", "POST /missing2"} {
+		verb, path, _ := strings.Cut(p, " ")
+		if got := do(t, newRequest(t, verb, stage+path, nil)); got.Status != 502 {
+			t.Errorf("%s = %d %q, want 502", p, got.Status, got.Body)
+		}
+	}
+	if n := len(emu.Signers("lambda")); n != 2 {
+		t.Errorf("lambda calls = %d, want 2", n)
+	}
+
+	t.Setenv("AWS_ACCESS_KEY_ID", "")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "")
+	b2 := newAPI("fail2")
+	b2.method("/hello", "GET", model.Integration{Type: model.IntegrationAWSProxy, URI: helloURI})
+	aws, err := awsapi.New(awsapi.Options{Region: testRegion, EndpointURLs: map[string]string{"lambda": emu.URL}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := newServerOf(t, dataplane.Options{AWS: aws})
+	base := serve(t, s)
+	setStage(t, s, "prod", nil, b2)
+	if got := do(t, newRequest(t, "GET", base+"/fail2/prod/hello", nil)); got.Status != 500 {
+		t.Errorf("GET /hello without credentials = %d %q, want 500", got.Status, got.Body)
+	}
+	if n := len(emu.Signers("lambda")) + len(emu.Rejected()); n != 2 {
+		t.Errorf("calls reaching the emulator = %d, want none more", n-2)
+	}
+}
