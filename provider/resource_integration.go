@@ -173,7 +173,7 @@ func (r *integrationResource) Schema(_ context.Context, _ resource.SchemaRequest
 				Default:  stringdefault.StaticString(""),
 			},
 			"content_handling": schema.StringAttribute{
-				MarkdownDescription: "Conversion of the request body for `HTTP` and `MOCK` integrations: `CONVERT_TO_TEXT` turns a binary body (a content type " +
+				MarkdownDescription: "Conversion of the request body for `HTTP`, `AWS` and `MOCK` integrations: `CONVERT_TO_TEXT` turns a binary body (a content type " +
 					"in the API's `binary_media_types`) into base64 text, which a template can then read; `CONVERT_TO_BINARY` decodes a " +
 					"base64 text body (after the template) into binary; `\"\"` passes bodies as they are, and a binary body then skips the " +
 					"template. Defaults to `\"\"`.",

@@ -1,8 +1,12 @@
 package awsapi
 
 import (
+	"context"
+	"os"
 	"strings"
 	"testing"
+
+	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/upstream"
 )
 
 func TestEndpointPrecedence(t *testing.T) {
@@ -56,5 +60,44 @@ func TestEnvName(t *testing.T) {
 		if got := EnvName(svc); got != want {
 			t.Errorf("EnvName(%s) = %s, want %s", svc, got, want)
 		}
+	}
+}
+
+// TestSharedCredentialsReadOnce: credentials from the shared credentials file are read when the
+// configuration loads, not per request: a file changed afterwards does not change the signer.
+func TestSharedCredentialsReadOnce(t *testing.T) {
+	dir := t.TempDir()
+	file := dir + "/credentials"
+	write := func(key string) {
+		if err := os.WriteFile(file, []byte("[default]\naws_access_key_id = "+key+"\naws_secret_access_key = s\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("AKIDFROMFILE")
+	for k, v := range map[string]string{"AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": "", "AWS_PROFILE": "",
+		"AWS_SHARED_CREDENTIALS_FILE": file, "AWS_CONFIG_FILE": dir + "/config-absent", "AWS_EC2_METADATA_DISABLED": "true"} {
+		t.Setenv(k, v)
+	}
+	c, err := New(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := c.Signer("lambda", "us-east-1", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sign := func() string {
+		req := &upstream.Request{Method: "POST", Scheme: "http", Addr: "h:80", Host: "h", URI: "/x", Body: []byte("{}")}
+		if err := s.Sign(context.Background(), req); err != nil {
+			t.Fatal(err)
+		}
+		return req.Header.Get("Authorization")
+	}
+	if a := sign(); !strings.Contains(a, "Credential=AKIDFROMFILE/") || !strings.Contains(a, "/us-east-1/lambda/aws4_request") {
+		t.Fatalf("Authorization = %q, want the file's key scoped to us-east-1/lambda", a)
+	}
+	write("AKIDCHANGED")
+	if a := sign(); !strings.Contains(a, "Credential=AKIDFROMFILE/") {
+		t.Errorf("after the file changed, Authorization = %q, want the key loaded at first", a)
 	}
 }
