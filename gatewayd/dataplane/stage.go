@@ -44,6 +44,10 @@ type stage struct {
 	// compiled for a canary's deployment.
 	canary   *canary
 	isCanary bool
+	// compress is set when the API has a minimum_compression_size: minCompression, the smallest
+	// answer body compressed.
+	compress       bool
+	minCompression int
 }
 
 // endpoint is one method of a stage, ready to serve.
@@ -249,6 +253,9 @@ func (s *Server) compile(st model.Stage, snap *model.Snapshot, isCanary bool) (*
 		unmatched:    s.metrics.RouteOf(st.RestAPIID, st.StageName, "", "", isCanary),
 		isCanary:     isCanary,
 		vars:         st.Variables,
+	}
+	if n := snap.RestAPI.MinimumCompressionSize; n != nil {
+		compiled.compress, compiled.minCompression = true, *n
 	}
 	var err error
 	api := snap.RestAPI

@@ -66,9 +66,13 @@ type RestAPI struct {
 	RootResourceID   string            `json:"root_resource_id"`
 	Tags             map[string]string `json:"tags"`
 	// Policy is the API's resource policy: an IAM policy document on execute-api:Invoke, or "".
-	Policy      string    `json:"policy"`
-	CreatedDate time.Time `json:"created_date"`
-	Version     int64     `json:"version"`
+	Policy string `json:"policy"`
+	// MinimumCompressionSize is the smallest answer body, in bytes (0 to MaxMinimumCompressionSize),
+	// that the data plane compresses (gzip or deflate, as the client's Accept-Encoding asks); nil
+	// compresses nothing. A write of -1 is nil, as in API Gateway.
+	MinimumCompressionSize *int      `json:"minimum_compression_size"`
+	CreatedDate            time.Time `json:"created_date"`
+	Version                int64     `json:"version"`
 }
 
 // Resource is one node of an API's path tree. The root resource has path "/" and no parent.

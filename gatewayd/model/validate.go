@@ -49,7 +49,13 @@ func (a *RestAPI) Normalize() {
 	}
 	a.BinaryMediaTypes = emptySliceIfNil(a.BinaryMediaTypes)
 	a.Tags = emptyIfNil(a.Tags)
+	if a.MinimumCompressionSize != nil && *a.MinimumCompressionSize == -1 {
+		a.MinimumCompressionSize = nil
+	}
 }
+
+// MaxMinimumCompressionSize is the largest minimum_compression_size, 10 MiB (API Gateway's).
+const MaxMinimumCompressionSize = 10 << 20
 
 // Validate checks the fields a client sets.
 func (a *RestAPI) Validate() error {
@@ -69,6 +75,9 @@ func (a *RestAPI) Validate() error {
 	}
 	if err := checkText("policy", a.Policy, MaxPolicyLength, true); err != nil {
 		return err
+	}
+	if n := a.MinimumCompressionSize; n != nil && (*n < 0 || *n > MaxMinimumCompressionSize) {
+		return fieldErr("minimum_compression_size", "must be between -1 (off) and %d bytes, got %d", MaxMinimumCompressionSize, *n)
 	}
 	return validateTags("tags", a.Tags)
 }

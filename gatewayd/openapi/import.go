@@ -211,6 +211,12 @@ func (im *importer) topExtensions() error {
 				types = []string{}
 			}
 			im.def.BinaryMediaTypes = types
+		case extMinCompression:
+			var n int
+			if err := decodeExt(v, &n); err != nil || n < -1 || n > model.MaxMinimumCompressionSize {
+				return errAt(ptr, "must be a number of bytes between -1 (off) and %d, got %v", model.MaxMinimumCompressionSize, v)
+			}
+			im.def.MinimumCompressionSize = &n
 		case extAPIKeySource:
 			var s string
 			if err := decodeExt(v, &s); err != nil || !slices.Contains(model.APIKeySources, strings.ToUpper(s)) {
