@@ -187,3 +187,41 @@ func TestImportAWSIntegration(t *testing.T) {
 		t.Errorf("integration = %+v, want type AWS with its credentials", in)
 	}
 }
+
+// TestImportMinimumCompressionSize: x-amazon-apigateway-minimum-compression-size is read (-1 turns
+// compression off) and checked.
+func TestImportMinimumCompressionSize(t *testing.T) {
+	doc := func(v string) []byte {
+		return []byte(`{"openapi": "3.0.1", "info": {"title": "t", "version": "1"}, "paths": {},
+  "x-amazon-apigateway-minimum-compression-size": ` + v + `}`)
+	}
+	for v, want := range map[string]int{"0": 0, "1024": 1024, "-1": -1} {
+		def, _, err := openapi.Import(doc(v), openapi.Options{})
+		if err != nil || def.MinimumCompressionSize == nil || *def.MinimumCompressionSize != want {
+			t.Errorf("Import(%s) = %v, %v, want %d", v, def.MinimumCompressionSize, err, want)
+		}
+	}
+	for _, v := range []string{"10485761", "-2", `"big"`} {
+		if _, _, err := openapi.Import(doc(v), openapi.Options{}); err == nil || !strings.Contains(err.Error(), "minimum-compression-size") {
+			t.Errorf("Import(%s) = %v, want an error at the extension", v, err)
+		}
+	}
+}
+
+// TestExportMinimumCompressionSize: the size is exported as its extension, and imported back.
+func TestExportMinimumCompressionSize(t *testing.T) {
+	n := 2048
+	snap := &model.Snapshot{RestAPI: model.RestAPI{ID: "abcdefghij", Name: "c", APIKeySource: "HEADER", MinimumCompressionSize: &n}}
+	doc, err := openapi.Export(snap, openapi.ExportOptions{Extensions: []string{openapi.ExtAPIGateway}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := doc.MarshalJSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	def, _, err := openapi.Import(b, openapi.Options{})
+	if err != nil || def.MinimumCompressionSize == nil || *def.MinimumCompressionSize != n {
+		t.Errorf("export then import = %v, %v, want %d (document %s)", def.MinimumCompressionSize, err, n, b)
+	}
+}
