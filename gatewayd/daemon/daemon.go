@@ -88,11 +88,14 @@ func Start(ctx context.Context, cfg Config) (*Daemon, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
+	awsClient, err := awsapi.New(awsapi.Options{Region: cfg.Region, EndpointURL: cfg.AWSEndpointURL, EndpointURLs: cfg.AWSEndpointURLs})
+	if err != nil {
+		return nil, err
+	}
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("creating data dir %s: %w", cfg.DataDir, err)
 	}
 	d := &Daemon{log: cfg.Logger, serveErr: make(chan error, 2)}
-	var err error
 	if d.Token, d.TokenPath, err = adminToken(cfg); err != nil {
 		return nil, err
 	}
@@ -137,10 +140,6 @@ func Start(ctx context.Context, cfg Config) (*Daemon, error) {
 		StageStatus:      func(apiID, stage string) (string, string) { return plane.status(apiID, stage) },
 		SecretKey:        secretKey,
 	})
-	awsClient, err := awsapi.New(awsapi.Options{Region: cfg.Region, EndpointURL: cfg.AWSEndpointURL, EndpointURLs: cfg.AWSEndpointURLs})
-	if err != nil {
-		return nil, err
-	}
 	dp, err := dataplane.New(dataplane.Options{Logger: cfg.Logger, Registerer: reg, Usage: svc,
 		AccountRateLimit: cfg.AccountRateLimit, AccountBurstLimit: cfg.AccountBurstLimit, CacheMaxBytes: cfg.CacheMaxBytes,
 		Server: cfg.Server, Region: cfg.Region, AWS: awsClient})

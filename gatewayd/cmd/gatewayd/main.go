@@ -140,6 +140,16 @@ var awsEndpointFlags = []struct{ flag, service, name string }{
 	{"sts", "sts", "STS (assuming the roles integrations name in credentials)"},
 }
 
+func validEndpoint(flag, v string) error {
+	if v == "" {
+		return nil
+	}
+	if err := awsapi.ValidateEndpointURL(v); err != nil {
+		return fmt.Errorf("--%s %w", flag, err)
+	}
+	return nil
+}
+
 func derefAll(m map[string]*string) map[string]string {
 	out := make(map[string]string, len(m))
 	for k, v := range m {
@@ -192,6 +202,14 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	cacheMaxBytes, err := strconv.ParseInt(*cacheMax, 10, 64)
 	if err != nil || cacheMaxBytes <= 0 {
 		return fmt.Errorf("--cache-max-bytes must be a positive number of bytes, got %q", *cacheMax)
+	}
+	if err := validEndpoint("aws-endpoint-url", *awsEndpoint); err != nil {
+		return err
+	}
+	for _, svc := range awsEndpointFlags {
+		if err := validEndpoint("aws-endpoint-url-"+svc.flag, *awsEndpoints[svc.service]); err != nil {
+			return err
+		}
 	}
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {

@@ -35,6 +35,7 @@ func TestRun(t *testing.T) {
 		{"bad burst", []string{"serve", "--account-burst-limit", "-1"}, "", "--account-burst-limit must be a whole number"},
 		{"bad log level", []string{"serve", "--log-level", "loud"}, "", "--log-level"},
 		{"stray argument", []string{"serve", "extra"}, "", `unexpected arguments ["extra"]`},
+		{"bad aws endpoint", []string{"serve", "--aws-endpoint-url-lambda", "127.0.0.1:9001"}, "", `--aws-endpoint-url-lambda must be an http:// or https:// URL with a host, such as http://127.0.0.1:4566, got "127.0.0.1:9001"`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -65,6 +66,9 @@ var serveFlagHelp = []struct{ flag, env, def string }{
 	{"--account-burst-limit", "GATEWAYD_ACCOUNT_BURST_LIMIT", `"5000"`},
 	{"--server", "GATEWAYD_SERVER", `"fasthttp"`},
 	{"--cache-max-bytes", "GATEWAYD_CACHE_MAX_BYTES", `"268435456"`},
+	{"--aws-endpoint-url", "GATEWAYD_AWS_ENDPOINT_URL", `""`},
+	{"--aws-endpoint-url-lambda", "GATEWAYD_AWS_ENDPOINT_URL_LAMBDA", `""`},
+	{"--aws-endpoint-url-sfn", "GATEWAYD_AWS_ENDPOINT_URL_SFN", `""`},
 }
 
 func TestHelp(t *testing.T) {

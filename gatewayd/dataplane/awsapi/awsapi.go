@@ -168,14 +168,17 @@ func (c *Client) Endpoint(service, region, partition string) (Endpoint, error) {
 	return Endpoint{Scheme: "https", Addr: host + ":443", Host: host}, nil
 }
 
+// ValidateEndpointURL checks an endpoint URL as the options take it.
+func ValidateEndpointURL(raw string) error {
+	_, err := parseEndpoint(raw)
+	return err
+}
+
 // parseEndpoint reads an endpoint URL: http(s)://HOST[:PORT][/PATH], without credentials, query or fragment.
 func parseEndpoint(raw string) (Endpoint, error) {
 	u, err := url.Parse(raw)
-	if err != nil {
-		return Endpoint{}, err
-	}
-	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return Endpoint{}, errors.New("must be an http:// or https:// URL with a host")
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return Endpoint{}, fmt.Errorf("must be an http:// or https:// URL with a host, such as http://127.0.0.1:4566, got %q", raw)
 	}
 	if u.User != nil || u.RawQuery != "" || u.Fragment != "" {
 		return Endpoint{}, errors.New("must not hold credentials, a query or a fragment")
