@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"testing"
 	"time"
 
@@ -26,6 +27,9 @@ const testAccAWSRegion = "us-east-1"
 // (--aws-endpoint-url-lambda) and DynamoDB, with credentials from the environment.
 func testAccAWSGatewayd(t *testing.T) (*awstest.Server, *daemon.Daemon) {
 	t.Helper()
+	if os.Getenv("TF_ACC") == "" {
+		t.Skip("acceptance tests need TF_ACC=1") // as resource.Test skips
+	}
 	testAccPreCheck(t)
 	emu := awstest.New(t, testAccAWSRegion, "AKIDACCTEST", "acc-test-secret")
 	emu.SetEnv(t)
