@@ -233,6 +233,11 @@ func (f *fastFront) read(fc *fasthttp.RequestCtx, ex *exchange) error {
 	ex.req.Host = host
 	ex.req.Header = hdr
 	if te := hdr["Transfer-Encoding"]; te != nil {
+		if ex.req.Protocol == "HTTP/1.0" {
+			// RFC 9112, 6.1: the framing of an HTTP/1.0 message with Transfer-Encoding is faulty. fasthttp
+			// would read it chunked, net/http by its Content-Length (FuzzFastRequest seed): refuse it.
+			return gwerror.BadRequest("Bad Request", errors.New("transfer encoding in an HTTP/1.0 request"))
+		}
 		// As with net/http: only chunked is understood; and the connection closes after a request
 		// that had Transfer-Encoding, so a Content-Length beside it can desynchronize nothing.
 		if len(te) != 1 || !strings.EqualFold(strings.TrimSpace(te[0]), "chunked") {
