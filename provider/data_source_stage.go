@@ -44,6 +44,7 @@ func (d *stageDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, 
 			"cache_cluster_size":    computed("Size of the stage's cache in GB."),
 			"created_date":          computed("When the stage was created (RFC 3339)."),
 			"canary_settings":       canaryDataSourceAttribute(),
+			"access_log_settings":   accessLogDataSourceAttribute(),
 		},
 	}
 }

@@ -178,23 +178,29 @@ func (r *methodSettingsResource) Schema(_ context.Context, _ resource.SchemaRequ
 							Validators: []validator.String{stringvalidator.OneOf(model.CacheControlStrategies...)},
 						},
 						"metrics_enabled": schema.BoolAttribute{
-							MarkdownDescription: "Accepted for compatibility with the AWS provider; gatewayd always exports Prometheus metrics. Defaults to `false`.",
-							Optional:            true,
-							Computed:            true,
-							Default:             booldefault.StaticBool(false),
+							MarkdownDescription: "Detailed metrics, as in API Gateway: when true, the methods these settings apply to get Prometheus series of their own " +
+								"(labels `resource` and `method`); otherwise they count in the stage's series (empty `resource` and `method`). Stage-level " +
+								"series are always exported. Defaults to `false`.",
+							Optional: true,
+							Computed: true,
+							Default:  booldefault.StaticBool(false),
 						},
 						"logging_level": schema.StringAttribute{
-							MarkdownDescription: "Accepted for compatibility with the AWS provider (`OFF`, `ERROR` or `INFO`); gatewayd writes one access log line per request regardless. Defaults to `\"OFF\"`.",
-							Optional:            true,
-							Computed:            true,
-							Default:             stringdefault.StaticString(def.LoggingLevel),
-							Validators:          []validator.String{stringvalidator.OneOf(model.LoggingLevels...)},
+							MarkdownDescription: "Execution logging, as in API Gateway: `INFO` writes each request's steps (method request, authorization, cache, " +
+								"endpoint request URI and headers, backend status and latency, errors, completion) to " +
+								"`DATA_DIR/logs/API-Gateway-Execution-Logs_{rest_api_id}/{stage_name}.log` on the gatewayd node, `ERROR` only for " +
+								"requests answered 4xx or 5xx, `OFF` nothing. Secrets in headers are masked. Defaults to `\"OFF\"`.",
+							Optional:   true,
+							Computed:   true,
+							Default:    stringdefault.StaticString(def.LoggingLevel),
+							Validators: []validator.String{stringvalidator.OneOf(model.LoggingLevels...)},
 						},
 						"data_trace_enabled": schema.BoolAttribute{
-							MarkdownDescription: "Accepted for compatibility with the AWS provider; stored only. Defaults to `false`.",
-							Optional:            true,
-							Computed:            true,
-							Default:             booldefault.StaticBool(false),
+							MarkdownDescription: "With `logging_level` `ERROR` or `INFO`, adds the method request's body and the method response's body to the " +
+								"execution log, each cut at 1 KiB (bodies are written as they are: they may hold secrets). Defaults to `false`.",
+							Optional: true,
+							Computed: true,
+							Default:  booldefault.StaticBool(false),
 						},
 						"cache_data_encrypted": schema.BoolAttribute{
 							MarkdownDescription: "Accepted for compatibility with the AWS provider; gatewayd's cache lives in process memory and is never written out. Defaults to `false`.",

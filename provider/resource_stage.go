@@ -51,6 +51,7 @@ type stageModel struct {
 	InvokeURL    types.String `tfsdk:"invoke_url"`
 	CreatedDate  types.String `tfsdk:"created_date"`
 	Canary       types.List   `tfsdk:"canary_settings"`
+	AccessLog    types.List   `tfsdk:"access_log_settings"`
 }
 
 func (r *stageResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
@@ -158,6 +159,7 @@ func (r *stageResource) Schema(_ context.Context, _ resource.SchemaRequest, resp
 		Blocks: map[string]schema.Block{
 			"canary_settings": canaryBlock(true, canaryDescription+" Promote the canary in one apply by setting `deployment_id` "+
 				"to the canary's deployment and removing the block (or with `POST /v1/restapis/{id}/stages/{name}/canary/promote`)."),
+			"access_log_settings": accessLogBlock(),
 		},
 	}
 }
@@ -195,6 +197,7 @@ func (m *stageModel) toAPI(ctx context.Context, diags *diag.Diagnostics) model.S
 		CacheClusterEnabled: m.CacheEnabled.ValueBool(),
 		CacheClusterSize:    m.CacheSize.ValueString(),
 		CanarySettings:      canaryToAPI(ctx, m.Canary, diags),
+		AccessLogSettings:   accessLogToAPI(m.AccessLog, diags),
 	}
 }
 
@@ -212,6 +215,7 @@ func (m *stageModel) fromAPI(s model.Stage) {
 	m.InvokeURL = types.StringValue(s.InvokeURL)
 	m.CreatedDate = types.StringValue(s.CreatedDate.Format(time.RFC3339))
 	m.Canary = canaryValue(s.CanarySettings, true)
+	m.AccessLog = accessLogValue(s.AccessLogSettings)
 }
 
 func (r *stageResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {

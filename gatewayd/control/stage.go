@@ -220,6 +220,7 @@ func (s *Service) UpdateStage(ctx context.Context, apiID, name string, in model.
 		cur.Description, cur.Variables, cur.Tags, cur.AutoDeploy = in.Description, in.Variables, in.Tags, in.AutoDeploy
 		cur.CacheClusterEnabled, cur.CacheClusterSize = in.CacheClusterEnabled, in.CacheClusterSize
 		cur.CanarySettings = in.CanarySettings
+		cur.AccessLogSettings = in.AccessLogSettings
 		if err := t.moveStage(cur, target, reason); err != nil {
 			return err
 		}

@@ -58,7 +58,11 @@ type Config struct {
 	// dynamodb, states, sqs, sns, sts). Unset, AWS_ENDPOINT_URL[_SERVICE] or AWS's own endpoints.
 	AWSEndpointURL  string
 	AWSEndpointURLs map[string]string
-	Logger          *slog.Logger
+	// AccessLogMaxBytes and AccessLogMaxFiles rotate stages' access and execution log files; zero takes
+	// the data plane's defaults (100 MiB, 5 files kept).
+	AccessLogMaxBytes int64
+	AccessLogMaxFiles int
+	Logger            *slog.Logger
 }
 
 // SecretKeyFile is the name, inside the data directory, of the key that encrypts IAM access keys'
@@ -142,7 +146,8 @@ func Start(ctx context.Context, cfg Config) (*Daemon, error) {
 	})
 	dp, err := dataplane.New(dataplane.Options{Logger: cfg.Logger, Registerer: reg, Usage: svc,
 		AccountRateLimit: cfg.AccountRateLimit, AccountBurstLimit: cfg.AccountBurstLimit, CacheMaxBytes: cfg.CacheMaxBytes,
-		Server: cfg.Server, Region: cfg.Region, AWS: awsClient})
+		Server: cfg.Server, Region: cfg.Region, DataDir: cfg.DataDir, AWS: awsClient,
+		AccessLogMaxBytes: cfg.AccessLogMaxBytes, AccessLogMaxFiles: cfg.AccessLogMaxFiles})
 	if err != nil {
 		return nil, err
 	}

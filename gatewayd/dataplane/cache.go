@@ -109,7 +109,7 @@ func (s *Server) compileCachePolicy(st model.Stage, in model.Integration, path, 
 		params:      in.CacheKeyParameters,
 		requireAuth: ms.RequireAuthorizationForCacheControl,
 		strategy:    ms.UnauthorizedCacheControlHeaderStrategy,
-		metrics:     s.metrics.CacheRoute(st.RestAPIID, st.StageName, path, verb, isCanary),
+		metrics:     s.cacheMetrics(st, path, verb, isCanary),
 		onlyGet:     onlyGet,
 	}
 	if p.strategy == "" {

@@ -37,6 +37,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/time/rate"
 
+	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/accesslog"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/apikey"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/authorize"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/authorize/function"
@@ -98,6 +99,15 @@ type Options struct {
 	// AWS resolves and signs the calls of integrations and authorizers whose uri is an
 	// arn:aws:apigateway ARN. Default: AWS's endpoints and the AWS SDK's default credential chain.
 	AWS *awsapi.Client
+	// DataDir is where log group access log destinations are written (DataDir/logs/NAME.log).
+	// Default ".".
+	DataDir string
+	// AccessLogMaxBytes rotates an access log file once it would grow past this size (default 100 MiB);
+	// AccessLogMaxFiles rotated files are kept besides it (default 5); AccessLogBuffer lines wait for
+	// each destination's writer before new ones are dropped and counted (default 16384).
+	AccessLogMaxBytes int64
+	AccessLogMaxFiles int
+	AccessLogBuffer   int
 	// Random returns numbers of [0, 1) that split traffic between stages and their canaries; it must be
 	// safe for concurrent use. Default math/rand/v2's Float64. Tests inject a seeded source.
 	Random func() float64
@@ -157,6 +167,8 @@ type Server struct {
 	client    *upstream.Client
 	metrics   *telemetry.Metrics
 	accessLog *telemetry.AccessLog
+	// accessLogs are the destinations of stages' access logs (access_log_settings).
+	accessLogs *accesslog.Sinks
 	// unmatched counts requests for unknown APIs or stages, under empty labels.
 	unmatched *telemetry.Route
 	// invalidHeaderLog keeps a backend that always answers with a bad header from flooding the log:
@@ -205,11 +217,17 @@ func New(opts Options) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("creating data plane: %w", err)
 	}
+	sinks, err := accesslog.NewSinks(accesslog.Options{DataDir: opts.DataDir, MaxBytes: opts.AccessLogMaxBytes,
+		MaxFiles: opts.AccessLogMaxFiles, Buffer: opts.AccessLogBuffer, Logger: opts.Logger, Registerer: opts.Registerer})
+	if err != nil {
+		return nil, fmt.Errorf("creating data plane: %w", err)
+	}
 	s := &Server{
 		opts:             opts,
 		client:           upstream.New(opts.MaxBodyBytes),
 		metrics:          m,
 		accessLog:        telemetry.NewAccessLog(opts.Logger),
+		accessLogs:       sinks,
 		unmatched:        m.Route("", "", "", ""),
 		invalidHeaderLog: rate.Sometimes{Interval: 10 * time.Second},
 		servers:          map[front]struct{}{},
@@ -313,10 +331,11 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	s.client.CloseIdle()
 	s.stopOnce.Do(func() { close(s.stop) })
 	<-s.stopped
-	// After the requests: their counts are in.
+	// After the requests: their counts and access log lines are in.
 	if err := s.FlushUsage(ctx); err != nil {
 		errs = append(errs, err)
 	}
+	s.accessLogs.Close()
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("shutting down data plane: %w", err)
 	}

@@ -281,6 +281,9 @@ func netHTTPRead(raw []byte) (ex *exchange, mh textproto.MIMEHeader, n int, err 
 	}
 	body, err := io.ReadAll(req.Body)
 	if err != nil {
+		if len(req.TransferEncoding) > 0 {
+			err = chunkedBodyError{err}
+		}
 		return nil, nil, 0, err
 	}
 	ex = &exchange{path: req.URL.EscapedPath(), logPath: req.URL.Path}
@@ -290,6 +293,14 @@ func netHTTPRead(raw []byte) (ex *exchange, mh textproto.MIMEHeader, n int, err 
 	}
 	return ex, mh, skipped + len(raw) - r.Len() - br.Buffered(), nil
 }
+
+// chunkedBodyError is net/http's refusal of a chunked body. fasthttp's chunked reader is more lenient:
+// it reads any text after a chunk size up to the CR as an extension ("0X" is 0, "5 " is 5) and skips
+// trailer lines without a colon. Accepted: the fasthttp front end closes the connection after every
+// chunked request, so no byte after the body is ever read as a request whatever the reader decided.
+type chunkedBodyError struct{ err error }
+
+func (e chunkedBodyError) Error() string { return e.err.Error() }
 
 // lastChunkEnd returns where the last chunk of a request of a chunked body ends in raw, as net/http
 // reads it: the trailer section starts there. ok is false when raw holds no such request.
@@ -380,13 +391,17 @@ func FuzzFastRequest(f *testing.F) {
 				next := append(bytes.Clone(raw), nextRequest...)
 				_, fn2, ok := fastRead(next)
 				_, _, nn2, err2 := netHTTPRead(next)
-				if ok && (err2 != nil || fn2 != nn2) {
+				var lenient chunkedBodyError
+				if ok && !errors.As(err2, &lenient) && (err2 != nil || fn2 != nn2) {
 					t.Fatalf("request %q: the fasthttp front end read %d bytes of it (%v), net/http %d (%v)", next, fn2, ok, nn2, err2)
 				}
 			}
 		}
 		if err != nil {
 			if strings.HasPrefix(err.Error(), "417") {
+				return
+			}
+			if lenient := (chunkedBodyError{}); errors.As(err, &lenient) && fex.fw.isOwn("Connection") {
 				return
 			}
 			t.Fatalf("the fasthttp front end reads %q; net/http refuses it: %v", raw, err)

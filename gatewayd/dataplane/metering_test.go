@@ -750,7 +750,9 @@ func TestQuota(t *testing.T) {
 func TestThrottledMetric(t *testing.T) {
 	reg := prometheus.NewRegistry()
 	s, base := newMeteredServer(t, dataplane.Options{Registerer: reg})
-	setMeteredStage(t, s, nil)
+	detailed := model.DefaultMethodSetting()
+	detailed.MetricsEnabled = true // per-method series, as API Gateway's detailed metrics
+	setMeteredStage(t, s, map[string]model.MethodSetting{"*/*": detailed})
 	p := plan("p1", 0.001, 2, 3)
 	setMetering(t, s, metering(p))
 	calls(t, 3, base+"/api1/prod/items", goodKey) // 2 ok, 1 throttled

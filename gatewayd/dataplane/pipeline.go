@@ -208,6 +208,12 @@ func (s *Server) observe(ctx context.Context, ex *exchange, status, n int, err e
 	}
 	route.Observe(status, latency, ex.integration)
 	s.accessLog.Log(ctx, &e)
+	if ex.stage != nil && ex.stage.accessLog != nil {
+		s.logAccess(ex, ex.stage.accessLog, status, n, latency, ge)
+	}
+	if ex.ep != nil && ex.ep.execLog != nil {
+		s.logExecution(ex, ex.ep.execLog, status, latency, ge)
+	}
 }
 
 // match normalizes the path (router.Normalize), finds the stage from the /{api_id}/{stage_name} prefix,

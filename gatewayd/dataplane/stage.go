@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/accesslog"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/authorize"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/integration"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/router"
@@ -48,6 +49,10 @@ type stage struct {
 	// answer body compressed.
 	compress       bool
 	minCompression int
+	// accessLog writes the stage's access log (accesslog.go); nil when it has none. execSink is its
+	// execution log's destination, when a method has one (execlog.go).
+	accessLog *stageAccessLog
+	execSink  *accesslog.Sink
 }
 
 // endpoint is one method of a stage, ready to serve.
@@ -73,6 +78,8 @@ type endpoint struct {
 	stageLevels []throttle.Level
 	// cache is the method's cache policy, nil when the method is not cached.
 	cache *cachePolicy
+	// execLog is the method's execution log, nil when it has none.
+	execLog *execLogPolicy
 }
 
 // Stage statuses, as StageStatus reports them.
@@ -144,7 +151,8 @@ func (s *Server) SetStageWithCanary(st model.Stage, snap, canarySnap *model.Snap
 	compiled, err := s.compile(st, snap, false)
 	if err != nil {
 		err = fmt.Errorf("compiling stage %s/%s: %w", st.RestAPIID, st.StageName, err)
-		s.FailStage(st.RestAPIID, st.StageName, err)
+		al, _ := s.compileAccessLog(st) // a stage that fails still logs its 500s
+		s.failStage(st.RestAPIID, st.StageName, err, al)
 		return err
 	}
 	if st.CanarySettings != nil {
@@ -161,9 +169,13 @@ func (s *Server) SetStageWithCanary(st model.Stage, snap, canarySnap *model.Snap
 // FailStage makes a stage answer 500 to every request, because what it should serve cannot be loaded
 // or compiled (cause). The next SetStage that succeeds replaces it.
 func (s *Server) FailStage(apiID, stageName string, cause error) {
+	s.failStage(apiID, stageName, cause, nil)
+}
+
+func (s *Server) failStage(apiID, stageName string, cause error, al *stageAccessLog) {
 	s.opts.Logger.Error("stage failed: it answers 500 to every request until it compiles", "api", apiID, "stage", stageName, "err", cause)
 	s.publish(&stage{apiID: apiID, name: stageName, table: router.New[*endpoint](), failed: cause,
-		unmatched: s.metrics.Route(apiID, stageName, "", "")}, nil)
+		unmatched: s.metrics.Route(apiID, stageName, "", ""), accessLog: al}, nil)
 }
 
 // publish swaps compiled in; st, when not nil, carries the cache settings to attach.
@@ -190,6 +202,7 @@ func (s *Server) publish(compiled *stage, st *model.Stage) {
 	next[compiled.apiID] = stages
 	s.apis.Store(&next)
 	s.metrics.StageStatus(compiled.apiID, compiled.name, compiled.failed != nil, len(compiled.problems)+len(compiled.canary.problems()))
+	s.retainSinks()
 }
 
 // RemoveStage stops serving a stage; requests in flight on it finish.
@@ -210,6 +223,7 @@ func (s *Server) RemoveStage(apiID, stageName string) {
 	}
 	s.apis.Store(&next)
 	s.metrics.Forget(apiID, stageName)
+	s.retainSinks()
 }
 
 // compile compiles a stage's deployment; isCanary compiles it as the stage's canary, whose metrics
@@ -266,6 +280,11 @@ func (s *Server) compile(st model.Stage, snap *model.Snapshot, isCanary bool) (*
 	if compiled.responses, err = compileGatewayResponses(snap.GatewayResponses, st.Variables); err != nil {
 		return nil, err
 	}
+	// Settings the admin API refused could only come from an older store: the stage serves without
+	// an access log and says why in its status.
+	if compiled.accessLog, err = s.compileAccessLog(st); err != nil {
+		compiled.problems = append(compiled.problems, err.Error())
+	}
 	// Methods of one route (the same verb on sibling parameters such as {id} and {name}, or two greedy
 	// siblings) cannot be told apart: the route answers 500 rather than pick one.
 	type slot struct {
@@ -284,14 +303,18 @@ func (s *Server) compile(st model.Stage, snap *model.Snapshot, isCanary bool) (*
 			return nil, err
 		}
 		key := model.MethodKey(m.ResourceID, m.HTTPMethod)
+		mres, mverb := metricLabels(st, path, m.HTTPMethod)
 		ep := &endpoint{
 			resourceID:   res.ID,
 			resourcePath: path,
 			verb:         m.HTTPMethod,
-			metrics:      s.metrics.RouteOf(st.RestAPIID, st.StageName, path, m.HTTPMethod, isCanary),
+			metrics:      s.metrics.RouteOf(st.RestAPIID, st.StageName, mres, mverb, isCanary),
 			planPath:     strings.TrimSuffix(path, "/") + "/" + m.HTTPMethod,
 			planWildcard: strings.TrimSuffix(path, "/") + "/*",
 			stageLevels:  s.stageLevels(st, path, m.HTTPMethod),
+		}
+		if ep.execLog = s.compileExecLog(st, path, m.HTTPMethod); ep.execLog != nil {
+			compiled.execSink = ep.execLog.sink
 		}
 		ep.policy, ep.misconfigured = authorize.Compile(m, compiled.auth)
 		if m.RequestValidatorID != "" && len(m.RequestModels) > 0 && !modelsCompiled {

@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane"
+	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/model"
 )
 
 type lockedBuffer struct {
@@ -43,7 +44,11 @@ func TestMetricsAndAccessLog(t *testing.T) {
 	b := newAPI("api1")
 	in, resp := mock("200", "ok")
 	b.method("/pets/{id}", "GET", in, resp)
-	setStage(t, s, "prod", nil, b)
+	detailed := model.DefaultMethodSetting()
+	detailed.MetricsEnabled = true
+	if err := s.SetStage(model.Stage{RestAPIID: "api1", StageName: "prod", MethodSettings: map[string]model.MethodSetting{"*/*": detailed}}, &b.snap); err != nil {
+		t.Fatal(err)
+	}
 
 	for _, p := range []string{"/api1/prod/pets/1", "/api1/prod/pets/2", "/api1/prod/nope", "/other/prod/x"} {
 		do(t, newRequest(t, "GET", base+p, nil))

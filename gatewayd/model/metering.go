@@ -104,9 +104,12 @@ type MethodSetting struct {
 	CacheTTLInSeconds                      int     `json:"cache_ttl_in_seconds"`
 	RequireAuthorizationForCacheControl    bool    `json:"require_authorization_for_cache_control"`
 	UnauthorizedCacheControlHeaderStrategy string  `json:"unauthorized_cache_control_header_strategy"`
-	// The AWS provider's remaining settings, accepted so that ported configurations apply unchanged.
-	// gatewayd always exports metrics and writes access logs; these are stored and echoed only.
-	MetricsEnabled     bool   `json:"metrics_enabled"`
+	// MetricsEnabled gives the methods these settings apply to metric series of their own (API Gateway's
+	// detailed metrics); without it they count in the stage's series.
+	MetricsEnabled bool `json:"metrics_enabled"`
+	// LoggingLevel (OFF, ERROR, INFO) and DataTraceEnabled make the execution log (the data plane's
+	// execlog.go). CacheDataEncrypted is accepted so that ported configurations apply unchanged; stored
+	// and echoed only.
 	LoggingLevel       string `json:"logging_level"`
 	DataTraceEnabled   bool   `json:"data_trace_enabled"`
 	CacheDataEncrypted bool   `json:"cache_data_encrypted"`

@@ -212,7 +212,9 @@ type Stage struct {
 	CacheClusterSize    string `json:"cache_cluster_size"`
 	// CanarySettings, when set, send a share of the stage's traffic to another deployment.
 	CanarySettings *CanarySettings `json:"canary_settings,omitempty"`
-	InvokeURL      string          `json:"invoke_url"`
+	// AccessLogSettings, when set, make the stage write one line per request (accesslog.go).
+	AccessLogSettings *AccessLogSettings `json:"access_log_settings,omitempty"`
+	InvokeURL         string             `json:"invoke_url"`
 	// MethodSettings is read-only here, keyed by method path ("*/*", "pets/{petId}/GET"); it is changed
 	// through the stage's methodsettings collection, so that a PUT of the stage never drops it.
 	MethodSettings map[string]MethodSetting `json:"method_settings,omitempty"`

@@ -411,6 +411,11 @@ func (s *Stage) Validate() error {
 			return err
 		}
 	}
+	if s.AccessLogSettings != nil {
+		if err := s.AccessLogSettings.Validate(); err != nil {
+			return err
+		}
+	}
 	return validateTags("tags", s.Tags)
 }
 

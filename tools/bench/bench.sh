@@ -112,7 +112,7 @@ ver() { "$@" 2>&1 | head -n 1 | tr -d '\r' || true; }
   echo "- go: $(go env GOVERSION); terraform: $(have terraform && ver terraform version || echo missing)"
   echo "- nginx: $(have nginx && ver nginx -v || echo missing); haproxy: $(have haproxy && ver haproxy -v || echo missing)"
   echo "- caddy: $(have caddy && ver caddy version || echo missing); wrk: $([ -n "$wrk_bin" ] && ver wrk -v || echo missing)"
-  echo "- load: $loadgen; access logs off everywhere; all servers on 127.0.0.1"
+  echo "- load: $loadgen; access logs off everywhere but the proxy+access log row; all servers on 127.0.0.1"
 } >"$run/header.md"
 
 # --- build ---------------------------------------------------------------------------------------
@@ -161,6 +161,7 @@ measure() {
     return
   fi
   read -r rps p50 p99 errs reqs <<<"$out"
+  last_reqs=$reqs
   # shellcheck disable=SC2086
   row "$name" "$rps" "$p50" "$p99" "$errs" "$(rss $procs)" "" "$note"
   if [ "$errs" != 0 ] && [ "$mode" = smoke ]; then
@@ -280,6 +281,26 @@ if proxy_url=$("$bt" setup "${admin_flags[@]}" -kind proxy -backend "127.0.0.1:$
   fi
 else
   fail "gatewayd proxy" "setup: $(tail -n 3 "$run/setup-proxy.log" | tr '\n' ' ')"
+fi
+
+# The proxy row with the stage's access log on: API Gateway's JSON preset to a log group file
+# (target: at least 0.9x of gatewayd proxy). The note says how many lines reached the file.
+if log_url=$("$bt" setup "${admin_flags[@]}" -kind proxylog -backend "127.0.0.1:$backend_port" 2>"$run/setup-proxylog.log"); then
+  log_file=$run/gw-data/logs/bench.log
+  lines_before=$(wc -l <"$log_file" 2>/dev/null || echo 0)
+  last_reqs=0
+  measure "gatewayd proxy+access log" "$log_url" "$gw_pid" "HTTP_PROXY, JSON access log to a file"
+  sleep 1 # the writer drains its queue
+  lines=$(($(wc -l <"$log_file" 2>/dev/null || echo 0) - lines_before))
+  if [ -n "$(awk -F'\t' '$1 == "gatewayd proxy+access log" { print $2 }' "$tsv")" ]; then
+    sed -i "\$s|\$|; $lines lines logged for $last_reqs measured requests (+ warm-up)|" "$tsv"
+  fi
+  if [ "$lines" -lt "${last_reqs:-0}" ]; then
+    say "gatewayd proxy+access log: $lines lines for $last_reqs requests (lines dropped: see gatewayd_access_log_dropped_total)"
+    if [ "$mode" = smoke ]; then fail "gatewayd proxy+access log" "$lines lines logged for $last_reqs requests"; fi
+  fi
+else
+  fail "gatewayd proxy+access log" "setup: $(tail -n 3 "$run/setup-proxylog.log" | tr '\n' ' ')"
 fi
 
 # gatewayd with an API key in a usage plan (throttle high enough never to refuse; metrics are always

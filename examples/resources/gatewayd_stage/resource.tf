@@ -15,6 +15,22 @@ resource "gatewayd_stage" "prod" {
   stage_name    = "prod"
   deployment_id = gatewayd_deployment.example.id
   description   = "production"
+
+  # One JSON line per request in DATA_DIR/logs/api-gateway/prod.log on the
+  # gatewayd node (rotated by size), in API Gateway's $context variables.
+  access_log_settings {
+    destination_arn = "arn:aws:logs:us-east-1:123456789012:log-group:api-gateway/prod"
+    format = jsonencode({
+      requestId          = "$context.requestId"
+      ip                 = "$context.identity.sourceIp"
+      requestTime        = "$context.requestTime"
+      httpMethod         = "$context.httpMethod"
+      resourcePath       = "$context.resourcePath"
+      status             = "$context.status"
+      responseLength     = "$context.responseLength"
+      integrationLatency = "$context.integrationLatency"
+    })
+  }
 }
 
 # A canary release: 10% of the stage's requests go to the new deployment, with

@@ -181,6 +181,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		awsEndpoints[svc.service] = fs.envString("aws-endpoint-url-"+svc.flag, "",
 			"endpoint of "+svc.name+", over --aws-endpoint-url; empty: "+awsapi.EnvName(svc.service)+", else --aws-endpoint-url")
 	}
+	logMaxBytes := fs.envString("access-log-max-bytes", "104857600", "size at which an access or execution log file is rotated")
+	logMaxFiles := fs.envString("access-log-max-files", "5", "rotated access or execution log files kept besides the live one")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fs.printUsage(stdout)
@@ -211,6 +213,14 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
+	accessLogMaxBytes, err := strconv.ParseInt(*logMaxBytes, 10, 64)
+	if err != nil || accessLogMaxBytes <= 0 {
+		return fmt.Errorf("--access-log-max-bytes must be a positive number of bytes, got %q", *logMaxBytes)
+	}
+	accessLogMaxFiles, err := strconv.Atoi(*logMaxFiles)
+	if err != nil || accessLogMaxFiles <= 0 {
+		return fmt.Errorf("--access-log-max-files must be a positive whole number, got %q", *logMaxFiles)
+	}
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
 		return fmt.Errorf("--log-level: %w", err)
@@ -220,7 +230,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	d, err := daemon.Start(ctx, daemon.Config{DataDir: *dataDir, AdminAddr: *adminAddr, Listen: *listen,
 		AdminToken: *token, PublicURL: *publicURL, AccountRateLimit: rate, AccountBurstLimit: burst,
 		CacheMaxBytes: cacheMaxBytes, Server: *server, Region: *region, Logger: log,
-		AWSEndpointURL: *awsEndpoint, AWSEndpointURLs: derefAll(awsEndpoints)})
+		AWSEndpointURL: *awsEndpoint, AWSEndpointURLs: derefAll(awsEndpoints),
+		AccessLogMaxBytes: accessLogMaxBytes, AccessLogMaxFiles: accessLogMaxFiles})
 	if err != nil {
 		return err
 	}

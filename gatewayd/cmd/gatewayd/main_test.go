@@ -34,6 +34,8 @@ func TestRun(t *testing.T) {
 		{"bad rate", []string{"serve", "--account-rate-limit", "fast"}, "", "--account-rate-limit must be a number"},
 		{"bad burst", []string{"serve", "--account-burst-limit", "-1"}, "", "--account-burst-limit must be a whole number"},
 		{"bad log level", []string{"serve", "--log-level", "loud"}, "", "--log-level"},
+		{"bad log size", []string{"serve", "--access-log-max-bytes", "0"}, "", "--access-log-max-bytes must be a positive number of bytes"},
+		{"bad log files", []string{"serve", "--access-log-max-files", "many"}, "", "--access-log-max-files must be a positive whole number"},
 		{"stray argument", []string{"serve", "extra"}, "", `unexpected arguments ["extra"]`},
 		{"bad aws endpoint", []string{"serve", "--aws-endpoint-url-lambda", "127.0.0.1:9001"}, "", `--aws-endpoint-url-lambda must be an http:// or https:// URL with a host, such as http://127.0.0.1:4566, got "127.0.0.1:9001"`},
 	}
@@ -69,6 +71,8 @@ var serveFlagHelp = []struct{ flag, env, def string }{
 	{"--aws-endpoint-url", "GATEWAYD_AWS_ENDPOINT_URL", `""`},
 	{"--aws-endpoint-url-lambda", "GATEWAYD_AWS_ENDPOINT_URL_LAMBDA", `""`},
 	{"--aws-endpoint-url-sfn", "GATEWAYD_AWS_ENDPOINT_URL_SFN", `""`},
+	{"--access-log-max-bytes", "GATEWAYD_ACCESS_LOG_MAX_BYTES", `"104857600"`},
+	{"--access-log-max-files", "GATEWAYD_ACCESS_LOG_MAX_FILES", `"5"`},
 }
 
 func TestHelp(t *testing.T) {

@@ -89,10 +89,12 @@ func (it *Integration) awsService(ctx context.Context, in *mapping.Input) (*mess
 			req.Header.Set("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")
 		}
 	}
+	in.Context.EndpointURI = req.URI
 	backend, err := it.call(ctx, req)
 	if err != nil {
 		return nil, err
 	}
+	in.Context.IntegrationStatus = backend.Status
 	if c.target.FunctionARN != "" {
 		return it.lambdaAnswer(in, backend, overrides)
 	}

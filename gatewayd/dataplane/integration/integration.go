@@ -107,6 +107,14 @@ func Compile(spec Spec, client *upstream.Client) (*Integration, error) {
 	return it, nil
 }
 
+// Origin is the scheme://host of the integration's backend, "" for none (MOCK).
+func (it *Integration) Origin() string {
+	if it.uri == nil {
+		return ""
+	}
+	return it.uri.Scheme + "://" + it.uri.Host
+}
+
 // CallsBackend reports whether Invoke leaves the gateway.
 func (it *Integration) CallsBackend() bool { return it.kind != model.IntegrationMock }
 
@@ -245,6 +253,7 @@ func (it *Integration) http(ctx context.Context, in *mapping.Input) (*message.Re
 	if err != nil {
 		return nil, err
 	}
+	in.Context.IntegrationStatus = backend.Status
 	r := it.responses.Select(strconv.Itoa(backend.Status))
 	if r == nil {
 		return nil, gwerror.Internal(fmt.Errorf("no integration response matches backend status %d and none is the default", backend.Status))
@@ -304,6 +313,7 @@ func (it *Integration) request(in *mapping.Input) (*upstream.Request, *apigw.Ove
 	if method == "" || method == "ANY" {
 		method = req.Method
 	}
+	in.Context.EndpointURI, in.Context.EndpointHeader = target, h
 	return &upstream.Request{Method: method, URI: target, Header: h, Body: body}, overrides, nil
 }
 

@@ -201,17 +201,23 @@ func (it *Integration) awsProxy(ctx context.Context, in *mapping.Input) (*messag
 		"Content-Type":  {"application/json"},
 		RequestIDHeader: {in.Request.ID},
 	}
+	in.Context.EndpointURI, in.Context.EndpointHeader = target, h
 	resp, err := it.call(ctx, &upstream.Request{Method: http.MethodPost, URI: target, Header: h, Body: payload})
 	if err != nil {
 		return nil, err
 	}
+	in.Context.IntegrationStatus = resp.Status
 	if resp.Status != http.StatusOK {
 		return nil, gwerror.BadGateway(fmt.Errorf("lambda invoke answered status %d: %.200s", resp.Status, resp.Body))
 	}
 	if fe := resp.Header.Get("X-Amz-Function-Error"); fe != "" {
 		return nil, gwerror.BadGateway(fmt.Errorf("function error %s: %.200s", fe, resp.Body))
 	}
-	return lambdaResponse(resp.Body)
+	out, err := lambdaResponse(resp.Body)
+	if err == nil {
+		in.Context.FunctionStatus = out.Status
+	}
+	return out, err
 }
 
 // lambdaResponse maps a function's answer back; anything but a proxy result is a 502.

@@ -87,10 +87,12 @@ func (it *Integration) httpProxy(ctx context.Context, in *mapping.Input) (*messa
 	if method == "" || method == "ANY" {
 		method = req.Method
 	}
+	in.Context.EndpointURI, in.Context.EndpointHeader = target, h
 	resp, err := it.call(ctx, &upstream.Request{Method: method, URI: target, Header: h, Body: req.Body})
 	if err != nil {
 		return nil, err
 	}
+	in.Context.IntegrationStatus = resp.Status
 	resp.Header = forwardable(resp.Header, responseSkip)
 	return resp, nil
 }

@@ -25,6 +25,13 @@ import (
 // (context.NAME) and functions.
 type Context struct {
 	apigw.Context
+	// IntegrationStatus is the status the backend answered (for AWS_PROXY, the Invoke API's) and
+	// FunctionStatus an AWS_PROXY function's statusCode; 0 until known. The access log reads them.
+	IntegrationStatus, FunctionStatus int
+	// EndpointURI and EndpointHeader are the backend request of an integration that made one, for the
+	// execution log.
+	EndpointURI    string
+	EndpointHeader http.Header
 }
 
 // Get returns a context variable by its name after "context." (identity.sourceIp, authorizer.claims.sub),

@@ -3,7 +3,10 @@
 // Metric children are resolved once per route when a stage is compiled, so a request only increments
 // counters it already holds. Labels are api, stage, resource (the resource path template, never the
 // raw path), method and canary ("true" for the answers of a stage's canary deployment, else "false"),
-// which keeps cardinality bounded by the configuration.
+// which keeps cardinality bounded by the configuration. As in API Gateway, resource and method are
+// set only for methods whose method settings enable detailed metrics (metrics_enabled); the others,
+// and requests for routes a stage does not have, count in the stage's series with both empty. Catalog
+// names and describes every metric.
 package telemetry
 
 import (
@@ -14,8 +17,6 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 )
-
-var labels = []string{"api", "stage", "resource", "method", "canary"}
 
 // Metrics holds the data plane's metric vectors.
 type Metrics struct {
@@ -34,51 +35,33 @@ type Metrics struct {
 	invalidHeaders prometheus.Counter
 }
 
-// NewMetrics creates the metrics and registers them on reg; a nil reg keeps them unregistered.
+// NewMetrics creates the metrics (named and described in Catalog) and registers them on reg; a nil
+// reg keeps them unregistered.
 func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 	buckets := []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30}
+	counter := func(name string) *prometheus.CounterVec {
+		return prometheus.NewCounterVec(CounterOpts(name), Def(name).Labels)
+	}
+	histogram := func(name string) *prometheus.HistogramVec {
+		d := Def(name)
+		return prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: d.Name, Help: d.Help, Buckets: buckets}, d.Labels)
+	}
+	gauge := func(name string) *prometheus.GaugeVec {
+		d := Def(name)
+		return prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: d.Name, Help: d.Help}, d.Labels)
+	}
 	m := &Metrics{
-		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Namespace: "gatewayd", Name: "requests_total", Help: "Requests the data plane answered.",
-		}, labels),
-		clientErrs: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Namespace: "gatewayd", Name: "4xx_errors_total", Help: "Requests answered with a 4xx status.",
-		}, labels),
-		serverErrs: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Namespace: "gatewayd", Name: "5xx_errors_total", Help: "Requests answered with a 5xx status.",
-		}, labels),
-		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Namespace: "gatewayd", Name: "request_duration_seconds", Buckets: buckets,
-			Help: "Time from receiving a request to answering it.",
-		}, labels),
-		integration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Namespace: "gatewayd", Name: "integration_duration_seconds", Buckets: buckets,
-			Help: "Time spent waiting for the backend.",
-		}, labels),
-		throttled: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Namespace: "gatewayd", Name: "throttled_total",
-			Help: "Requests refused with 429: reason is throttle (a token bucket was empty) or quota.",
-		}, append(labels[:len(labels):len(labels)], "reason")),
-		cacheHits: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Namespace: "gatewayd", Name: "cache_hits_total",
-			Help: "Requests of cached methods answered without calling the backend.",
-		}, labels),
-		cacheMisses: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Namespace: "gatewayd", Name: "cache_misses_total",
-			Help: "Requests of cached methods that called the backend (misses and refreshes).",
-		}, labels),
-		stageFailed: prometheus.NewGaugeVec(prometheus.GaugeOpts{
-			Namespace: "gatewayd", Name: "stage_failed",
-			Help: "1 when a stage could not be compiled and answers 500 to every request, else 0.",
-		}, []string{"api", "stage"}),
-		stageProblems: prometheus.NewGaugeVec(prometheus.GaugeOpts{
-			Namespace: "gatewayd", Name: "stage_misconfigured_methods",
-			Help: "Methods of a stage that answer 500 because they are misconfigured (no integration, one that does not compile, conflicting routes).",
-		}, []string{"api", "stage"}),
-		invalidHeaders: prometheus.NewCounter(prometheus.CounterOpts{
-			Namespace: "gatewayd", Name: "invalid_response_headers_total",
-			Help: "Headers of answers (from backends, functions or mapping) dropped because their name or value was invalid or they framed the connection.",
-		}),
+		requests:       counter("gatewayd_requests_total"),
+		clientErrs:     counter("gatewayd_4xx_errors_total"),
+		serverErrs:     counter("gatewayd_5xx_errors_total"),
+		latency:        histogram("gatewayd_request_duration_seconds"),
+		integration:    histogram("gatewayd_integration_duration_seconds"),
+		throttled:      counter("gatewayd_throttled_total"),
+		cacheHits:      counter("gatewayd_cache_hits_total"),
+		cacheMisses:    counter("gatewayd_cache_misses_total"),
+		stageFailed:    gauge("gatewayd_stage_failed"),
+		stageProblems:  gauge("gatewayd_stage_misconfigured_methods"),
+		invalidHeaders: prometheus.NewCounter(CounterOpts("gatewayd_invalid_response_headers_total")),
 	}
 	if reg != nil {
 		for _, c := range []prometheus.Collector{m.requests, m.clientErrs, m.serverErrs, m.latency, m.integration, m.throttled,

@@ -102,12 +102,14 @@ func routeWith(ctx context.Context, c *client.Client, apiID, parent, pathPart, u
 //	mock:   GET /mock answered by gatewayd itself (MOCK) with a fixed body
 //	mockvtl: the same answering with a 10-line template that reads the request (mockVTLTemplate)
 //	routes: N resources /r0../rN-1, each GET -> HTTP_PROXY; the URL is the last one
+//	proxylog: proxy on a stage whose access log writes API Gateway's JSON preset to the log group
+//	        "bench" (DATA_DIR/logs/bench.log)
 //
 // It exits with status 3 when gatewayd does not support the path yet.
 func runSetup(args []string) error {
 	fs := flag.NewFlagSet("setup", flag.ContinueOnError)
 	af := addAdminFlags(fs)
-	kind := fs.String("kind", "proxy", "proxy, key, keyjwt, cache, mock, mockvtl or routes")
+	kind := fs.String("kind", "proxy", "proxy, proxylog, key, keyjwt, cache, mock, mockvtl or routes")
 	backend := fs.String("backend", "127.0.0.1:18401", "backend address")
 	routes := fs.Int("routes", 10, "routes for -kind routes")
 	conc := fs.Int("c", 8, "concurrent admin calls while creating routes")
@@ -129,7 +131,7 @@ func runSetup(args []string) error {
 	}
 	var path string
 	switch *kind {
-	case "proxy", "key", "cache", "keyjwt":
+	case "proxy", "proxylog", "key", "cache", "keyjwt":
 		items, err := c.CreateResource(ctx, api.ID, model.Resource{ParentID: api.RootResourceID, PathPart: "items"})
 		if err != nil {
 			return err
@@ -170,6 +172,9 @@ func runSetup(args []string) error {
 	stage := model.Stage{StageName: "prod", DeploymentID: dep.ID}
 	if *kind == "cache" {
 		stage.CacheClusterEnabled, stage.CacheClusterSize = true, "0.5"
+	}
+	if *kind == "proxylog" {
+		stage.AccessLogSettings = &model.AccessLogSettings{DestinationARN: accessLogGroup, Format: accessLogJSON}
 	}
 	st, err := c.CreateStage(ctx, api.ID, stage)
 	if err != nil {
@@ -499,3 +504,9 @@ func runDeleteAPI(args []string) error {
 	defer cancel()
 	return c.DeleteRestAPI(ctx, id)
 }
+
+// The proxylog stage's access log: API Gateway's JSON preset, to DATA_DIR/logs/bench.log.
+const (
+	accessLogGroup = "arn:aws:logs:us-east-1:123456789012:log-group:bench"
+	accessLogJSON  = `{ "requestId":"$context.requestId", "extendedRequestId":"$context.extendedRequestId","ip": "$context.identity.sourceIp", "caller":"$context.identity.caller", "user":"$context.identity.user", "requestTime":"$context.requestTime", "httpMethod":"$context.httpMethod", "resourcePath":"$context.resourcePath", "status":"$context.status", "protocol":"$context.protocol", "responseLength":"$context.responseLength" }`
+)

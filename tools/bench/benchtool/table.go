@@ -17,7 +17,7 @@ type row struct {
 
 var httpRows = map[string]bool{"direct": true, "nginx": true, "haproxy": true, "caddy": true,
 	"gatewayd proxy": true, "gatewayd key+throttle": true, "gatewayd key+JWT": true, "gatewayd cache hit": true, "gatewayd mock": true,
-	"gatewayd mock+template": true}
+	"gatewayd mock+template": true, "gatewayd proxy+access log": true}
 
 // runTable prints the results file as a markdown table with each HTTP row's ratio to nginx and to
 // direct, and each routes row's ratio to the first one.
@@ -70,7 +70,7 @@ func runTable(args []string) error {
 			}
 		}
 		note := r.note
-		if r.name == "gatewayd key+JWT" && rps > 0 && rpsOf("gatewayd proxy") > 0 {
+		if (r.name == "gatewayd key+JWT" || r.name == "gatewayd proxy+access log") && rps > 0 && rpsOf("gatewayd proxy") > 0 {
 			note = fmt.Sprintf("%.2fx gatewayd proxy; %s", rps/rpsOf("gatewayd proxy"), note)
 		}
 		if r.name == "gatewayd mock+template" && rps > 0 && rpsOf("gatewayd mock") > 0 {
