@@ -41,6 +41,9 @@ type Options struct {
 	Metrics http.Handler
 	// Ready reports whether the daemon can serve; nil means always ready.
 	Ready func(ctx context.Context) error
+	// Console, when set, serves /console and the paths under it (gatewayd/console): it signs in with
+	// the token itself and keeps sessions with CSRF tokens. /v1 keeps needing the bearer token.
+	Console http.Handler
 	// MaxBodyBytes caps request bodies: a declared Content-Length above it gets 413 before anything is
 	// read, a longer chunked body gets 413 when it passes the cap. Default 1 MiB.
 	MaxBodyBytes int64
@@ -252,6 +255,9 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		a.answerUnread(w, r, http.StatusOK, map[string]string{"status": "ready"})
+		return
+	}
+	if a.serveConsole(w, r) {
 		return
 	}
 	if !a.authorized(r) {

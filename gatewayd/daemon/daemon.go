@@ -21,6 +21,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/admin"
+	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/console"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/control"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/awsapi"
@@ -78,6 +79,8 @@ type Daemon struct {
 	AdminURL, DataURL string
 	// Token is the admin token in force; TokenPath is where it was read or generated, if anywhere.
 	Token, TokenPath string
+	// console is the web console on the admin listener; Shutdown stops its sampler.
+	console *console.Console
 
 	log      *slog.Logger
 	store    *sqlite.Store
@@ -166,6 +169,15 @@ func Start(ctx context.Context, cfg Config) (*Daemon, error) {
 	if err := dp.LoadUsage(ctx); err != nil {
 		return nil, fmt.Errorf("loading usage counts: %w", err)
 	}
+	if d.console, err = console.New(console.Options{Token: d.Token, Service: svc, Audit: d.store, Live: dp.LiveTotals,
+		Logger: cfg.Logger}); err != nil {
+		return nil, err
+	}
+	defer func() {
+		if !ok {
+			d.console.Close()
+		}
+	}()
 	api, err := admin.New(admin.Options{
 		Token: d.Token, Service: svc, Audit: d.store, Logger: cfg.Logger,
 		Metrics:           promhttp.HandlerFor(reg, promhttp.HandlerOpts{}),
@@ -173,6 +185,7 @@ func Start(ctx context.Context, cfg Config) (*Daemon, error) {
 		BeforeUsageReport: dp.FlushUsage,
 		FlushStageCache:   plane.FlushCache,
 		Registerer:        reg,
+		Console:           d.console,
 	})
 	if err != nil {
 		return nil, err
@@ -233,6 +246,7 @@ func (d *Daemon) Shutdown(ctx context.Context) error {
 		}
 	}
 	d.wg.Wait()
+	d.console.Close()
 	errs = append(errs, d.close())
 	return errors.Join(errs...)
 }

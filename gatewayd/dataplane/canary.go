@@ -59,7 +59,8 @@ func (s *Server) compileCanary(st model.Stage, snap *model.Snapshot) *canary {
 		s.opts.Logger.Error("canary failed: its share of the requests is answered 500 until it compiles", "api", st.RestAPIID,
 			"stage", st.StageName, "deployment", c.DeploymentID, "err", err)
 		compiled = &stage{apiID: st.RestAPIID, name: st.StageName, deploymentID: c.DeploymentID, table: router.New[*endpoint](),
-			failed: err, isCanary: true, unmatched: s.metrics.RouteOf(st.RestAPIID, st.StageName, "", "", true)}
+			failed: err, isCanary: true, unmatched: s.metrics.RouteOf(st.RestAPIID, st.StageName, "", "", true),
+			live: s.live.Stage(st.RestAPIID, st.StageName)}
 	} else if len(compiled.problems) > 0 {
 		s.opts.Logger.Warn("canary has misconfigured methods, which answer 500", "api", st.RestAPIID, "stage", st.StageName,
 			"deployment", c.DeploymentID, "problems", compiled.problems)

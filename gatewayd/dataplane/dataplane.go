@@ -171,6 +171,8 @@ type Server struct {
 	accessLogs *accesslog.Sinks
 	// unmatched counts requests for unknown APIs or stages, under empty labels.
 	unmatched *telemetry.Route
+	// live holds each stage's running totals for the web console (LiveTotals).
+	live *telemetry.LiveSet
 	// invalidHeaderLog keeps a backend that always answers with a bad header from flooding the log:
 	// the metric counts every one.
 	invalidHeaderLog rate.Sometimes
@@ -229,6 +231,7 @@ func New(opts Options) (*Server, error) {
 		accessLog:        telemetry.NewAccessLog(opts.Logger),
 		accessLogs:       sinks,
 		unmatched:        m.Route("", "", "", ""),
+		live:             telemetry.NewLiveSet(),
 		invalidHeaderLog: rate.Sometimes{Interval: 10 * time.Second},
 		servers:          map[front]struct{}{},
 		limiter:          localLimiter{throttle.NewLocal()},

@@ -201,6 +201,7 @@ func (s *Server) observe(ctx context.Context, ex *exchange, status, n int, err e
 		e.API, e.Stage = ex.stage.apiID, ex.stage.name
 		e.DeploymentID, e.Canary = ex.stage.deploymentID, ex.stage.isCanary
 		route = ex.stage.unmatched
+		ex.stage.live.Observe(status, latency)
 	}
 	if ex.ep != nil {
 		e.ResourcePath = ex.ep.resourcePath

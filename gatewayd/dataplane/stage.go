@@ -28,6 +28,8 @@ type stage struct {
 	table        *router.Table[*endpoint]
 	// unmatched counts requests for routes the stage does not have.
 	unmatched *telemetry.Route
+	// live sums every answer of the stage, its canary's too, for the web console.
+	live *telemetry.Live
 	// cache is the stage's response cache, nil when off. It is shared with the stage this one
 	// replaced when the cache stayed on at the same size.
 	cache *stageCache
@@ -182,6 +184,9 @@ func (s *Server) failStage(apiID, stageName string, cause error, al *stageAccess
 func (s *Server) publish(compiled *stage, st *model.Stage) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if compiled.live == nil { // a failed stage's answers count too
+		compiled.live = s.live.Stage(compiled.apiID, compiled.name)
+	}
 	old := *s.apis.Load()
 	if st != nil {
 		s.attachCache(compiled, old[compiled.apiID][compiled.name], *st)
@@ -216,6 +221,7 @@ func (s *Server) RemoveStage(apiID, stageName string) {
 	next := maps.Clone(old)
 	stages := maps.Clone(old[apiID])
 	delete(stages, stageName)
+	s.live.Forget(apiID, stageName)
 	if len(stages) == 0 {
 		delete(next, apiID)
 	} else {
@@ -265,6 +271,7 @@ func (s *Server) compile(st model.Stage, snap *model.Snapshot, isCanary bool) (*
 		deploymentID: st.DeploymentID,
 		table:        router.New[*endpoint](),
 		unmatched:    s.metrics.RouteOf(st.RestAPIID, st.StageName, "", "", isCanary),
+		live:         s.live.Stage(st.RestAPIID, st.StageName),
 		isCanary:     isCanary,
 		vars:         st.Variables,
 	}
