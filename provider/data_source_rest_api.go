@@ -62,6 +62,10 @@ func (d *restAPIDataSource) Schema(_ context.Context, _ datasource.SchemaRequest
 				MarkdownDescription: "The API's resource policy (IAM JSON), or `\"\"`.",
 				Computed:            true,
 			},
+			"minimum_compression_size": schema.StringAttribute{
+				MarkdownDescription: "Smallest answer body, in bytes, that gatewayd compresses; `-1` when it compresses nothing.",
+				Computed:            true,
+			},
 			"root_resource_id": schema.StringAttribute{
 				MarkdownDescription: "ID of the API's root resource `/`.",
 				Computed:            true,

@@ -93,18 +93,19 @@ func (r *authorizerResource) Schema(_ context.Context, _ resource.SchemaRequest,
 				Validators: []validator.String{stringvalidator.OneOf(model.AuthorizerTypes...)},
 			},
 			"authorizer_uri": schema.StringAttribute{
-				MarkdownDescription: "Required for `TOKEN` and `REQUEST`: the function's Lambda Invoke URL, as `AWS_PROXY` integrations take " +
-					"it, such as `http://127.0.0.1:3001/2015-03-31/functions/authorizer/invocations`; it may use `${stageVariables.NAME}`. " +
-					"The `arn:aws:apigateway:REGION:lambda:path/...` form is refused until gatewayd resolves Lambda ARNs. Must be empty " +
-					"for `COGNITO_USER_POOLS`. Defaults to `\"\"`.",
+				MarkdownDescription: "Required for `TOKEN` and `REQUEST`: the function, as `AWS_PROXY` integrations take it: its Lambda ARN " +
+					"URI, `arn:aws:apigateway:REGION:lambda:path/2015-03-31/functions/FUNCTION_ARN/invocations` (what " +
+					"`aws_lambda_function.x.invoke_arn` gives), invoked on AWS Lambda (or the endpoint set with `--aws-endpoint-url-lambda`) " +
+					"with a SigV4 signature, or its Lambda Invoke URL, such as `http://127.0.0.1:3001/2015-03-31/functions/authorizer/invocations`. " +
+					"It may use `${stageVariables.NAME}`. Must be empty for `COGNITO_USER_POOLS`. Defaults to `\"\"`.",
 				Optional: true,
 				Computed: true,
 				Default:  stringdefault.StaticString(""),
 			},
 			"authorizer_credentials": schema.StringAttribute{
-				MarkdownDescription: "Kept so that configurations ported from API Gateway apply: there, an IAM role API Gateway assumes to " +
-					"call the function. gatewayd calls the function's URL itself and assumes no role, so the value has no effect. " +
-					"Defaults to `\"\"`.",
+				MarkdownDescription: "The ARN of an IAM role (`arn:aws:iam::ACCOUNT_ID:role/NAME`) gatewayd assumes through STS to invoke a " +
+					"function given by its Lambda ARN URI; empty signs with gatewayd's own AWS credentials. With an Invoke URL it has no " +
+					"effect (gatewayd calls the URL unsigned) and is kept so that ported configurations apply. Defaults to `\"\"`.",
 				Optional: true,
 				Computed: true,
 				Default:  stringdefault.StaticString(""),

@@ -260,7 +260,9 @@ resource "gatewayd_rest_api" "demo" {
 func TestAccAuthorizer_Refused(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct{ name, attrs, want string }{
-		{"lambda arn", `authorizer_uri = "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:auth/invocations"`, `cannot resolve yet`},
+		{"service arn", `authorizer_uri = "arn:aws:apigateway:us-east-1:dynamodb:action/GetItem"`, `an authorizer is a Lambda function`},
+		{"role of an invoke url", `authorizer_uri = "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:auth/invocations"
+  authorizer_credentials = "arn:aws:iam::*:user/*"`, `caller's own credentials`},
 		{"two headers for TOKEN", `authorizer_uri = "http://127.0.0.1:1/2015-03-31/functions/f/invocations"
   identity_source = "method.request.header.A, method.request.header.B"`, `must be one header`},
 		{"issuer without audiences", `type = "COGNITO_USER_POOLS"

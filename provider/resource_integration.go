@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
@@ -60,6 +61,7 @@ type integrationModel struct {
 	CacheKeyParameters    types.Set    `tfsdk:"cache_key_parameters"`
 	CacheNamespace        types.String `tfsdk:"cache_namespace"`
 	ContentHandling       types.String `tfsdk:"content_handling"`
+	Credentials           types.String `tfsdk:"credentials"`
 }
 
 func (r *integrationResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
@@ -69,28 +71,36 @@ func (r *integrationResource) Metadata(_ context.Context, req resource.MetadataR
 func (r *integrationResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "How a method reaches its backend: a canned `MOCK` answer, an `HTTP` backend with request and response mapping, " +
-			"an `HTTP_PROXY` that passes the request through, or an `AWS_PROXY` function in the Lambda proxy format. " +
+			"an `HTTP_PROXY` that passes the request through, an `AWS_PROXY` function in the Lambda proxy format, or an `AWS` service " +
+			"integration (a service action such as DynamoDB `PutItem`, or a Lambda function without the proxy format), signed with SigV4. " +
 			"A method has at most one integration. Deleting it also deletes its `gatewayd_integration_response`s.",
 		Attributes: map[string]schema.Attribute{
 			// Required attributes (rest_api_id, resource_id and http_method are added below)
 			"type": schema.StringAttribute{
 				MarkdownDescription: "Integration type: one of `" + strings.Join(model.IntegrationTypes, "`, `") +
-					"`. `HTTP`, `HTTP_PROXY` and `AWS_PROXY` need `uri` and `integration_http_method`. Changes in place.",
+					"`. All but `MOCK` need `uri` and `integration_http_method`. Changes in place.",
 				Required:   true,
 				Validators: []validator.String{stringvalidator.OneOf(model.IntegrationTypes...)},
 			},
 			// Optional attributes
 			"uri": schema.StringAttribute{
-				MarkdownDescription: "Backend URL: an absolute `http://` or `https://` URL, required unless `type` is `MOCK`. " +
-					"It may contain `{name}` placeholders filled from `request_parameters` (`integration.request.path.name`) and " +
+				MarkdownDescription: "Backend, required unless `type` is `MOCK`. For `HTTP` and `HTTP_PROXY` an absolute `http://` or `https://` URL. " +
+					"For `AWS_PROXY` a Lambda ARN URI, `arn:aws:apigateway:REGION:lambda:path/2015-03-31/functions/FUNCTION_ARN/invocations` " +
+					"(what `aws_lambda_function.x.invoke_arn` gives), or a Lambda Invoke URL (`http://HOST:PORT/2015-03-31/functions/NAME/invocations`). " +
+					"For `AWS` `arn:aws:apigateway:REGION:SERVICE:action/ACTION` (services with a known protocol: `" +
+					strings.Join(awsActionServiceNames(), "`, `") + "`) or `arn:aws:apigateway:REGION:SERVICE:path/PATH` (any service, a Lambda " +
+					"ARN URI among them). ARN URIs are called at `https://SERVICE.REGION.amazonaws.com` or at the endpoint gatewayd's operator " +
+					"sets (`--aws-endpoint-url`, `--aws-endpoint-url-lambda`..., `AWS_ENDPOINT_URL_<SERVICE>`), signed with SigV4 with " +
+					"gatewayd's AWS credentials (the AWS SDK's default chain) or the role `credentials` names. " +
+					"A URI may contain `{name}` placeholders filled from `request_parameters` (`integration.request.path.name`) and " +
 					"`${stageVariables.name}` references (written `$${stageVariables.name}` in HCL). Defaults to `\"\"`.",
 				Optional: true,
 				Computed: true,
 				Default:  stringdefault.StaticString(""),
 			},
 			"integration_http_method": schema.StringAttribute{
-				MarkdownDescription: "Verb gatewayd uses to call the backend, required for `HTTP`, `HTTP_PROXY` and `AWS_PROXY` " +
-					"(which needs `POST`, the Lambda Invoke API). Defaults to `\"\"`.",
+				MarkdownDescription: "Verb gatewayd uses to call the backend, required unless `type` is `MOCK`; `AWS_PROXY` and `AWS` with a " +
+					"Lambda function need `POST` (the Lambda Invoke API), service actions are usually `POST`. Defaults to `\"\"`.",
 				Optional:   true,
 				Computed:   true,
 				Default:    stringdefault.StaticString(""),
@@ -114,7 +124,8 @@ func (r *integrationResource) Schema(_ context.Context, _ resource.SchemaRequest
 			"request_templates": schema.MapAttribute{
 				MarkdownDescription: "Mapping templates of the request by content type (such as `application/json`): Velocity (VTL) with API Gateway's " +
 					"`$input`, `$util`, `$context` and `$stageVariables`. The request's Content-Type (`application/json` when it has none) " +
-					"picks one, whose output is the body sent to an `HTTP` backend, or, for `MOCK`, names the status code " +
+					"picks one, whose output is the body sent to an `HTTP` backend or an `AWS` service (a JSON action's request, a query " +
+					"action's form fields after `Action` and `Version`, a Lambda function's event), or, for `MOCK`, names the status code " +
 					"(`{\"statusCode\": 200}`). `HTTP_PROXY` and `AWS_PROXY` pass the request through, as in API Gateway. A syntax error " +
 					"fails the plan with its line and column. Defaults to `{}`.",
 				ElementType: types.StringType,
@@ -162,7 +173,7 @@ func (r *integrationResource) Schema(_ context.Context, _ resource.SchemaRequest
 				Default:  stringdefault.StaticString(""),
 			},
 			"content_handling": schema.StringAttribute{
-				MarkdownDescription: "Conversion of the request body for `HTTP` and `MOCK` integrations: `CONVERT_TO_TEXT` turns a binary body (a content type " +
+				MarkdownDescription: "Conversion of the request body for `HTTP`, `AWS` and `MOCK` integrations: `CONVERT_TO_TEXT` turns a binary body (a content type " +
 					"in the API's `binary_media_types`) into base64 text, which a template can then read; `CONVERT_TO_BINARY` decodes a " +
 					"base64 text body (after the template) into binary; `\"\"` passes bodies as they are, and a binary body then skips the " +
 					"template. Defaults to `\"\"`.",
@@ -170,6 +181,16 @@ func (r *integrationResource) Schema(_ context.Context, _ resource.SchemaRequest
 				Computed:   true,
 				Default:    stringdefault.StaticString(""),
 				Validators: []validator.String{stringvalidator.OneOf(integrationContentHandlings...)},
+			},
+			"credentials": schema.StringAttribute{
+				MarkdownDescription: "The ARN of an IAM role (`arn:aws:iam::ACCOUNT_ID:role/NAME`) gatewayd assumes through STS (credentials " +
+					"cached and refreshed before they expire) to sign the calls of an `AWS` integration or of an `AWS_PROXY` integration " +
+					"whose `uri` is a Lambda ARN. Empty signs with gatewayd's own AWS credentials. Refused with other integrations, and " +
+					"API Gateway's caller-credentials form `arn:aws:iam::*:user/*` is refused. Defaults to `\"\"`.",
+				Optional:   true,
+				Computed:   true,
+				Default:    stringdefault.StaticString(""),
+				Validators: []validator.String{validators.IAMRoleARN()},
 			},
 			// Computed attributes
 			"id": schema.StringAttribute{
@@ -195,25 +216,40 @@ func (r *integrationResource) ValidateConfig(ctx context.Context, req resource.V
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	typ := ""
+	if !cfg.Type.IsUnknown() && !cfg.Type.IsNull() {
+		typ = cfg.Type.ValueString()
+	}
 	if !cfg.URI.IsUnknown() && cfg.URI.ValueString() != "" {
 		// The rule gatewayd applies, so that the URI the plan accepts is the one the apply stores.
-		if err := model.ValidateIntegrationURI(cfg.URI.ValueString()); err != nil {
+		if err := model.ValidateIntegrationURIForType(typ, cfg.URI.ValueString()); err != nil {
 			resp.Diagnostics.AddAttributeError(path.Root("uri"), "Invalid Integration URI",
 				fmt.Sprintf("Attribute uri %s, got %q.", err, cfg.URI.ValueString()))
 		}
 	}
-	if cfg.Type.IsUnknown() || cfg.Type.IsNull() {
+	// The role's shape is the attribute validator's; here, whether this integration signs at all.
+	if typ != "" && !cfg.URI.IsUnknown() && !cfg.Credentials.IsUnknown() && !cfg.Credentials.IsNull() &&
+		model.ValidateIAMRoleARN(cfg.Credentials.ValueString()) == nil {
+		if err := model.ValidateIntegrationCredentials(typ, cfg.URI.ValueString(), cfg.Credentials.ValueString()); err != nil {
+			resp.Diagnostics.AddAttributeError(path.Root("credentials"), "Invalid Integration Credentials",
+				fmt.Sprintf("Attribute credentials %s.", err))
+		}
+	}
+	if typ == "" {
 		return
 	}
-	typ := cfg.Type.ValueString()
 	switch typ {
-	case model.IntegrationHTTP, model.IntegrationHTTPProxy, model.IntegrationAWSProxy:
+	case model.IntegrationHTTP, model.IntegrationHTTPProxy, model.IntegrationAWSProxy, model.IntegrationAWS:
 	default:
 		return
 	}
 	if !cfg.URI.IsUnknown() && cfg.URI.ValueString() == "" {
+		what := "the backend's http:// or https:// URL"
+		if typ == model.IntegrationAWS {
+			what = "an arn:aws:apigateway:REGION:SERVICE:action/ACTION or ...:path/PATH ARN"
+		}
 		resp.Diagnostics.AddAttributeError(path.Root("uri"), "Missing Integration URI",
-			fmt.Sprintf("Attribute uri is required when type is %s: set it to the backend's http:// or https:// URL.", typ))
+			fmt.Sprintf("Attribute uri is required when type is %s: set it to %s.", typ, what))
 	}
 	method := cfg.IntegrationHTTPMethod
 	switch {
@@ -224,6 +260,12 @@ func (r *integrationResource) ValidateConfig(ctx context.Context, req resource.V
 	case typ == model.IntegrationAWSProxy && method.ValueString() != "POST":
 		resp.Diagnostics.AddAttributeError(path.Root("integration_http_method"), "Invalid Integration HTTP Method",
 			fmt.Sprintf("Attribute integration_http_method must be POST when type is AWS_PROXY (functions are invoked with POST), got %q.", method.ValueString()))
+	case typ == model.IntegrationAWS && method.ValueString() == "ANY":
+		resp.Diagnostics.AddAttributeError(path.Root("integration_http_method"), "Invalid Integration HTTP Method",
+			"Attribute integration_http_method must name one verb when type is AWS, got \"ANY\".")
+	case typ == model.IntegrationAWS && method.ValueString() != "POST" && !cfg.URI.IsUnknown() && strings.Contains(cfg.URI.ValueString(), ":lambda:path/"):
+		resp.Diagnostics.AddAttributeError(path.Root("integration_http_method"), "Invalid Integration HTTP Method",
+			fmt.Sprintf("Attribute integration_http_method must be POST when type is AWS with a Lambda function (the Lambda Invoke API), got %q.", method.ValueString()))
 	}
 }
 
@@ -243,6 +285,7 @@ func (m *integrationModel) toAPI(ctx context.Context, diags *diag.Diagnostics) m
 		CacheKeyParameters:    toStrings(ctx, m.CacheKeyParameters, diags),
 		CacheNamespace:        m.CacheNamespace.ValueString(),
 		ContentHandling:       m.ContentHandling.ValueString(),
+		Credentials:           m.Credentials.ValueString(),
 	}
 }
 
@@ -261,6 +304,17 @@ func (m *integrationModel) fromAPI(in model.Integration) {
 	m.CacheKeyParameters = stringSetValue(in.CacheKeyParameters)
 	m.CacheNamespace = types.StringValue(in.CacheNamespace)
 	m.ContentHandling = types.StringValue(in.ContentHandling)
+	m.Credentials = types.StringValue(in.Credentials)
+}
+
+// awsActionServiceNames lists the services whose actions gatewayd knows how to send.
+func awsActionServiceNames() []string {
+	names := make([]string, 0, len(model.AWSActionServices))
+	for k := range model.AWSActionServices {
+		names = append(names, k)
+	}
+	slices.Sort(names)
+	return names
 }
 
 func (r *integrationResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {

@@ -2,7 +2,9 @@ package provider
 
 import (
 	"context"
+	"fmt"
 	"maps"
+	"strconv"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
@@ -43,8 +45,10 @@ type restAPIModel struct {
 	BinaryMediaTypes types.List   `tfsdk:"binary_media_types"`
 	Tags             types.Map    `tfsdk:"tags"`
 	Policy           types.String `tfsdk:"policy"`
-	RootResourceID   types.String `tfsdk:"root_resource_id"`
-	CreatedDate      types.String `tfsdk:"created_date"`
+	// MinimumCompressionSize is a string, as in the AWS provider (nullable there); "-1" is off.
+	MinimumCompressionSize types.String `tfsdk:"minimum_compression_size"`
+	RootResourceID         types.String `tfsdk:"root_resource_id"`
+	CreatedDate            types.String `tfsdk:"created_date"`
 }
 
 func (r *restAPIResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
@@ -108,6 +112,19 @@ func (r *restAPIResource) Schema(_ context.Context, _ resource.SchemaRequest, re
 				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 				Validators:    []validator.String{validators.ResourcePolicy()},
 			},
+			"minimum_compression_size": schema.StringAttribute{
+				MarkdownDescription: fmt.Sprintf("Smallest answer body, in bytes (`0` to `%d`), that gatewayd compresses: answers of "+
+					"at least this size are sent gzip- or deflate-encoded (with `Vary: Accept-Encoding`) to clients whose `Accept-Encoding` "+
+					"takes them, at the fastest level; `-1` compresses nothing. Answers the backend already encoded, and gatewayd's own "+
+					"error answers, are sent as they are; request bodies are not decompressed. A string holding a number, as in the AWS "+
+					"provider (`minimum_compression_size = 1024` works). Like the rest of the API it reaches a stage with its next "+
+					"deployment. Defaults to `\"-1\"`, or with `body` to the document's `x-amazon-apigateway-minimum-compression-size`.",
+					model.MaxMinimumCompressionSize),
+				Optional:      true,
+				Computed:      true,
+				PlanModifiers: []planmodifier.String{documentDefault{def: types.StringValue("-1")}},
+				Validators:    []validator.String{validators.CompressionSize()},
+			},
 			// Computed attributes
 			"id": schema.StringAttribute{
 				MarkdownDescription: "ID of the API: 10 lowercase letters and digits, chosen by gatewayd.",
@@ -141,7 +158,18 @@ func (m *restAPIModel) toAPI(ctx context.Context, diags *diag.Diagnostics) model
 		BinaryMediaTypes: toStrings(ctx, m.BinaryMediaTypes, diags),
 		Tags:             toStringMap(ctx, m.Tags, diags),
 		Policy:           m.Policy.ValueString(),
+
+		MinimumCompressionSize: m.compressionSize(),
 	}
+}
+
+// compressionSize is minimum_compression_size for the admin API: nil for "-1" or unset.
+func (m *restAPIModel) compressionSize() *int {
+	n, err := strconv.Atoi(m.MinimumCompressionSize.ValueString())
+	if err != nil || n < 0 {
+		return nil
+	}
+	return &n
 }
 
 func (m *restAPIModel) fromAPI(a model.RestAPI) {
@@ -152,6 +180,10 @@ func (m *restAPIModel) fromAPI(a model.RestAPI) {
 	m.BinaryMediaTypes = stringListValue(a.BinaryMediaTypes)
 	m.Tags = stringMapValue(a.Tags)
 	m.Policy = types.StringValue(a.Policy)
+	m.MinimumCompressionSize = types.StringValue("-1")
+	if a.MinimumCompressionSize != nil {
+		m.MinimumCompressionSize = types.StringValue(strconv.Itoa(*a.MinimumCompressionSize))
+	}
 	m.RootResourceID = types.StringValue(a.RootResourceID)
 	m.CreatedDate = types.StringValue(a.CreatedDate.Format(time.RFC3339))
 }

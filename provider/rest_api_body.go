@@ -193,6 +193,13 @@ func (m *restAPIResourceModel) importOptions(ctx context.Context, config tfsdk.C
 		v := toStrings(ctx, m.BinaryMediaTypes, diags)
 		opts.BinaryMediaTypes = &v
 	}
+	if !cfg.MinimumCompressionSize.IsNull() {
+		v := -1
+		if n := m.compressionSize(); n != nil {
+			v = *n
+		}
+		opts.MinimumCompressionSize = &v
+	}
 	return opts
 }
 

@@ -172,6 +172,8 @@ type importEnvelope struct {
 	APIKeySource     *string            `json:"api_key_source"`
 	BinaryMediaTypes *[]string          `json:"binary_media_types"`
 	Tags             *map[string]string `json:"tags"`
+	// MinimumCompressionSize is -1 to turn compression off.
+	MinimumCompressionSize *int `json:"minimum_compression_size"`
 }
 
 // importResult answers an import: the API and what the import left out.
@@ -240,6 +242,7 @@ func (a *API) importAPI(r *http.Request) (result, error) {
 		data = []byte(env.Body)
 		opts.Name, opts.Description, opts.APIKeySource = env.Name, env.Description, env.APIKeySource
 		opts.BinaryMediaTypes, opts.Tags = env.BinaryMediaTypes, env.Tags
+		opts.MinimumCompressionSize = env.MinimumCompressionSize
 	}
 	if len(data) > openapi.MaxDocumentBytes {
 		return result{objectID: id}, &control.Error{Status: http.StatusRequestEntityTooLarge, Code: "PayloadTooLarge",

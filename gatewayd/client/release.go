@@ -92,6 +92,8 @@ type ImportOptions struct {
 	Name, Description, APIKeySource *string
 	BinaryMediaTypes                *[]string
 	Tags                            *map[string]string
+	// MinimumCompressionSize, when set, wins over the document's (-1 turns compression off).
+	MinimumCompressionSize *int
 }
 
 // ImportWarning is a part of a document an import left out, with its JSON pointer.
@@ -128,7 +130,8 @@ func (c *Client) ImportRestAPI(ctx context.Context, apiID string, document []byt
 		APIKeySource     *string            `json:"api_key_source,omitempty"`
 		BinaryMediaTypes *[]string          `json:"binary_media_types,omitempty"`
 		Tags             *map[string]string `json:"tags,omitempty"`
-	}{string(document), opts.Name, opts.Description, opts.APIKeySource, opts.BinaryMediaTypes, opts.Tags}
+		MinCompression   *int               `json:"minimum_compression_size,omitempty"`
+	}{string(document), opts.Name, opts.Description, opts.APIKeySource, opts.BinaryMediaTypes, opts.Tags, opts.MinimumCompressionSize}
 	var out ImportResult
 	err := c.do(ctx, http.MethodPut, apiPath(apiID), q, body, &out, wopts...)
 	return out, err

@@ -34,7 +34,9 @@ type ImportOptions struct {
 	Name, Description, APIKeySource *string
 	BinaryMediaTypes                *[]string
 	Tags                            *map[string]string
-	Pre                             Precondition
+	// MinimumCompressionSize, when set, is the size (-1 off).
+	MinimumCompressionSize *int
+	Pre                    Precondition
 }
 
 // ImportRestAPI applies a definition (an imported OpenAPI document) to an API in one write: one
@@ -96,7 +98,11 @@ func (t *txn) importSettings(api model.RestAPI, def *model.APIDefinition, opts I
 	if opts.Mode == ImportOverwrite {
 		api.Name, api.Description = def.Name, def.Description
 		api.APIKeySource, api.BinaryMediaTypes = def.APIKeySource, def.BinaryMediaTypes
+		api.MinimumCompressionSize = def.MinimumCompressionSize
 	} else {
+		if def.MinimumCompressionSize != nil {
+			api.MinimumCompressionSize = def.MinimumCompressionSize
+		}
 		if def.APIKeySource != "" {
 			api.APIKeySource = def.APIKeySource
 		}
@@ -120,6 +126,9 @@ func (t *txn) importSettings(api model.RestAPI, def *model.APIDefinition, opts I
 	}
 	if opts.Tags != nil {
 		api.Tags = *opts.Tags
+	}
+	if opts.MinimumCompressionSize != nil {
+		api.MinimumCompressionSize = opts.MinimumCompressionSize
 	}
 	api.APIKeySource = strings.ToUpper(api.APIKeySource)
 	api.Normalize()

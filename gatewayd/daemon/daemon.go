@@ -26,6 +26,7 @@ import (
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/console"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/control"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane"
+	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/awsapi"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/quota"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/telemetry"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/throttle"
@@ -73,6 +74,11 @@ type Config struct {
 	// Region is the region of the ARNs gatewayd builds and of the SigV4 signatures it accepts; empty
 	// takes us-east-1.
 	Region string
+	// AWSEndpointURL, when set, is the endpoint of every AWS service that integrations with ARN URIs
+	// call (a local emulator); AWSEndpointURLs set single services' by ARN service name (lambda,
+	// dynamodb, states, sqs, sns, sts). Unset, AWS_ENDPOINT_URL[_SERVICE] or AWS's own endpoints.
+	AWSEndpointURL  string
+	AWSEndpointURLs map[string]string
 	// AccessLogMaxBytes and AccessLogMaxFiles rotate stages' access and execution log files; zero takes
 	// the data plane's defaults (100 MiB, 5 files kept).
 	AccessLogMaxBytes int64
@@ -133,11 +139,14 @@ func Start(ctx context.Context, cfg Config) (*Daemon, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
+	awsClient, err := awsapi.New(awsapi.Options{Region: cfg.Region, EndpointURL: cfg.AWSEndpointURL, EndpointURLs: cfg.AWSEndpointURLs})
+	if err != nil {
+		return nil, err
+	}
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("creating data dir %s: %w", cfg.DataDir, err)
 	}
 	d := &Daemon{log: cfg.Logger, serveErr: make(chan error, 3)}
-	var err error
 	if d.Token, d.TokenPath, err = adminToken(cfg); err != nil {
 		return nil, err
 	}
@@ -223,7 +232,7 @@ func Start(ctx context.Context, cfg Config) (*Daemon, error) {
 	}
 	dpOpts := dataplane.Options{Logger: cfg.Logger, Registerer: reg, Usage: svc,
 		AccountRateLimit: cfg.AccountRateLimit, AccountBurstLimit: cfg.AccountBurstLimit, CacheMaxBytes: cfg.CacheMaxBytes,
-		Server: cfg.Server, Region: cfg.Region, DataDir: cfg.DataDir,
+		Server: cfg.Server, Region: cfg.Region, DataDir: cfg.DataDir, AWS: awsClient,
 		AccessLogMaxBytes: cfg.AccessLogMaxBytes, AccessLogMaxFiles: cfg.AccessLogMaxFiles,
 		DefaultCertificate: tlsOpts.cert, DomainHTTP: cfg.DomainHTTP, HTTPSPort: tlsOpts.port, HSTSMaxAge: cfg.HSTSMaxAge}
 	if limiter != nil {

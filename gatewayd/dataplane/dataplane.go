@@ -45,6 +45,7 @@ import (
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/authorize/function"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/authorize/jwtauth"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/authorize/sigv4"
+	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/awsapi"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/domain"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/quota"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/telemetry"
@@ -98,6 +99,9 @@ type Options struct {
 	Region string
 	// AuthorizerCacheEntries bounds each authorizer's decision cache. Default 10,000.
 	AuthorizerCacheEntries int
+	// AWS resolves and signs the calls of integrations and authorizers whose uri is an
+	// arn:aws:apigateway ARN. Default: AWS's endpoints and the AWS SDK's default credential chain.
+	AWS *awsapi.Client
 	// DataDir is where log group access log destinations are written (DataDir/logs/NAME.log).
 	// Default ".".
 	DataDir string
@@ -232,6 +236,12 @@ func New(opts Options) (*Server, error) {
 	if d := opts.DomainHTTP; d != DomainHTTPRedirect && d != DomainHTTPForbid && d != DomainHTTPServe {
 		return nil, fmt.Errorf("creating data plane: unknown domain HTTP mode %q, want %q, %q or %q", d, DomainHTTPRedirect, DomainHTTPForbid, DomainHTTPServe)
 	}
+	if opts.AWS == nil {
+		var err error
+		if opts.AWS, err = awsapi.New(awsapi.Options{Region: opts.Region}); err != nil {
+			return nil, fmt.Errorf("creating data plane: %w", err)
+		}
+	}
 	if opts.Server != ServerFastHTTP && opts.Server != ServerNetHTTP {
 		return nil, fmt.Errorf("creating data plane: unknown server %q, want %q or %q", opts.Server, ServerFastHTTP, ServerNetHTTP)
 	}
@@ -267,7 +277,7 @@ func New(opts Options) (*Server, error) {
 	}
 	s.authOpts = authorize.Options{
 		Region:    opts.Region,
-		Functions: function.Options{Client: s.client, MaxEntries: opts.AuthorizerCacheEntries, Now: opts.Now},
+		Functions: function.Options{Client: s.client, MaxEntries: opts.AuthorizerCacheEntries, Now: opts.Now, AWS: opts.AWS},
 		JWT:       jwtauth.Options{Keys: jwtauth.NewKeys(jwtauth.KeysOptions{Now: opts.Now}), MaxEntries: opts.AuthorizerCacheEntries, Now: opts.Now},
 		Verifier:  &sigv4.Verifier{Region: opts.Region, Now: opts.Now},
 	}

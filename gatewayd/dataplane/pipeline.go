@@ -407,7 +407,11 @@ func (s *Server) writeResponse(rw responder, ex *exchange) (int, int) {
 				"method", ex.ep.verb, "headers", dropped)
 		})
 	}
-	return status, rw.send(status, h, resp.Body)
+	body := resp.Body
+	if ex.stage != nil && ex.stage.compress {
+		h, body = compressAnswer(ex.stage.minCompression, firstHeader(ex.req.Header, "Accept-Encoding"), h, body)
+	}
+	return status, rw.send(status, h, body)
 }
 
 var jsonContentType = []string{"application/json"}

@@ -47,6 +47,10 @@ type stage struct {
 	// compiled for a canary's deployment.
 	canary   *canary
 	isCanary bool
+	// compress is set when the API has a minimum_compression_size: minCompression, the smallest
+	// answer body compressed.
+	compress       bool
+	minCompression int
 	// accessLog writes the stage's access log (accesslog.go); nil when it has none. execSink is its
 	// execution log's destination, when a method has one (execlog.go).
 	accessLog *stageAccessLog
@@ -271,6 +275,9 @@ func (s *Server) compile(st model.Stage, snap *model.Snapshot, isCanary bool) (*
 		isCanary:     isCanary,
 		vars:         st.Variables,
 	}
+	if n := snap.RestAPI.MinimumCompressionSize; n != nil {
+		compiled.compress, compiled.minCompression = true, *n
+	}
 	var err error
 	api := snap.RestAPI
 	api.ID = st.RestAPIID
@@ -337,6 +344,7 @@ func (s *Server) compile(st model.Stage, snap *model.Snapshot, isCanary bool) (*
 				Integration: in,
 				Responses:   responses[key],
 				StageVars:   st.Variables,
+				AWS:         s.opts.AWS,
 			}, s.client)
 			if err != nil {
 				ep.misconfigured = fmt.Errorf("method %s %s: %w", m.HTTPMethod, path, err)

@@ -54,11 +54,13 @@ type Authorizer struct {
 	Name      string `json:"name"`
 	// Type is TOKEN (the default), REQUEST or COGNITO_USER_POOLS.
 	Type string `json:"type"`
-	// AuthorizerURI is the function's Lambda Invoke URL (TOKEN and REQUEST):
+	// AuthorizerURI is the function (TOKEN and REQUEST): its Lambda ARN URI,
+	// arn:aws:apigateway:REGION:lambda:path/2015-03-31/functions/FUNCTION_ARN/invocations (invoked
+	// with a SigV4 signature), or its Lambda Invoke URL,
 	// http(s)://HOST/2015-03-31/functions/NAME/invocations. It may use ${stageVariables.name}.
 	AuthorizerURI string `json:"authorizer_uri"`
-	// AuthorizerCredentials is kept for configurations ported from API Gateway (an IAM role for API
-	// Gateway to assume); gatewayd calls the function's URL itself and assumes no role.
+	// AuthorizerCredentials is an IAM role gatewayd assumes to invoke a Lambda ARN URI; with an
+	// Invoke URL it has no meaning and is kept for configurations ported from API Gateway.
 	AuthorizerCredentials string `json:"authorizer_credentials"`
 	// IdentitySource is where the identity is read: one header for TOKEN and COGNITO_USER_POOLS
 	// (default method.request.header.Authorization), a comma-separated list of headers, query strings,
@@ -116,6 +118,11 @@ func (a *Authorizer) Validate() error {
 	}
 	if err := checkText("authorizer_credentials", a.AuthorizerCredentials, 2048, false); err != nil {
 		return err
+	}
+	if a.AuthorizerCredentials != "" && IsAWSURI(a.AuthorizerURI) {
+		if err := ValidateIntegrationCredentials(IntegrationAWSProxy, a.AuthorizerURI, a.AuthorizerCredentials); err != nil {
+			return fieldErr("authorizer_credentials", "%v", err)
+		}
 	}
 	sources, err := ParseIdentitySources(a.IdentitySource)
 	if err != nil {
@@ -284,8 +291,7 @@ func canonicalHeader(name string) string {
 }
 
 var (
-	lambdaARNURIRE = regexp.MustCompile(`^arn:aws[a-zA-Z-]*:apigateway:[a-z0-9-]+:lambda:path/`)
-	cognitoPoolRE  = regexp.MustCompile(`^arn:aws[a-zA-Z-]*:cognito-idp:([a-z0-9-]+):[0-9]{12}:userpool/([A-Za-z0-9-]+_[A-Za-z0-9]+)$`)
+	cognitoPoolRE = regexp.MustCompile(`^arn:aws[a-zA-Z-]*:cognito-idp:([a-z0-9-]+):[0-9]{12}:userpool/([A-Za-z0-9-]+_[A-Za-z0-9]+)$`)
 )
 
 // ValidateAuthorizerURI checks a function authorizer's URI: a Lambda Invoke URL, as AWS_PROXY
@@ -294,11 +300,12 @@ func ValidateAuthorizerURI(raw string) error {
 	if raw == "" {
 		return fmt.Errorf("is required for TOKEN and REQUEST authorizers: the function's Lambda Invoke URL, such as http://127.0.0.1:3001/2015-03-31/functions/NAME/invocations")
 	}
-	if lambdaARNURIRE.MatchString(raw) {
-		return fmt.Errorf("is a Lambda ARN URI (%s), which gatewayd cannot resolve yet: give the function's Lambda Invoke URL, such as http://HOST:PORT/2015-03-31/functions/NAME/invocations", raw)
-	}
-	if err := ValidateIntegrationURI(raw); err != nil {
+	u, err := probeIntegrationURI(raw)
+	if err != nil {
 		return fmt.Errorf("%v, got %q", err, raw)
+	}
+	if u.AWS != nil && u.AWS.FunctionARN == "" {
+		return fmt.Errorf("names the %s service, but an authorizer is a Lambda function: give arn:aws:apigateway:REGION:lambda:path/2015-03-31/functions/FUNCTION_ARN/invocations or the function's Invoke URL, got %q", u.AWS.Service, raw)
 	}
 	if strings.Contains(stageVarRefRE.ReplaceAllString(raw, ""), "{") {
 		return fmt.Errorf("must not hold {placeholders}: an authorizer is called with no path parameters, got %q", raw)

@@ -8,6 +8,8 @@ type APIDefinition struct {
 	// APIKeySource is "" and BinaryMediaTypes nil when the document does not say.
 	APIKeySource     string
 	BinaryMediaTypes []string
+	// MinimumCompressionSize is nil when the document does not say, -1 when it turns compression off.
+	MinimumCompressionSize *int
 	// Resources are the document's paths, sorted; a path's parents need not be listed.
 	Resources         []ResourceDefinition
 	Models            []Model

@@ -17,10 +17,12 @@ const (
 	IntegrationHTTP      = "HTTP"
 	IntegrationHTTPProxy = "HTTP_PROXY"
 	IntegrationAWSProxy  = "AWS_PROXY"
+	// IntegrationAWS calls an AWS service API named by an arn:aws:apigateway URI, signed with SigV4.
+	IntegrationAWS = "AWS"
 )
 
 // IntegrationTypes lists the supported integration types.
-var IntegrationTypes = []string{IntegrationAWSProxy, IntegrationHTTP, IntegrationHTTPProxy, IntegrationMock}
+var IntegrationTypes = []string{IntegrationAWS, IntegrationAWSProxy, IntegrationHTTP, IntegrationHTTPProxy, IntegrationMock}
 
 // Content handlings of integrations and integration responses: how a body is converted between binary
 // and text (base64) on its way.
@@ -64,9 +66,13 @@ type RestAPI struct {
 	RootResourceID   string            `json:"root_resource_id"`
 	Tags             map[string]string `json:"tags"`
 	// Policy is the API's resource policy: an IAM policy document on execute-api:Invoke, or "".
-	Policy      string    `json:"policy"`
-	CreatedDate time.Time `json:"created_date"`
-	Version     int64     `json:"version"`
+	Policy string `json:"policy"`
+	// MinimumCompressionSize is the smallest answer body, in bytes (0 to MaxMinimumCompressionSize),
+	// that the data plane compresses (gzip or deflate, as the client's Accept-Encoding asks); nil
+	// compresses nothing. A write of -1 is nil, as in API Gateway.
+	MinimumCompressionSize *int      `json:"minimum_compression_size"`
+	CreatedDate            time.Time `json:"created_date"`
+	Version                int64     `json:"version"`
 }
 
 // Resource is one node of an API's path tree. The root resource has path "/" and no parent.
@@ -110,7 +116,10 @@ type Integration struct {
 	CacheKeyParameters    []string          `json:"cache_key_parameters"`
 	CacheNamespace        string            `json:"cache_namespace"`
 	ContentHandling       string            `json:"content_handling"`
-	Version               int64             `json:"version"`
+	// Credentials is the ARN of an IAM role gatewayd assumes to sign calls of an arn:aws:apigateway
+	// URI; "" signs with gatewayd's own AWS credentials.
+	Credentials string `json:"credentials"`
+	Version     int64  `json:"version"`
 }
 
 // MethodResponse declares a status code a method may answer with and the headers it may carry.

@@ -22,6 +22,10 @@ type IntegrationURI struct {
 	Pieces []string
 	// Query is the URI's own query string, without "?".
 	Query string
+	// AWS is set for an arn:aws:apigateway URI, which names a service API rather than a host: Scheme,
+	// Host and Addr are then empty (the caller resolves the service's endpoint), Pieces is the path/
+	// form's path (or "/"), and Query the action/ form's parameters.
+	AWS *AWSTarget
 }
 
 // ParseIntegrationURI parses an integration URI whose stage variables are resolved already. It is the
@@ -31,17 +35,20 @@ type IntegrationURI struct {
 // The URI must be absolute http or https with a host (a name or an IP literal) and an optional port,
 // without credentials (user:pass@) or a fragment; the path may hold {name} and {name+} placeholders,
 // which the method's path parameters or request parameters fill per request, and nothing else needs
-// escaping that is not escaped.
+// escaping that is not escaped. An arn:aws:apigateway URI is parsed by its own rule (see AWSTarget).
 func ParseIntegrationURI(s string) (*IntegrationURI, error) {
 	for i := 0; i < len(s); i++ {
 		if c := s[i]; c <= ' ' || c == 0x7f {
 			return nil, errors.New("must not hold spaces or control characters")
 		}
 	}
+	if IsAWSURI(s) {
+		return parseAWSURI(s)
+	}
 	scheme, rest, ok := strings.Cut(s, "://")
 	scheme = strings.ToLower(scheme)
 	if !ok || (scheme != "http" && scheme != "https") {
-		return nil, errors.New("must be an absolute http:// or https:// URL")
+		return nil, errors.New("must be an absolute http:// or https:// URL, or an arn:aws:apigateway ARN")
 	}
 	if strings.Contains(rest, "#") {
 		return nil, errors.New("must not have a fragment (#...)")
@@ -59,9 +66,19 @@ func ParseIntegrationURI(s string) (*IntegrationURI, error) {
 	}
 	path, query, _ := strings.Cut(target, "?")
 	u.Query = query
-	if _, err := url.ParseQuery(query); err != nil {
+	var err error
+	if _, err = url.ParseQuery(query); err != nil {
 		return nil, fmt.Errorf("has an invalid query string: %w", err)
 	}
+	if u.Pieces, err = pathPieces(path); err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
+// pathPieces splits an escaped path into literal text and {placeholder} names, alternately.
+func pathPieces(path string) ([]string, error) {
+	var pieces []string
 	for {
 		i := strings.IndexAny(path, "{}")
 		if i < 0 {
@@ -78,15 +95,15 @@ func ParseIntegrationURI(s string) (*IntegrationURI, error) {
 		if !PathPartPattern.MatchString("{" + name + "}") {
 			return nil, fmt.Errorf("placeholder {%s} must be {name} or {name+} of letters, digits, '.', '_' and '-'", name)
 		}
-		u.Pieces = append(u.Pieces, path[:i], strings.TrimSuffix(name, "+"))
+		pieces = append(pieces, path[:i], strings.TrimSuffix(name, "+"))
 		path = path[i+1+j+1:]
 	}
-	u.Pieces = append(u.Pieces, path)
-	literal := strings.Join(u.Pieces, "")
+	pieces = append(pieces, path)
+	literal := strings.Join(pieces, "")
 	if _, err := url.ParseRequestURI(literal); err != nil {
 		return nil, fmt.Errorf("has an invalid path %q", literal)
 	}
-	return u, nil
+	return pieces, nil
 }
 
 func (u *IntegrationURI) parseAuthority(authority string) error {
@@ -171,20 +188,25 @@ func ResolveStageVariables(s string, vars map[string]string) string {
 // when the URI starts with one, with that first reference standing for a whole base URL ("http://1"). Which values a stage gives is only known per
 // stage: a stage whose values make the URI invalid shows the method as misconfigured (DEGRADED).
 func ValidateIntegrationURI(raw string) error {
+	_, err := probeIntegrationURI(raw)
+	return err
+}
+
+// probeIntegrationURI is ValidateIntegrationURI, returning the URI parsed with its probe values.
+func probeIntegrationURI(raw string) (*IntegrationURI, error) {
 	refs := stageVarRefRE.FindAllStringSubmatchIndex(raw, -1)
 	for _, m := range refs {
 		if name := raw[m[2]:m[3]]; !StageVariableNamePattern.MatchString(name) {
-			return fmt.Errorf("stage variable reference %q must name a variable of 1 to 64 letters, digits and underscores", raw[m[0]:m[1]])
+			return nil, fmt.Errorf("stage variable reference %q must name a variable of 1 to 64 letters, digits and underscores", raw[m[0]:m[1]])
 		}
 	}
 	if strings.Contains(stageVarRefRE.ReplaceAllString(raw, ""), "${") {
-		return errors.New(`has a "${" that is not a ${stageVariables.name} reference`)
+		return nil, errors.New(`has a "${" that is not a ${stageVariables.name} reference`)
 	}
 	probe := raw
 	if len(refs) > 0 && refs[0][0] == 0 {
 		probe = "http://1" + raw[refs[0][1]:]
 	}
 	probe = stageVarRefRE.ReplaceAllString(probe, "1")
-	_, err := ParseIntegrationURI(probe)
-	return err
+	return ParseIntegrationURI(probe)
 }

@@ -49,7 +49,13 @@ func (a *RestAPI) Normalize() {
 	}
 	a.BinaryMediaTypes = emptySliceIfNil(a.BinaryMediaTypes)
 	a.Tags = emptyIfNil(a.Tags)
+	if a.MinimumCompressionSize != nil && *a.MinimumCompressionSize == -1 {
+		a.MinimumCompressionSize = nil
+	}
 }
+
+// MaxMinimumCompressionSize is the largest minimum_compression_size, 10 MiB (API Gateway's).
+const MaxMinimumCompressionSize = 10 << 20
 
 // Validate checks the fields a client sets.
 func (a *RestAPI) Validate() error {
@@ -69,6 +75,9 @@ func (a *RestAPI) Validate() error {
 	}
 	if err := checkText("policy", a.Policy, MaxPolicyLength, true); err != nil {
 		return err
+	}
+	if n := a.MinimumCompressionSize; n != nil && (*n < 0 || *n > MaxMinimumCompressionSize) {
+		return fieldErr("minimum_compression_size", "must be between -1 (off) and %d bytes, got %d", MaxMinimumCompressionSize, *n)
 	}
 	return validateTags("tags", a.Tags)
 }
@@ -213,11 +222,11 @@ func (in *Integration) Validate() error {
 				return fieldErr("uri", "%v, got %q", err, in.URI)
 			}
 		}
-	case IntegrationHTTP, IntegrationHTTPProxy, IntegrationAWSProxy:
+	case IntegrationHTTP, IntegrationHTTPProxy, IntegrationAWSProxy, IntegrationAWS:
 		if in.URI == "" {
 			return fieldErr("uri", "is required for a %s integration", in.Type)
 		}
-		if err := ValidateIntegrationURI(in.URI); err != nil {
+		if err := ValidateIntegrationURIForType(in.Type, in.URI); err != nil {
 			return fieldErr("uri", "%v, got %q", err, in.URI)
 		}
 		if in.IntegrationHTTPMethod == "" {
@@ -229,6 +238,15 @@ func (in *Integration) Validate() error {
 		if in.Type == IntegrationAWSProxy && in.IntegrationHTTPMethod != "POST" {
 			return fieldErr("integration_http_method", "must be POST for an AWS_PROXY integration (the Lambda Invoke API), got %q", in.IntegrationHTTPMethod)
 		}
+		if in.Type == IntegrationAWS && in.IntegrationHTTPMethod == "ANY" {
+			return fieldErr("integration_http_method", "must name one verb for an AWS integration, got ANY")
+		}
+		if in.Type == IntegrationAWS && in.IntegrationHTTPMethod != "POST" && strings.Contains(in.URI, ":lambda:path/") {
+			return fieldErr("integration_http_method", "must be POST for an AWS integration with a Lambda function (the Lambda Invoke API), got %q", in.IntegrationHTTPMethod)
+		}
+	}
+	if err := ValidateIntegrationCredentials(in.Type, in.URI, in.Credentials); err != nil {
+		return fieldErr("credentials", "%v", err)
 	}
 	if err := oneOf("passthrough_behavior", in.PassthroughBehavior, PassthroughBehaviors); err != nil {
 		return err

@@ -91,6 +91,9 @@ func Export(snap *model.Snapshot, opts ExportOptions) (*openapi3.T, error) {
 			doc.Extensions[extBinaryMediaTypes] = api.BinaryMediaTypes
 		}
 		doc.Extensions[extAPIKeySource] = api.APIKeySource
+		if api.MinimumCompressionSize != nil {
+			doc.Extensions[extMinCompression] = *api.MinimumCompressionSize
+		}
 	}
 	for _, m := range snap.Models {
 		s, err := exportSchema(api.ID, m.Schema)
@@ -286,6 +289,7 @@ func exportIntegration(in model.Integration, responses []model.IntegrationRespon
 	set("httpMethod", in.IntegrationHTTPMethod)
 	set("cacheNamespace", in.CacheNamespace)
 	set("contentHandling", in.ContentHandling)
+	set("credentials", in.Credentials)
 	if len(in.RequestParameters) > 0 {
 		out["requestParameters"] = in.RequestParameters
 	}

@@ -211,6 +211,12 @@ func (im *importer) topExtensions() error {
 				types = []string{}
 			}
 			im.def.BinaryMediaTypes = types
+		case extMinCompression:
+			var n int
+			if err := decodeExt(v, &n); err != nil || n < -1 || n > model.MaxMinimumCompressionSize {
+				return errAt(ptr, "must be a number of bytes between -1 (off) and %d, got %v", model.MaxMinimumCompressionSize, v)
+			}
+			im.def.MinimumCompressionSize = &n
 		case extAPIKeySource:
 			var s string
 			if err := decodeExt(v, &s); err != nil || !slices.Contains(model.APIKeySources, strings.ToUpper(s)) {
@@ -758,6 +764,7 @@ type integrationDoc struct {
 	CacheNamespace       string                         `json:"cacheNamespace"`
 	ContentHandling      string                         `json:"contentHandling"`
 	ConnectionType       string                         `json:"connectionType"`
+	Credentials          string                         `json:"credentials"`
 	PayloadFormatVersion string                         `json:"payloadFormatVersion"`
 	Responses            map[string]integrationResponse `json:"responses"`
 }
@@ -788,7 +795,6 @@ type integrationResponse struct {
 
 // Keys of x-amazon-apigateway-integration that gatewayd does not use, with why.
 var integrationLeftOut = map[string]string{
-	"credentials":          "IAM credentials do not apply to gatewayd's integrations",
 	"tlsConfig":            "tlsConfig is not supported by gatewayd",
 	"integrationSubtype":   "integration subtypes are not supported by gatewayd",
 	"connectionId":         "VPC links are not supported by gatewayd",
@@ -800,7 +806,7 @@ var integrationFields = map[string]string{
 	"type": "type", "uri": "uri", "integration_http_method": "httpMethod", "request_parameters": "requestParameters",
 	"request_templates": "requestTemplates", "passthrough_behavior": "passthroughBehavior",
 	"timeout_milliseconds": "timeoutInMillis", "cache_key_parameters": "cacheKeyParameters",
-	"cache_namespace": "cacheNamespace", "content_handling": "contentHandling",
+	"cache_namespace": "cacheNamespace", "content_handling": "contentHandling", "credentials": "credentials",
 }
 
 var methodFields = map[string]string{
@@ -834,7 +840,7 @@ func (im *importer) integration(verb string, raw any, ptr string) (*model.Integr
 	}
 	known := map[string]bool{"type": true, "uri": true, "httpMethod": true, "requestParameters": true, "requestTemplates": true,
 		"passthroughBehavior": true, "timeoutInMillis": true, "cacheKeyParameters": true, "cacheNamespace": true,
-		"contentHandling": true, "connectionType": true, "responses": true, "payloadFormatVersion": true}
+		"contentHandling": true, "connectionType": true, "responses": true, "payloadFormatVersion": true, "credentials": true}
 	for _, k := range sortedKeys(keys) {
 		switch {
 		case known[k]:
@@ -846,17 +852,19 @@ func (im *importer) integration(verb string, raw any, ptr string) (*model.Integr
 			im.warn(ptr+"/"+k, "unknown key of %s; it is left out", extIntegration)
 		}
 	}
+	typ := strings.ToUpper(d.Type)
+	credentials := d.Credentials
+	if credentials != "" && ((typ != model.IntegrationAWS && typ != model.IntegrationAWSProxy) || !model.IsAWSURI(d.URI)) {
+		im.warn(ptr+"/credentials", "credentials apply only to the integrations gatewayd signs (aws, and aws_proxy with a Lambda ARN uri); it is left out")
+		credentials = ""
+	}
 	if v := d.PayloadFormatVersion; v != "" && v != "1.0" {
 		im.warn(ptr+"/payloadFormatVersion", "REST APIs use payload format 1.0 (HTTP APIs' 2.0 does not apply); it is left out")
 	}
 	if ct := strings.ToUpper(d.ConnectionType); ct != "" && ct != "INTERNET" {
 		return nil, nil, errAt(ptr+"/connectionType", "only INTERNET connections are supported by gatewayd, got %q", d.ConnectionType)
 	}
-	typ := strings.ToUpper(d.Type)
-	if typ == "AWS" {
-		return nil, nil, errAt(ptr+"/type", "AWS service integrations are not supported by gatewayd; use http, http_proxy, aws_proxy (a Lambda Invoke-compatible endpoint) or mock")
-	}
-	in := &model.Integration{HTTPMethod: verb, Type: typ, URI: d.URI, IntegrationHTTPMethod: d.HTTPMethod,
+	in := &model.Integration{HTTPMethod: verb, Type: typ, URI: d.URI, IntegrationHTTPMethod: d.HTTPMethod, Credentials: credentials,
 		RequestParameters: d.RequestParameters, RequestTemplates: d.RequestTemplates,
 		PassthroughBehavior: strings.ToUpper(d.PassthroughBehavior), CacheKeyParameters: d.CacheKeyParameters,
 		CacheNamespace: d.CacheNamespace, ContentHandling: strings.ToUpper(d.ContentHandling)}

@@ -107,7 +107,7 @@ func TestImportErrorsNameThePointer(t *testing.T) {
 		{"bad integration type", `{"/a": {"get": {"x-amazon-apigateway-integration": {"type": "soap"}}}}`,
 			"/paths/~1a/get/x-amazon-apigateway-integration/type", "must be one of"},
 		{"AWS service", `{"/a": {"get": {"x-amazon-apigateway-integration": {"type": "aws", "uri": "arn:x"}}}}`,
-			"/paths/~1a/get/x-amazon-apigateway-integration/type", "AWS service integrations are not supported"},
+			"/paths/~1a/get/x-amazon-apigateway-integration/uri", "must be an arn:aws:apigateway:REGION:SERVICE:action/ACTION"},
 		{"bad uri", `{"/a/{id}": {"get": {"x-amazon-apigateway-integration": {"type": "http_proxy", "httpMethod": "GET", "uri": "ftp://x"}}}}`,
 			"/paths/~1a~1{id}/get/x-amazon-apigateway-integration/uri", ""},
 		{"template syntax", `{"/a": {"get": {"x-amazon-apigateway-integration": {"type": "mock", "requestTemplates": {"application/json": "#if("}}}}}`,
@@ -168,5 +168,60 @@ func TestImportWarnings(t *testing.T) {
 		"/paths/~1b/get"}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("warnings (-want +got):\n%s\n%v", diff, warnings)
+	}
+}
+
+// TestImportAWSIntegration: an aws service integration imports with its credentials, which gatewayd
+// uses to sign its calls.
+func TestImportAWSIntegration(t *testing.T) {
+	def, warnings, err := openapi.Import([]byte(`{"openapi": "3.0.1", "info": {"title": "t", "version": "1"},
+  "paths": {"/items": {"post": {"responses": {"200": {"description": "ok"}},
+     "x-amazon-apigateway-integration": {"type": "aws", "httpMethod": "POST",
+       "uri": "arn:aws:apigateway:us-east-1:dynamodb:action/PutItem", "credentials": "arn:aws:iam::123456789012:role/ddb",
+       "responses": {"default": {"statusCode": "200"}}}}}}}`), openapi.Options{})
+	if err != nil || len(warnings) > 0 {
+		t.Fatalf("Import = %v, warnings %v", err, warnings)
+	}
+	in := def.Resources[0].Methods[0].Integration
+	if in == nil || in.Type != model.IntegrationAWS || in.Credentials != "arn:aws:iam::123456789012:role/ddb" {
+		t.Errorf("integration = %+v, want type AWS with its credentials", in)
+	}
+}
+
+// TestImportMinimumCompressionSize: x-amazon-apigateway-minimum-compression-size is read (-1 turns
+// compression off) and checked.
+func TestImportMinimumCompressionSize(t *testing.T) {
+	doc := func(v string) []byte {
+		return []byte(`{"openapi": "3.0.1", "info": {"title": "t", "version": "1"}, "paths": {},
+  "x-amazon-apigateway-minimum-compression-size": ` + v + `}`)
+	}
+	for v, want := range map[string]int{"0": 0, "1024": 1024, "-1": -1} {
+		def, _, err := openapi.Import(doc(v), openapi.Options{})
+		if err != nil || def.MinimumCompressionSize == nil || *def.MinimumCompressionSize != want {
+			t.Errorf("Import(%s) = %v, %v, want %d", v, def.MinimumCompressionSize, err, want)
+		}
+	}
+	for _, v := range []string{"10485761", "-2", `"big"`} {
+		if _, _, err := openapi.Import(doc(v), openapi.Options{}); err == nil || !strings.Contains(err.Error(), "minimum-compression-size") {
+			t.Errorf("Import(%s) = %v, want an error at the extension", v, err)
+		}
+	}
+}
+
+// TestExportMinimumCompressionSize: the size is exported as its extension, and imported back.
+func TestExportMinimumCompressionSize(t *testing.T) {
+	n := 2048
+	snap := &model.Snapshot{RestAPI: model.RestAPI{ID: "abcdefghij", Name: "c", APIKeySource: "HEADER", MinimumCompressionSize: &n}}
+	doc, err := openapi.Export(snap, openapi.ExportOptions{Extensions: []string{openapi.ExtAPIGateway}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := doc.MarshalJSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	def, _, err := openapi.Import(b, openapi.Options{})
+	if err != nil || def.MinimumCompressionSize == nil || *def.MinimumCompressionSize != n {
+		t.Errorf("export then import = %v, %v, want %d (document %s)", def.MinimumCompressionSize, err, n, b)
 	}
 }

@@ -90,6 +90,7 @@ const (
 	extValidator           = "x-amazon-apigateway-request-validator"
 	extBinaryMediaTypes    = "x-amazon-apigateway-binary-media-types"
 	extAPIKeySource        = "x-amazon-apigateway-api-key-source"
+	extMinCompression      = "x-amazon-apigateway-minimum-compression-size"
 	extAuthType            = "x-amazon-apigateway-authtype"
 	extAuthorizer          = "x-amazon-apigateway-authorizer"
 	extAuth                = "x-amazon-apigateway-auth"

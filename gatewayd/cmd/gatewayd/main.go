@@ -29,6 +29,7 @@ import (
 	"time"
 
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/daemon"
+	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/awsapi"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -128,6 +129,37 @@ Flags:
 	})
 }
 
+// awsEndpointFlags are the services with an --aws-endpoint-url-FLAG of their own (FLAG the AWS SDKs'
+// service id, as in AWS_ENDPOINT_URL_<ID>); others take --aws-endpoint-url or their variable.
+var awsEndpointFlags = []struct{ flag, service, name string }{
+	{"lambda", "lambda", "AWS Lambda (functions of Lambda ARN URIs)"},
+	{"dynamodb", "dynamodb", "DynamoDB"},
+	{"sfn", "states", "Step Functions"},
+	{"sqs", "sqs", "SQS"},
+	{"sns", "sns", "SNS"},
+	{"sts", "sts", "STS (assuming the roles integrations name in credentials)"},
+}
+
+func validEndpoint(flag, v string) error {
+	if v == "" {
+		return nil
+	}
+	if err := awsapi.ValidateEndpointURL(v); err != nil {
+		return fmt.Errorf("--%s %w", flag, err)
+	}
+	return nil
+}
+
+func derefAll(m map[string]*string) map[string]string {
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		if *v != "" {
+			out[k] = *v
+		}
+	}
+	return out
+}
+
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := &serveFlags{FlagSet: flag.NewFlagSet("gatewayd serve", flag.ContinueOnError), defaults: map[string]string{}}
 	// Parse's own messages are not printed: its errors are returned, and --help prints printUsage.
@@ -147,6 +179,12 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	server := fs.envString("server", "fasthttp", "data plane HTTP server: fasthttp or net/http")
 	cacheMax := fs.envString("cache-max-bytes", "268435456", "cap on each stage's response cache in bytes, whatever its cache_cluster_size")
 	region := fs.envString("region", "us-east-1", "region of the ARNs gatewayd builds and of the SigV4 signatures it accepts")
+	awsEndpoint := fs.envString("aws-endpoint-url", "", "endpoint of every AWS service integrations with arn:aws:apigateway URIs call (a local emulator); empty: AWS_ENDPOINT_URL, else AWS's")
+	awsEndpoints := map[string]*string{}
+	for _, svc := range awsEndpointFlags {
+		awsEndpoints[svc.service] = fs.envString("aws-endpoint-url-"+svc.flag, "",
+			"endpoint of "+svc.name+", over --aws-endpoint-url; empty: "+awsapi.EnvName(svc.service)+", else --aws-endpoint-url")
+	}
 	logMaxBytes := fs.envString("access-log-max-bytes", "104857600", "size at which an access or execution log file is rotated")
 	logMaxFiles := fs.envString("access-log-max-files", "5", "rotated access or execution log files kept besides the live one")
 	tlsListen := fs.envString("tls-listen", "", "data plane TLS listen address (such as 127.0.0.1:8443) for domain names and https; empty is off")
@@ -189,6 +227,14 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if *storeURL != "" && !strings.HasPrefix(*storeURL, "postgres://") && !strings.HasPrefix(*storeURL, "postgresql://") {
 		return errors.New("--store must be empty (the embedded SQLite database in the data dir) or a postgres:// URL")
 	}
+	if err := validEndpoint("aws-endpoint-url", *awsEndpoint); err != nil {
+		return err
+	}
+	for _, svc := range awsEndpointFlags {
+		if err := validEndpoint("aws-endpoint-url-"+svc.flag, *awsEndpoints[svc.service]); err != nil {
+			return err
+		}
+	}
 	accessLogMaxBytes, err := strconv.ParseInt(*logMaxBytes, 10, 64)
 	if err != nil || accessLogMaxBytes <= 0 {
 		return fmt.Errorf("--access-log-max-bytes must be a positive number of bytes, got %q", *logMaxBytes)
@@ -211,7 +257,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		AdminToken: *token, PublicURL: *publicURL, AccountRateLimit: rate, AccountBurstLimit: burst,
 		CacheMaxBytes: cacheMaxBytes, Server: *server, Region: *region, Logger: log,
 		AccessLogMaxBytes: accessLogMaxBytes, AccessLogMaxFiles: accessLogMaxFiles,
-		TLSListen: *tlsListen, TLSCertFile: *tlsCert, TLSKeyFile: *tlsKey, DomainHTTP: *domainHTTP, HSTSMaxAge: hsts})
+		TLSListen: *tlsListen, TLSCertFile: *tlsCert, TLSKeyFile: *tlsKey, DomainHTTP: *domainHTTP, HSTSMaxAge: hsts,
+		AWSEndpointURL: *awsEndpoint, AWSEndpointURLs: derefAll(awsEndpoints)})
 	if err != nil {
 		return err
 	}

@@ -41,6 +41,7 @@ func TestRun(t *testing.T) {
 		{"bad redis", []string{"serve", "--redis", "localhost:6379"}, "", "--redis must be empty or a redis://"},
 		{"bad quota policy", []string{"serve", "--quota-when-redis-down", "maybe"}, "", "--quota-when-redis-down must be closed or open"},
 		{"bad poll interval", []string{"serve", "--store-poll-interval", "0s"}, "", "--store-poll-interval must be a positive duration"},
+		{"bad aws endpoint", []string{"serve", "--aws-endpoint-url-lambda", "127.0.0.1:9001"}, "", `--aws-endpoint-url-lambda must be an http:// or https:// URL with a host, such as http://127.0.0.1:4566, got "127.0.0.1:9001"`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -75,6 +76,9 @@ var serveFlagHelp = []struct{ flag, env, def string }{
 	{"--account-burst-limit", "GATEWAYD_ACCOUNT_BURST_LIMIT", `"5000"`},
 	{"--server", "GATEWAYD_SERVER", `"fasthttp"`},
 	{"--cache-max-bytes", "GATEWAYD_CACHE_MAX_BYTES", `"268435456"`},
+	{"--aws-endpoint-url", "GATEWAYD_AWS_ENDPOINT_URL", `""`},
+	{"--aws-endpoint-url-lambda", "GATEWAYD_AWS_ENDPOINT_URL_LAMBDA", `""`},
+	{"--aws-endpoint-url-sfn", "GATEWAYD_AWS_ENDPOINT_URL_SFN", `""`},
 	{"--access-log-max-bytes", "GATEWAYD_ACCESS_LOG_MAX_BYTES", `"104857600"`},
 	{"--access-log-max-files", "GATEWAYD_ACCESS_LOG_MAX_FILES", `"5"`},
 }

@@ -1,5 +1,6 @@
-// Package integration calls an method's backend: MOCK, HTTP, HTTP_PROXY and AWS_PROXY (the Lambda proxy
-// integration over the Lambda Invoke API). Integrations are compiled once per stage and are safe for
+// Package integration calls a method's backend: MOCK, HTTP, HTTP_PROXY, AWS_PROXY (the Lambda proxy
+// integration over the Lambda Invoke API) and AWS (an AWS service action, or a Lambda function without
+// the proxy format). Integrations are compiled once per stage and are safe for
 // concurrent use.
 package integration
 
@@ -13,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/awsapi"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/gwerror"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/mapping"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/mapping/vtl/apigw"
@@ -31,6 +33,8 @@ type Spec struct {
 	// Responses are the method's integration responses.
 	Responses []model.IntegrationResponse
 	StageVars map[string]string
+	// AWS resolves and signs calls of arn:aws:apigateway URIs; nil makes them misconfigured.
+	AWS *awsapi.Client
 }
 
 // Integration is a compiled integration.
@@ -49,6 +53,8 @@ type Integration struct {
 	contentHandling string
 	stageVars       map[string]string
 	client          *upstream.Client
+	// aws is set when the uri is an arn:aws:apigateway ARN: calls are signed.
+	aws *awsCall
 }
 
 // Compile compiles spec; backends are called through client.
@@ -79,13 +85,21 @@ func Compile(spec Spec, client *upstream.Client) (*Integration, error) {
 	}
 	switch in.Type {
 	case model.IntegrationMock:
-	case model.IntegrationHTTP, model.IntegrationHTTPProxy, model.IntegrationAWSProxy:
+	case model.IntegrationHTTP, model.IntegrationHTTPProxy, model.IntegrationAWSProxy, model.IntegrationAWS:
 		if in.URI == "" {
 			return nil, fmt.Errorf("%s integration: uri is required", in.Type)
 		}
 		// A URI that cannot be used with this stage's variables makes the method misconfigured.
 		if it.uri, err = mapping.CompileURI(in.URI, spec.StageVars); err != nil {
 			return nil, err
+		}
+		if err := model.ValidateIntegrationURIForType(in.Type, model.ResolveStageVariables(in.URI, spec.StageVars)); err != nil {
+			return nil, fmt.Errorf("integration uri: %w", err)
+		}
+		if it.uri.AWS != nil {
+			if it.aws, err = compileAWS(it.uri, in.Credentials, spec.AWS); err != nil {
+				return nil, err
+			}
 		}
 	default:
 		return nil, fmt.Errorf("unsupported integration type %q", in.Type)
@@ -116,6 +130,8 @@ func (it *Integration) Invoke(ctx context.Context, in *mapping.Input) (*message.
 		return it.http(ctx, in)
 	case model.IntegrationAWSProxy:
 		return it.awsProxy(ctx, in)
+	case model.IntegrationAWS:
+		return it.awsService(ctx, in)
 	}
 	return nil, gwerror.Internal(fmt.Errorf("unsupported integration type %q", it.kind))
 }
@@ -209,6 +225,11 @@ func pathParam(m mapping.Mapped, in *mapping.Input) func(string) (string, bool) 
 
 func (it *Integration) call(ctx context.Context, req *upstream.Request) (*message.Response, error) {
 	req.Scheme, req.Addr, req.Host, req.Timeout = it.uri.Scheme, it.uri.Addr, it.uri.Host, it.timeout
+	if it.aws != nil {
+		if err := it.aws.signer.Sign(ctx, req); err != nil {
+			return nil, gwerror.Internal(err)
+		}
+	}
 	resp, err := it.client.Do(ctx, req)
 	switch {
 	case err == nil:
@@ -221,17 +242,35 @@ func (it *Integration) call(ctx context.Context, req *upstream.Request) (*messag
 	return nil, gwerror.BadGateway(err)
 }
 
-// http calls an HTTP backend with the request mapped: request parameters, the content handling, the
-// request template chosen by the Content-Type (and the passthrough behaviour) and the
-// $context.requestOverride values it set; then maps the backend's answer with the integration response
-// its status selects.
+// http calls an HTTP backend with the request mapped (see request), then maps the backend's answer
+// with the integration response its status selects.
 func (it *Integration) http(ctx context.Context, in *mapping.Input) (*message.Response, error) {
+	req, overrides, err := it.request(in)
+	if err != nil {
+		return nil, err
+	}
+	backend, err := it.call(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	in.Context.IntegrationStatus = backend.Status
+	r := it.responses.Select(strconv.Itoa(backend.Status))
+	if r == nil {
+		return nil, gwerror.Internal(fmt.Errorf("no integration response matches backend status %d and none is the default", backend.Status))
+	}
+	return it.methodResponse(r, in, backend, overrides)
+}
+
+// request maps a method request to the backend request of an HTTP or AWS integration: request
+// parameters, the content handling, the request template chosen by the Content-Type (and the
+// passthrough behaviour) and the $context.requestOverride values it set.
+func (it *Integration) request(in *mapping.Input) (*upstream.Request, *apigw.Overrides, error) {
 	req := in.Request
 	m := it.params.Apply(in)
 	ct := req.Header.Get("Content-Type")
 	tpl, err := it.templates.Select(mapping.MediaType(ct))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	body := req.Body
 	binary := isBinary(ct, it.binary)
@@ -243,13 +282,13 @@ func (it *Integration) http(ctx context.Context, in *mapping.Input) (*message.Re
 	if tpl != nil && !binary {
 		out, err := mapping.Render(tpl, in, body, ct, nil)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		body, overrides = out.Body, &out.Overrides
 	}
 	if it.contentHandling == model.ContentHandlingConvertToBinary && !binary {
 		if body, err = base64.StdEncoding.DecodeString(strings.TrimSpace(string(body))); err != nil {
-			return nil, gwerror.BadRequest("Invalid request body", fmt.Errorf("CONVERT_TO_BINARY of a body that is not base64: %w", err))
+			return nil, nil, gwerror.BadRequest("Invalid request body", fmt.Errorf("CONVERT_TO_BINARY of a body that is not base64: %w", err))
 		}
 	}
 	h := m.Header
@@ -267,7 +306,7 @@ func (it *Integration) http(ctx context.Context, in *mapping.Input) (*message.Re
 	}
 	target, err := it.uri.Target(pathParam(m, in), m.Query.Encode())
 	if err != nil {
-		return nil, gwerror.Internal(err)
+		return nil, nil, gwerror.Internal(err)
 	}
 	h[RequestIDHeader] = []string{req.ID}
 	method := it.method
@@ -275,16 +314,7 @@ func (it *Integration) http(ctx context.Context, in *mapping.Input) (*message.Re
 		method = req.Method
 	}
 	in.Context.EndpointURI, in.Context.EndpointHeader = target, h
-	backend, err := it.call(ctx, &upstream.Request{Method: method, URI: target, Header: h, Body: body})
-	if err != nil {
-		return nil, err
-	}
-	in.Context.IntegrationStatus = backend.Status
-	r := it.responses.Select(strconv.Itoa(backend.Status))
-	if r == nil {
-		return nil, gwerror.Internal(fmt.Errorf("no integration response matches backend status %d and none is the default", backend.Status))
-	}
-	return it.methodResponse(r, in, backend, overrides)
+	return &upstream.Request{Method: method, URI: target, Header: h, Body: body}, overrides, nil
 }
 
 func base64Encode(b []byte) []byte {

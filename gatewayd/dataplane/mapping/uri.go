@@ -18,6 +18,9 @@ type URI struct {
 	pieces []string
 	// Query is the URI's own query string, without "?".
 	Query string
+	// AWS is set for an arn:aws:apigateway URI: Scheme, Addr and Host stay empty until OnEndpoint
+	// gives the service's endpoint.
+	AWS *model.AWSTarget
 }
 
 // CompileURI resolves ${stageVariables.x} in raw and parses the result with model.ParseIntegrationURI,
@@ -28,7 +31,23 @@ func CompileURI(raw string, stageVars map[string]string) (*URI, error) {
 	if err != nil {
 		return nil, fmt.Errorf("integration uri %q: %w", s, err)
 	}
-	return &URI{Scheme: p.Scheme, Addr: p.Addr, Host: p.Host, pieces: p.Pieces, Query: p.Query}, nil
+	return &URI{Scheme: p.Scheme, Addr: p.Addr, Host: p.Host, pieces: p.Pieces, Query: p.Query, AWS: p.AWS}, nil
+}
+
+// TakeQuery returns the URI's own query and removes it from the targets it builds.
+func (u *URI) TakeQuery() string {
+	q := u.Query
+	u.Query = ""
+	return q
+}
+
+// OnEndpoint sets where an arn:aws:apigateway URI is sent: the service endpoint's scheme, address and
+// Host, its path (without a trailing slash) prefixed to the URI's own.
+func (u *URI) OnEndpoint(scheme, addr, host, basePath string) {
+	u.Scheme, u.Addr, u.Host = scheme, addr, host
+	if basePath = strings.TrimSuffix(basePath, "/"); basePath != "" {
+		u.pieces = append([]string{basePath + u.pieces[0]}, u.pieces[1:]...)
+	}
 }
 
 // Target builds the request target, path and query, for one request. param returns the escaped value of

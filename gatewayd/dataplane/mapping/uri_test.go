@@ -15,7 +15,10 @@ var stageVarRef = regexp.MustCompile(`\$\{stageVariables\.([^}]*)\}`)
 // the validation assumes), and the targets it builds are valid request URIs.
 func FuzzURI(f *testing.F) {
 	for _, s := range []string{"http://h/{proxy+}", "https://h:8443/a/{id}?x=1", "http://${stageVariables.h}/x", "${stageVariables.base}/p/{id}",
-		"http://user:pass@h/", "http://h/{proxy", "http+://h/", "h{t}tp://h/", "http://h{x}:1/", "http://[::1]:80/a%20b"} {
+		"http://user:pass@h/", "http://h/{proxy", "http+://h/", "h{t}tp://h/", "http://h{x}:1/", "http://[::1]:80/a%20b",
+		"arn:aws:apigateway:us-east-1:dynamodb:action/PutItem", "arn:aws:apigateway:us-east-1:sqs:action/SendMessage&QueueUrl=x",
+		"arn:aws:apigateway:us-east-1:s3:path/{bucket}/{key+}",
+		"arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:${stageVariables.fn}/invocations"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, raw string) {

@@ -1,5 +1,5 @@
 // Package function runs TOKEN and REQUEST authorizers: functions called through the Lambda Invoke
-// API with API Gateway's authorizer input, whose output (principalId, policyDocument, context,
+// API (at an Invoke URL, or on AWS Lambda or an emulator for a Lambda ARN URI, signed) with API Gateway's authorizer input, whose output (principalId, policyDocument, context,
 // usageIdentifierKey) decides the request.
 //
 // Decisions are cached by identity for the authorizer's TTL, as API Gateway caches them: the cached
@@ -26,6 +26,7 @@ import (
 
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/authorize/iampolicy"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/authorize/ttlcache"
+	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/awsapi"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/gwerror"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/mapping"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/mapping/vtl/apigw"
@@ -51,13 +52,18 @@ type Options struct {
 	MaxEntries int
 	// Now is the clock of cache expiry. Default time.Now.
 	Now func() time.Time
+	// AWS resolves and signs calls of functions named by Lambda ARN URIs; nil makes such authorizers
+	// misconfigured.
+	AWS *awsapi.Client
 }
 
 // Authorizer is a compiled TOKEN or REQUEST authorizer of one stage. It is safe for concurrent use.
 type Authorizer struct {
-	id, typ    string
-	uri        *mapping.URI
-	target     string
+	id, typ string
+	uri     *mapping.URI
+	target  string
+	// signer signs the calls of a Lambda ARN URI; nil for an Invoke URL.
+	signer     *awsapi.Signer
 	sources    []model.IdentitySource
 	validation *regexp.Regexp
 	ttl        time.Duration
@@ -85,6 +91,20 @@ func Compile(a model.Authorizer, stageVars map[string]string, opts Options) (*Au
 	if err != nil {
 		return nil, fmt.Errorf("authorizer %s: %w", a.ID, err)
 	}
+	var signer *awsapi.Signer
+	if t := uri.AWS; t != nil {
+		if t.FunctionARN == "" || opts.AWS == nil {
+			return nil, fmt.Errorf("authorizer %s: authorizer_uri %q does not name a Lambda function this data plane can invoke", a.ID, raw)
+		}
+		ep, err := opts.AWS.Endpoint(t.Service, t.Region, t.Partition)
+		if err != nil {
+			return nil, fmt.Errorf("authorizer %s: %w", a.ID, err)
+		}
+		uri.OnEndpoint(ep.Scheme, ep.Addr, ep.Host, ep.BasePath)
+		if signer, err = opts.AWS.Signer(t.Service, t.Region, a.AuthorizerCredentials); err != nil {
+			return nil, fmt.Errorf("authorizer %s: %w", a.ID, err)
+		}
+	}
 	target, err := uri.Target(func(string) (string, bool) { return "", false }, "")
 	if err != nil {
 		return nil, fmt.Errorf("authorizer %s: %w", a.ID, err)
@@ -93,13 +113,13 @@ func Compile(a model.Authorizer, stageVars map[string]string, opts Options) (*Au
 	if err != nil {
 		return nil, fmt.Errorf("authorizer %s: identity_source: %w", a.ID, err)
 	}
-	c := &Authorizer{id: a.ID, typ: a.Type, uri: uri, target: target, sources: sources, ttl: time.Duration(a.TTL()) * time.Second, opts: opts}
+	c := &Authorizer{id: a.ID, typ: a.Type, uri: uri, target: target, signer: signer, sources: sources, ttl: time.Duration(a.TTL()) * time.Second, opts: opts}
 	if a.Type == model.AuthorizerToken && a.IdentityValidationExpression != "" {
 		if c.validation, err = regexp.Compile(`^(?:` + a.IdentityValidationExpression + `)$`); err != nil {
 			return nil, fmt.Errorf("authorizer %s: identity_validation_expression: %w", a.ID, err)
 		}
 	}
-	c.fingerprint = strings.Join([]string{a.ID, a.Type, raw, a.IdentitySource, a.IdentityValidationExpression, c.ttl.String()}, "\x00")
+	c.fingerprint = strings.Join([]string{a.ID, a.Type, raw, a.AuthorizerCredentials, a.IdentitySource, a.IdentityValidationExpression, c.ttl.String()}, "\x00")
 	c.cache = ttlcache.New[*Decision](opts.MaxEntries)
 	return c, nil
 }
@@ -358,12 +378,18 @@ func (a *Authorizer) call(ctx context.Context, r *Request, token string) (*Decis
 		return nil, gwerror.AuthorizerConfiguration(fmt.Errorf("authorizer %s: encoding its input: %w", a.id, err))
 	}
 	a.calls.Add(1)
-	resp, err := a.opts.Client.Do(ctx, &upstream.Request{
+	req := &upstream.Request{
 		Method: http.MethodPost, Scheme: a.uri.Scheme, Addr: a.uri.Addr, Host: a.uri.Host, URI: a.target,
 		Header:  http.Header{"Content-Type": {"application/json"}, "X-Gatewayd-Request-Id": {r.Req.ID}},
 		Body:    payload,
 		Timeout: a.opts.Timeout,
-	})
+	}
+	if a.signer != nil {
+		if err := a.signer.Sign(ctx, req); err != nil {
+			return nil, gwerror.AuthorizerConfiguration(fmt.Errorf("authorizer %s: %w", a.id, err))
+		}
+	}
+	resp, err := a.opts.Client.Do(ctx, req)
 	if err != nil {
 		if errors.Is(err, context.Canceled) {
 			return nil, err

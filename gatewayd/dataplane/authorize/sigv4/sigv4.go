@@ -202,6 +202,9 @@ type Request struct {
 type Verifier struct {
 	// Region is the region signatures must be scoped to.
 	Region string
+	// Service is the signing name signatures must be scoped to. Default Service (execute-api); test
+	// peers that play an AWS service set theirs (lambda, dynamodb).
+	Service string
 	// Window is how far a request's X-Amz-Date may be from now. Default 5 minutes.
 	Window time.Duration
 	// Now is the clock. Default time.Now.
@@ -221,6 +224,9 @@ func (v *Verifier) init() {
 		}
 		if v.Now == nil {
 			v.Now = time.Now
+		}
+		if v.Service == "" {
+			v.Service = Service
 		}
 		if v.MaxReplays <= 0 {
 			v.MaxReplays = 1_000_000
@@ -252,8 +258,8 @@ func (v *Verifier) Verify(ctx context.Context, r *Request, lookup Lookup) (strin
 		}
 		return "", gwerror.InvalidSignature(pe.Message, err)
 	}
-	if sig.Service != Service {
-		return "", gwerror.InvalidSignature("Credential should be scoped to correct service: '"+Service+"'. ", nil)
+	if sig.Service != v.Service {
+		return "", gwerror.InvalidSignature("Credential should be scoped to correct service: '"+v.Service+"'. ", nil)
 	}
 	if sig.Region != v.Region {
 		return "", gwerror.InvalidSignature("Credential should be scoped to a valid region. ", fmt.Errorf("signed for region %q, this gateway is %q", sig.Region, v.Region))
