@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/model"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/pki"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/store"
 )
@@ -52,6 +53,9 @@ type Options struct {
 	// StageStatus reports what the data plane serves for a stage, for the read-only status and
 	// last_error of stage reads; nil, or an empty status, leaves them out.
 	StageStatus func(apiID, stageName string) (status, lastError string)
+	// VPCLinkTargets maps the ARN-shaped targets of VPC links to backend addresses (the operator's
+	// --vpc-link-targets); a link whose ARN target it lacks is refused when written.
+	VPCLinkTargets model.VPCLinkTargetMap
 	// Now returns the current time; tests may replace it. Defaults to time.Now.
 	Now func() time.Time
 	// KeepAutoDeployments is how many auto-deployed deployments per API are kept besides those a stage

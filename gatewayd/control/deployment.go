@@ -81,6 +81,12 @@ func (t *txn) createDeployment(apiID, description string, auto bool) (model.Depl
 	if err != nil {
 		return model.Deployment{}, err
 	}
+	// A VPC link deleted since its integration was written (or named through the API's import).
+	for _, in := range snap.Integrations {
+		if err := checkConnection(t, in, "integration of "+in.ResourceID+" "+in.HTTPMethod); err != nil {
+			return model.Deployment{}, err
+		}
+	}
 	rec := deploymentRecord{
 		Deployment: model.Deployment{ID: newID(), RestAPIID: apiID, Description: description, AutoDeployed: auto, CreatedDate: t.s.now()},
 		Serial:     time.Now().UnixNano(),

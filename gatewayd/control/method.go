@@ -167,8 +167,10 @@ func (s *Service) PutIntegration(ctx context.Context, id MethodID, in model.Inte
 		return model.Integration{}, err
 	}
 	err := putChild(s, ctx, id.RestAPIID, store.KindIntegration, id.key(), id.integrationWhat(), func(tx store.Tx) error {
-		_, _, err := getJSON[model.Method](tx, store.KindMethod, id.RestAPIID, id.key(), id.String())
-		return err
+		if _, _, err := getJSON[model.Method](tx, store.KindMethod, id.RestAPIID, id.key(), id.String()); err != nil {
+			return err
+		}
+		return checkConnection(tx, in, id.integrationWhat())
 	}, &in, pre)
 	return in, err
 }

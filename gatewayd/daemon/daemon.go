@@ -30,6 +30,7 @@ import (
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/quota"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/telemetry"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/throttle"
+	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/model"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/store"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/store/postgres"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/store/sqlite"
@@ -94,7 +95,10 @@ type Config struct {
 	DomainHTTP string
 	// HSTSMaxAge, when positive, sends Strict-Transport-Security with that max-age over TLS.
 	HSTSMaxAge int
-	Logger     *slog.Logger
+	// VPCLinkTargets maps the ARN-shaped targets of VPC links to backend addresses
+	// (--vpc-link-targets); targets that are addresses need no entry.
+	VPCLinkTargets model.VPCLinkTargetMap
+	Logger         *slog.Logger
 
 	// noNotify (tests) makes a node on a shared store ignore the store's notifications and only poll.
 	noNotify bool
@@ -210,13 +214,14 @@ func Start(ctx context.Context, cfg Config) (*Daemon, error) {
 	// control plane's store.
 	var plane *dataPlane
 	svc := control.New(d.store, control.Options{
-		PublicURL:   cfg.PublicURL,
-		OnRevision:  func(rev int64) { plane.committed(rev) },
-		StageStatus: func(apiID, stage string) (string, string) { return plane.status(apiID, stage) },
-		SecretKey:   secretKey,
-		CA:          tlsOpts.ca,
-		Region:      cfg.Region,
-		TLSHost:     tlsOpts.host,
+		PublicURL:      cfg.PublicURL,
+		OnRevision:     func(rev int64) { plane.committed(rev) },
+		StageStatus:    func(apiID, stage string) (string, string) { return plane.status(apiID, stage) },
+		SecretKey:      secretKey,
+		CA:             tlsOpts.ca,
+		Region:         cfg.Region,
+		VPCLinkTargets: cfg.VPCLinkTargets,
+		TLSHost:        tlsOpts.host,
 	})
 	var limiter *throttle.Redis
 	if cfg.Redis != "" {
@@ -234,7 +239,8 @@ func Start(ctx context.Context, cfg Config) (*Daemon, error) {
 		AccountRateLimit: cfg.AccountRateLimit, AccountBurstLimit: cfg.AccountBurstLimit, CacheMaxBytes: cfg.CacheMaxBytes,
 		Server: cfg.Server, Region: cfg.Region, DataDir: cfg.DataDir, AWS: awsClient,
 		AccessLogMaxBytes: cfg.AccessLogMaxBytes, AccessLogMaxFiles: cfg.AccessLogMaxFiles,
-		DefaultCertificate: tlsOpts.cert, DomainHTTP: cfg.DomainHTTP, HTTPSPort: tlsOpts.port, HSTSMaxAge: cfg.HSTSMaxAge}
+		DefaultCertificate: tlsOpts.cert, DomainHTTP: cfg.DomainHTTP, HTTPSPort: tlsOpts.port, HSTSMaxAge: cfg.HSTSMaxAge,
+		VPCLinkTargets: cfg.VPCLinkTargets}
 	if limiter != nil {
 		dpOpts.Limiter = limiter
 		dpOpts.Counter = quota.NewRedis(d.redis, true, cfg.QuotaFailOpen)

@@ -27,6 +27,7 @@ type stageServer interface {
 	SetMetering(m model.MeteringSnapshot) error
 	SetIAM(snap model.IAMSnapshot) error
 	SetDomains(snap model.DomainSnapshot) error
+	SetVPCLinks(links []model.VPCLink)
 	// FlushCache empties one stage's response cache.
 	FlushCache(apiID, stageName string)
 }
@@ -75,7 +76,15 @@ func (p *dataPlane) reloadMetering(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	return p.SetDomains(domains)
+	if err := p.SetDomains(domains); err != nil {
+		return err
+	}
+	links, err := p.svc.ListVPCLinks(ctx)
+	if err != nil {
+		return err
+	}
+	p.SetVPCLinks(links)
+	return nil
 }
 
 // reload loads one stage into the data plane. A stage that cannot be loaded fails closed (it answers

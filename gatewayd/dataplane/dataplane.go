@@ -51,6 +51,7 @@ import (
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/telemetry"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/throttle"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/upstream"
+	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/vpclink"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/model"
 )
 
@@ -131,6 +132,8 @@ type Options struct {
 	// Counter decides quotas and counts usage. Nil counts in process memory (quota.Local);
 	// quota.Redis decides on counters shared between nodes.
 	Counter Counter
+	// VPCLinkTargets maps the ARN-shaped targets of VPC links to backend addresses.
+	VPCLinkTargets model.VPCLinkTargetMap
 }
 
 func (o *Options) setDefaults() {
@@ -223,6 +226,8 @@ type Server struct {
 	iam     atomic.Pointer[authorize.IAM]
 	limiter Limiter
 	counter Counter
+	// vpcLinks holds the VPC links' pools, replaced by SetVPCLinks (vpclinks.go).
+	vpcLinks *vpclink.Set
 	// flushMu serializes flushes and loads of usage counts.
 	flushMu  sync.Mutex
 	stopOnce sync.Once
@@ -280,6 +285,9 @@ func New(opts Options) (*Server, error) {
 		Functions: function.Options{Client: s.client, MaxEntries: opts.AuthorizerCacheEntries, Now: opts.Now, AWS: opts.AWS},
 		JWT:       jwtauth.Options{Keys: jwtauth.NewKeys(jwtauth.KeysOptions{Now: opts.Now}), MaxEntries: opts.AuthorizerCacheEntries, Now: opts.Now},
 		Verifier:  &sigv4.Verifier{Region: opts.Region, Now: opts.Now},
+	}
+	if s.vpcLinks, err = newVPCLinks(opts); err != nil {
+		return nil, fmt.Errorf("creating data plane: %w", err)
 	}
 	s.pipeline = []step{s.match, s.authorize, s.throttle, s.readBody, s.validate, s.cached, s.integrate}
 	s.apis.Store(&apiMap{})
@@ -378,6 +386,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		errs = append(errs, err)
 	}
 	s.accessLogs.Close()
+	s.vpcLinks.Close()
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("shutting down data plane: %w", err)
 	}

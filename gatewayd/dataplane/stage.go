@@ -345,6 +345,7 @@ func (s *Server) compile(st model.Stage, snap *model.Snapshot, isCanary bool) (*
 				Responses:   responses[key],
 				StageVars:   st.Variables,
 				AWS:         s.opts.AWS,
+				VPCLinks:    s.vpcLinks,
 			}, s.client)
 			if err != nil {
 				ep.misconfigured = fmt.Errorf("method %s %s: %w", m.HTTPMethod, path, err)

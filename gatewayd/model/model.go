@@ -119,7 +119,12 @@ type Integration struct {
 	// Credentials is the ARN of an IAM role gatewayd assumes to sign calls of an arn:aws:apigateway
 	// URI; "" signs with gatewayd's own AWS credentials.
 	Credentials string `json:"credentials"`
-	Version     int64  `json:"version"`
+	// ConnectionType is INTERNET ("" reads as INTERNET) or VPC_LINK: then ConnectionID names the VPC
+	// link (or ${stageVariables.NAME}) whose targets receive the calls, and the uri's host only sets
+	// the Host header (vpclink.go).
+	ConnectionType string `json:"connection_type"`
+	ConnectionID   string `json:"connection_id"`
+	Version        int64  `json:"version"`
 }
 
 // MethodResponse declares a status code a method may answer with and the headers it may carry.

@@ -248,6 +248,9 @@ func (in *Integration) Validate() error {
 	if err := ValidateIntegrationCredentials(in.Type, in.URI, in.Credentials); err != nil {
 		return fieldErr("credentials", "%v", err)
 	}
+	if err := in.validateConnection(); err != nil {
+		return err
+	}
 	if err := oneOf("passthrough_behavior", in.PassthroughBehavior, PassthroughBehaviors); err != nil {
 		return err
 	}

@@ -56,6 +56,8 @@ const (
 	KindCertificate     Kind = "certificate"
 	KindDomainName      Kind = "domain_name"
 	KindBasePathMapping Kind = "base_path_mapping"
+	// KindVPCLink holds VPC links (by id), belonging to no API.
+	KindVPCLink Kind = "vpc_link"
 )
 
 // Errors a backend returns; callers test them with errors.Is.

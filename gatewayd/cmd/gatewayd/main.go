@@ -30,6 +30,7 @@ import (
 
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/daemon"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/awsapi"
+	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/model"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -192,6 +193,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	tlsKey := fs.envString("tls-key-file", "", "PEM private key of --tls-cert-file")
 	domainHTTP := fs.envString("domain-http", "redirect", "plain HTTP to a domain name: redirect (301 to https), forbid (403) or serve")
 	hstsMaxAge := fs.envString("hsts-max-age", "0", "seconds of Strict-Transport-Security sent over TLS; 0 sends none")
+	vpcLinkTargets := fs.envString("vpc-link-targets", "", "backend addresses of the ARN-shaped targets of VPC links: 'ARN=HOST:PORT,HOST:PORT;ARN=...' (targets that are addresses need no entry)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fs.printUsage(stdout)
@@ -247,6 +249,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil || hsts < 0 {
 		return fmt.Errorf("--hsts-max-age must be a whole number of seconds, got %q", *hstsMaxAge)
 	}
+	linkTargets, err := model.ParseVPCLinkTargetMap(*vpcLinkTargets)
+	if err != nil {
+		return fmt.Errorf("--vpc-link-targets: %w", err)
+	}
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
 		return fmt.Errorf("--log-level: %w", err)
@@ -258,7 +264,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		CacheMaxBytes: cacheMaxBytes, Server: *server, Region: *region, Logger: log,
 		AccessLogMaxBytes: accessLogMaxBytes, AccessLogMaxFiles: accessLogMaxFiles,
 		TLSListen: *tlsListen, TLSCertFile: *tlsCert, TLSKeyFile: *tlsKey, DomainHTTP: *domainHTTP, HSTSMaxAge: hsts,
-		AWSEndpointURL: *awsEndpoint, AWSEndpointURLs: derefAll(awsEndpoints)})
+		AWSEndpointURL: *awsEndpoint, AWSEndpointURLs: derefAll(awsEndpoints), VPCLinkTargets: linkTargets})
 	if err != nil {
 		return err
 	}

@@ -20,6 +20,7 @@ import (
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/mapping/vtl/apigw"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/message"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/upstream"
+	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/vpclink"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/model"
 )
 
@@ -35,6 +36,8 @@ type Spec struct {
 	StageVars map[string]string
 	// AWS resolves and signs calls of arn:aws:apigateway URIs; nil makes them misconfigured.
 	AWS *awsapi.Client
+	// VPCLinks holds the pools of connection_type VPC_LINK integrations; nil makes them misconfigured.
+	VPCLinks *vpclink.Set
 }
 
 // Integration is a compiled integration.
@@ -55,6 +58,8 @@ type Integration struct {
 	client          *upstream.Client
 	// aws is set when the uri is an arn:aws:apigateway ARN: calls are signed.
 	aws *awsCall
+	// vpcLink, when set, is the VPC link whose targets receive the calls (vpclink.go).
+	vpcLink *linkCall
 }
 
 // Compile compiles spec; backends are called through client.
@@ -100,6 +105,9 @@ func Compile(spec Spec, client *upstream.Client) (*Integration, error) {
 			if it.aws, err = compileAWS(it.uri, in.Credentials, spec.AWS); err != nil {
 				return nil, err
 			}
+		}
+		if it.vpcLink, err = compileVPCLink(in, spec); err != nil {
+			return nil, err
 		}
 	default:
 		return nil, fmt.Errorf("unsupported integration type %q", in.Type)
@@ -230,7 +238,13 @@ func (it *Integration) call(ctx context.Context, req *upstream.Request) (*messag
 			return nil, gwerror.Internal(err)
 		}
 	}
-	resp, err := it.client.Do(ctx, req)
+	var resp *message.Response
+	var err error
+	if it.vpcLink != nil {
+		resp, err = it.vpcLink.do(ctx, it, req)
+	} else {
+		resp, err = it.client.Do(ctx, req)
+	}
 	switch {
 	case err == nil:
 		return resp, nil

@@ -98,6 +98,14 @@ var Catalog = []Metric{
 		Help: "The store revision of the configuration this node's data plane serves; nodes on one store converge to the same value."},
 	{Name: "gatewayd_throttle_local_decisions_total", Kind: "counter",
 		Help: "Throttling decisions made on this node's own buckets (each limit divided by the live nodes) because Redis could not be reached."},
+	{Name: "gatewayd_vpc_link_target_healthy", Kind: "gauge", Labels: []string{"vpc_link", "target"},
+		Help: "1 when a VPC link's target takes requests, 0 while it is ejected (passive check) or failing its active health check.",
+		Panel: &Panel{Title: "VPC link targets out of service", Queries: []Query{{"{{vpc_link}} {{target}}",
+			`1 - gatewayd_vpc_link_target_healthy`}}}},
+	{Name: "gatewayd_vpc_link_target_ejections_total", Kind: "counter", Labels: []string{"vpc_link", "target"},
+		Help: "Times a VPC link's target was ejected after failing unhealthy_threshold requests in a row."},
+	{Name: "gatewayd_vpc_link_target_requests_total", Kind: "counter", Labels: []string{"vpc_link", "target"},
+		Help: "Requests sent to a VPC link's target (a retry on another target after a failed connection counts on both)."},
 }
 
 // Def returns the catalog's entry of name; it panics for a name the catalog lacks, so that a metric
