@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -62,6 +63,8 @@ type integrationModel struct {
 	CacheNamespace        types.String `tfsdk:"cache_namespace"`
 	ContentHandling       types.String `tfsdk:"content_handling"`
 	Credentials           types.String `tfsdk:"credentials"`
+	ConnectionType        types.String `tfsdk:"connection_type"`
+	ConnectionID          types.String `tfsdk:"connection_id"`
 }
 
 func (r *integrationResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
@@ -192,6 +195,24 @@ func (r *integrationResource) Schema(_ context.Context, _ resource.SchemaRequest
 				Default:    stringdefault.StaticString(""),
 				Validators: []validator.String{validators.IAMRoleARN()},
 			},
+			"connection_type": schema.StringAttribute{
+				MarkdownDescription: "`INTERNET` calls the host of `uri`; `VPC_LINK` (with `HTTP` and `HTTP_PROXY` integrations) sends each call " +
+					"to a target of the `gatewayd_vpc_link` that `connection_id` names, load-balanced with health checks; the host of " +
+					"`uri` then only sets the `Host` header, as in API Gateway. Defaults to `\"INTERNET\"`.",
+				Optional:   true,
+				Computed:   true,
+				Default:    stringdefault.StaticString(model.ConnectionInternet),
+				Validators: []validator.String{stringvalidator.OneOf(model.ConnectionTypes...)},
+			},
+			"connection_id": schema.StringAttribute{
+				MarkdownDescription: "The `id` of the `gatewayd_vpc_link` when `connection_type` is `VPC_LINK` (required then, refused " +
+					"otherwise), or `${stageVariables.NAME}` (written `$${stageVariables.NAME}` in HCL) to pick the link per stage. " +
+					"A link id that does not exist is refused when the integration is written and when it is deployed; a stage " +
+					"variable naming no link makes the method answer 500 (logged). Defaults to `\"\"`.",
+				Optional: true,
+				Computed: true,
+				Default:  stringdefault.StaticString(""),
+			},
 			// Computed attributes
 			"id": schema.StringAttribute{
 				MarkdownDescription: "ID of the integration: `REST_API_ID/RESOURCE_ID/HTTP_METHOD`, also its import ID.",
@@ -233,6 +254,14 @@ func (r *integrationResource) ValidateConfig(ctx context.Context, req resource.V
 		if err := model.ValidateIntegrationCredentials(typ, cfg.URI.ValueString(), cfg.Credentials.ValueString()); err != nil {
 			resp.Diagnostics.AddAttributeError(path.Root("credentials"), "Invalid Integration Credentials",
 				fmt.Sprintf("Attribute credentials %s.", err))
+		}
+	}
+	if typ != "" && !cfg.ConnectionType.IsUnknown() && !cfg.ConnectionID.IsUnknown() {
+		if err := model.ValidateIntegrationConnection(typ, cfg.ConnectionType.ValueString(), cfg.ConnectionID.ValueString()); err != nil {
+			fe := &model.FieldError{Field: "connection_id", Message: err.Error()}
+			errors.As(err, &fe)
+			resp.Diagnostics.AddAttributeError(path.Root(fe.Field), "Invalid Integration Connection",
+				fmt.Sprintf("Attribute %s %s.", fe.Field, fe.Message))
 		}
 	}
 	if typ == "" {
@@ -286,6 +315,8 @@ func (m *integrationModel) toAPI(ctx context.Context, diags *diag.Diagnostics) m
 		CacheNamespace:        m.CacheNamespace.ValueString(),
 		ContentHandling:       m.ContentHandling.ValueString(),
 		Credentials:           m.Credentials.ValueString(),
+		ConnectionType:        m.ConnectionType.ValueString(),
+		ConnectionID:          m.ConnectionID.ValueString(),
 	}
 }
 
@@ -305,6 +336,11 @@ func (m *integrationModel) fromAPI(in model.Integration) {
 	m.CacheNamespace = types.StringValue(in.CacheNamespace)
 	m.ContentHandling = types.StringValue(in.ContentHandling)
 	m.Credentials = types.StringValue(in.Credentials)
+	m.ConnectionType = types.StringValue(in.ConnectionType)
+	if in.ConnectionType == "" {
+		m.ConnectionType = types.StringValue(model.ConnectionInternet)
+	}
+	m.ConnectionID = types.StringValue(in.ConnectionID)
 }
 
 // awsActionServiceNames lists the services whose actions gatewayd knows how to send.

@@ -261,7 +261,13 @@ var connectionIDPattern = regexp.MustCompile(`^([a-z0-9]{1,64}|\$\{stageVariable
 
 // validateConnection checks an integration's connection_type and connection_id.
 func (in *Integration) validateConnection() error {
-	ct := in.ConnectionType
+	return ValidateIntegrationConnection(in.Type, in.ConnectionType, in.ConnectionID)
+}
+
+// ValidateIntegrationConnection checks an integration's connection_type ("" is INTERNET) and
+// connection_id for an integration of type typ; the error names the field at fault.
+func ValidateIntegrationConnection(typ, connectionType, connectionID string) error {
+	ct := connectionType
 	if ct == "" {
 		ct = ConnectionInternet
 	}
@@ -269,14 +275,14 @@ func (in *Integration) validateConnection() error {
 		return err
 	}
 	switch {
-	case ct == ConnectionInternet && in.ConnectionID != "":
-		return fieldErr("connection_id", "must be empty when connection_type is INTERNET, got %q (set connection_type = \"VPC_LINK\" to send through a VPC link)", in.ConnectionID)
-	case ct == ConnectionVPCLink && in.ConnectionID == "":
+	case ct == ConnectionInternet && connectionID != "":
+		return fieldErr("connection_id", "must be empty when connection_type is INTERNET, got %q (set connection_type = \"VPC_LINK\" to send through a VPC link)", connectionID)
+	case ct == ConnectionVPCLink && connectionID == "":
 		return fieldErr("connection_id", "is required when connection_type is VPC_LINK: the id of a VPC link, or ${stageVariables.NAME}")
-	case ct == ConnectionVPCLink && in.Type != IntegrationHTTP && in.Type != IntegrationHTTPProxy:
-		return fieldErr("connection_type", "VPC_LINK works with HTTP and HTTP_PROXY integrations only, got type %s", in.Type)
-	case ct == ConnectionVPCLink && !connectionIDPattern.MatchString(in.ConnectionID):
-		return fieldErr("connection_id", "must be a VPC link id or ${stageVariables.NAME}, got %q", in.ConnectionID)
+	case ct == ConnectionVPCLink && typ != IntegrationHTTP && typ != IntegrationHTTPProxy:
+		return fieldErr("connection_type", "VPC_LINK works with HTTP and HTTP_PROXY integrations only, got type %s", typ)
+	case ct == ConnectionVPCLink && !connectionIDPattern.MatchString(connectionID):
+		return fieldErr("connection_id", "must be a VPC link id or ${stageVariables.NAME}, got %q", connectionID)
 	}
 	return nil
 }

@@ -212,7 +212,6 @@ func (p *Pool) Pick(tried []*Target) (*Target, error) {
 	if p.err != nil {
 		return nil, p.err
 	}
-	n := len(p.targets)
 	var now int64
 	if p.anyEjected() {
 		now = p.now().UnixNano()
@@ -221,14 +220,7 @@ func (p *Pool) Pick(tried []*Target) (*Target, error) {
 	if p.leastReq {
 		t = p.pickLeast(tried, now)
 	} else {
-		start := int(p.next.Add(1) % uint64(n))
-		for i := range n {
-			c := p.targets[(start+i)%n]
-			if p.healthy(c, now) && !slices.Contains(tried, c) {
-				t = c
-				break
-			}
-		}
+		t = p.pickRoundRobin(tried, now)
 	}
 	if t == nil {
 		// Every untried target is unhealthy: try one anyway, the longest ejected first to come back.
@@ -244,6 +236,49 @@ func (p *Pool) Pick(tried []*Target) (*Target, error) {
 	t.inflight.Add(1)
 	t.requests.Add(1)
 	return t, nil
+}
+
+// pickRoundRobin takes the next of the healthy untried targets: the k-th of them, so that while one is
+// out its share spreads evenly over the others instead of falling to its neighbour.
+func (p *Pool) pickRoundRobin(tried []*Target, now int64) *Target {
+	n := len(p.targets)
+	k := p.next.Add(1)
+	if now == 0 && len(tried) == 0 && !p.anyDown() {
+		return p.targets[k%uint64(n)]
+	}
+	ok := func(t *Target) bool { return p.healthy(t, now) && !slices.Contains(tried, t) }
+	m := 0
+	for _, t := range p.targets {
+		if ok(t) {
+			m++
+		}
+	}
+	if m == 0 {
+		return nil
+	}
+	i := int(k % uint64(m))
+	for _, t := range p.targets {
+		if ok(t) {
+			if i == 0 {
+				return t
+			}
+			i--
+		}
+	}
+	return nil
+}
+
+// anyDown reports whether some target fails its active health check.
+func (p *Pool) anyDown() bool {
+	if p.checkPath == "" {
+		return false
+	}
+	for _, t := range p.targets {
+		if t.down.Load() {
+			return true
+		}
+	}
+	return false
 }
 
 // anyEjected reports whether some target may be passively ejected, so that Pick reads the clock only
