@@ -394,4 +394,3 @@ func testAccVPCLinkServes(n int, names ...string) resource.TestCheckFunc {
 		return nil
 	}
 }
-
