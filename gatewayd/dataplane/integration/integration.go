@@ -242,6 +242,9 @@ func (it *Integration) call(ctx context.Context, req *upstream.Request) (*messag
 	var err error
 	if it.vpcLink != nil {
 		resp, err = it.vpcLink.do(ctx, it, req)
+		if ge := (*gwerror.Error)(nil); errors.As(err, &ge) {
+			return nil, err // the link's own answer (no such link)
+		}
 	} else {
 		resp, err = it.client.Do(ctx, req)
 	}
