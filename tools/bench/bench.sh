@@ -362,6 +362,34 @@ for kind in mock mockvtl; do
   fi
 done
 
+# A VPC link over three backends (the main one and two more), round robin: the note gives each
+# backend's share of the measured requests (target: each within 10% of a third).
+mapfile -t link_ports < <("$bt" freeports 2)
+link_backends=("127.0.0.1:$backend_port")
+for p in "${link_ports[@]}"; do
+  start "backend-$p" "$bt" backend -addr "127.0.0.1:$p"
+  pids+=("$last_pid")
+  link_backends+=("127.0.0.1:$p")
+done
+count_all() { "$bt" counts -backends "$(IFS=,; echo "${link_backends[*]}")"; }
+if "$bt" check -url "http://${link_backends[2]}/items/1" -wait 10s &&
+  link_url=$("$bt" setup "${admin_flags[@]}" -kind vpclink -backend "$(IFS=,; echo "${link_backends[*]}")" 2>"$run/setup-vpclink.log"); then
+  mapfile -t before < <(count_all)
+  measure "gatewayd vpc link 3 backends" "$link_url" "$gw_pid" "HTTP_PROXY through a VPC link, round robin"
+  mapfile -t after < <(count_all)
+  spread=$(awk -v b="${before[*]}" -v a="${after[*]}" 'BEGIN {
+    n = split(b, bb, " "); split(a, aa, " "); t = 0
+    for (i = 1; i <= n; i++) { d[i] = aa[i] - bb[i]; t += d[i] }
+    worst = 0
+    for (i = 1; i <= n; i++) { s = s (i > 1 ? "/" : "") d[i]; dev = t ? (d[i] / (t / n) - 1) * 100 : 100; if (dev < 0) dev = -dev; if (dev > worst) worst = dev }
+    printf "%s requests per backend, worst %.1f%% from even", s, worst }')
+  if [ -n "$(awk -F'\t' '$1 == "gatewayd vpc link 3 backends" { print $2 }' "$tsv")" ]; then
+    sed -i "\$s|\$|; $spread|" "$tsv"
+  fi
+else
+  fail "gatewayd vpc link 3 backends" "setup: $(tail -n 3 "$run/setup-vpclink.log" 2>/dev/null | tr '\n' ' ')"
+fi
+
 # 10,000 (smoke: 100) idle keep-alive connections to gatewayd, one request each first.
 if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt $((idle_n + 1000)) ]; then
   ulimit -n "$(ulimit -Hn)" 2>/dev/null || true

@@ -26,6 +26,7 @@ var commands = map[string]func(args []string) error{
 	"table":       runTable,
 	"deleteapi":   runDeleteAPI,
 	"freeports":   runFreePorts,
+	"counts":      runCounts,
 	"selfsigned":  runSelfSigned,
 }
 

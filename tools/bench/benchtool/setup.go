@@ -102,6 +102,8 @@ func routeWith(ctx context.Context, c *client.Client, apiID, parent, pathPart, u
 //	mock:   GET /mock answered by gatewayd itself (MOCK) with a fixed body
 //	mockvtl: the same answering with a 10-line template that reads the request (mockVTLTemplate)
 //	routes: N resources /r0../rN-1, each GET -> HTTP_PROXY; the URL is the last one
+//	vpclink: GET /items/{id} -> HTTP_PROXY through a VPC link whose targets are -backend's
+//	        comma-separated addresses (round robin)
 //	proxylog: proxy on a stage whose access log writes API Gateway's JSON preset to the log group
 //	        "bench" (DATA_DIR/logs/bench.log)
 //
@@ -109,8 +111,8 @@ func routeWith(ctx context.Context, c *client.Client, apiID, parent, pathPart, u
 func runSetup(args []string) error {
 	fs := flag.NewFlagSet("setup", flag.ContinueOnError)
 	af := addAdminFlags(fs)
-	kind := fs.String("kind", "proxy", "proxy, proxylog, key, keyjwt, cache, mock, mockvtl or routes")
-	backend := fs.String("backend", "127.0.0.1:18401", "backend address")
+	kind := fs.String("kind", "proxy", "proxy, proxylog, key, keyjwt, cache, mock, mockvtl, routes or vpclink")
+	backend := fs.String("backend", "127.0.0.1:18401", "backend address (-kind vpclink: several, comma-separated)")
 	routes := fs.Int("routes", 10, "routes for -kind routes")
 	conc := fs.Int("c", 8, "concurrent admin calls while creating routes")
 	if err := fs.Parse(args); err != nil {
@@ -161,6 +163,11 @@ func runSetup(args []string) error {
 			return err
 		}
 		path = fmt.Sprintf("/r%d", *routes-1)
+	case "vpclink":
+		if err := vpcLinkRoute(ctx, c, api, strings.Split(*backend, ",")); err != nil {
+			return err
+		}
+		path = "/items/1"
 	default:
 		return fmt.Errorf("unknown -kind %q", *kind)
 	}
