@@ -353,6 +353,9 @@ func (t *txn) importMethod(apiID, resourceID string, md model.MethodDefinition, 
 	if err := checkTemplates("request_templates", in.RequestTemplates); err != nil {
 		return err
 	}
+	if err := checkConnection(t, in, id.integrationWhat()); err != nil {
+		return err
+	}
 	if _, err := putJSON(t, store.KindIntegration, apiID, id.key(), in, store.AnyVersion, id.integrationWhat()); err != nil {
 		return err
 	}

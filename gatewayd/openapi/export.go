@@ -290,6 +290,10 @@ func exportIntegration(in model.Integration, responses []model.IntegrationRespon
 	set("cacheNamespace", in.CacheNamespace)
 	set("contentHandling", in.ContentHandling)
 	set("credentials", in.Credentials)
+	if in.ConnectionType == model.ConnectionVPCLink {
+		set("connectionType", in.ConnectionType)
+		set("connectionId", in.ConnectionID)
+	}
 	if len(in.RequestParameters) > 0 {
 		out["requestParameters"] = in.RequestParameters
 	}

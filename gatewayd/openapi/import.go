@@ -764,6 +764,7 @@ type integrationDoc struct {
 	CacheNamespace       string                         `json:"cacheNamespace"`
 	ContentHandling      string                         `json:"contentHandling"`
 	ConnectionType       string                         `json:"connectionType"`
+	ConnectionID         string                         `json:"connectionId"`
 	Credentials          string                         `json:"credentials"`
 	PayloadFormatVersion string                         `json:"payloadFormatVersion"`
 	Responses            map[string]integrationResponse `json:"responses"`
@@ -797,7 +798,6 @@ type integrationResponse struct {
 var integrationLeftOut = map[string]string{
 	"tlsConfig":            "tlsConfig is not supported by gatewayd",
 	"integrationSubtype":   "integration subtypes are not supported by gatewayd",
-	"connectionId":         "VPC links are not supported by gatewayd",
 	"responseTransferMode": "response streaming is not supported by gatewayd",
 }
 
@@ -840,11 +840,11 @@ func (im *importer) integration(verb string, raw any, ptr string) (*model.Integr
 	}
 	known := map[string]bool{"type": true, "uri": true, "httpMethod": true, "requestParameters": true, "requestTemplates": true,
 		"passthroughBehavior": true, "timeoutInMillis": true, "cacheKeyParameters": true, "cacheNamespace": true,
-		"contentHandling": true, "connectionType": true, "responses": true, "payloadFormatVersion": true, "credentials": true}
+		"contentHandling": true, "connectionType": true, "connectionId": true, "responses": true, "payloadFormatVersion": true, "credentials": true}
 	for _, k := range sortedKeys(keys) {
 		switch {
 		case known[k]:
-		case integrationLeftOut[k] != "" && (k == "connectionId" || k == "integrationSubtype"):
+		case integrationLeftOut[k] != "" && k == "integrationSubtype":
 			return nil, nil, errAt(ptr+"/"+k, "%s", integrationLeftOut[k])
 		case integrationLeftOut[k] != "":
 			im.warn(ptr+"/"+k, "%s; it is left out", integrationLeftOut[k])
@@ -861,13 +861,21 @@ func (im *importer) integration(verb string, raw any, ptr string) (*model.Integr
 	if v := d.PayloadFormatVersion; v != "" && v != "1.0" {
 		im.warn(ptr+"/payloadFormatVersion", "REST APIs use payload format 1.0 (HTTP APIs' 2.0 does not apply); it is left out")
 	}
-	if ct := strings.ToUpper(d.ConnectionType); ct != "" && ct != "INTERNET" {
-		return nil, nil, errAt(ptr+"/connectionType", "only INTERNET connections are supported by gatewayd, got %q", d.ConnectionType)
+	ct := strings.ToUpper(d.ConnectionType)
+	if err := model.ValidateIntegrationConnection(typ, ct, d.ConnectionID); err != nil {
+		fe := &model.FieldError{Field: "connection_id", Message: err.Error()}
+		errors.As(err, &fe)
+		key := map[string]string{"connection_type": "connectionType"}[fe.Field]
+		if key == "" {
+			key = "connectionId"
+		}
+		return nil, nil, errAt(ptr+"/"+key, "%s", fe.Message)
 	}
 	in := &model.Integration{HTTPMethod: verb, Type: typ, URI: d.URI, IntegrationHTTPMethod: d.HTTPMethod, Credentials: credentials,
 		RequestParameters: d.RequestParameters, RequestTemplates: d.RequestTemplates,
 		PassthroughBehavior: strings.ToUpper(d.PassthroughBehavior), CacheKeyParameters: d.CacheKeyParameters,
-		CacheNamespace: d.CacheNamespace, ContentHandling: strings.ToUpper(d.ContentHandling)}
+		CacheNamespace: d.CacheNamespace, ContentHandling: strings.ToUpper(d.ContentHandling),
+		ConnectionType: ct, ConnectionID: d.ConnectionID}
 	if d.TimeoutInMillis != "" {
 		n, err := strconv.Atoi(d.TimeoutInMillis.String())
 		if err != nil {

@@ -126,6 +126,10 @@ func TestImportErrorsNameThePointer(t *testing.T) {
 			"/paths/~1a/get/x-amazon-apigateway-request-validator", `"nope"`},
 		{"bad timeout", `{"/a": {"get": {"x-amazon-apigateway-integration": {"type": "mock", "timeoutInMillis": 10}}}}`,
 			"/paths/~1a/get/x-amazon-apigateway-integration/timeoutInMillis", ""},
+		{"VPC link without id", `{"/a": {"get": {"x-amazon-apigateway-integration": {"type": "http_proxy", "httpMethod": "GET", "uri": "http://a/", "connectionType": "VPC_LINK"}}}}`,
+			"/paths/~1a/get/x-amazon-apigateway-integration/connectionId", "is required when connection_type is VPC_LINK"},
+		{"VPC link on a mock", `{"/a": {"get": {"x-amazon-apigateway-integration": {"type": "mock", "connectionType": "VPC_LINK", "connectionId": "abc"}}}}`,
+			"/paths/~1a/get/x-amazon-apigateway-integration/connectionType", "HTTP and HTTP_PROXY"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, _, err := openapi.Import(doc(tc.doc), openapi.Options{APIID: "abcdefghij"})
@@ -185,6 +189,22 @@ func TestImportAWSIntegration(t *testing.T) {
 	in := def.Resources[0].Methods[0].Integration
 	if in == nil || in.Type != model.IntegrationAWS || in.Credentials != "arn:aws:iam::123456789012:role/ddb" {
 		t.Errorf("integration = %+v, want type AWS with its credentials", in)
+	}
+}
+
+// TestImportVPCLink: an integration through a VPC link (connectionType VPC_LINK, connectionId a
+// stage variable) imports with both, as API Gateway exports it.
+func TestImportVPCLink(t *testing.T) {
+	def, warnings, err := openapi.Import([]byte(`{"openapi": "3.0.1", "info": {"title": "t", "version": "1"},
+  "paths": {"/items": {"get": {"responses": {"200": {"description": "ok"}},
+     "x-amazon-apigateway-integration": {"type": "http_proxy", "httpMethod": "GET", "uri": "http://orders.internal/items",
+       "connectionType": "VPC_LINK", "connectionId": "${stageVariables.vpcLinkId}"}}}}}`), openapi.Options{})
+	if err != nil || len(warnings) > 0 {
+		t.Fatalf("Import = %v, warnings %v", err, warnings)
+	}
+	in := def.Resources[0].Methods[0].Integration
+	if in == nil || in.ConnectionType != model.ConnectionVPCLink || in.ConnectionID != "${stageVariables.vpcLinkId}" {
+		t.Errorf("integration = %+v, want connection VPC_LINK through ${stageVariables.vpcLinkId}", in)
 	}
 }
 
