@@ -25,7 +25,7 @@
 //
 // What gatewayd cannot honour is refused, never dropped, where dropping it could open a method:
 // operations that require an authorizer (x-amazon-apigateway-authorizer, Cognito) or another
-// security scheme (OAuth 2, HTTP), AWS service integrations, VPC links. What is only descriptive is a
+// security scheme (OAuth 2, HTTP). What is only descriptive is a
 // warning (Import's second result), which fail_on_warnings turns into an error: gateway responses,
 // resource policies, endpoint configuration, documentation, cookie parameters, "default" responses,
 // operations without an integration, unknown keys of an integration.
