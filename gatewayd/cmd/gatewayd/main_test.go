@@ -42,6 +42,7 @@ func TestRun(t *testing.T) {
 		{"bad quota policy", []string{"serve", "--quota-when-redis-down", "maybe"}, "", "--quota-when-redis-down must be closed or open"},
 		{"bad poll interval", []string{"serve", "--store-poll-interval", "0s"}, "", "--store-poll-interval must be a positive duration"},
 		{"bad aws endpoint", []string{"serve", "--aws-endpoint-url-lambda", "127.0.0.1:9001"}, "", `--aws-endpoint-url-lambda must be an http:// or https:// URL with a host, such as http://127.0.0.1:4566, got "127.0.0.1:9001"`},
+		{"bad vpc link targets", []string{"serve", "--vpc-link-targets", "arn:aws:elasticloadbalancing:x=10.0.0.1"}, "", `--vpc-link-targets: arn:aws:elasticloadbalancing:x: address must be host:port`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
