@@ -3,6 +3,8 @@ package dataplane_test
 import (
 	"log/slog"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -23,6 +25,14 @@ func TestVPCLinkIntegration(t *testing.T) {
 	}
 	refused := ln.Addr().String()
 	ln.Close()
+	// closer accepts requests and cuts the connection before answering: a backend that crashes mid-request.
+	closer := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if c, _, err := w.(http.Hijacker).Hijack(); err == nil {
+			c.Close()
+		}
+	}))
+	defer closer.Close()
+	closerAddr := strings.TrimPrefix(closer.URL, "http://")
 	const nlb = "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/net/orders/abc"
 	var logs lockedBuffer
 	s := newServerOf(t, dataplane.Options{Logger: slog.New(slog.NewJSONHandler(&logs, nil)),
@@ -30,6 +40,7 @@ func TestVPCLinkIntegration(t *testing.T) {
 	links := []model.VPCLink{
 		{ID: "mapped", Name: "mapped", TargetARNs: []string{nlb}},
 		{ID: "halfdead", Name: "halfdead", TargetARNs: []string{refused, echoAddr}},
+		{ID: "crashing", Name: "crashing", TargetARNs: []string{closerAddr, echoAddr}, UnhealthyThreshold: 100},
 	}
 	for i := range links {
 		links[i].Normalize()
@@ -41,6 +52,9 @@ func TestVPCLinkIntegration(t *testing.T) {
 	setStage(t, s, "prod", map[string]string{"link": "mapped"}, api)
 	setStage(t, s, "half", map[string]string{"link": "halfdead"}, api)
 	setStage(t, s, "bad", map[string]string{"link": "nosuchlink"}, api)
+	api.method("/pets", "POST", model.Integration{Type: model.IntegrationHTTPProxy,
+		URI: "http://orders.internal/v2/pets", ConnectionType: model.ConnectionVPCLink, ConnectionID: "${stageVariables.link}"})
+	setStage(t, s, "crash", map[string]string{"link": "crashing"}, api)
 
 	got := do(t, newRequest(t, "GET", base+"/a1/prod/pets", nil))
 	if got.Status != 200 {
@@ -54,6 +68,27 @@ func TestVPCLinkIntegration(t *testing.T) {
 		if got := do(t, newRequest(t, "GET", base+"/a1/half/pets", nil)); got.Status != 200 {
 			t.Fatalf("request %d through a link with a refusing target = %d %s, want 200", i, got.Status, got.Body)
 		}
+	}
+
+	// A connection cut before the answer: an idempotent GET goes to the other target, a POST (which
+	// the crashed backend may have acted on) is a 502.
+	for i := range 20 {
+		if got := do(t, newRequest(t, "GET", base+"/a1/crash/pets", nil)); got.Status != 200 {
+			t.Fatalf("GET %d through a link with a crashing target = %d %s, want 200", i, got.Status, got.Body)
+		}
+	}
+	posts := 0
+	for i := range 20 {
+		switch got := do(t, newRequest(t, "POST", base+"/a1/crash/pets", strings.NewReader("{}"))); got.Status {
+		case 200:
+		case 502:
+			posts++
+		default:
+			t.Fatalf("POST %d = %d %s, want 200 or 502", i, got.Status, got.Body)
+		}
+	}
+	if posts == 0 {
+		t.Error("no POST sent to the crashing target failed: a non-idempotent request was sent twice")
 	}
 
 	got = do(t, newRequest(t, "GET", base+"/a1/bad/pets", nil))

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
+	"syscall"
 
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/gwerror"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/message"
@@ -38,9 +40,11 @@ func compileVPCLink(in model.Integration, spec Spec) (*linkCall, error) {
 	return &linkCall{id: id, links: spec.VPCLinks}, nil
 }
 
-// do sends req to a target of the link. A target whose connection fails (refused, unreachable: the
-// request never reached it) counts as a failure and the request goes to another target, at most once
-// per target; any other failure is the answer, since the backend may have acted on the request.
+// do sends req to a target of the link. A target whose connection fails counts a failure, and the
+// request goes to another target (at most once per target) when the backend cannot have acted on it
+// (the connection was refused) or when acting twice is harmless (an idempotent method whose
+// connection broke before an answer, as nginx's proxy_next_upstream does by default). A timeout, an
+// answer, or a broken non-idempotent request is the answer.
 func (l *linkCall) do(ctx context.Context, it *Integration, req *upstream.Request) (*message.Response, error) {
 	pool := l.links.Pool(l.id)
 	if pool == nil {
@@ -57,16 +61,26 @@ func (l *linkCall) do(ctx context.Context, it *Integration, req *upstream.Reques
 			req.Scheme = t.Endpoint.Scheme
 		}
 		resp, err := it.client.Do(ctx, req)
-		cancelled := err != nil && ctx.Err() != nil
-		pool.Done(t, !cancelled && (err != nil || resp.Status >= 500))
-		if err != nil && !cancelled && isDialError(err) && len(tried)+1 < pool.Len() {
+		if err == nil {
+			pool.Done(t, resp.Status >= 500)
+			return resp, nil
+		}
+		failed, retry := false, false
+		switch {
+		case ctx.Err() != nil: // the client went away: says nothing of the target
+		case errors.Is(err, upstream.ErrTimeout):
+			failed = true
+		case isDialError(err):
+			failed, retry = true, true
+		case isBrokenConnection(err):
+			failed, retry = true, idempotent(req.Method)
+		}
+		pool.Done(t, failed)
+		if retry && len(tried)+1 < pool.Len() {
 			tried = append(tried, t)
 			continue
 		}
-		if err != nil {
-			return nil, fmt.Errorf("VPC link %s target %s: %w", l.id, t.Endpoint, err)
-		}
-		return resp, nil
+		return nil, fmt.Errorf("VPC link %s target %s: %w", l.id, t.Endpoint, err)
 	}
 }
 
@@ -74,4 +88,21 @@ func (l *linkCall) do(ctx context.Context, it *Integration, req *upstream.Reques
 func isDialError(err error) bool {
 	var op *net.OpError
 	return errors.As(err, &op) && op.Op == "dial" && !op.Timeout()
+}
+
+// isBrokenConnection reports whether err is a connection that failed before an answer (reset, closed,
+// a network error), as opposed to a request gatewayd refused to send or an answer it could not use.
+func isBrokenConnection(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
+}
+
+// idempotent reports whether sending a request twice is harmless (RFC 9110, 9.2.2).
+func idempotent(method string) bool {
+	switch method {
+	case "GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE":
+		return true
+	}
+	return false
 }
