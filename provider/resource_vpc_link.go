@@ -66,8 +66,8 @@ func (r *vpcLinkResource) Schema(_ context.Context, _ resource.SchemaRequest, re
 			"`connection_id` set to this link's `id` (or to `${stageVariables.NAME}`) send each request to one of its targets: " +
 			"by round robin or least requests, skipping a target that failed `unhealthy_threshold` requests in a row (a " +
 			"connection refused or reset, a timeout, a 5xx answer) for `ejection_seconds`, and, with `health_check_path`, " +
-			"one that fails its active health check. A request whose connection to a target fails before it was sent goes to " +
-			"another target. The integration's `uri` then only gives the scheme, the `Host` header, the path and the query, as " +
+			"one that fails its active health check. A request whose connection a target refuses, or one of an idempotent method " +
+			"(`GET`, `HEAD`, `OPTIONS`, `PUT`, `DELETE`) whose connection broke before an answer, goes to another target. The integration's `uri` then only gives the scheme, the `Host` header, the path and the query, as " +
 			"in API Gateway. Changes reach the data plane at once, without a redeployment; requests in flight finish on the " +
 			"target they picked. Attributes marked *gatewayd-specific* do not exist in the AWS provider.",
 		Attributes: map[string]schema.Attribute{

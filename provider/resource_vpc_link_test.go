@@ -185,11 +185,12 @@ func vpcLinkMetric(name, linkID, target string) (float64, error) {
 //   - 3,000 GETs from 16 clients spread over the three within 10% of a third each, every one 200, and
 //     every backend sees the uri's host (orders.internal) as Host;
 //   - 3,000 more, and one backend is killed (listener closed, connections cut) after the 500th answer.
-//     Allowed to fail: only the requests in flight on the killed backend when it died, which get 502:
-//     at most 16 (one per client), and each started before the kill returned. A request started after
-//     the kill never gets a 5xx: a connection the dead backend refuses is retried on another target
-//     until the third failure in a row ejects it (unhealthy_threshold = 3), after which it gets no
-//     more. The killed target is then reported ejected (gatewayd_vpc_link_target_ejections_total 1,
+//     Allowed to fail: only the requests in flight on the killed backend when it died, with 502: at
+//     most 16 (one per client), each started before the kill returned. (gatewayd sends a GET whose
+//     connection broke to another target, so in practice none fails.) A request started after the
+//     kill never gets a 5xx: a connection the dead backend refuses is retried on another target until
+//     the third failure in a row ejects it (unhealthy_threshold = 3), after which it gets no more. The
+//     killed target is then reported ejected (gatewayd_vpc_link_target_ejections_total 1,
 //     gatewayd_vpc_link_target_healthy 0), and the two survivors share the rest within 10%.
 func TestAccVPCLink_ThreeBackends(t *testing.T) {
 	t.Parallel()
@@ -281,7 +282,7 @@ func TestAccVPCLink_ThreeBackends(t *testing.T) {
 				if err := evenWithin(survivors, 0.10); err != nil {
 					return fmt.Errorf("the two survivors during the second run: %w", err)
 				}
-				t.Logf("backend %s killed after 500 of %d answers: %d requests failed (502, in flight at the kill), none after; survivors %v, killed one %d",
+				t.Logf("backend %s killed after 500 of %d answers: %d requests failed (allowed: 502 in flight at the kill), none after; survivors %v, killed one %d",
 					dead.addr, n, failed, survivors, after[dead.addr]-even[dead.addr])
 				return nil
 			},
