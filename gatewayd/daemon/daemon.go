@@ -95,10 +95,11 @@ type Config struct {
 	DomainHTTP string
 	// HSTSMaxAge, when positive, sends Strict-Transport-Security with that max-age over TLS.
 	HSTSMaxAge int
+	Logger     *slog.Logger
+
 	// VPCLinkTargets maps the ARN-shaped targets of VPC links to backend addresses
 	// (--vpc-link-targets); targets that are addresses need no entry.
 	VPCLinkTargets model.VPCLinkTargetMap
-	Logger         *slog.Logger
 
 	// noNotify (tests) makes a node on a shared store ignore the store's notifications and only poll.
 	noNotify bool
@@ -214,14 +215,15 @@ func Start(ctx context.Context, cfg Config) (*Daemon, error) {
 	// control plane's store.
 	var plane *dataPlane
 	svc := control.New(d.store, control.Options{
-		PublicURL:      cfg.PublicURL,
-		OnRevision:     func(rev int64) { plane.committed(rev) },
-		StageStatus:    func(apiID, stage string) (string, string) { return plane.status(apiID, stage) },
-		SecretKey:      secretKey,
-		CA:             tlsOpts.ca,
-		Region:         cfg.Region,
+		PublicURL:   cfg.PublicURL,
+		OnRevision:  func(rev int64) { plane.committed(rev) },
+		StageStatus: func(apiID, stage string) (string, string) { return plane.status(apiID, stage) },
+		SecretKey:   secretKey,
+		CA:          tlsOpts.ca,
+		Region:      cfg.Region,
+		TLSHost:     tlsOpts.host,
+
 		VPCLinkTargets: cfg.VPCLinkTargets,
-		TLSHost:        tlsOpts.host,
 	})
 	var limiter *throttle.Redis
 	if cfg.Redis != "" {
