@@ -193,9 +193,6 @@ var ErrNoTarget = errors.New("no target left to try")
 // Len returns the number of targets.
 func (p *Pool) Len() int { return len(p.targets) }
 
-// Targets returns the pool's targets.
-func (p *Pool) Targets() []*Target { return p.targets }
-
 func (p *Pool) healthy(t *Target, now int64) bool {
 	if t.down.Load() {
 		return false
@@ -377,7 +374,9 @@ func (p *Pool) startChecks() {
 	}
 	p.stop = make(chan struct{})
 	timeout := min(p.interval, 5*time.Second)
-	hc := &http.Client{Timeout: timeout, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	// Its own transport: checks go straight to the targets, never through an HTTP_PROXY of the environment.
+	hc := &http.Client{Timeout: timeout, Transport: &http.Transport{MaxIdleConnsPerHost: 1, IdleConnTimeout: 2 * p.interval},
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	go func() {
 		tick := time.NewTicker(p.interval)
 		defer tick.Stop()
