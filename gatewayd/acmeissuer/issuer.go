@@ -69,6 +69,13 @@ func New(opts Options) (*Issuer, error) {
 	if !strings.HasPrefix(opts.DirectoryURL, "https://") {
 		return nil, fmt.Errorf("the ACME directory URL must be https://, got %q", opts.DirectoryURL)
 	}
+	var chals []string
+	for _, c := range opts.Challenges {
+		if c = strings.TrimSpace(c); c != "" {
+			chals = append(chals, c)
+		}
+	}
+	opts.Challenges = chals
 	if len(opts.Challenges) == 0 {
 		opts.Challenges = []string{model.ChallengeTLSALPN01, model.ChallengeHTTP01}
 	}

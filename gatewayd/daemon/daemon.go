@@ -157,6 +157,10 @@ func Start(ctx context.Context, cfg Config) (*Daemon, error) {
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("creating data dir %s: %w", cfg.DataDir, err)
 	}
+	issuer, err := newIssuer(cfg) // acme.go
+	if err != nil {
+		return nil, err
+	}
 	d := &Daemon{log: cfg.Logger, serveErr: make(chan error, 3)}
 	if d.Token, d.TokenPath, err = adminToken(cfg); err != nil {
 		return nil, err
@@ -219,15 +223,6 @@ func Start(ctx context.Context, cfg Config) (*Daemon, error) {
 	// The data plane follows the store's revisions (reconcile.go): at once after this node's own
 	// commits, and on its feed for other nodes'. It reads usage counts from, and flushes them to, the
 	// control plane's store.
-	issuer, err := newIssuer(cfg)
-	if err != nil {
-		dataLn.Close()
-		adminLn.Close()
-		if tlsLn != nil {
-			tlsLn.Close()
-		}
-		return nil, err
-	}
 	acmeWake := make(chan struct{}, 1)
 	var wakeACME func()
 	if issuer != nil {
