@@ -110,6 +110,13 @@ func (c *Certificate) Validate() error {
 				return fieldErr("subject_alternative_names", "must be DNS names, got %q", n)
 			}
 		}
+		if c.ValidationMethod == ValidationACME {
+			for _, n := range append([]string{c.DomainName}, c.SubjectAlternativeNames...) {
+				if strings.HasPrefix(n, "*.") {
+					return fieldErr("domain_name", "%q is a wildcard, which ACME validates only by DNS (dns-01), and gatewayd answers tls-alpn-01 and http-01; name each host, or use INTERNAL or an imported certificate", n)
+				}
+			}
+		}
 		if c.CertificateBody != "" || c.PrivateKey != "" || c.CertificateChain != "" {
 			return fieldErr("certificate_body", "must be empty with validation_method %s (gatewayd issues the certificate); leave out validation_method to import one", c.ValidationMethod)
 		}
