@@ -14,6 +14,7 @@ import (
 
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/acmeissuer/pebbletest"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/client"
+	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/model"
 )
 
@@ -61,17 +62,23 @@ func waitCertificate(t *testing.T, c *client.Client, id, notSerial string) model
 // restart serves it again without a new order, and it is renewed when a third of its validity is
 // left (the clock moved 61 days on).
 func TestACMEIssuesFromPebble(t *testing.T) {
-	for _, challenge := range []string{model.ChallengeTLSALPN01, model.ChallengeHTTP01} {
-		t.Run(challenge, func(t *testing.T) { testACMEIssues(t, challenge) })
+	for _, tc := range []struct{ challenge, server string }{
+		{model.ChallengeTLSALPN01, dataplane.ServerFastHTTP},
+		{model.ChallengeTLSALPN01, dataplane.ServerNetHTTP},
+		{model.ChallengeHTTP01, dataplane.ServerFastHTTP},
+		{model.ChallengeHTTP01, dataplane.ServerNetHTTP},
+	} {
+		t.Run(tc.challenge+"/"+strings.ReplaceAll(tc.server, "/", ""), func(t *testing.T) { testACMEIssues(t, tc.challenge, tc.server) })
 	}
 }
 
-func testACMEIssues(t *testing.T, challenge string) {
+func testACMEIssues(t *testing.T, challenge, server string) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	listen, tlsListen := freeAddr(t), freeAddr(t)
 	p := pebbletest.Start(t, pebbletest.Options{HTTPPort: portOf(t, listen), TLSPort: portOf(t, tlsListen)})
 	cfg := acmeConfig(dir, listen, tlsListen, p, challenge)
+	cfg.Server = server
 	d, err := Start(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -132,7 +139,7 @@ func testACMEIssues(t *testing.T, challenge string) {
 		t.Errorf("pebble received %d orders after the restart, want none", got-orders)
 	}
 	stop(t, d)
-	if challenge != model.ChallengeTLSALPN01 {
+	if challenge != model.ChallengeTLSALPN01 || server != dataplane.ServerFastHTTP {
 		return
 	}
 
