@@ -58,7 +58,9 @@ func newIssuer(cfg Config) (*acmeissuer.Issuer, error) {
 }
 
 // runACME orders the due ACME certificates until Shutdown, one at a time.
-func (d *Daemon) runACME(svc *control.Service, iss *acmeissuer.Issuer, wake <-chan struct{}, every time.Duration) {
+// spread is how long the challenges take to reach every node: zero for a node alone on its store, the
+// poll interval on a shared one (at the latest; PostgreSQL's notifications bring them sooner).
+func (d *Daemon) runACME(svc *control.Service, iss *acmeissuer.Issuer, wake <-chan struct{}, every, spread time.Duration) {
 	if every <= 0 {
 		every = acmeEvery
 	}
@@ -75,7 +77,7 @@ func (d *Daemon) runACME(svc *control.Service, iss *acmeissuer.Issuer, wake <-ch
 				d.log.Error("looking for ACME certificates to issue", "err", err)
 			}
 			for _, job := range jobs {
-				d.issueACME(ctx, svc, iss, job)
+				d.issueACME(ctx, svc, iss, job, spread)
 			}
 			select {
 			case <-d.stopRenew:
@@ -91,12 +93,21 @@ func (d *Daemon) runACME(svc *control.Service, iss *acmeissuer.Issuer, wake <-ch
 	}()
 }
 
-func (d *Daemon) issueACME(ctx context.Context, svc *control.Service, iss *acmeissuer.Issuer, job control.ACMEJob) {
+func (d *Daemon) issueACME(ctx context.Context, svc *control.Service, iss *acmeissuer.Issuer, job control.ACMEJob, spread time.Duration) {
 	log := d.log.With("certificate", job.ID, "names", job.Names, "renewal", job.Renewal, "directory", iss.DirectoryURL())
 	octx, cancel := context.WithTimeout(ctx, acmeOrderTimeout)
 	defer cancel()
 	cert, err := iss.Issue(octx, job.Names, func(ctx context.Context, chals []model.ACMEChallenge) error {
-		return svc.PublishACMEChallenges(ctx, job.ID, chals)
+		if err := svc.PublishACMEChallenges(ctx, job.ID, chals); err != nil || chals == nil || spread == 0 {
+			return err
+		}
+		// The CA may reach any node: let the others apply the challenges before it is told to look.
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(spread):
+			return nil
+		}
 	})
 	after := context.WithoutCancel(ctx)
 	switch {

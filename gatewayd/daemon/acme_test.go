@@ -6,6 +6,8 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -16,6 +18,7 @@ import (
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/client"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/model"
+	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/store/postgres/pgtest"
 )
 
 func portOf(t *testing.T, addr string) int {
@@ -214,5 +217,63 @@ func TestACMEChallengeFails(t *testing.T) {
 	if _, err := pc.CreateCertificate(ctx, model.Certificate{DomainName: "x.example.test", ValidationMethod: model.ValidationACME}); err == nil ||
 		!strings.Contains(err.Error(), "--acme-accept-tos") {
 		t.Errorf("ACME certificate on a daemon without ACME: %v, want a refusal naming --acme-accept-tos", err)
+	}
+}
+
+// TestCluster_ACMEAnsweredByAnotherNode: two nodes on one PostgreSQL database; node 1 orders the
+// certificate, and pebble validates through node 2's listeners only (as a load balancer may send it
+// there): node 2 answers the challenge from the store, and serves the issued certificate.
+func TestCluster_ACMEAnsweredByAnotherNode(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts PostgreSQL")
+	}
+	ctx := context.Background()
+	storeURL := pgtest.Start(t).NewDatabase(t)
+	listen2, tls2 := freeAddr(t), freeAddr(t)
+	p := pebbletest.Start(t, pebbletest.Options{HTTPPort: portOf(t, listen2), TLSPort: portOf(t, tls2)})
+	dir1, dir2 := t.TempDir(), t.TempDir()
+	key := make([]byte, 32)
+	for _, dir := range []string{dir1, dir2} {
+		if err := os.WriteFile(filepath.Join(dir, SecretKeyFile), key, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cfg1 := acmeConfig(dir1, "127.0.0.1:0", "127.0.0.1:0", p, model.ChallengeHTTP01)
+	cfg1.Store = storeURL
+	n1, err := Start(ctx, cfg1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop(t, n1)
+	// Node 2 does not order (no ACME settings): it only answers, from what node 1 stored.
+	n2, err := Start(ctx, Config{DataDir: dir2, Store: storeURL, AdminAddr: "127.0.0.1:0", Listen: listen2, TLSListen: tls2,
+		AdminToken: "tok", Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop(t, n2)
+	c, err := client.New(n1.AdminURL, "tok", client.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, err := c.CreateCertificate(ctx, model.Certificate{DomainName: "lb.example.test", ValidationMethod: model.ValidationACME})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.CreateDomainName(ctx, model.DomainName{DomainName: "lb.example.test", RegionalCertificateARN: cert.ARN}); err != nil {
+		t.Fatal(err)
+	}
+	issued := waitCertificate(t, c, cert.ID, "")
+	if issued.Status != model.CertificateIssued {
+		t.Fatalf("certificate = %s, reason %q; want ISSUED through node 2's answer", issued.Status, issued.FailureReason)
+	}
+	var serial string
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		if serial, err = handshake(tls2, &tls.Config{ServerName: "lb.example.test", RootCAs: p.Roots()}); (err == nil && serial == issued.Serial) || time.Now().After(deadline) {
+			break
+		}
+	}
+	if err != nil || serial != issued.Serial {
+		t.Errorf("node 2 serves serial %s (%v), want %s", serial, err, issued.Serial)
 	}
 }

@@ -348,7 +348,11 @@ func Start(ctx context.Context, cfg Config) (*Daemon, error) {
 	}
 	d.renewCertificates(svc)
 	if issuer != nil {
-		d.runACME(svc, issuer, acmeWake, cfg.acmeEvery)
+		var spread time.Duration
+		if cfg.Store != "" {
+			spread = cfg.PollInterval
+		}
+		d.runACME(svc, issuer, acmeWake, cfg.acmeEvery, spread)
 	}
 	ok = true
 	return d, nil
