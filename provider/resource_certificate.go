@@ -154,8 +154,8 @@ func (r *certificateResource) Schema(_ context.Context, _ resource.SchemaRequest
 			"failure_reason": schema.StringAttribute{MarkdownDescription: "Why an `ACME` certificate failed (the CA's problem, such as a " +
 				"challenge it could not reach), or why its last renewal failed while it is still `ISSUED` (retried hourly). Empty " +
 				"otherwise.", Computed: true},
-			"not_before":    schema.StringAttribute{MarkdownDescription: "Start of validity (RFC 3339).", Computed: true},
-			"not_after":     schema.StringAttribute{MarkdownDescription: "End of validity (RFC 3339).", Computed: true},
+			"not_before":    schema.StringAttribute{MarkdownDescription: "Start of validity (RFC 3339); empty until an `ACME` certificate is issued.", Computed: true},
+			"not_after":     schema.StringAttribute{MarkdownDescription: "End of validity (RFC 3339); empty until an `ACME` certificate is issued.", Computed: true},
 			"serial":        schema.StringAttribute{MarkdownDescription: "The certificate's serial number, hexadecimal.", Computed: true},
 			"key_algorithm": schema.StringAttribute{MarkdownDescription: "ACM's name of the key's algorithm (`RSA_2048`, `EC_prime256v1`, ...).", Computed: true},
 		},
@@ -256,11 +256,19 @@ func (m *certificateModel) fromAPI(c model.Certificate) {
 	}
 	m.Tags = stringMapValue(c.Tags)
 	m.Status = types.StringValue(c.Status)
-	m.NotBefore = types.StringValue(c.NotBefore.UTC().Format(time.RFC3339))
-	m.NotAfter = types.StringValue(c.NotAfter.UTC().Format(time.RFC3339))
+	m.NotBefore = types.StringValue(rfc3339OrEmpty(c.NotBefore))
+	m.NotAfter = types.StringValue(rfc3339OrEmpty(c.NotAfter))
 	m.Serial = types.StringValue(c.Serial)
 	m.KeyAlgorithm = types.StringValue(c.KeyAlgorithm)
 	m.FailureReason = types.StringValue(c.FailureReason)
+}
+
+// rfc3339OrEmpty formats a validity date; an ACME certificate not issued has none.
+func rfc3339OrEmpty(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339)
 }
 
 // certificateID is the id at the end of a certificate ARN (or the id itself).
