@@ -149,6 +149,9 @@ func TestAccCertificate_ACME(t *testing.T) {
 			},
 			// ImportState, by the certificate's ARN as aws_acm_certificate.
 			{ResourceName: "gatewayd_certificate.acme", ImportState: true, ImportStateVerify: true},
+			{ResourceName: "gatewayd_domain_name.acme", ImportState: true, ImportStateVerify: true, ImportStateId: "acme.example.test",
+				ImportStateVerifyIgnore: []string{"endpoint_configuration"}},
+			{ResourceName: "gatewayd_base_path_mapping.v1", ImportState: true, ImportStateVerify: true, ImportStateId: "acme.example.test/v1"},
 		},
 		CheckDestroy: func(*terraform.State) error {
 			if _, err := c.GetCertificate(context.Background(), certificateID(arn)); !client.IsNotFound(err) {
