@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"os"
 	"os/exec"
 	"regexp"
 	"strconv"
@@ -52,6 +53,16 @@ provider "gatewayd" {
   token    = "acme-token"
 }
 `, d.AdminURL)
+}
+
+// testAccACMEPreCheck skips without TF_ACC, as resource.Test does, before the test starts its own
+// gatewayd and pebble.
+func testAccACMEPreCheck(t *testing.T) {
+	t.Helper()
+	if os.Getenv("TF_ACC") == "" {
+		t.Skip("acceptance tests are skipped unless TF_ACC is set")
+	}
+	testAccPreCheck(t)
 }
 
 func freeLoopback(t *testing.T) string {
@@ -101,10 +112,10 @@ resource "gatewayd_base_path_mapping" "v1" {
 // gatewayd's TLS listener, tls-alpn-01), a domain name serving it, and curl trusting only pebble's
 // root reaching the API through the domain's base path mapping; import; destroy.
 func TestAccCertificate_ACME(t *testing.T) {
+	testAccACMEPreCheck(t)
 	if _, err := exec.LookPath("curl"); err != nil {
 		t.Fatal("this test needs curl (.ci/run installs it)")
 	}
-	testAccPreCheck(t)
 	d, p, provider := acmeGatewayd(t, true)
 	_, tlsPort, _ := net.SplitHostPort(strings.TrimPrefix(d.TLSURL, "https://"))
 	c, err := client.New(d.AdminURL, "acme-token", client.Options{})
@@ -165,7 +176,7 @@ func TestAccCertificate_ACME(t *testing.T) {
 // TestAccCertificate_ACMEFailed: when the CA cannot validate (pebble reaches nothing), apply fails
 // with the CA's reason, and the certificate, FAILED, says it in failure_reason.
 func TestAccCertificate_ACMEFailed(t *testing.T) {
-	testAccPreCheck(t)
+	testAccACMEPreCheck(t)
 	d, _, provider := acmeGatewayd(t, false)
 	c, err := client.New(d.AdminURL, "acme-token", client.Options{})
 	if err != nil {
