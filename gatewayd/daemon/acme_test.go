@@ -91,6 +91,7 @@ func testACMEIssues(t *testing.T, challenge, server string) {
 		t.Fatal(err)
 	}
 	api := mockAPI(t, c, "A")
+	start := time.Now()
 	cert, err := c.CreateCertificate(ctx, model.Certificate{DomainName: "api.example.test",
 		SubjectAlternativeNames: []string{"www.example.test"}, ValidationMethod: model.ValidationACME})
 	if err != nil {
@@ -107,6 +108,7 @@ func testACMEIssues(t *testing.T, challenge, server string) {
 		t.Fatal(err)
 	}
 	issued := waitCertificate(t, c, cert.ID, "")
+	t.Logf("create -> %s in %s", issued.Status, time.Since(start).Round(time.Millisecond))
 	if issued.Status != model.CertificateIssued || issued.FailureReason != "" || issued.CertificateChain == "" {
 		t.Fatalf("certificate = status %s, reason %q, chain %d bytes; want ISSUED with the CA's chain", issued.Status, issued.FailureReason, len(issued.CertificateChain))
 	}
