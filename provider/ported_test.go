@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"reflect"
 	"regexp"
@@ -76,13 +75,7 @@ var portedImportIgnore = map[string][]string{
 
 func TestAccPorted(t *testing.T) {
 	testAccPreCheck(t)
-	tfPath := os.Getenv("TF_ACC_TERRAFORM_PATH")
-	if tfPath == "" {
-		var err error
-		if tfPath, err = exec.LookPath("terraform"); err != nil {
-			t.Fatal(err)
-		}
-	}
+	tfPath := terraformPath(t)
 	entries, err := os.ReadDir(portedDir)
 	if err != nil {
 		t.Fatal(err)
@@ -122,26 +115,40 @@ func TestAccPorted(t *testing.T) {
 
 // runPorted applies one example and checks it end to end.
 func runPorted(t *testing.T, tfPath, name string, allVars map[string]string) {
+	calls, listed := portedServes[name]
+	runExample(t, tfPath, filepath.Join(portedDir, name), allVars, calls, listed)
+}
+
+// runExample copies a root module (with its local modules) to a fresh directory and runs it: apply, an
+// empty plan, the calls (an example with a stage must have some when callsListed is false), import of
+// every resource, destroy.
+func runExample(t *testing.T, tfPath, dir string, allVars map[string]string, calls []portedCall, callsListed bool) {
 	ctx := context.Background()
 	work := t.TempDir()
-	files, err := filepath.Glob(filepath.Join(portedDir, name, "*.tf"))
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no .tf files in %s", name)
-	}
 	var opts []string
-	for _, f := range files {
-		src, err := os.ReadFile(f)
+	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".tf") {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		src, err := os.ReadFile(p)
 		if err != nil {
-			t.Fatal(err)
+			return err
 		}
-		if err := os.WriteFile(filepath.Join(work, filepath.Base(f)), src, 0o644); err != nil {
-			t.Fatal(err)
+		if err := os.MkdirAll(filepath.Join(work, filepath.Dir(rel)), 0o755); err != nil {
+			return err
 		}
-		for _, m := range variableRE.FindAllStringSubmatch(string(src), -1) {
-			if v, ok := allVars[m[1]]; ok {
-				opts = append(opts, m[1]+"="+v)
+		if filepath.Dir(rel) == "." {
+			for _, m := range variableRE.FindAllStringSubmatch(string(src), -1) {
+				if v, ok := allVars[m[1]]; ok {
+					opts = append(opts, m[1]+"="+v)
+				}
 			}
 		}
+		return os.WriteFile(filepath.Join(work, rel), src, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 	tf, err := tfexec.NewTerraform(work, tfPath)
 	if err != nil {
@@ -178,7 +185,7 @@ func runPorted(t *testing.T, tfPath, name string, allVars map[string]string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	checkPortedServes(t, name, state)
+	checkPortedServes(t, dir, state, calls, callsListed)
 
 	// Import: forget the state, adopt every resource through import blocks with the AWS provider's ID
 	// forms, and require that the import plans no change beyond what cannot be read back.
@@ -261,9 +268,8 @@ func servePortedProvider(t *testing.T) tfexec.ReattachInfo {
 }
 
 // checkPortedServes calls the stages of an example and checks the answers.
-func checkPortedServes(t *testing.T, name string, state *tfjson.State) {
+func checkPortedServes(t *testing.T, name string, state *tfjson.State, calls []portedCall, listed bool) {
 	t.Helper()
-	calls, listed := portedServes[name]
 	byAddr := map[string]*tfjson.StateResource{}
 	for _, r := range portedResources(state) {
 		byAddr[r.Address] = r
@@ -296,17 +302,24 @@ func checkPortedServes(t *testing.T, name string, state *tfjson.State) {
 	}
 }
 
-// portedResources lists the managed resources of a state's root module.
+// portedResources lists the managed resources of a state, its modules' included.
 func portedResources(state *tfjson.State) []*tfjson.StateResource {
 	if state.Values == nil || state.Values.RootModule == nil {
 		return nil
 	}
 	var out []*tfjson.StateResource
-	for _, r := range state.Values.RootModule.Resources {
-		if r.Mode == tfjson.ManagedResourceMode {
-			out = append(out, r)
+	var walk func(m *tfjson.StateModule)
+	walk = func(m *tfjson.StateModule) {
+		for _, r := range m.Resources {
+			if r.Mode == tfjson.ManagedResourceMode {
+				out = append(out, r)
+			}
+		}
+		for _, c := range m.ChildModules {
+			walk(c)
 		}
 	}
+	walk(state.Values.RootModule)
 	return out
 }
 
