@@ -21,9 +21,9 @@ import (
 // or the porting guide's template says otherwise. GATEWAYD_UPDATE_PORTING_TABLE=1 rewrites them.
 //
 // An attribute is supported when the gatewayd equivalent's schema has it, accepted without meaning
-// when its description says so (it starts with "Accepted for ported configurations", or says it "has
-// no effect here" or "means nothing here"), and refused when the schema lacks it: terraform then
-// rejects the configuration ("An argument named ... is not expected here").
+// when its description says so (it starts with "Accepted for ported configurations" or "Accepted for
+// compatibility", or says it "has no effect here" or "means nothing here"), and refused when the schema
+// lacks it: terraform then rejects the configuration ("An argument named ... is not expected here").
 func TestPortingTable(t *testing.T) {
 	objects := readAWSAttributes(t)
 	rs, ds := providerSchemas(t)
@@ -108,7 +108,7 @@ var portingMissing = map[string]string{
 	"data aws_api_gateway_sdk":                                "not available: generate SDKs from `gatewayd_export`'s OpenAPI document",
 }
 
-var acceptedRE = regexp.MustCompile(`(?i)^accepted for ported configurations|has no effect here|means nothing here`)
+var acceptedRE = regexp.MustCompile(`(?i)^accepted for (ported configurations|compatibility)|has no effect here|means nothing here`)
 
 type awsObject struct {
 	kind, name string
