@@ -11,6 +11,7 @@ import (
 // TestAccModules_SharedModule: a root module calling a local shared module that declares the provider's
 // source applies, plans quiet, serves, imports (module addresses) and destroys.
 func TestAccModules_SharedModule(t *testing.T) {
+	skipUnlessAcc(t)
 	testAccPreCheck(t)
 	t.Parallel()
 	vars := map[string]string{"backend_url": namedBackend(t, "pets")}
@@ -23,6 +24,7 @@ func TestAccModules_SharedModule(t *testing.T) {
 // quotes this error; the test keeps the quote true to the terraform in use. It runs init against an
 // empty filesystem mirror, so it needs no network.
 func TestAccModules_MissingSourceNamesHashicorp(t *testing.T) {
+	skipUnlessAcc(t)
 	testAccPreCheck(t)
 	t.Parallel()
 	dir := t.TempDir()

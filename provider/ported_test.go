@@ -74,6 +74,7 @@ var portedImportIgnore = map[string][]string{
 }
 
 func TestAccPorted(t *testing.T) {
+	skipUnlessAcc(t)
 	testAccPreCheck(t)
 	tfPath := terraformPath(t)
 	entries, err := os.ReadDir(portedDir)
@@ -228,6 +229,14 @@ func runExample(t *testing.T, tfPath, dir string, allVars map[string]string, cal
 		if _, err := testClient.GetRestAPI(ctx, id); !client.IsNotFound(err) {
 			t.Errorf("%s (%s) still exists after destroy: %v", r.Address, id, err)
 		}
+	}
+}
+
+// skipUnlessAcc skips a test that drives terraform itself unless TF_ACC is set, as resource.Test does.
+func skipUnlessAcc(t *testing.T) {
+	t.Helper()
+	if os.Getenv("TF_ACC") == "" {
+		t.Skip("acceptance test: set TF_ACC=1 to run it")
 	}
 }
 

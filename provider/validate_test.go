@@ -16,6 +16,7 @@ import (
 // resources name literal IDs rather than each other: terraform does not validate a resource whose
 // dependency failed validation.
 func TestAccProvider_ValidateReportsAllErrors(t *testing.T) {
+	skipUnlessAcc(t)
 	testAccPreCheck(t)
 	t.Parallel()
 	config := `terraform {
