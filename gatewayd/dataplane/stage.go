@@ -222,6 +222,7 @@ func (s *Server) RemoveStage(apiID, stageName string) {
 	stages := maps.Clone(old[apiID])
 	delete(stages, stageName)
 	s.live.Forget(apiID, stageName)
+	s.memos.forget(apiID, stageName)
 	if len(stages) == 0 {
 		delete(next, apiID)
 	} else {
@@ -244,14 +245,6 @@ func (s *Server) compile(st model.Stage, snap *model.Snapshot, isCanary bool) (*
 	if snap.RestAPI.ID != "" && snap.RestAPI.ID != st.RestAPIID {
 		return nil, fmt.Errorf("snapshot is of API %q", snap.RestAPI.ID)
 	}
-	resources := make(map[string]model.Resource, len(snap.Resources))
-	for _, r := range snap.Resources {
-		resources[r.ID] = r
-	}
-	integrations := make(map[string]model.Integration, len(snap.Integrations))
-	for _, in := range snap.Integrations {
-		integrations[model.MethodKey(in.ResourceID, in.HTTPMethod)] = in
-	}
 	validators := make(map[string]model.RequestValidator, len(snap.RequestValidators))
 	for _, rv := range snap.RequestValidators {
 		validators[rv.ID] = rv
@@ -260,11 +253,6 @@ func (s *Server) compile(st model.Stage, snap *model.Snapshot, isCanary bool) (*
 	var models *schema.Set
 	var modelsErr error
 	modelsCompiled := false
-	responses := map[string][]model.IntegrationResponse{}
-	for _, ir := range snap.IntegrationResponses {
-		k := model.MethodKey(ir.ResourceID, ir.HTTPMethod)
-		responses[k] = append(responses[k], ir)
-	}
 	compiled := &stage{
 		apiID:        st.RestAPIID,
 		name:         st.StageName,
@@ -281,8 +269,16 @@ func (s *Server) compile(st model.Stage, snap *model.Snapshot, isCanary bool) (*
 	var err error
 	api := snap.RestAPI
 	api.ID = st.RestAPIID
-	if compiled.auth, err = authorize.CompileStage(api, st.StageName, snap.Authorizers, st.Variables, s.authOpts); err != nil {
+	// prev, when set, compiled this stage from the same shared inputs: its authorizers and the
+	// endpoints of the parts that did not change are reused (compilememo.go).
+	prev, next := s.memos.begin(st, snap, isCanary)
+	if prev != nil {
+		compiled.auth = prev.auth
+	} else if compiled.auth, err = authorize.CompileStage(api, st.StageName, snap.Authorizers, st.Variables, s.authOpts); err != nil {
 		return nil, err
+	}
+	if next != nil {
+		next.auth = compiled.auth
 	}
 	if compiled.responses, err = compileGatewayResponses(snap.GatewayResponses, st.Variables); err != nil {
 		return nil, err
@@ -292,6 +288,98 @@ func (s *Server) compile(st model.Stage, snap *model.Snapshot, isCanary bool) (*
 	if compiled.accessLog, err = s.compileAccessLog(st); err != nil {
 		compiled.problems = append(compiled.problems, err.Error())
 	}
+	// compileMethods compiles the methods of part (the whole snapshot, or one of its parts).
+	compileMethods := func(part *model.Snapshot) ([]*endpoint, error) {
+		resources := make(map[string]model.Resource, len(part.Resources))
+		for _, r := range part.Resources {
+			resources[r.ID] = r
+		}
+		integrations := make(map[string]model.Integration, len(part.Integrations))
+		for _, in := range part.Integrations {
+			integrations[model.MethodKey(in.ResourceID, in.HTTPMethod)] = in
+		}
+		responses := map[string][]model.IntegrationResponse{}
+		for _, ir := range part.IntegrationResponses {
+			k := model.MethodKey(ir.ResourceID, ir.HTTPMethod)
+			responses[k] = append(responses[k], ir)
+		}
+		eps := make([]*endpoint, 0, len(part.Methods))
+		for _, m := range part.Methods {
+			res, ok := resources[m.ResourceID]
+			if !ok {
+				return nil, fmt.Errorf("method %s on unknown resource %q", m.HTTPMethod, m.ResourceID)
+			}
+			path, err := resourcePath(res, resources)
+			if err != nil {
+				return nil, err
+			}
+			key := model.MethodKey(m.ResourceID, m.HTTPMethod)
+			mres, mverb := metricLabels(st, path, m.HTTPMethod)
+			ep := &endpoint{
+				resourceID:   res.ID,
+				resourcePath: path,
+				verb:         m.HTTPMethod,
+				metrics:      s.metrics.RouteOf(st.RestAPIID, st.StageName, mres, mverb, isCanary),
+				planPath:     strings.TrimSuffix(path, "/") + "/" + m.HTTPMethod,
+				planWildcard: strings.TrimSuffix(path, "/") + "/*",
+				stageLevels:  s.stageLevels(st, path, m.HTTPMethod),
+			}
+			ep.execLog = s.compileExecLog(st, path, m.HTTPMethod)
+			ep.policy, ep.misconfigured = authorize.Compile(m, compiled.auth)
+			if m.RequestValidatorID != "" && len(m.RequestModels) > 0 && !modelsCompiled {
+				models, modelsErr = schema.Compile(snap.RestAPI.ID, snap.Models)
+				modelsCompiled = true
+			}
+			// A method whose authorization cannot be compiled answers 500, whatever else it has.
+			if ep.misconfigured != nil {
+				ep.misconfigured = fmt.Errorf("method %s %s: authorization: %w", m.HTTPMethod, path, ep.misconfigured)
+			} else if ep.validator, err = validate.Compile(m, validators, models); err != nil {
+				if modelsErr != nil {
+					err = fmt.Errorf("%w (the deployment's models do not compile: %v)", err, modelsErr)
+				}
+				ep.misconfigured = fmt.Errorf("method %s %s: request validation: %w", m.HTTPMethod, path, err)
+			} else if in, ok := integrations[key]; !ok {
+				ep.misconfigured = fmt.Errorf("method %s %s has no integration", m.HTTPMethod, path)
+			} else {
+				ep.integration, err = integration.Compile(integration.Spec{
+					API:         snap.RestAPI,
+					Integration: in,
+					Responses:   responses[key],
+					StageVars:   st.Variables,
+					AWS:         s.opts.AWS,
+				}, s.client)
+				if err != nil {
+					ep.misconfigured = fmt.Errorf("method %s %s: %w", m.HTTPMethod, path, err)
+				} else if st.CacheClusterEnabled {
+					ep.cache = s.compileCachePolicy(st, in, path, m.HTTPMethod, isCanary)
+				}
+			}
+			eps = append(eps, ep)
+		}
+		return eps, nil
+	}
+	var eps []*endpoint
+	if next == nil {
+		if eps, err = compileMethods(snap); err != nil {
+			return nil, err
+		}
+	} else {
+		for _, p := range snap.Parts {
+			done, ok := prev.reuse(p.Hash)
+			if !ok {
+				if done, err = compileMethods(p.Snapshot); err != nil {
+					return nil, err
+				}
+			}
+			// The memo keeps the endpoints as compiled; the table gets copies, on which the
+			// conflicts below are marked.
+			next.parts[p.Hash] = done
+			for _, e := range done {
+				c := *e
+				eps = append(eps, &c)
+			}
+		}
+	}
 	// Methods of one route (the same verb on sibling parameters such as {id} and {name}, or two greedy
 	// siblings) cannot be told apart: the route answers 500 rather than pick one.
 	type slot struct {
@@ -300,62 +388,14 @@ func (s *Server) compile(st model.Stage, snap *model.Snapshot, isCanary bool) (*
 	}
 	slots := map[string]*slot{}
 	var order []string
-	for _, m := range snap.Methods {
-		res, ok := resources[m.ResourceID]
-		if !ok {
-			return nil, fmt.Errorf("method %s on unknown resource %q", m.HTTPMethod, m.ResourceID)
-		}
-		path, err := resourcePath(res, resources)
-		if err != nil {
-			return nil, err
-		}
-		key := model.MethodKey(m.ResourceID, m.HTTPMethod)
-		mres, mverb := metricLabels(st, path, m.HTTPMethod)
-		ep := &endpoint{
-			resourceID:   res.ID,
-			resourcePath: path,
-			verb:         m.HTTPMethod,
-			metrics:      s.metrics.RouteOf(st.RestAPIID, st.StageName, mres, mverb, isCanary),
-			planPath:     strings.TrimSuffix(path, "/") + "/" + m.HTTPMethod,
-			planWildcard: strings.TrimSuffix(path, "/") + "/*",
-			stageLevels:  s.stageLevels(st, path, m.HTTPMethod),
-		}
-		if ep.execLog = s.compileExecLog(st, path, m.HTTPMethod); ep.execLog != nil {
+	for _, ep := range eps {
+		if ep.execLog != nil {
 			compiled.execSink = ep.execLog.sink
 		}
-		ep.policy, ep.misconfigured = authorize.Compile(m, compiled.auth)
-		if m.RequestValidatorID != "" && len(m.RequestModels) > 0 && !modelsCompiled {
-			models, modelsErr = schema.Compile(snap.RestAPI.ID, snap.Models)
-			modelsCompiled = true
-		}
-		// A method whose authorization cannot be compiled answers 500, whatever else it has.
-		if ep.misconfigured != nil {
-			ep.misconfigured = fmt.Errorf("method %s %s: authorization: %w", m.HTTPMethod, path, ep.misconfigured)
-		} else if ep.validator, err = validate.Compile(m, validators, models); err != nil {
-			if modelsErr != nil {
-				err = fmt.Errorf("%w (the deployment's models do not compile: %v)", err, modelsErr)
-			}
-			ep.misconfigured = fmt.Errorf("method %s %s: request validation: %w", m.HTTPMethod, path, err)
-		} else if in, ok := integrations[key]; !ok {
-			ep.misconfigured = fmt.Errorf("method %s %s has no integration", m.HTTPMethod, path)
-		} else {
-			ep.integration, err = integration.Compile(integration.Spec{
-				API:         snap.RestAPI,
-				Integration: in,
-				Responses:   responses[key],
-				StageVars:   st.Variables,
-				AWS:         s.opts.AWS,
-			}, s.client)
-			if err != nil {
-				ep.misconfigured = fmt.Errorf("method %s %s: %w", m.HTTPMethod, path, err)
-			} else if st.CacheClusterEnabled {
-				ep.cache = s.compileCachePolicy(st, in, path, m.HTTPMethod, isCanary)
-			}
-		}
-		k := router.Shape(path) + " " + m.HTTPMethod
+		k := router.Shape(ep.resourcePath) + " " + ep.verb
 		sl := slots[k]
 		if sl == nil {
-			sl = &slot{path: path, verb: m.HTTPMethod}
+			sl = &slot{path: ep.resourcePath, verb: ep.verb}
 			slots[k] = sl
 			order = append(order, k)
 		}
@@ -380,6 +420,7 @@ func (s *Server) compile(st model.Stage, snap *model.Snapshot, isCanary bool) (*
 			return nil, err
 		}
 	}
+	s.memos.store(st, isCanary, next)
 	return compiled, nil
 }
 
