@@ -80,7 +80,7 @@ func (t *txn) createDeployment(apiID, description string, auto bool) (model.Depl
 	if _, err := getAPI(t, apiID); err != nil {
 		return model.Deployment{}, err
 	}
-	head, err := t.headManifest(apiID)
+	head, err := t.headRoot(apiID)
 	if err != nil {
 		return model.Deployment{}, err
 	}
@@ -91,8 +91,8 @@ func (t *txn) createDeployment(apiID, description string, auto bool) (model.Depl
 	if rec.Version, err = putJSON(t, store.KindDeployment, apiID, rec.ID, rec, store.ExpectAbsent, "deployment "+rec.ID); err != nil {
 		return model.Deployment{}, err
 	}
-	// The snapshot names the head's parts, which never change (snapparts.go).
-	if _, err := t.Put(store.KindSnapshot, apiID, rec.ID, head.encode(), store.ExpectAbsent); err != nil {
+	// The snapshot is the head's root, whose parts never change (snapparts.go).
+	if _, err := t.Put(store.KindSnapshot, apiID, rec.ID, head, store.ExpectAbsent); err != nil {
 		return model.Deployment{}, err
 	}
 	return rec.Deployment, nil

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -22,24 +23,27 @@ import (
 // RestAPI and its API-wide objects (models, request validators, authorizers, gateway responses); "r"
 // + the first two characters of a resource id holds the resources whose id starts with them, with
 // their methods, integrations and responses (their keys start with the resource id). Each part is
-// stored once under the hash of its content (KindSnapshotPart), and a snapshot is a manifest naming
-// its parts. The API's current manifest, the head, is kept up to date by every write in its own
-// transaction (only the parts it touched are encoded again), and a deployment copies the head: its
-// snapshot stays immutable and complete (parts are never changed, only added and swept), and two
-// deployments share every part they have in common.
+// stored once under the hash of its content (KindSnapshotPart). Parts are named in groups (a group:
+// the parts whose names share their first two characters, at most 36), each group stored the same
+// way, and a snapshot is a root naming its groups: a tree two levels deep, so that a change rewrites
+// one part, one group and the root, each small, whatever the API's size.
 //
-// The head exists once the API was first deployed (built then in full); an API never deployed pays
-// nothing. Parts no manifest names are swept once as many parts were written as the head has, so a
-// sweep's cost is shared by as many writes. A snapshot stored whole by an older gatewayd is read as
-// before.
+// The API's current root, the head, is kept up to date by every write in its own transaction (only
+// the parts it touched are encoded again), and a deployment copies the head: its snapshot stays
+// immutable and complete (parts and groups are never changed, only added and swept), and two
+// deployments share everything they have in common. The head exists once the API was first deployed
+// (built then in full); an API never deployed pays nothing. Records no root reaches are swept once as
+// many were written as the head names, so a sweep's cost is shared by as many writes. A snapshot
+// stored whole by an older gatewayd is read as before.
 
 const (
-	// headKey is the head's key among the parts; part keys are hex hashes.
+	// partsHeadKey is the head's key among the parts; part and group keys are hex hashes.
 	partsHeadKey = "!head"
-	// manifestMagic starts a manifest; a whole snapshot is JSON and starts with "{".
-	manifestMagic = "gatewayd-snapshot-parts/1\n"
-	apiPart       = "a"
-	// sweepEvery is the least number of parts written between sweeps.
+	// rootMagic starts a root and groupMagic a group; a whole snapshot is JSON and starts with "{".
+	rootMagic  = "gatewayd-snapshot-root/1\n"
+	groupMagic = "gatewayd-snapshot-group/1\n"
+	apiPart    = "a"
+	// sweepEvery is the least number of records written between sweeps.
 	sweepEvery = 64
 )
 
@@ -63,53 +67,83 @@ func partOf(kind store.Kind, key string) string {
 	return ""
 }
 
-// manifest maps part names to their hashes; sinceSweep counts the parts written since the last sweep.
-type manifest struct {
-	parts      map[string]string
-	sinceSweep int
+// root names the groups of a snapshot; sinceSweep counts the records written since the last sweep
+// and parts the parts the groups name (in the head).
+type root struct {
+	groups            map[string]string
+	sinceSweep, parts int
 }
 
-func (m *manifest) encode() []byte {
-	names := make([]string, 0, len(m.parts))
-	for n := range m.parts {
-		names = append(names, n)
-	}
-	slices.Sort(names)
+func (r *root) encode() []byte {
 	var b bytes.Buffer
-	b.Grow(len(manifestMagic) + 16 + len(names)*40)
-	b.WriteString(manifestMagic)
-	b.WriteString(strconv.Itoa(m.sinceSweep))
-	b.WriteByte('\n')
-	for _, n := range names {
-		b.WriteString(n)
-		b.WriteByte(' ')
-		b.WriteString(m.parts[n])
-		b.WriteByte('\n')
+	b.Grow(len(rootMagic) + 32 + len(r.groups)*36)
+	b.WriteString(rootMagic)
+	b.WriteString(strconv.Itoa(r.sinceSweep) + " " + strconv.Itoa(r.parts) + "\n")
+	for _, g := range slices.Sorted(maps.Keys(r.groups)) {
+		b.WriteString(g + " " + r.groups[g] + "\n")
 	}
 	return b.Bytes()
 }
 
-func isManifest(data []byte) bool { return bytes.HasPrefix(data, []byte(manifestMagic)) }
+func isRoot(data []byte) bool { return bytes.HasPrefix(data, []byte(rootMagic)) }
 
-func decodeManifest(data []byte) (*manifest, error) {
-	rest, ok := bytes.CutPrefix(data, []byte(manifestMagic))
+func decodeRoot(data []byte) (*root, error) {
+	rest, ok := bytes.CutPrefix(data, []byte(rootMagic))
 	if !ok {
-		return nil, errors.New("not a snapshot manifest")
+		return nil, errors.New("not a snapshot root")
 	}
 	lines := strings.Split(strings.TrimSuffix(string(rest), "\n"), "\n")
-	n, err := strconv.Atoi(lines[0])
-	if err != nil {
-		return nil, fmt.Errorf("snapshot manifest: bad counter %q", lines[0])
+	r := &root{groups: make(map[string]string, len(lines)-1)}
+	if _, err := fmt.Sscan(lines[0], &r.sinceSweep, &r.parts); err != nil {
+		return nil, fmt.Errorf("snapshot root: bad counters %q", lines[0])
 	}
-	m := &manifest{parts: make(map[string]string, len(lines)-1), sinceSweep: n}
 	for _, l := range lines[1:] {
-		name, hash, ok := strings.Cut(l, " ")
+		g, h, ok := strings.Cut(l, " ")
 		if !ok {
-			return nil, fmt.Errorf("snapshot manifest: bad line %q", l)
+			return nil, fmt.Errorf("snapshot root: bad line %q", l)
 		}
-		m.parts[name] = hash
+		r.groups[g] = h
 	}
-	return m, nil
+	return r, nil
+}
+
+// entry is a part as a group names it.
+type entry struct{ name, hash string }
+
+func encodeGroup(parts map[string]string) []byte {
+	var b bytes.Buffer
+	b.WriteString(groupMagic)
+	for _, n := range slices.Sorted(maps.Keys(parts)) {
+		b.WriteString(n + " " + parts[n] + "\n")
+	}
+	return b.Bytes()
+}
+
+func decodeGroup(data []byte) ([]entry, error) {
+	rest, ok := bytes.CutPrefix(data, []byte(groupMagic))
+	if !ok {
+		return nil, errors.New("not a snapshot group")
+	}
+	var out []entry
+	for l := range strings.SplitSeq(strings.TrimSuffix(string(rest), "\n"), "\n") {
+		n, h, ok := strings.Cut(l, " ")
+		if !ok {
+			return nil, fmt.Errorf("snapshot group: bad line %q", l)
+		}
+		out = append(out, entry{n, h})
+	}
+	return out, nil
+}
+
+// groupOf names the group of a part: "a", or "r" and the first character of its resource ids.
+func groupOf(part string) string { return part[:min(2, len(part))] }
+
+func readGroup(tx store.Tx, apiID, hash string) ([]entry, error) {
+	rec, err := tx.Get(store.KindSnapshotPart, apiID, hash)
+	if err != nil {
+		return nil, fmt.Errorf("reading snapshot group %s: %w", hash, err)
+	}
+	return decodeGroup(rec.Data)
 }
 
 // touch notes that a write changed the record of kind at key in scope.
@@ -153,12 +187,7 @@ func (t *txn) dirtyPart(apiID, part string) {
 
 // flushParts brings the heads of the APIs this write changed up to date, at the end of the write.
 func (t *txn) flushParts() error {
-	apis := make([]string, 0, len(t.dirty))
-	for apiID := range t.dirty {
-		apis = append(apis, apiID)
-	}
-	slices.Sort(apis)
-	for _, apiID := range apis {
+	for _, apiID := range slices.Sorted(maps.Keys(t.dirty)) {
 		if err := t.flushAPI(apiID); err != nil {
 			return err
 		}
@@ -176,34 +205,78 @@ func (t *txn) flushAPI(apiID string) error {
 	if err != nil {
 		return err
 	}
-	head, err := decodeManifest(rec.Data)
+	head, err := decodeRoot(rec.Data)
 	if err != nil {
 		return err
 	}
 	if dirty["*"] {
 		return t.buildHead(apiID)
 	}
-	names := make([]string, 0, len(dirty))
-	for p := range dirty {
-		names = append(names, p)
-	}
-	slices.Sort(names)
-	for _, p := range names {
+	groups := map[string]map[string]string{} // the groups changed: part name -> hash
+	for _, p := range slices.Sorted(maps.Keys(dirty)) {
+		g := groupOf(p)
+		parts := groups[g]
+		if parts == nil {
+			parts = map[string]string{}
+			if h := head.groups[g]; h != "" {
+				entries, err := readGroup(t.Tx, apiID, h)
+				if err != nil {
+					return err
+				}
+				for _, e := range entries {
+					parts[e.name] = e.hash
+				}
+			}
+			head.parts -= len(parts)
+			groups[g] = parts
+		}
 		part, err := readPart(t.Tx, apiID, p)
 		if err != nil {
 			return err
 		}
-		if err := t.storePart(apiID, head, p, part); err != nil {
+		if part == nil {
+			delete(parts, p)
+			continue
+		}
+		data, err := json.Marshal(part)
+		if err != nil {
+			return fmt.Errorf("encoding snapshot part %s: %w", p, err)
+		}
+		if parts[p], err = t.putShared(apiID, head, data); err != nil {
+			return err
+		}
+	}
+	for _, g := range slices.Sorted(maps.Keys(groups)) {
+		parts := groups[g]
+		head.parts += len(parts)
+		if len(parts) == 0 {
+			delete(head.groups, g)
+			continue
+		}
+		if head.groups[g], err = t.putShared(apiID, head, encodeGroup(parts)); err != nil {
 			return err
 		}
 	}
 	return t.saveHead(apiID, head)
 }
 
-// saveHead writes head, after sweeping unnamed parts when as many were written since the last sweep
-// as head names (at least sweepEvery).
-func (t *txn) saveHead(apiID string, head *manifest) error {
-	if head.sinceSweep >= max(sweepEvery, len(head.parts)) {
+// putShared stores data under its hash, unless it is stored already, and returns the hash.
+func (t *txn) putShared(apiID string, head *root, data []byte) (string, error) {
+	sum := sha256.Sum256(data)
+	hash := hex.EncodeToString(sum[:16])
+	if _, err := t.Tx.Put(store.KindSnapshotPart, apiID, hash, data, store.ExpectAbsent); errors.Is(err, store.ErrExists) {
+		return hash, nil
+	} else if err != nil {
+		return "", err
+	}
+	head.sinceSweep++
+	return hash, nil
+}
+
+// saveHead writes head, after sweeping the records no root reaches when as many were written since
+// the last sweep as head names (at least sweepEvery).
+func (t *txn) saveHead(apiID string, head *root) error {
+	if head.sinceSweep >= max(sweepEvery, head.parts+len(head.groups)) {
 		if err := t.sweepParts(apiID, head); err != nil {
 			return err
 		}
@@ -257,32 +330,6 @@ func readPart(tx store.Tx, apiID, name string) (*model.Snapshot, error) {
 	return snap, nil
 }
 
-// storePart writes part under its hash (unless stored already) and names it in head; a nil part
-// leaves head.
-func (t *txn) storePart(apiID string, head *manifest, name string, part *model.Snapshot) error {
-	if part == nil {
-		delete(head.parts, name)
-		return nil
-	}
-	data, err := json.Marshal(part)
-	if err != nil {
-		return fmt.Errorf("encoding snapshot part %s: %w", name, err)
-	}
-	sum := sha256.Sum256(data)
-	hash := hex.EncodeToString(sum[:16])
-	if head.parts[name] == hash {
-		return nil
-	}
-	head.parts[name] = hash
-	if _, err := t.Tx.Put(store.KindSnapshotPart, apiID, hash, data, store.ExpectAbsent); errors.Is(err, store.ErrExists) {
-		return nil
-	} else if err != nil {
-		return err
-	}
-	head.sinceSweep++
-	return nil
-}
-
 // buildHead cuts the API's whole current configuration into parts and writes the head.
 func (t *txn) buildHead(apiID string) error {
 	snap, err := snapshot(t.Tx, apiID)
@@ -318,23 +365,37 @@ func (t *txn) buildHead(apiID string) error {
 		p := part(x.ResourceID)
 		p.IntegrationResponses = append(p.IntegrationResponses, x)
 	}
-	head := &manifest{parts: map[string]string{}}
+	head := &root{groups: map[string]string{}, parts: len(byPart)}
 	if rec, err := t.Tx.Get(store.KindSnapshotPart, apiID, partsHeadKey); err == nil {
-		if old, err := decodeManifest(rec.Data); err == nil {
+		if old, err := decodeRoot(rec.Data); err == nil {
 			head.sinceSweep = old.sinceSweep
 		}
 	}
-	for name, p := range byPart {
-		if err := t.storePart(apiID, head, name, p); err != nil {
+	groups := map[string]map[string]string{}
+	for _, name := range slices.Sorted(maps.Keys(byPart)) {
+		data, err := json.Marshal(byPart[name])
+		if err != nil {
+			return fmt.Errorf("encoding snapshot part %s: %w", name, err)
+		}
+		g := groupOf(name)
+		if groups[g] == nil {
+			groups[g] = map[string]string{}
+		}
+		if groups[g][name], err = t.putShared(apiID, head, data); err != nil {
+			return err
+		}
+	}
+	for g, parts := range groups {
+		if head.groups[g], err = t.putShared(apiID, head, encodeGroup(parts)); err != nil {
 			return err
 		}
 	}
 	return t.saveHead(apiID, head)
 }
 
-// headManifest returns the API's head, brought up to date with this write's changes (built when the
-// API has none yet).
-func (t *txn) headManifest(apiID string) (*manifest, error) {
+// headRoot returns the API's head, encoded, brought up to date with this write's changes (built
+// when the API has none yet).
+func (t *txn) headRoot(apiID string) ([]byte, error) {
 	if err := t.flushParts(); err != nil {
 		return nil, err
 	}
@@ -348,29 +409,46 @@ func (t *txn) headManifest(apiID string) (*manifest, error) {
 	if err != nil {
 		return nil, err
 	}
-	return decodeManifest(rec.Data)
+	return rec.Data, nil
 }
 
-// sweepParts deletes the API's parts that neither head nor any deployment's snapshot names.
-func (t *txn) sweepParts(apiID string, head *manifest) error {
+// sweepParts deletes the API's parts and groups that neither head nor any deployment's snapshot
+// reaches.
+func (t *txn) sweepParts(apiID string, head *root) error {
 	named := map[string]bool{}
-	for _, h := range head.parts {
-		named[h] = true
+	reach := func(r *root) error {
+		for _, gh := range r.groups {
+			if named[gh] {
+				continue // a group is named by its hash: its parts are counted already
+			}
+			named[gh] = true
+			entries, err := readGroup(t.Tx, apiID, gh)
+			if err != nil {
+				return err
+			}
+			for _, e := range entries {
+				named[e.hash] = true
+			}
+		}
+		return nil
+	}
+	if err := reach(head); err != nil {
+		return err
 	}
 	snaps, err := t.Tx.List(store.KindSnapshot, apiID, "")
 	if err != nil {
 		return err
 	}
 	for _, r := range snaps {
-		if !isManifest(r.Data) {
+		if !isRoot(r.Data) {
 			continue
 		}
-		m, err := decodeManifest(r.Data)
+		dr, err := decodeRoot(r.Data)
 		if err != nil {
 			return fmt.Errorf("snapshot of deployment %s: %w", r.Key, err)
 		}
-		for _, h := range m.parts {
-			named[h] = true
+		if err := reach(dr); err != nil {
+			return fmt.Errorf("snapshot of deployment %s: %w", r.Key, err)
 		}
 	}
 	parts, err := t.Tx.List(store.KindSnapshotPart, apiID, "")
@@ -387,85 +465,100 @@ func (t *txn) sweepParts(apiID string, head *manifest) error {
 	return nil
 }
 
-// partCache keeps decoded parts by hash for the data plane's loads: parts never change, so a stage
-// reload decodes only the parts its new deployment does not share with the one before. Each slot (a
-// stage, or its canary) keeps the parts of the snapshot it loaded last.
+// partCache keeps decoded parts and groups by hash for the data plane's loads: they never change, so
+// a stage reload reads only what its new deployment does not share with the one before. Each slot (a
+// stage, or its canary) keeps what the snapshot it loaded last holds.
 type partCache struct {
 	mu    sync.Mutex
-	slots map[string]map[string]*model.Snapshot
+	slots map[string]*cached
 }
 
-// loadSnapshot returns the snapshot of deployment id, whole; with cache, the parts it holds are not
-// decoded again, and the snapshot shares their objects, which its users must not modify.
+type cached struct {
+	parts  map[string]*model.Snapshot
+	groups map[string][]entry
+}
+
+// loadSnapshot returns the snapshot of deployment id, whole. With cache (the data plane's loads), the
+// parts and groups it holds are not read again, and the snapshot is returned as its Parts, whose
+// objects are shared and must not be modified; its resource-level lists are then left empty.
 func loadSnapshot(tx store.Tx, apiID, id, what string, cache *partCache, slot string) (*model.Snapshot, error) {
 	rec, err := tx.Get(store.KindSnapshot, apiID, id)
 	if err != nil {
 		return nil, storeErr(err, what)
 	}
-	if !isManifest(rec.Data) {
+	if !isRoot(rec.Data) {
 		var snap model.Snapshot
 		if err := json.Unmarshal(rec.Data, &snap); err != nil {
 			return nil, fmt.Errorf("decoding %s: %w", what, err)
 		}
 		return &snap, nil
 	}
-	m, err := decodeManifest(rec.Data)
+	r, err := decodeRoot(rec.Data)
 	if err != nil {
 		return nil, fmt.Errorf("decoding %s: %w", what, err)
 	}
-	var old map[string]*model.Snapshot
+	old := &cached{}
 	if cache != nil {
 		cache.mu.Lock()
-		old = cache.slots[slot]
+		if c := cache.slots[slot]; c != nil {
+			old = c
+		}
 		cache.mu.Unlock()
 	}
-	names := make([]string, 0, len(m.parts))
-	for n := range m.parts {
-		names = append(names, n)
-	}
-	// "a" sorts before every "r..." part: the RestAPI first, then resources in key order.
-	slices.Sort(names)
-	parts := make(map[string]*model.Snapshot, len(names))
+	now := &cached{parts: make(map[string]*model.Snapshot, r.parts), groups: make(map[string][]entry, len(r.groups))}
 	// Empty lists, not nil ones, as a whole snapshot has them.
 	out := &model.Snapshot{Resources: []model.Resource{}, Methods: []model.Method{}, Integrations: []model.Integration{},
 		MethodResponses: []model.MethodResponse{}, IntegrationResponses: []model.IntegrationResponse{}, Models: []model.Model{},
 		RequestValidators: []model.RequestValidator{}, Authorizers: []model.Authorizer{}, GatewayResponses: []model.GatewayResponse{}}
-	for _, n := range names {
-		h := m.parts[n]
-		p := old[h]
-		if p == nil {
-			r, err := tx.Get(store.KindSnapshotPart, apiID, h)
-			if err != nil {
-				return nil, fmt.Errorf("reading part %s of %s: %w", n, what, err)
-			}
-			p = &model.Snapshot{}
-			if err := json.Unmarshal(r.Data, p); err != nil {
-				return nil, fmt.Errorf("decoding part %s of %s: %w", n, what, err)
+	// Groups and the parts in them in name order: "a" first (the RestAPI), then resources by id.
+	for _, g := range slices.Sorted(maps.Keys(r.groups)) {
+		gh := r.groups[g]
+		entries, ok := old.groups[gh]
+		if !ok {
+			if entries, err = readGroup(tx, apiID, gh); err != nil {
+				return nil, fmt.Errorf("%s: %w", what, err)
 			}
 		}
-		parts[h] = p
-		if cache != nil {
-			out.Parts = append(out.Parts, model.SnapshotPart{Name: n, Hash: h, Snapshot: p})
+		now.groups[gh] = entries
+		for _, e := range entries {
+			p := old.parts[e.hash]
+			if p == nil {
+				pr, err := tx.Get(store.KindSnapshotPart, apiID, e.hash)
+				if err != nil {
+					return nil, fmt.Errorf("reading part %s of %s: %w", e.name, what, err)
+				}
+				p = &model.Snapshot{}
+				if err := json.Unmarshal(pr.Data, p); err != nil {
+					return nil, fmt.Errorf("decoding part %s of %s: %w", e.name, what, err)
+				}
+			}
+			now.parts[e.hash] = p
+			if e.name == apiPart {
+				out.RestAPI = p.RestAPI
+			}
+			out.Models = append(out.Models, p.Models...)
+			out.RequestValidators = append(out.RequestValidators, p.RequestValidators...)
+			out.Authorizers = append(out.Authorizers, p.Authorizers...)
+			out.GatewayResponses = append(out.GatewayResponses, p.GatewayResponses...)
+			if cache != nil {
+				// The data plane compiles the parts; copying every object into one list would
+				// cost as much as the API is large.
+				out.Parts = append(out.Parts, model.SnapshotPart{Name: e.name, Hash: e.hash, Snapshot: p})
+				continue
+			}
+			out.Resources = append(out.Resources, p.Resources...)
+			out.Methods = append(out.Methods, p.Methods...)
+			out.Integrations = append(out.Integrations, p.Integrations...)
+			out.MethodResponses = append(out.MethodResponses, p.MethodResponses...)
+			out.IntegrationResponses = append(out.IntegrationResponses, p.IntegrationResponses...)
 		}
-		if n == apiPart {
-			out.RestAPI = p.RestAPI
-		}
-		out.Resources = append(out.Resources, p.Resources...)
-		out.Methods = append(out.Methods, p.Methods...)
-		out.Integrations = append(out.Integrations, p.Integrations...)
-		out.MethodResponses = append(out.MethodResponses, p.MethodResponses...)
-		out.IntegrationResponses = append(out.IntegrationResponses, p.IntegrationResponses...)
-		out.Models = append(out.Models, p.Models...)
-		out.RequestValidators = append(out.RequestValidators, p.RequestValidators...)
-		out.Authorizers = append(out.Authorizers, p.Authorizers...)
-		out.GatewayResponses = append(out.GatewayResponses, p.GatewayResponses...)
 	}
 	if cache != nil {
 		cache.mu.Lock()
 		if cache.slots == nil {
-			cache.slots = map[string]map[string]*model.Snapshot{}
+			cache.slots = map[string]*cached{}
 		}
-		cache.slots[slot] = parts
+		cache.slots[slot] = now
 		cache.mu.Unlock()
 	}
 	return out, nil

@@ -2,10 +2,16 @@ package dataplane
 
 import (
 	"encoding/json"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
+	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/accesslog"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/authorize"
+	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/router"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/model"
 )
 
@@ -22,8 +28,11 @@ type compileMemo struct {
 	shared string
 	auth   *authorize.Stage
 	// parts holds, per part hash, the endpoints of the part's methods as compiled, before the route
-	// conflicts of the whole stage were marked on them.
+	// conflicts of the whole stage were marked on them; names, the part's name.
 	parts map[string][]*endpoint
+	names map[string]string
+	// routes is the table compiled, which the next compile changes (a copy of) part by part.
+	routes *routeState
 }
 
 // compileMemos holds the memo of each stage and canary, by "API/STAGE" and canary or not.
@@ -38,19 +47,17 @@ type memoKey struct {
 }
 
 // begin returns the memo of the stage's last compile, when its shared inputs are those of this one,
-// and a memo for this compile to fill; both nil when snap is not cut into parts.
+// and a memo for this compile to fill; both nil when snap is not cut into parts (a snapshot cut into
+// parts is compiled from its parts whatever the memo holds).
 func (c *compileMemos) begin(st model.Stage, snap *model.Snapshot, isCanary bool) (prev, next *compileMemo) {
 	if len(snap.Parts) == 0 {
 		return nil, nil
 	}
 	shared := sharedFingerprint(st, snap, isCanary)
-	if shared == "" {
-		return nil, nil
-	}
-	next = &compileMemo{shared: shared, parts: map[string][]*endpoint{}}
+	next = &compileMemo{shared: shared, parts: map[string][]*endpoint{}, names: map[string]string{}}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if p := c.m[memoKey{st.RestAPIID, st.StageName, isCanary}]; p != nil && p.shared == shared {
+	if p := c.m[memoKey{st.RestAPIID, st.StageName, isCanary}]; p != nil && shared != "" && p.shared == shared {
 		prev = p
 	}
 	return prev, next
@@ -110,4 +117,146 @@ func (m *compileMemo) reuse(hash string) ([]*endpoint, bool) {
 	}
 	eps, ok := m.parts[hash]
 	return eps, ok
+}
+
+// partEndpoints are the endpoints one part compiled to, in its order; name is "" for a snapshot
+// not cut into parts.
+type partEndpoints struct {
+	name string
+	eps  []*endpoint
+}
+
+// Routes. Methods of one route (the same verb on sibling parameters such as {id} and {name}, or two
+// greedy siblings) cannot be told apart: the route answers 500 rather than pick one. A slot holds the
+// methods of one route; its first in the snapshot's order is the one in the table.
+
+// member is one endpoint of a slot, as compiled, with its place in the snapshot: its part, then its
+// index in the part.
+type member struct {
+	part string
+	i    int
+	ep   *endpoint
+}
+
+func (m member) before(o member) bool { return m.part < o.part || m.part == o.part && m.i < o.i }
+
+// slotState is never changed once a table uses it: an update makes a new one.
+type slotState struct {
+	members []member // sorted
+}
+
+// routeState is a stage's routing table with what an update needs to change it.
+type routeState struct {
+	table    *router.Table[*endpoint]
+	slots    map[string]*slotState
+	problems map[string]string // slot key -> why its route answers 500
+	execSink *accesslog.Sink
+}
+
+func slotKey(ep *endpoint) string { return router.Shape(ep.resourcePath) + " " + ep.verb }
+
+// update returns the routes of rs (nil: none) without the parts named in removed and with added,
+// sharing what did not change: it costs as many routes as the parts hold, not as the stage has.
+func (rs *routeState) update(removed, added []partEndpoints) (*routeState, error) {
+	next := &routeState{}
+	if rs == nil {
+		next.table = router.New[*endpoint]()
+		next.slots, next.problems = map[string]*slotState{}, map[string]string{}
+	} else {
+		next.table = rs.table.Clone()
+		next.slots, next.problems, next.execSink = maps.Clone(rs.slots), maps.Clone(rs.problems), rs.execSink
+	}
+	// The slots touched, with what the table holds for them now.
+	touched := map[string]*slotState{}
+	touch := func(k string) *slotState {
+		if _, ok := touched[k]; !ok {
+			touched[k] = next.slots[k]
+		}
+		return next.slots[k]
+	}
+	for _, p := range removed {
+		for _, ep := range p.eps {
+			k := slotKey(ep)
+			cur := touch(k)
+			if cur == nil {
+				continue
+			}
+			keep := make([]member, 0, len(cur.members))
+			for _, m := range cur.members {
+				if m.part != p.name {
+					keep = append(keep, m)
+				}
+			}
+			if len(keep) == 0 {
+				delete(next.slots, k)
+			} else {
+				next.slots[k] = &slotState{members: keep}
+			}
+		}
+	}
+	for _, p := range added {
+		for i, ep := range p.eps {
+			if ep.execLog != nil {
+				next.execSink = ep.execLog.sink
+			}
+			k := slotKey(ep)
+			cur := touch(k)
+			m := member{part: p.name, i: i, ep: ep}
+			var ms []member
+			if cur != nil {
+				ms = make([]member, 0, len(cur.members)+1)
+				ms = append(ms, cur.members...)
+			}
+			at := len(ms)
+			for at > 0 && m.before(ms[at-1]) {
+				at--
+			}
+			ms = slices.Insert(ms, at, m)
+			next.slots[k] = &slotState{members: ms}
+		}
+	}
+	keys := make([]string, 0, len(touched))
+	for k := range touched {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		if old := touched[k]; old != nil {
+			w := old.members[0].ep
+			if err := next.table.Remove(w.resourcePath, w.verb); err != nil {
+				return nil, err
+			}
+		}
+		delete(next.problems, k)
+		sl := next.slots[k]
+		if sl == nil {
+			continue
+		}
+		ep := *sl.members[0].ep // the table's copy: the conflict is marked on it only
+		if len(sl.members) > 1 {
+			paths := make([]string, len(sl.members))
+			for i, m := range sl.members {
+				paths[i] = m.ep.verb + " " + m.ep.resourcePath
+			}
+			slices.Sort(paths)
+			ep.misconfigured = fmt.Errorf("methods %s are one route: the resources are sibling parameters", strings.Join(paths, " and "))
+		}
+		if ep.misconfigured != nil {
+			next.problems[k] = ep.misconfigured.Error()
+		}
+		if err := next.table.Add(ep.resourcePath, ep.verb, &ep); err != nil {
+			return nil, err
+		}
+	}
+	return next, nil
+}
+
+// problemList lists the routes that answer 500, ordered by route.
+func (rs *routeState) problemList() []string {
+	keys := slices.Sorted(maps.Keys(rs.problems))
+	out := make([]string, len(keys))
+	for i, k := range keys {
+		out[i] = rs.problems[k]
+	}
+	return out
 }

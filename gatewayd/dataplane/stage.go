@@ -358,67 +358,48 @@ func (s *Server) compile(st model.Stage, snap *model.Snapshot, isCanary bool) (*
 		}
 		return eps, nil
 	}
-	var eps []*endpoint
+	// The parts compiled now, and the names of the parts of the last compile that are gone.
+	var added []partEndpoints
+	var removed []partEndpoints
 	if next == nil {
-		if eps, err = compileMethods(snap); err != nil {
+		eps, err := compileMethods(snap)
+		if err != nil {
 			return nil, err
 		}
+		added = append(added, partEndpoints{eps: eps})
 	} else {
+		present := make(map[string]bool, len(snap.Parts))
 		for _, p := range snap.Parts {
+			present[p.Hash] = true
 			done, ok := prev.reuse(p.Hash)
 			if !ok {
 				if done, err = compileMethods(p.Snapshot); err != nil {
 					return nil, err
 				}
+				added = append(added, partEndpoints{name: p.Name, eps: done})
 			}
-			// The memo keeps the endpoints as compiled; the table gets copies, on which the
-			// conflicts below are marked.
-			next.parts[p.Hash] = done
-			for _, e := range done {
-				c := *e
-				eps = append(eps, &c)
+			next.parts[p.Hash], next.names[p.Hash] = done, p.Name
+		}
+		if prev != nil {
+			for h, name := range prev.names {
+				if !present[h] {
+					removed = append(removed, partEndpoints{name: name, eps: prev.parts[h]})
+				}
 			}
 		}
 	}
-	// Methods of one route (the same verb on sibling parameters such as {id} and {name}, or two greedy
-	// siblings) cannot be told apart: the route answers 500 rather than pick one.
-	type slot struct {
-		path, verb string
-		eps        []*endpoint
+	var base *routeState
+	if prev != nil {
+		base = prev.routes
 	}
-	slots := map[string]*slot{}
-	var order []string
-	for _, ep := range eps {
-		if ep.execLog != nil {
-			compiled.execSink = ep.execLog.sink
-		}
-		k := router.Shape(ep.resourcePath) + " " + ep.verb
-		sl := slots[k]
-		if sl == nil {
-			sl = &slot{path: ep.resourcePath, verb: ep.verb}
-			slots[k] = sl
-			order = append(order, k)
-		}
-		sl.eps = append(sl.eps, ep)
+	routes, err := base.update(removed, added)
+	if err != nil {
+		return nil, err
 	}
-	slices.Sort(order) // deterministic problems and conflict winners, whatever the snapshot's order
-	for _, k := range order {
-		sl := slots[k]
-		ep := sl.eps[0]
-		if len(sl.eps) > 1 {
-			paths := make([]string, len(sl.eps))
-			for i, e := range sl.eps {
-				paths[i] = e.verb + " " + e.resourcePath
-			}
-			slices.Sort(paths)
-			ep.misconfigured = fmt.Errorf("methods %s are one route: the resources are sibling parameters", strings.Join(paths, " and "))
-		}
-		if ep.misconfigured != nil {
-			compiled.problems = append(compiled.problems, ep.misconfigured.Error())
-		}
-		if err := compiled.table.Add(sl.path, sl.verb, ep); err != nil {
-			return nil, err
-		}
+	compiled.table, compiled.execSink = routes.table, routes.execSink
+	compiled.problems = append(compiled.problems, routes.problemList()...)
+	if next != nil {
+		next.routes = routes
 	}
 	s.memos.store(st, isCanary, next)
 	return compiled, nil

@@ -193,9 +193,10 @@ type Snapshot struct {
 	RequestValidators    []RequestValidator    `json:"request_validators"`
 	Authorizers          []Authorizer          `json:"authorizers"`
 	GatewayResponses     []GatewayResponse     `json:"gateway_responses"`
-	// Parts, when set, cut the same configuration into the shared parts it is stored as, each named
-	// with the hash of its content, so that the data plane compiles again only the parts that changed
-	// (issue 17). Never stored or sent.
+	// Parts, when set, cut the configuration into the shared parts it is stored as, each named with
+	// the hash of its content, so that the data plane compiles again only the parts that changed
+	// (issue 17); the lists above then hold the API-wide objects only (models, request validators,
+	// authorizers, gateway responses), resources and methods being in the parts. Never stored or sent.
 	Parts []SnapshotPart `json:"-"`
 }
 
