@@ -144,7 +144,13 @@ func (s *Server) attachCache(compiled, old *stage, st model.Stage) {
 		return
 	}
 	budget := cache.BudgetBytes(size, s.opts.CacheMaxBytes)
-	compiled.cache = &stageCache{Cache: cache.New(cache.NewMemory(budget, cache.Options{Now: s.opts.Now})), size: size}
+	var store cache.Store
+	if s.opts.CacheStore != nil {
+		store = s.opts.CacheStore(compiled.apiID, compiled.name, size, budget)
+	} else {
+		store = cache.NewMemory(budget, cache.Options{Now: s.opts.Now})
+	}
+	compiled.cache = &stageCache{Cache: cache.New(store), size: size}
 }
 
 // FlushCache empties a stage's cache, as API Gateway's FlushStageCache does. A stage that is not
