@@ -88,7 +88,7 @@ func getCached(t *testing.T, url string) cachedAnswer {
 // TTL of 4 s whose backend counts its calls and takes 200 ms to answer. 30 requests at once, 10 per
 // node, and then 30 one after the other over the nodes, reach the backend once within the TTL; after
 // the TTL a request reaches it again; after a flush through node 1 the next request on node 3 reaches
-// it. With Redis stopped every request is answered by the backend (no cache, no error); with Redis back
+// it, and the other nodes applying the same flush do not empty it again. With Redis stopped every request is answered by the backend (no cache, no error); with Redis back
 // the nodes share the cache again.
 func TestCluster_CacheSharedAcrossNodes(t *testing.T) {
 	pg := pgtest.Start(t)
@@ -175,7 +175,11 @@ func TestCluster_CacheSharedAcrossNodes(t *testing.T) {
 	if a := getCached(t, url(2)); a != (cachedAnswer{200, `{"call":3}`, "Miss"}) {
 		t.Errorf("node 3 right after a flush through node 1 = %+v, want a new backend call", a)
 	}
+	// Nodes 2 and 3 applying the same flush do not empty the cache again.
 	waitApplied(t, nodes)
+	if a := getCached(t, url(1)); a != (cachedAnswer{200, `{"call":3}`, "Hit"}) {
+		t.Errorf("node 2 once every node applied the flush = %+v, want node 3's answer from the cache", a)
+	}
 
 	// Redis stopped: no cache, every request reaches the backend, none fails.
 	if err := rd.Stop(); err != nil {

@@ -155,9 +155,13 @@ func (s *Server) attachCache(compiled, old *stage, st model.Stage) {
 
 // FlushCache empties a stage's cache, as API Gateway's FlushStageCache does. A stage that is not
 // served or has no cache has nothing to flush.
-func (s *Server) FlushCache(apiID, stageName string) {
+func (s *Server) FlushCache(apiID, stageName string) { s.FlushCacheAt(apiID, stageName, 0) }
+
+// FlushCacheAt is FlushCache for the flush made by configuration revision rev, which every node
+// applies: a cache shared between nodes is emptied once for it (see cache.Cache.FlushAt).
+func (s *Server) FlushCacheAt(apiID, stageName string, rev int64) {
 	if st := (*s.apis.Load())[apiID][stageName]; st != nil && st.cache != nil {
-		st.cache.Flush()
+		st.cache.FlushAt(rev)
 	}
 }
 

@@ -110,10 +110,24 @@ func (c *Cache) Refresh(ctx context.Context, key string, ttl time.Duration, fill
 }
 
 // Flush removes every entry, including those that fills in flight would store.
-func (c *Cache) Flush() {
+func (c *Cache) Flush() { c.FlushAt(0) }
+
+// revisionFlusher is a shared store that flushes once for a flush that every node applies.
+type revisionFlusher interface {
+	FlushAt(rev int64)
+}
+
+// FlushAt is Flush for the flush made by configuration revision rev (0: unknown). Over a store that
+// several nodes share, only the first node to apply a revision's flush empties it, so that the others,
+// applying the same revision later, do not remove what was stored after it.
+func (c *Cache) FlushAt(rev int64) {
 	c.flushMu.Lock()
 	c.gen++
-	c.store.Flush()
+	if f, ok := c.store.(revisionFlusher); ok {
+		f.FlushAt(rev)
+	} else {
+		c.store.Flush()
+	}
 	c.flushMu.Unlock()
 }
 

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -97,6 +98,18 @@ redis.call('PEXPIRE', sizes, ARGV[9])
 return stored
 `)
 
+// flushScript starts a new generation (INCR KEYS[1]) for the flush of configuration revision ARGV[1],
+// unless a node already did for that revision (KEYS[2] holds the last one flushed); ARGV[1] = 0 always
+// flushes.
+var flushScript = redis.NewScript(`
+local rev = tonumber(ARGV[1])
+if rev > 0 then
+  if rev <= tonumber(redis.call('GET', KEYS[2]) or '0') then return 0 end
+  redis.call('SET', KEYS[2], rev)
+end
+return redis.call('INCR', KEYS[1])
+`)
+
 // lockScript renews (ARGV[2] > 0: PX ARGV[2]) or releases (ARGV[2] = 0) a fill lock still held with
 // value ARGV[1].
 var lockScript = redis.NewScript(`
@@ -154,9 +167,13 @@ type Redis struct {
 	maxEntry int64
 	lockTTL  time.Duration
 
-	retryAt      atomic.Int64 // unix ns; before it the cache is bypassed
-	down         atomic.Bool
+	retryAt atomic.Int64 // unix ns; before it the cache is bypassed
+	down    atomic.Bool
+	// flushPending is set while a flush has not reached Redis; flushRev is the highest revision among
+	// such flushes (0 when one of them had none).
 	flushPending atomic.Bool
+	flushMu      sync.Mutex
+	flushRev     int64
 	bypassed     atomic.Int64
 }
 
@@ -216,8 +233,18 @@ func (r *Redis) Delete(key string) {
 
 // Flush empties the stage's cache on every node: it starts a new generation. When Redis cannot be
 // reached, the node bypasses the cache until a retry succeeds.
-func (r *Redis) Flush() {
+func (r *Redis) Flush() { r.FlushAt(0) }
+
+// FlushAt is Flush for the flush made by configuration revision rev, which every node applies: the
+// first node to apply it flushes, and the others do not flush again what the cluster stored since.
+// rev 0 always flushes.
+func (r *Redis) FlushAt(rev int64) {
+	r.flushMu.Lock()
+	if !r.flushPending.Load() || rev == 0 || r.flushRev != 0 && rev > r.flushRev {
+		r.flushRev = rev
+	}
 	r.flushPending.Store(true)
+	r.flushMu.Unlock()
 	r.retryAt.Store(0)
 	r.usable(context.Background())
 }
@@ -341,12 +368,17 @@ func (r *Redis) usable(ctx context.Context) bool {
 		return false
 	}
 	if r.flushPending.Load() {
-		if err := r.rdb.Incr(ctx, r.genKey).Err(); err != nil {
+		r.flushMu.Lock()
+		err := flushScript.Run(ctx, r.rdb, []string{r.genKey, r.prefix + "flushed"}, r.flushRev).Err()
+		if err == nil {
+			r.flushPending.Store(false)
+		}
+		r.flushMu.Unlock()
+		if err != nil {
 			r.failed(fmt.Errorf("flush: %w", err))
 			r.bypassed.Add(1)
 			return false
 		}
-		r.flushPending.Store(false)
 	}
 	return true
 }

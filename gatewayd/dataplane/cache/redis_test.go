@@ -141,6 +141,32 @@ func TestRedis_Flush(t *testing.T) {
 	}
 }
 
+// TestRedis_FlushOncePerRevision: every node applies a revision's flush; only the first empties the
+// shared cache, so what was stored after it survives the others applying the same revision.
+func TestRedis_FlushOncePerRevision(t *testing.T) {
+	srv := redistest.Start(t)
+	a, b := newNode(t, srv).store("api/prod", 1<<20), newNode(t, srv).store("api/prod", 1<<20)
+	a.Set("k", entry(200, "before"), time.Minute)
+	a.FlushAt(7)
+	if _, ok := b.Get("k"); ok {
+		t.Fatal("the entry survives the first node's flush of revision 7")
+	}
+	a.Set("k", entry(200, "after"), time.Minute)
+	b.FlushAt(7)
+	if e, ok := b.Get("k"); !ok || string(e.Body) != "after" {
+		t.Errorf("after the second node applies revision 7's flush: %v, %v; want the entry stored after the first", e, ok)
+	}
+	b.FlushAt(8)
+	if _, ok := a.Get("k"); ok {
+		t.Error("the entry survives the flush of revision 8")
+	}
+	a.Set("k", entry(200, "again"), time.Minute)
+	b.Flush()
+	if _, ok := a.Get("k"); ok {
+		t.Error("the entry survives a flush without a revision")
+	}
+}
+
 // TestRedis_MissesCollapseAcrossNodes: three nodes, each with its own Cache over its own client,
 // and 20 concurrent misses on one key on each: the backend is called once; the other 59 requests
 // get its answer, and only the request that led the call is a Miss.
