@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -194,6 +196,9 @@ func TestCluster_CacheSharedAcrossNodes(t *testing.T) {
 	if got := calls.Load() - before; got != 6 {
 		t.Errorf("backend calls for 6 requests with Redis down = %d, want 6 (no cache)", got)
 	}
+	if n := metricValue(t, nodes[0], "gatewayd_cache_redis_bypassed_total"); n < 1 {
+		t.Errorf("gatewayd_cache_redis_bypassed_total on node 1 = %v after requests with Redis down, want > 0", n)
+	}
 	if err := rd.Restart(); err != nil {
 		t.Fatal(err)
 	}
@@ -205,4 +210,28 @@ func TestCluster_CacheSharedAcrossNodes(t *testing.T) {
 	if a := getCached(t, url(1)); a != (cachedAnswer{200, first.body, "Hit"}) {
 		t.Errorf("node 2 after that = %+v, want node 1's answer from the shared cache", a)
 	}
+}
+
+// metricValue reads an unlabelled metric from the node's /metrics.
+func metricValue(t *testing.T, d *Daemon, name string) float64 {
+	t.Helper()
+	req, _ := http.NewRequest("GET", d.AdminURL+"/metrics", nil)
+	req.Header.Set("Authorization", "Bearer "+d.Token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, name+" "); ok {
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				t.Fatalf("%s: %v", line, err)
+			}
+			return f
+		}
+	}
+	t.Fatalf("/metrics has no %s", name)
+	return 0
 }

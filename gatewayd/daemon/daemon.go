@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -241,8 +242,11 @@ func Start(ctx context.Context, cfg Config) (*Daemon, error) {
 		dpOpts.Counter = quota.NewRedis(d.redis, true, cfg.QuotaFailOpen)
 		// Stage caches live in Redis too, so that a response is fetched once for the cluster and a
 		// flush empties it everywhere; while Redis is down they are bypassed (cache.Redis).
+		bypassed := new(atomic.Int64)
+		reg.MustRegister(prometheus.NewCounterFunc(telemetry.CounterOpts("gatewayd_cache_redis_bypassed_total"),
+			func() float64 { return float64(bypassed.Load()) }))
 		dpOpts.CacheStore = func(apiID, stage, size string, budget int64) cache.Store {
-			return cache.NewRedis(d.redis, apiID+"/"+stage, size, budget, cache.RedisOptions{Logger: cfg.Logger})
+			return cache.NewRedis(d.redis, apiID+"/"+stage, size, budget, cache.RedisOptions{Logger: cfg.Logger, Bypassed: bypassed})
 		}
 	}
 	dp, err := dataplane.New(dpOpts)

@@ -141,6 +141,9 @@ type RedisOptions struct {
 	LockTTL time.Duration
 	// Logger gets a line when Redis becomes unreachable and when it is back; nil discards them.
 	Logger *slog.Logger
+	// Bypassed, when set, also counts the operations skipped while Redis was unreachable (one counter
+	// for every stage's store, for the node's metric).
+	Bypassed *atomic.Int64
 }
 
 // Redis is a Store that every node on one Redis server shares, for one stage's cache: a response
@@ -175,6 +178,7 @@ type Redis struct {
 	flushMu      sync.Mutex
 	flushRev     int64
 	bypassed     atomic.Int64
+	total        *atomic.Int64
 }
 
 // NewRedis returns the store of the cache of stage (an "api/stage" name) of the given size (API
@@ -192,9 +196,12 @@ func NewRedis(rdb redis.UniversalClient, stage, size string, budget int64, o Red
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
+	if o.Bypassed == nil {
+		o.Bypassed = new(atomic.Int64)
+	}
 	prefix := o.Prefix + "{" + stage + "}:" + size + ":"
 	return &Redis{rdb: rdb, log: o.Logger.With("stage", stage), prefix: prefix, genKey: prefix + "gen",
-		budget: max(budget, 0), maxEntry: o.MaxEntryBytes, lockTTL: o.LockTTL}
+		budget: max(budget, 0), maxEntry: o.MaxEntryBytes, lockTTL: o.LockTTL, total: o.Bypassed}
 }
 
 // Get returns key's entry. A Redis error is a miss.
@@ -364,7 +371,7 @@ func (r *Redis) store(ctx context.Context, key string, e *Entry, ttl time.Durati
 // usable reports whether Redis may be tried now, retrying a pending flush first.
 func (r *Redis) usable(ctx context.Context) bool {
 	if at := r.retryAt.Load(); at != 0 && time.Now().UnixNano() < at {
-		r.bypassed.Add(1)
+		r.bypass()
 		return false
 	}
 	if r.flushPending.Load() {
@@ -376,11 +383,16 @@ func (r *Redis) usable(ctx context.Context) bool {
 		r.flushMu.Unlock()
 		if err != nil {
 			r.failed(fmt.Errorf("flush: %w", err))
-			r.bypassed.Add(1)
+			r.bypass()
 			return false
 		}
 	}
 	return true
+}
+
+func (r *Redis) bypass() {
+	r.bypassed.Add(1)
+	r.total.Add(1)
 }
 
 // succeeded notes an operation that reached Redis.
