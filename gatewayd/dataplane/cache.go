@@ -151,6 +151,11 @@ func (s *Server) attachCache(compiled, old *stage, st model.Stage) {
 		store = cache.NewMemory(budget, cache.Options{Now: s.opts.Now})
 	}
 	compiled.cache = &stageCache{Cache: cache.New(store), size: size}
+	if old != nil && old.cache == nil {
+		// Turned on again: a store shared between nodes may still hold what it stored before it was
+		// turned off, which API Gateway would have deleted with the cache.
+		compiled.cache.Flush()
+	}
 }
 
 // FlushCache empties a stage's cache, as API Gateway's FlushStageCache does. A stage that is not
