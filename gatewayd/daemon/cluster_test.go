@@ -581,7 +581,7 @@ func TestCluster_ThrottleExactAcrossNodes(t *testing.T) {
 	// nodes (one process here) are paused that long. So the floor is taken against a perfect GCRA
 	// limiter fed the decisions the nodes made, at the times Redis made them: that is what the
 	// gateway could have admitted for the traffic it got, whatever the clients managed to send.
-	times := decisions()
+	times := decisions(int(admitted.Load() + refused.Load()))
 	perfect, maxGap := perfectGCRA(times, 50, 10)
 	if len(times) > 1 {
 		span := times[len(times)-1].Sub(times[0]).Seconds()
@@ -698,8 +698,9 @@ func TestCluster_QuotaExactAcrossNodes(t *testing.T) {
 }
 
 // monitorDecisions records, through Redis's MONITOR, when each throttle script call naming the API key
-// keyID ran (Redis's clock). The returned function stops recording and returns the times in order.
-func monitorDecisions(t *testing.T, addr, keyID string) func() []time.Time {
+// keyID ran (Redis's clock). The returned function waits (at most 5 s) until it has recorded want
+// of them, stops recording and returns the times in order.
+func monitorDecisions(t *testing.T, addr, keyID string) func(want int) []time.Time {
 	t.Helper()
 	c, err := net.Dial("tcp", addr)
 	if err != nil {
@@ -712,6 +713,7 @@ func monitorDecisions(t *testing.T, addr, keyID string) func() []time.Time {
 	if line, err := r.ReadString('\n'); err != nil || !strings.HasPrefix(line, "+OK") {
 		t.Fatalf("MONITOR = %q, %v", line, err)
 	}
+	var mu sync.Mutex
 	var times []time.Time
 	done := make(chan struct{})
 	go func() {
@@ -730,12 +732,21 @@ func monitorDecisions(t *testing.T, addr, keyID string) func() []time.Time {
 			s, err1 := strconv.ParseInt(sec, 10, 64)
 			us, err2 := strconv.ParseInt(frac, 10, 64)
 			if err1 == nil && err2 == nil {
+				mu.Lock()
 				times = append(times, time.Unix(s, us*1000))
+				mu.Unlock()
 			}
 		}
 	}()
-	return func() []time.Time {
-		time.Sleep(100 * time.Millisecond) // the last lines
+	return func(want int) []time.Time {
+		for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+			mu.Lock()
+			n := len(times)
+			mu.Unlock()
+			if n >= want {
+				break
+			}
+		}
 		c.Close()
 		<-done
 		slices.SortFunc(times, time.Time.Compare)
