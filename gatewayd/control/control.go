@@ -75,6 +75,8 @@ type Service struct {
 	commit committer
 	// keepChanges is how many changes the revision log keeps (revision.go).
 	keepChanges int64
+	// parts keeps decoded snapshot parts for StageRelease (snapparts.go).
+	parts partCache
 }
 
 // New returns a Service over st.
@@ -141,6 +143,10 @@ type txn struct {
 	deploy map[string]bool
 	// flushes holds the stages whose caches every node must empty (FlushStageCache).
 	flushes map[[2]string]bool
+	// indexed holds the APIs whose resource index is known to be built (resindex.go); dirty, the
+	// parts of each API's snapshot head this write changed (snapparts.go).
+	indexed map[string]bool
+	dirty   map[string]map[string]bool
 }
 
 func (t *txn) stageChanged(apiID, stage string) { t.changed[[2]string{apiID, stage}] = true }

@@ -28,8 +28,8 @@ type stageServer interface {
 	SetIAM(snap model.IAMSnapshot) error
 	SetDomains(snap model.DomainSnapshot) error
 	SetVPCLinks(links []model.VPCLink)
-	// FlushCache empties one stage's response cache.
-	FlushCache(apiID, stageName string)
+	// FlushCacheAt empties one stage's response cache for the flush of revision rev.
+	FlushCacheAt(apiID, stageName string, rev int64)
 }
 
 // dataPlane keeps the data plane's stages in step with the control plane. It runs on the admin side,

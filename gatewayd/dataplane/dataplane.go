@@ -46,6 +46,7 @@ import (
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/authorize/jwtauth"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/authorize/sigv4"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/awsapi"
+	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/cache"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/domain"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/quota"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/telemetry"
@@ -134,6 +135,10 @@ type Options struct {
 	Counter Counter
 	// VPCLinkTargets maps the ARN-shaped targets of VPC links to backend addresses.
 	VPCLinkTargets model.VPCLinkTargetMap
+	// CacheStore returns the store of a stage's response cache when the cache is turned on or resized:
+	// size is its cache_cluster_size, budget its byte budget (capped by CacheMaxBytes). Nil keeps each
+	// stage's entries in process memory (cache.Memory); cache.Redis shares them between nodes.
+	CacheStore func(apiID, stage, size string, budget int64) cache.Store
 }
 
 func (o *Options) setDefaults() {
@@ -210,6 +215,8 @@ type Server struct {
 	apis atomic.Pointer[apiMap]
 	// mu serializes writers of apis; readers never take it.
 	mu sync.Mutex
+	// memos let a stage's next compile reuse the parts that did not change (compilememo.go).
+	memos compileMemos
 
 	srvMu   sync.Mutex
 	servers map[front]struct{}

@@ -106,6 +106,8 @@ var Catalog = []Metric{
 		Help: "Times a VPC link's target was ejected after failing unhealthy_threshold requests in a row."},
 	{Name: "gatewayd_vpc_link_target_requests_total", Kind: "counter", Labels: []string{"vpc_link", "target"},
 		Help: "Requests sent to a VPC link's target (a retry on another target after a failed connection counts on both)."},
+	{Name: "gatewayd_cache_redis_bypassed_total", Kind: "counter",
+		Help: "Stage cache operations (reads, fills, stores) this node skipped because Redis could not be reached: its requests went to the backend instead."},
 }
 
 // Def returns the catalog's entry of name; it panics for a name the catalog lacks, so that a metric
