@@ -85,7 +85,11 @@ func (t *txn) createDeployment(apiID, description string, auto bool) (model.Depl
 		return model.Deployment{}, err
 	}
 	// A VPC link deleted since its integration was written (or named through the API's import).
-	for _, in := range snap.Integrations {
+	ins, err := listJSON[model.Integration](t, store.KindIntegration, apiID, "", nil)
+	if err != nil {
+		return model.Deployment{}, err
+	}
+	for _, in := range ins {
 		if err := checkConnection(t, in, "integration of "+in.ResourceID+" "+in.HTTPMethod); err != nil {
 			return model.Deployment{}, err
 		}
