@@ -3,6 +3,8 @@ package dataplane
 import (
 	"net"
 	"sync"
+
+	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/internal/rawio"
 )
 
 // firstReadSize is the most a connection reads at the start of a request on fasthttp's behalf.
@@ -18,7 +20,7 @@ type firstReadListener struct{ net.Listener }
 func (l firstReadListener) Accept() (net.Conn, error) {
 	c, err := l.Listener.Accept()
 	if tc, ok := c.(*net.TCPConn); ok {
-		return &firstReadConn{TCPConn: tc}, nil
+		return &firstReadConn{TCPConn: tc, raw: rawio.New(tc)}, nil
 	}
 	return c, err
 }
@@ -30,6 +32,8 @@ func (l firstReadListener) Accept() (net.Conn, error) {
 // connection closes is left to the collector: Close may run beside a Read.)
 type firstReadConn struct {
 	*net.TCPConn
+	// raw reads and writes the connection (rawio).
+	raw     net.Conn
 	buf     *[firstReadSize]byte
 	pending []byte
 	// ip is the peer's address as text, formatted once per connection rather than per request.
@@ -54,10 +58,10 @@ func (c *firstReadConn) Read(b []byte) (int, error) {
 		return n, nil
 	}
 	if len(b) >= firstReadSize/4 {
-		return c.TCPConn.Read(b)
+		return c.raw.Read(b)
 	}
 	buf := firstReads.Get().(*[firstReadSize]byte)
-	n, err := c.TCPConn.Read(buf[:])
+	n, err := c.raw.Read(buf[:])
 	m := copy(b, buf[:n])
 	if m == n {
 		firstReads.Put(buf)
@@ -67,6 +71,8 @@ func (c *firstReadConn) Read(b []byte) (int, error) {
 	c.buf, c.pending = buf, buf[m:n]
 	return m, nil
 }
+
+func (c *firstReadConn) Write(b []byte) (int, error) { return c.raw.Write(b) }
 
 func (c *firstReadConn) release() {
 	firstReads.Put(c.buf)
