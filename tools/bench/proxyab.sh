@@ -6,7 +6,7 @@
 #
 #   tools/bench/proxyab.sh [NAME=GATEWAYD_BINARY ...]
 #
-# Without arguments it builds the working tree's gatewayd as "cur". ROUNDS (3), DURATION (8s), WARMUP
+# nginx's counters are those of its worker processes. Without arguments it builds the working tree's gatewayd as "cur". ROUNDS (3), DURATION (8s), WARMUP
 # (2s), THREADS (2), CONNS (64) set the load; KINDS ("proxy key") the gatewayd rows. Needs wrk, nginx
 # and perf. Prints one line per round and row, then the medians; writes everything to
 # tools/bench/results/proxyab-<time>/ (git-ignored).
@@ -63,11 +63,13 @@ http {
 }
 CONF
 nginx -p "$run/nginx" -c "$run/nginx.conf" -g 'daemon off;' >"$run/nginx.log" 2>&1 &
-pids+=($!)
+nginx_pid=$!
+pids+=("$nginx_pid")
 "$bt" check -url "http://127.0.0.1:${ports[1]}/items/1" -wait 10s
+nginx_workers=$(pgrep -d, -P "$nginx_pid")
 
-# targets: "row url pid header"
-targets=("nginx|http://127.0.0.1:${ports[1]}/items/1||")
+# targets: "row url pids header"; nginx's counters are its workers'.
+targets=("nginx|http://127.0.0.1:${ports[1]}/items/1|$nginx_workers|")
 i=0
 for spec in "${bins[@]}"; do
   name=${spec%%=*} bin=${spec#*=}
@@ -96,12 +98,6 @@ for r in $(seq 1 "$rounds"); do
     h=()
     [ -n "$hdr" ] && h=(-H "$hdr")
     "$bt" load -url "$url" -wrk wrk "${h[@]}" -t "$threads" -c "$conns" -d "$warm" -warmup 0s >/dev/null
-    if [ -z "$pid" ]; then
-      read -r rps _ p99 errs _ < <("$bt" load -url "$url" -wrk wrk "${h[@]}" -t "$threads" -c "$conns" -d "$dur" -warmup 0s)
-      nginx_rps=$rps
-      printf '%-16s %5s %8s %7s %8s %9s %8s %8s\n' "$row" "$r" "$rps" "$p99" 1.00 - - - | tee -a "$run/rounds.txt"
-      continue
-    fi
     slug=${row// /-}
     rec=()
     if [ "${PROFILE:-0}" = 1 ] && [ "$r" = "$rounds" ]; then
@@ -112,6 +108,7 @@ for r in $(seq 1 "$rounds"); do
       "$bt" load -url "$url" -wrk wrk "${h[@]}" -t "$threads" -c "$conns" -d "$dur" -warmup 0s >"$run/load-$slug-$r.txt"
     [ ${#rec[@]} -gt 0 ] && wait "${rec[0]}"
     read -r rps _ p99 errs reqs <"$run/load-$slug-$r.txt"
+    [ "$row" = nginx ] && nginx_rps=$rps
     awk -F, -v reqs="$reqs" -v row="$row" -v r="$r" -v rps="$rps" -v p99="$p99" -v n="$nginx_rps" '
       $3 == "task-clock" { cpu = $1 } $3 == "raw_syscalls:sys_enter" { sc = $1 } $3 == "context-switches" { cs = $1 }
       END { printf "%-16s %5s %8s %7s %8.2f %9.1f %8.2f %8.2f\n", row, r, rps, p99, rps / n, cpu * 1000 / reqs, sc / reqs, cs / reqs }' \
