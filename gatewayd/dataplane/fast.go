@@ -57,9 +57,13 @@ type fastFront struct {
 }
 
 func (s *Server) newFastFront(ln net.Listener) *fastFront {
-	f := &fastFront{s: s, ln: firstReadListener{ln}}
-	f.stop, f.cancel = context.WithCancel(context.Background())
 	o := &s.opts
+	if o.MaxHeaderBytes+1024 > firstReadSize {
+		// fasthttp's read buffer then takes all a first read brought in (see firstReadConn.NetConn).
+		ln = firstReadListener{ln}
+	}
+	f := &fastFront{s: s, ln: ln}
+	f.stop, f.cancel = context.WithCancel(context.Background())
 	f.srv = &fasthttp.Server{
 		Handler:      f.handle,
 		ErrorHandler: f.handleError,

@@ -28,7 +28,8 @@ func (l firstReadListener) Accept() (net.Conn, error) {
 // firstReadConn saves a read syscall per keep-alive request. With ReduceMemoryUsage (which keeps idle
 // connections free of buffers), fasthttp waits for each request with a 1-byte Read, then takes a
 // buffer and reads the rest: two reads for what one could bring in. A small Read here fills a pooled
-// buffer instead and serves the rest of it to the next Reads. (A buffer still held when the
+// buffer instead and serves the rest of it to the next Reads. Without raw access (rawio: not on Linux,
+// or under the race detector) small reads go to the socket as they are. (A buffer still held when the
 // connection closes is left to the collector: Close may run beside a Read.)
 type firstReadConn struct {
 	*net.TCPConn
@@ -57,20 +58,26 @@ func (c *firstReadConn) Read(b []byte) (int, error) {
 		}
 		return n, nil
 	}
-	if len(b) >= firstReadSize/4 {
+	rc, ok := c.raw.(*rawio.Conn)
+	if !ok || len(b) >= firstReadSize/4 {
 		return c.raw.Read(b)
 	}
-	buf := firstReads.Get().(*[firstReadSize]byte)
-	n, err := c.raw.Read(buf[:])
+	// The buffer is taken once data is there: a connection waiting for its next request holds none.
+	buf, n, err := rc.ReadBuffer(getFirstRead, putFirstRead)
+	if err != nil {
+		return 0, err
+	}
 	m := copy(b, buf[:n])
 	if m == n {
-		firstReads.Put(buf)
-		return m, err
+		putFirstRead(buf)
+		return m, nil
 	}
-	// The error, if any, comes again on the Read after the pending bytes.
-	c.buf, c.pending = buf, buf[m:n]
+	c.buf, c.pending = (*[firstReadSize]byte)(buf), buf[m:n]
 	return m, nil
 }
+
+func getFirstRead() []byte  { return firstReads.Get().(*[firstReadSize]byte)[:] }
+func putFirstRead(b []byte) { firstReads.Put((*[firstReadSize]byte)(b)) }
 
 func (c *firstReadConn) Write(b []byte) (int, error) { return c.raw.Write(b) }
 
@@ -79,6 +86,7 @@ func (c *firstReadConn) release() {
 	c.buf, c.pending = nil, nil
 }
 
-// NetConn returns the TCP connection, which the disconnect watch peeks at (watch_unix.go): bytes
-// still pending here are a pipelined request, which stops the watch as data on the socket would.
+// NetConn returns the TCP connection, which the disconnect watch peeks at (watch_unix.go). Nothing is
+// pending here by then: fasthttp's read buffer, larger than firstReadSize, took it all before the
+// handler ran.
 func (c *firstReadConn) NetConn() net.Conn { return c.TCPConn }

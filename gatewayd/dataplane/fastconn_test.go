@@ -4,6 +4,8 @@ import (
 	"io"
 	"net"
 	"testing"
+
+	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/internal/rawio"
 )
 
 // TestFirstReadConn checks that a 1-byte Read (fasthttp waiting for a request) brings in what the
@@ -37,8 +39,11 @@ func TestFirstReadConn(t *testing.T) {
 		t.Fatalf("first Read = %d, %v, %q; want 1, nil, 'G'", n, err, one[0])
 	}
 	// The whole request came in with the first read (one write on loopback): the rest is pending.
-	if got := string(c.pending); got != "ET / HTTP/1.1\r\nHost: x\r\n\r\n" {
-		t.Fatalf("pending = %q", got)
+	// (Without raw access, under the race detector, small reads go to the socket as they are.)
+	if _, raw := c.raw.(*rawio.Conn); raw {
+		if got := string(c.pending); got != "ET / HTTP/1.1\r\nHost: x\r\n\r\n" {
+			t.Fatalf("pending = %q", got)
+		}
 	}
 	var two [2]byte
 	if n, _ := c.Read(two[:]); string(two[:n]) != "ET" {

@@ -24,10 +24,12 @@ type Conn struct {
 	rc syscall.RawConn
 	// The callbacks and their arguments and results live here: closures would be allocated per call.
 	// Read and Write may run at the same time: each has its own.
-	readFn, writeFn func(fd uintptr) bool
-	rbuf, wbuf      []byte
-	rn, wn          int
-	rerrno, werrno  syscall.Errno
+	readFn, writeFn, readBufFn func(fd uintptr) bool
+	get                        func() []byte
+	put                        func([]byte)
+	rbuf, wbuf                 []byte
+	rn, wn                     int
+	rerrno, werrno             syscall.Errno
 }
 
 // New returns c with raw reads and writes, or c itself when it offers no raw access or the race
@@ -45,7 +47,7 @@ func wrap(c *net.TCPConn) net.Conn {
 		return c
 	}
 	rw := &Conn{TCPConn: c, rc: rc}
-	rw.readFn, rw.writeFn = rw.read, rw.write
+	rw.readFn, rw.writeFn, rw.readBufFn = rw.read, rw.write, rw.readBuf
 	return rw
 }
 
@@ -61,6 +63,16 @@ func (c *Conn) read(fd uintptr) bool {
 		c.rn, c.rerrno = int(r), e
 		return true
 	}
+}
+
+func (c *Conn) readBuf(fd uintptr) bool {
+	c.rbuf = c.get()
+	if !c.read(fd) {
+		c.put(c.rbuf)
+		c.rbuf = nil
+		return false
+	}
+	return true
 }
 
 func (c *Conn) write(fd uintptr) bool {
@@ -100,6 +112,29 @@ func (c *Conn) Read(b []byte) (int, error) {
 		return 0, io.EOF
 	}
 	return n, nil
+}
+
+// ReadBuffer reads as Read does, into a buffer from get that it takes only when the connection has
+// data: a read that has to wait gives it back to put first, so that a connection waiting for its
+// next request holds none. It returns the buffer, nil on error.
+func (c *Conn) ReadBuffer(get func() []byte, put func([]byte)) ([]byte, int, error) {
+	c.get, c.put, c.rbuf, c.rn, c.rerrno = get, put, nil, 0, 0
+	err := c.rc.Read(c.readBufFn)
+	b, n, errno := c.rbuf, c.rn, c.rerrno
+	c.get, c.put, c.rbuf = nil, nil, nil
+	switch {
+	case err == nil && errno == 0 && n > 0:
+		return b, n, nil
+	case b != nil:
+		put(b)
+	}
+	switch {
+	case err != nil:
+		return nil, 0, c.opError("read", err)
+	case errno != 0:
+		return nil, 0, c.opError("read", os.NewSyscallError("read", errno))
+	}
+	return nil, 0, io.EOF
 }
 
 // Write writes all of b, as net.Conn's Write does.

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -81,5 +82,37 @@ func TestConn(t *testing.T) {
 	raw.Close()
 	if _, err := raw.Write([]byte("x")); err == nil {
 		t.Fatal("Write on a closed connection succeeded")
+	}
+}
+
+// TestReadBuffer checks that a connection waiting for data holds no buffer from get, and that the
+// data lands in one it takes once the data is there.
+func TestReadBuffer(t *testing.T) {
+	raw, peer := pair(t)
+	var out atomic.Int32
+	get := func() []byte { out.Add(1); return make([]byte, 64) }
+	put := func([]byte) { out.Add(-1) }
+	type result struct {
+		b   []byte
+		n   int
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		b, n, err := raw.(*Conn).ReadBuffer(get, put)
+		done <- result{b, n, err}
+	}()
+	time.Sleep(50 * time.Millisecond)
+	if n := out.Load(); n != 0 {
+		t.Errorf("waiting for data, %d buffers held; want 0", n)
+	}
+	peer.Write([]byte("GET /"))
+	r := <-done
+	if r.err != nil || string(r.b[:r.n]) != "GET /" || out.Load() != 1 {
+		t.Fatalf("ReadBuffer = %q, %v with %d buffers out; want \"GET /\", nil, 1", r.b[:r.n], r.err, out.Load())
+	}
+	peer.Close()
+	if b, n, err := raw.(*Conn).ReadBuffer(get, put); b != nil || n != 0 || err != io.EOF || out.Load() != 1 {
+		t.Fatalf("ReadBuffer at the end = %v, %d, %v with %d buffers out; want nil, 0, io.EOF, 1", b, n, err, out.Load())
 	}
 }
