@@ -44,6 +44,9 @@ type Options struct {
 	// CertificateValidity is how long an INTERNAL certificate is valid. Default
 	// DefaultCertificateValidity (90 days); RenewCertificates renews it with a third left.
 	CertificateValidity time.Duration
+	// ACMEWake, when set, is called after a commit that created an ACME certificate, so that the
+	// daemon's issuer takes it up now (acme.go); nil refuses validation_method ACME.
+	ACMEWake func()
 	// Region is the region of the ARNs of certificates and domain names. Default model.DefaultRegion.
 	Region string
 	// TLSHost is the host of the data plane's TLS listener: the regional_domain_name of domain names,
