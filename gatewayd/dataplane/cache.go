@@ -228,7 +228,8 @@ func (s *Server) cached(ctx context.Context, ex *exchange) error {
 	} else {
 		e, out, err = sc.GetOrFill(ctx, key, p.ttl, fill)
 	}
-	if out == cache.Shared {
+	// Hit: the entry was stored between the lookup before this and GetOrFill's own.
+	if out == cache.Shared || out == cache.Hit {
 		p.metrics.Hit()
 		ex.cacheStatus = cacheHit
 	} else {
