@@ -176,7 +176,10 @@ func (c *Client) Do(ctx context.Context, req *Request) (*message.Response, error
 	}
 	p := c.pool(req.Scheme + "://" + req.Addr)
 	for attempt := 0; ; attempt++ {
-		cn := c.get(p, start)
+		var cn *conn
+		if attempt == 0 { // the retry dials: after a backend restart every idle connection is stale
+			cn = c.get(p, start)
+		}
 		reused := cn != nil
 		if !reused {
 			var err error

@@ -151,3 +151,42 @@ func TestRefusesHeaderInjection(t *testing.T) {
 		t.Errorf("Do with CRLF in a header value = %v, want an invalid value error", err)
 	}
 }
+
+// A backend that restarts leaves every pooled connection stale: the retry must dial, not take the next
+// idle one.
+func TestRetryDialsAfterManyStaleConnections(t *testing.T) {
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/slow" {
+			<-release
+		}
+		io.WriteString(w, "ok")
+	}))
+	defer srv.Close()
+	c := New(1 << 20)
+	addr := strings.TrimPrefix(srv.URL, "http://")
+	do := func(path string) error {
+		resp, err := c.Do(context.Background(), &Request{Method: "GET", Scheme: "http", Addr: addr, URI: path})
+		if err == nil && string(resp.Body) != "ok" {
+			err = errors.New("body " + string(resp.Body))
+		}
+		return err
+	}
+	// Four calls at once leave four idle connections in the pool.
+	errs := make(chan error, 4)
+	for range 4 {
+		go func() { errs <- do("/slow") }()
+	}
+	time.Sleep(100 * time.Millisecond)
+	close(release)
+	for range 4 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	srv.CloseClientConnections()
+	time.Sleep(20 * time.Millisecond)
+	if err := do("/"); err != nil {
+		t.Fatalf("call after the backend dropped its connections: %v", err)
+	}
+}
