@@ -45,6 +45,7 @@ func (d *stageDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, 
 			"created_date":          computed("When the stage was created (RFC 3339)."),
 			"canary_settings":       canaryDataSourceAttribute(),
 			"access_log_settings":   accessLogDataSourceAttribute(),
+			"client_certificate_id": computed("ID of the client certificate the stage presents to its backends, `\"\"` for none."),
 		},
 	}
 }

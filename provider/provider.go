@@ -120,6 +120,7 @@ func (p *gatewaydProvider) Resources(_ context.Context) []func() resource.Resour
 		NewIAMUserPolicyResource,
 		NewRestAPIPolicyResource,
 		NewCertificateResource,
+		NewClientCertificateResource,
 		NewDomainNameResource,
 		NewBasePathMappingResource,
 	}

@@ -62,6 +62,7 @@ type integrationModel struct {
 	CacheNamespace        types.String `tfsdk:"cache_namespace"`
 	ContentHandling       types.String `tfsdk:"content_handling"`
 	Credentials           types.String `tfsdk:"credentials"`
+	TLSConfig             types.List   `tfsdk:"tls_config"`
 }
 
 func (r *integrationResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
@@ -200,6 +201,7 @@ func (r *integrationResource) Schema(_ context.Context, _ resource.SchemaRequest
 			},
 		},
 	}
+	resp.Schema.Blocks = map[string]schema.Block{"tls_config": integrationTLSBlock()}
 	for name, attr := range methodKeySchema("integration") {
 		resp.Schema.Attributes[name] = attr
 	}
@@ -234,6 +236,10 @@ func (r *integrationResource) ValidateConfig(ctx context.Context, req resource.V
 			resp.Diagnostics.AddAttributeError(path.Root("credentials"), "Invalid Integration Credentials",
 				fmt.Sprintf("Attribute credentials %s.", err))
 		}
+	}
+	if typ != "" && typ != model.IntegrationHTTP && typ != model.IntegrationHTTPProxy && !cfg.TLSConfig.IsUnknown() && len(cfg.TLSConfig.Elements()) > 0 {
+		resp.Diagnostics.AddAttributeError(path.Root("tls_config"), "Invalid Integration TLS Config",
+			fmt.Sprintf("Block tls_config applies only to HTTP and HTTP_PROXY integrations, not to %s: remove it.", typ))
 	}
 	if typ == "" {
 		return
@@ -286,6 +292,7 @@ func (m *integrationModel) toAPI(ctx context.Context, diags *diag.Diagnostics) m
 		CacheNamespace:        m.CacheNamespace.ValueString(),
 		ContentHandling:       m.ContentHandling.ValueString(),
 		Credentials:           m.Credentials.ValueString(),
+		TLSConfig:             integrationTLSToAPI(m.TLSConfig, diags),
 	}
 }
 
@@ -305,6 +312,7 @@ func (m *integrationModel) fromAPI(in model.Integration) {
 	m.CacheNamespace = types.StringValue(in.CacheNamespace)
 	m.ContentHandling = types.StringValue(in.ContentHandling)
 	m.Credentials = types.StringValue(in.Credentials)
+	m.TLSConfig = integrationTLSValue(in.TLSConfig)
 }
 
 // awsActionServiceNames lists the services whose actions gatewayd knows how to send.

@@ -52,6 +52,7 @@ type stageModel struct {
 	CreatedDate  types.String `tfsdk:"created_date"`
 	Canary       types.List   `tfsdk:"canary_settings"`
 	AccessLog    types.List   `tfsdk:"access_log_settings"`
+	ClientCert   types.String `tfsdk:"client_certificate_id"`
 }
 
 func (r *stageResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
@@ -139,6 +140,15 @@ func (r *stageResource) Schema(_ context.Context, _ resource.SchemaRequest, resp
 				Default:    stringdefault.StaticString("0.5"),
 				Validators: []validator.String{stringvalidator.OneOf(model.CacheClusterSizes...)},
 			},
+			"client_certificate_id": schema.StringAttribute{
+				MarkdownDescription: "ID of a `gatewayd_client_certificate` the stage presents to the https backends of its `HTTP` and " +
+					"`HTTP_PROXY` integrations when they ask for a client certificate (mutual TLS to the backend); the backend " +
+					"trusts that certificate's `pem_encoded_certificate`. A change takes effect for the next request, on new " +
+					"connections. Defaults to `\"\"`: no client certificate.",
+				Optional: true,
+				Computed: true,
+				Default:  stringdefault.StaticString(""),
+			},
 			// Computed attributes
 			"id": schema.StringAttribute{
 				MarkdownDescription: "`REST_API_ID/STAGE_NAME`, also the import ID.",
@@ -198,6 +208,7 @@ func (m *stageModel) toAPI(ctx context.Context, diags *diag.Diagnostics) model.S
 		CacheClusterSize:    m.CacheSize.ValueString(),
 		CanarySettings:      canaryToAPI(ctx, m.Canary, diags),
 		AccessLogSettings:   accessLogToAPI(m.AccessLog, diags),
+		ClientCertificateID: m.ClientCert.ValueString(),
 	}
 }
 
@@ -216,6 +227,7 @@ func (m *stageModel) fromAPI(s model.Stage) {
 	m.CreatedDate = types.StringValue(s.CreatedDate.Format(time.RFC3339))
 	m.Canary = canaryValue(s.CanarySettings, true)
 	m.AccessLog = accessLogValue(s.AccessLogSettings)
+	m.ClientCert = types.StringValue(s.ClientCertificateID)
 }
 
 func (r *stageResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {

@@ -295,6 +295,7 @@ func (a *API) routes() {
 	a.authorizerRoutes()
 	a.iamRoutes()
 	a.domainRoutes()
+	a.clientCertificateRoutes()
 	a.releaseRoutes()
 
 	a.route("/v1/audit", map[string]handler{

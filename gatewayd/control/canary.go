@@ -141,6 +141,9 @@ func (s *Service) StageRelease(ctx context.Context, apiID, name string) (Release
 			return err
 		}
 		out.Stage = s.withURL(st.Stage)
+		if out.Stage.ClientCertificate, err = s.clientKeyPair(tx, st.ClientCertificateID); err != nil {
+			return err
+		}
 		snap, _, err := getJSON[model.Snapshot](tx, store.KindSnapshot, apiID, st.DeploymentID, "snapshot of deployment "+st.DeploymentID)
 		if err != nil {
 			return err

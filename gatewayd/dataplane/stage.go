@@ -287,6 +287,10 @@ func (s *Server) compile(st model.Stage, snap *model.Snapshot, isCanary bool) (*
 	if compiled.responses, err = compileGatewayResponses(snap.GatewayResponses, st.Variables); err != nil {
 		return nil, err
 	}
+	clientCert, err := integration.CompileClientCertificate(st.ClientCertificateID, st.ClientCertificate)
+	if err != nil {
+		return nil, err
+	}
 	// Settings the admin API refused could only come from an older store: the stage serves without
 	// an access log and says why in its status.
 	if compiled.accessLog, err = s.compileAccessLog(st); err != nil {
@@ -345,6 +349,8 @@ func (s *Server) compile(st model.Stage, snap *model.Snapshot, isCanary bool) (*
 				Responses:   responses[key],
 				StageVars:   st.Variables,
 				AWS:         s.opts.AWS,
+
+				ClientCertificate: clientCert,
 			}, s.client)
 			if err != nil {
 				ep.misconfigured = fmt.Errorf("method %s %s: %w", m.HTTPMethod, path, err)

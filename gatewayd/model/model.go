@@ -119,7 +119,17 @@ type Integration struct {
 	// Credentials is the ARN of an IAM role gatewayd assumes to sign calls of an arn:aws:apigateway
 	// URI; "" signs with gatewayd's own AWS credentials.
 	Credentials string `json:"credentials"`
-	Version     int64  `json:"version"`
+	// TLSConfig, for HTTP and HTTP_PROXY integrations, relaxes the check of an https backend's
+	// certificate; nil checks it fully.
+	TLSConfig *IntegrationTLSConfig `json:"tls_config,omitempty"`
+	Version   int64                 `json:"version"`
+}
+
+// IntegrationTLSConfig is API Gateway's tls_config of an integration.
+type IntegrationTLSConfig struct {
+	// InsecureSkipVerification accepts a backend certificate no trusted CA issued (self-signed, a
+	// private CA's); its validity dates and its host name are still checked, as in API Gateway.
+	InsecureSkipVerification bool `json:"insecure_skip_verification"`
 }
 
 // MethodResponse declares a status code a method may answer with and the headers it may carry.
@@ -214,7 +224,12 @@ type Stage struct {
 	CanarySettings *CanarySettings `json:"canary_settings,omitempty"`
 	// AccessLogSettings, when set, make the stage write one line per request (accesslog.go).
 	AccessLogSettings *AccessLogSettings `json:"access_log_settings,omitempty"`
-	InvokeURL         string             `json:"invoke_url"`
+	// ClientCertificateID names the client certificate the stage presents to HTTP backends that ask
+	// for one (clientcert.go); "" presents none. ClientCertificate is its key pair, set only in the
+	// releases the data plane loads.
+	ClientCertificateID string      `json:"client_certificate_id,omitempty"`
+	ClientCertificate   *TLSKeyPair `json:"-"`
+	InvokeURL           string      `json:"invoke_url"`
 	// MethodSettings is read-only here, keyed by method path ("*/*", "pets/{petId}/GET"); it is changed
 	// through the stage's methodsettings collection, so that a PUT of the stage never drops it.
 	MethodSettings map[string]MethodSetting `json:"method_settings,omitempty"`

@@ -6,6 +6,7 @@ package integration
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -35,6 +36,9 @@ type Spec struct {
 	StageVars map[string]string
 	// AWS resolves and signs calls of arn:aws:apigateway URIs; nil makes them misconfigured.
 	AWS *awsapi.Client
+	// ClientCertificate is the stage's, presented to the https backends of HTTP and HTTP_PROXY
+	// integrations that ask for one; nil presents none.
+	ClientCertificate *ClientCertificate
 }
 
 // Integration is a compiled integration.
@@ -55,6 +59,10 @@ type Integration struct {
 	client          *upstream.Client
 	// aws is set when the uri is an arn:aws:apigateway ARN: calls are signed.
 	aws *awsCall
+	// tls configures an https backend's connections when the defaults do not (tls.go); tlsName names
+	// it in the connection pools.
+	tls     *tls.Config
+	tlsName string
 }
 
 // Compile compiles spec; backends are called through client.
@@ -100,6 +108,8 @@ func Compile(spec Spec, client *upstream.Client) (*Integration, error) {
 			if it.aws, err = compileAWS(it.uri, in.Credentials, spec.AWS); err != nil {
 				return nil, err
 			}
+		} else if it.uri.Scheme == "https" && (in.Type == model.IntegrationHTTP || in.Type == model.IntegrationHTTPProxy) {
+			it.tls, it.tlsName = compileTLS(in, it.uri.Addr, spec.ClientCertificate)
 		}
 	default:
 		return nil, fmt.Errorf("unsupported integration type %q", in.Type)
@@ -225,6 +235,7 @@ func pathParam(m mapping.Mapped, in *mapping.Input) func(string) (string, bool) 
 
 func (it *Integration) call(ctx context.Context, req *upstream.Request) (*message.Response, error) {
 	req.Scheme, req.Addr, req.Host, req.Timeout = it.uri.Scheme, it.uri.Addr, it.uri.Host, it.timeout
+	req.TLS, req.TLSName = it.tls, it.tlsName
 	if it.aws != nil {
 		if err := it.aws.signer.Sign(ctx, req); err != nil {
 			return nil, gwerror.Internal(err)
