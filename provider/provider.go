@@ -121,6 +121,7 @@ func (p *gatewaydProvider) Resources(_ context.Context) []func() resource.Resour
 		NewRestAPIPolicyResource,
 		NewCertificateResource,
 		NewClientCertificateResource,
+		NewAccountResource,
 		NewDomainNameResource,
 		NewBasePathMappingResource,
 	}

@@ -296,6 +296,7 @@ func (a *API) routes() {
 	a.iamRoutes()
 	a.domainRoutes()
 	a.clientCertificateRoutes()
+	a.accountRoutes()
 	a.releaseRoutes()
 
 	a.route("/v1/audit", map[string]handler{

@@ -217,6 +217,8 @@ func Start(ctx context.Context, cfg Config) (*Daemon, error) {
 		CA:          tlsOpts.ca,
 		Region:      cfg.Region,
 		TLSHost:     tlsOpts.host,
+
+		AccountRateLimit: cfg.AccountRateLimit, AccountBurstLimit: cfg.AccountBurstLimit,
 	})
 	var limiter *throttle.Redis
 	if cfg.Redis != "" {

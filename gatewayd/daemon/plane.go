@@ -27,6 +27,8 @@ type stageServer interface {
 	SetMetering(m model.MeteringSnapshot) error
 	SetIAM(snap model.IAMSnapshot) error
 	SetDomains(snap model.DomainSnapshot) error
+	// SetAccountThrottle sets the account-level limit and reports whether it changed.
+	SetAccountThrottle(rate float64, burst int) bool
 	// FlushCache empties one stage's response cache.
 	FlushCache(apiID, stageName string)
 }
@@ -75,7 +77,20 @@ func (p *dataPlane) reloadMetering(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	return p.SetDomains(domains)
+	if err := p.SetDomains(domains); err != nil {
+		return err
+	}
+	// The stages compile the account limit in: a new one reloads them all.
+	acct, err := p.svc.GetAccount(ctx)
+	if err != nil {
+		return err
+	}
+	if p.SetAccountThrottle(acct.ThrottleSettings.RateLimit, acct.ThrottleSettings.BurstLimit) {
+		for k := range p.loaded {
+			p.reload(ctx, k[0], k[1])
+		}
+	}
+	return nil
 }
 
 // reload loads one stage into the data plane. A stage that cannot be loaded fails closed (it answers

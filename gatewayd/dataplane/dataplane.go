@@ -223,6 +223,8 @@ type Server struct {
 	iam     atomic.Pointer[authorize.IAM]
 	limiter Limiter
 	counter Counter
+	// account is the account-level limit the stages compile in (account.go).
+	account atomic.Pointer[throttle.Limit]
 	// flushMu serializes flushes and loads of usage counts.
 	flushMu  sync.Mutex
 	stopOnce sync.Once
@@ -287,6 +289,7 @@ func New(opts Options) (*Server, error) {
 		s.hsts = []string{"max-age=" + strconv.Itoa(opts.HSTSMaxAge)}
 	}
 	s.keys.Store(&apikey.Keyring{})
+	s.account.Store(&throttle.Limit{Rate: opts.AccountRateLimit, Burst: opts.AccountBurstLimit})
 	go s.background(s.stop, s.stopped)
 	return s, nil
 }

@@ -394,7 +394,7 @@ func (s *Server) compile(st model.Stage, snap *model.Snapshot, isCanary bool) (*
 // "*/*" is one bucket for the whole stage; a value left at -1 is inherited from "*/*", then from the
 // account.
 func (s *Server) stageLevels(st model.Stage, path, verb string) []throttle.Level {
-	account := throttle.Limit{Rate: s.opts.AccountRateLimit, Burst: s.opts.AccountBurstLimit}
+	account := *s.account.Load()
 	since := s.opts.Now()
 	levels := make([]throttle.Level, 0, 3)
 	def, hasDef := st.MethodSettings["*/*"]
