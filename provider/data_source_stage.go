@@ -46,6 +46,7 @@ func (d *stageDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, 
 			"canary_settings":       canaryDataSourceAttribute(),
 			"access_log_settings":   accessLogDataSourceAttribute(),
 			"client_certificate_id": computed("ID of the client certificate the stage presents to its backends, `\"\"` for none."),
+			"documentation_version": computed("Documentation version the stage's exports carry, `\"\"` for the API's current parts."),
 		},
 	}
 }

@@ -122,6 +122,8 @@ func (p *gatewaydProvider) Resources(_ context.Context) []func() resource.Resour
 		NewCertificateResource,
 		NewClientCertificateResource,
 		NewAccountResource,
+		NewDocumentationPartResource,
+		NewDocumentationVersionResource,
 		NewDomainNameResource,
 		NewBasePathMappingResource,
 	}

@@ -53,6 +53,7 @@ type stageModel struct {
 	Canary       types.List   `tfsdk:"canary_settings"`
 	AccessLog    types.List   `tfsdk:"access_log_settings"`
 	ClientCert   types.String `tfsdk:"client_certificate_id"`
+	DocVersion   types.String `tfsdk:"documentation_version"`
 }
 
 func (r *stageResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
@@ -149,6 +150,14 @@ func (r *stageResource) Schema(_ context.Context, _ resource.SchemaRequest, resp
 				Computed: true,
 				Default:  stringdefault.StaticString(""),
 			},
+			"documentation_version": schema.StringAttribute{
+				MarkdownDescription: "Version of the API's documentation (a `gatewayd_documentation_version`) the stage's OpenAPI " +
+					"exports carry as `x-amazon-apigateway-documentation`; it must exist (refused otherwise). It does not change " +
+					"how requests are served. Defaults to `\"\"`: exports carry the API's current documentation parts.",
+				Optional: true,
+				Computed: true,
+				Default:  stringdefault.StaticString(""),
+			},
 			// Computed attributes
 			"id": schema.StringAttribute{
 				MarkdownDescription: "`REST_API_ID/STAGE_NAME`, also the import ID.",
@@ -209,6 +218,8 @@ func (m *stageModel) toAPI(ctx context.Context, diags *diag.Diagnostics) model.S
 		CanarySettings:      canaryToAPI(ctx, m.Canary, diags),
 		AccessLogSettings:   accessLogToAPI(m.AccessLog, diags),
 		ClientCertificateID: m.ClientCert.ValueString(),
+
+		DocumentationVersion: m.DocVersion.ValueString(),
 	}
 }
 
@@ -228,6 +239,7 @@ func (m *stageModel) fromAPI(s model.Stage) {
 	m.Canary = canaryValue(s.CanarySettings, true)
 	m.AccessLog = accessLogValue(s.AccessLogSettings)
 	m.ClientCert = types.StringValue(s.ClientCertificateID)
+	m.DocVersion = types.StringValue(s.DocumentationVersion)
 }
 
 func (r *stageResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {

@@ -297,6 +297,7 @@ func (a *API) routes() {
 	a.domainRoutes()
 	a.clientCertificateRoutes()
 	a.accountRoutes()
+	a.documentationRoutes()
 	a.releaseRoutes()
 
 	a.route("/v1/audit", map[string]handler{

@@ -118,6 +118,9 @@ func (s *Service) CreateStage(ctx context.Context, apiID string, in model.Stage)
 		if err := checkClientCertificate(t, in.ClientCertificateID); err != nil {
 			return err
 		}
+		if err := checkDocumentationVersion(t, apiID, in.DocumentationVersion); err != nil {
+			return err
+		}
 		now := t.s.now()
 		rec := stageRecord{Stage: in}
 		rec.CreatedDate, rec.LastUpdatedDate = now, now
@@ -220,6 +223,9 @@ func (s *Service) UpdateStage(ctx context.Context, apiID, name string, in model.
 		if err := checkClientCertificate(t, in.ClientCertificateID); err != nil {
 			return err
 		}
+		if err := checkDocumentationVersion(t, apiID, in.DocumentationVersion); err != nil {
+			return err
+		}
 		if promoted(cur.Stage, target, in.CanarySettings) {
 			reason = ReasonPromote
 		}
@@ -228,6 +234,7 @@ func (s *Service) UpdateStage(ctx context.Context, apiID, name string, in model.
 		cur.CanarySettings = in.CanarySettings
 		cur.AccessLogSettings = in.AccessLogSettings
 		cur.ClientCertificateID = in.ClientCertificateID
+		cur.DocumentationVersion = in.DocumentationVersion
 		if err := t.moveStage(cur, target, reason); err != nil {
 			return err
 		}

@@ -229,7 +229,10 @@ type Stage struct {
 	// releases the data plane loads.
 	ClientCertificateID string      `json:"client_certificate_id,omitempty"`
 	ClientCertificate   *TLSKeyPair `json:"-"`
-	InvokeURL           string      `json:"invoke_url"`
+	// DocumentationVersion names the API's documentation version the stage's exports carry
+	// (documentation.go); "" exports the API's current documentation parts.
+	DocumentationVersion string `json:"documentation_version,omitempty"`
+	InvokeURL            string `json:"invoke_url"`
 	// MethodSettings is read-only here, keyed by method path ("*/*", "pets/{petId}/GET"); it is changed
 	// through the stage's methodsettings collection, so that a PUT of the stage never drops it.
 	MethodSettings map[string]MethodSetting `json:"method_settings,omitempty"`
