@@ -67,10 +67,10 @@ func (r *apiKeyResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 			},
 			// Optional attributes
 			"description": schema.StringAttribute{
-				MarkdownDescription: "Description of the key. Defaults to `\"\"`.",
+				MarkdownDescription: "Description of the key. Defaults to `\"Managed by Terraform\"`, as in the AWS provider.",
 				Optional:            true,
 				Computed:            true,
-				Default:             stringdefault.StaticString(""),
+				Default:             stringdefault.StaticString("Managed by Terraform"),
 				Validators:          []validator.String{stringvalidator.LengthAtMost(4096)},
 			},
 			"enabled": schema.BoolAttribute{

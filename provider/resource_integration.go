@@ -167,8 +167,10 @@ func (r *integrationResource) Schema(_ context.Context, _ resource.SchemaRequest
 				},
 			},
 			"cache_namespace": schema.StringAttribute{
-				MarkdownDescription: "Cache namespace, stored as API Gateway's. It has no effect here yet: each method's cache entries are its own " +
-					"(the key holds the verb, the resource path and `cache_key_parameters`). Defaults to `\"\"`.",
+				MarkdownDescription: "Cache namespace, as API Gateway's: integrations with the same namespace share the stage's cache " +
+					"entries, keyed by the verb and the values of their `cache_key_parameters` (so `/pets/{id}` and `/animals/{id}` " +
+					"with `method.request.path.id` answer each other's hits). `\"\"` keys the method's entries by its resource path, " +
+					"its own. Defaults to `\"\"`.",
 				Optional: true,
 				Computed: true,
 				Default:  stringdefault.StaticString(""),

@@ -51,6 +51,8 @@ type stage struct {
 	// answer body compressed.
 	compress       bool
 	minCompression int
+	// executeAPIDisabled makes /{api_id}/{stage} answer 403 (the API's disable_execute_api_endpoint).
+	executeAPIDisabled bool
 	// accessLog writes the stage's access log (accesslog.go); nil when it has none. execSink is its
 	// execution log's destination, when a method has one (execlog.go).
 	accessLog *stageAccessLog
@@ -275,6 +277,7 @@ func (s *Server) compile(st model.Stage, snap *model.Snapshot, isCanary bool) (*
 		isCanary:     isCanary,
 		vars:         st.Variables,
 	}
+	compiled.executeAPIDisabled = snap.RestAPI.DisableExecuteAPIEndpoint
 	if n := snap.RestAPI.MinimumCompressionSize; n != nil {
 		compiled.compress, compiled.minCompression = true, *n
 	}

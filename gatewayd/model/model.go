@@ -70,9 +70,12 @@ type RestAPI struct {
 	// MinimumCompressionSize is the smallest answer body, in bytes (0 to MaxMinimumCompressionSize),
 	// that the data plane compresses (gzip or deflate, as the client's Accept-Encoding asks); nil
 	// compresses nothing. A write of -1 is nil, as in API Gateway.
-	MinimumCompressionSize *int      `json:"minimum_compression_size"`
-	CreatedDate            time.Time `json:"created_date"`
-	Version                int64     `json:"version"`
+	MinimumCompressionSize *int `json:"minimum_compression_size"`
+	// DisableExecuteAPIEndpoint makes /{api_id}/{stage} answer 403 from the next deployment on: the
+	// API is then reached through its domain names only.
+	DisableExecuteAPIEndpoint bool      `json:"disable_execute_api_endpoint,omitempty"`
+	CreatedDate               time.Time `json:"created_date"`
+	Version                   int64     `json:"version"`
 }
 
 // Resource is one node of an API's path tree. The root resource has path "/" and no parent.
