@@ -54,6 +54,8 @@ type stageModel struct {
 	AccessLog    types.List   `tfsdk:"access_log_settings"`
 	ClientCert   types.String `tfsdk:"client_certificate_id"`
 	DocVersion   types.String `tfsdk:"documentation_version"`
+	Xray         types.Bool   `tfsdk:"xray_tracing_enabled"`
+	WebACLARN    types.String `tfsdk:"web_acl_arn"`
 }
 
 func (r *stageResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
@@ -158,6 +160,21 @@ func (r *stageResource) Schema(_ context.Context, _ resource.SchemaRequest, resp
 				Computed: true,
 				Default:  stringdefault.StaticString(""),
 			},
+			"xray_tracing_enabled": schema.BoolAttribute{
+				MarkdownDescription: "Whether API Gateway traces the stage's requests with AWS X-Ray. Accepted and stored so that AWS " +
+					"configurations apply, with **no effect here**: gatewayd exports no traces yet (its metrics and access logs " +
+					"are described in the monitoring guide). Defaults to `false`.",
+				Optional: true,
+				Computed: true,
+				Default:  booldefault.StaticBool(false),
+			},
+			"web_acl_arn": schema.StringAttribute{
+				MarkdownDescription: "ARN of an AWS WAF web ACL for the stage. Accepted and stored, **not applicable here**: gatewayd " +
+					"has no web application firewall (use the API's `policy` for IP and header conditions). Defaults to `\"\"`.",
+				Optional: true,
+				Computed: true,
+				Default:  stringdefault.StaticString(""),
+			},
 			// Computed attributes
 			"id": schema.StringAttribute{
 				MarkdownDescription: "`REST_API_ID/STAGE_NAME`, also the import ID.",
@@ -220,6 +237,8 @@ func (m *stageModel) toAPI(ctx context.Context, diags *diag.Diagnostics) model.S
 		ClientCertificateID: m.ClientCert.ValueString(),
 
 		DocumentationVersion: m.DocVersion.ValueString(),
+		XrayTracingEnabled:   m.Xray.ValueBool(),
+		WebACLARN:            m.WebACLARN.ValueString(),
 	}
 }
 
@@ -240,6 +259,8 @@ func (m *stageModel) fromAPI(s model.Stage) {
 	m.AccessLog = accessLogValue(s.AccessLogSettings)
 	m.ClientCert = types.StringValue(s.ClientCertificateID)
 	m.DocVersion = types.StringValue(s.DocumentationVersion)
+	m.Xray = types.BoolValue(s.XrayTracingEnabled)
+	m.WebACLARN = types.StringValue(s.WebACLARN)
 }
 
 func (r *stageResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {

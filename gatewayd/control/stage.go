@@ -235,6 +235,7 @@ func (s *Service) UpdateStage(ctx context.Context, apiID, name string, in model.
 		cur.AccessLogSettings = in.AccessLogSettings
 		cur.ClientCertificateID = in.ClientCertificateID
 		cur.DocumentationVersion = in.DocumentationVersion
+		cur.XrayTracingEnabled, cur.WebACLARN = in.XrayTracingEnabled, in.WebACLARN
 		if err := t.moveStage(cur, target, reason); err != nil {
 			return err
 		}

@@ -235,7 +235,11 @@ type Stage struct {
 	// DocumentationVersion names the API's documentation version the stage's exports carry
 	// (documentation.go); "" exports the API's current documentation parts.
 	DocumentationVersion string `json:"documentation_version,omitempty"`
-	InvokeURL            string `json:"invoke_url"`
+	// XrayTracingEnabled and WebACLARN are stored and returned, with no effect: gatewayd exports no
+	// traces and has no web application firewall.
+	XrayTracingEnabled bool   `json:"xray_tracing_enabled,omitempty"`
+	WebACLARN          string `json:"web_acl_arn,omitempty"`
+	InvokeURL          string `json:"invoke_url"`
 	// MethodSettings is read-only here, keyed by method path ("*/*", "pets/{petId}/GET"); it is changed
 	// through the stage's methodsettings collection, so that a PUT of the stage never drops it.
 	MethodSettings map[string]MethodSetting `json:"method_settings,omitempty"`
