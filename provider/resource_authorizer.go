@@ -3,9 +3,12 @@ package provider
 import (
 	"context"
 	"errors"
+	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -23,6 +26,7 @@ import (
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/client"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/model"
 	"github.com/gatewayd/terraform-provider-gatewayd/provider/diagnostics"
+	"github.com/gatewayd/terraform-provider-gatewayd/provider/validators"
 )
 
 var (
@@ -98,9 +102,10 @@ func (r *authorizerResource) Schema(_ context.Context, _ resource.SchemaRequest,
 					"`aws_lambda_function.x.invoke_arn` gives), invoked on AWS Lambda (or the endpoint set with `--aws-endpoint-url-lambda`) " +
 					"with a SigV4 signature, or its Lambda Invoke URL, such as `http://127.0.0.1:3001/2015-03-31/functions/authorizer/invocations`. " +
 					"It may use `${stageVariables.NAME}`. Must be empty for `COGNITO_USER_POOLS`. Defaults to `\"\"`.",
-				Optional: true,
-				Computed: true,
-				Default:  stringdefault.StaticString(""),
+				Optional:   true,
+				Computed:   true,
+				Default:    stringdefault.StaticString(""),
+				Validators: []validator.String{validators.AuthorizerURI()},
 			},
 			"authorizer_credentials": schema.StringAttribute{
 				MarkdownDescription: "The ARN of an IAM role (`arn:aws:iam::ACCOUNT_ID:role/NAME`) gatewayd assumes through STS to invoke a " +
@@ -116,16 +121,18 @@ func (r *authorizerResource) Schema(_ context.Context, _ resource.SchemaRequest,
 					"`method.request.querystring.NAME`, `stageVariables.NAME` and `context.NAME`; together they are the cache key, and a " +
 					"request missing one is refused with 401 without calling the function (it may be `\"\"` when results are not cached). " +
 					"Defaults to `method.request.header.Authorization`.",
-				Optional: true,
-				Computed: true,
-				Default:  stringdefault.StaticString(model.DefaultIdentitySource),
+				Optional:   true,
+				Computed:   true,
+				Default:    stringdefault.StaticString(model.DefaultIdentitySource),
+				Validators: []validator.String{validators.IdentitySource()},
 			},
 			"identity_validation_expression": schema.StringAttribute{
 				MarkdownDescription: "`TOKEN` and `COGNITO_USER_POOLS`: a regular expression (RE2 syntax) the whole token must match; a " +
 					"token that does not is refused with 401 without calling anything. Defaults to `\"\"` (no check).",
-				Optional: true,
-				Computed: true,
-				Default:  stringdefault.StaticString(""),
+				Optional:   true,
+				Computed:   true,
+				Default:    stringdefault.StaticString(""),
+				Validators: []validator.String{re2Validator{}},
 			},
 			"authorizer_result_ttl_in_seconds": schema.Int64Attribute{
 				MarkdownDescription: "How long a decision is cached, per identity, from `0` (no cache: every request calls the function) " +
@@ -144,6 +151,7 @@ func (r *authorizerResource) Schema(_ context.Context, _ resource.SchemaRequest,
 				Optional:    true,
 				Computed:    true,
 				Default:     setdefault.StaticValue(emptyStringSet()),
+				Validators:  []validator.Set{setvalidator.ValueStringsAre(validators.TokenIssuer())},
 			},
 			"audiences": schema.SetAttribute{
 				MarkdownDescription: "`COGNITO_USER_POOLS`: the client ids a token must be for (an ID token's `aud`, an access token's " +
@@ -193,6 +201,9 @@ func (r *authorizerResource) ValidateConfig(ctx context.Context, req resource.Va
 		a.IdentitySource = model.DefaultIdentitySource
 	}
 	a.Normalize()
+	if !authorizerFieldsValid(a) {
+		return // the attribute validators report each bad value
+	}
 	if err := a.Validate(); err != nil {
 		var fe *model.FieldError
 		if errors.As(err, &fe) {
@@ -202,6 +213,29 @@ func (r *authorizerResource) ValidateConfig(ctx context.Context, req resource.Va
 		}
 		resp.Diagnostics.AddError("Invalid Authorizer", err.Error())
 	}
+}
+
+// authorizerFieldsValid applies the attribute validators' rules, so that ValidateConfig reports only
+// the rules between attributes and no value twice.
+func authorizerFieldsValid(a model.Authorizer) bool {
+	if !slices.Contains(model.AuthorizerTypes, a.Type) || a.TTL() < 0 || a.TTL() > model.MaxAuthorizerTTL {
+		return false
+	}
+	if _, err := model.ParseIdentitySources(a.IdentitySource); err != nil {
+		return false
+	}
+	if a.AuthorizerURI != "" && model.ValidateAuthorizerURI(a.AuthorizerURI) != nil {
+		return false
+	}
+	if _, err := regexp.Compile(a.IdentityValidationExpression); err != nil {
+		return false
+	}
+	for _, p := range a.ProviderARNs {
+		if _, _, err := model.IssuerOf(p); err != nil {
+			return false
+		}
+	}
+	return true
 }
 
 func (m *authorizerModel) toAPI(ctx context.Context, diags *diag.Diagnostics) model.Authorizer {

@@ -79,10 +79,16 @@ func (r *deploymentResource) Schema(_ context.Context, _ resource.SchemaRequest,
 			"triggers": schema.MapAttribute{
 				MarkdownDescription: "Arbitrary values that, when changed, replace the deployment (take a new snapshot), " +
 					"as in the AWS provider: for example `{ redeploy = sha1(jsonencode([gatewayd_integration.example])) }`. " +
-					"Not needed with a stage's `auto_deploy`. Defaults to none.",
-				ElementType:   types.StringType,
-				Optional:      true,
-				PlanModifiers: []planmodifier.Map{mapplanmodifier.RequiresReplace()},
+					"Not needed with a stage's `auto_deploy`. Triggers given to a deployment that has none in state (after " +
+					"`terraform import`, which cannot read them back) are recorded without a new deployment. Defaults to none.",
+				ElementType: types.StringType,
+				Optional:    true,
+				PlanModifiers: []planmodifier.Map{mapplanmodifier.RequiresReplaceIf(
+					func(_ context.Context, req planmodifier.MapRequest, resp *mapplanmodifier.RequiresReplaceIfFuncResponse) {
+						resp.RequiresReplace = !req.StateValue.IsNull()
+					},
+					"Replaces the deployment when its triggers change, unless the state has none (an import).",
+					"Replaces the deployment when its triggers change, unless the state has none (an import).")},
 			},
 			// Computed attributes
 			"id": schema.StringAttribute{

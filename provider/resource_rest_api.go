@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -94,6 +95,8 @@ func (r *restAPIResource) Schema(_ context.Context, _ resource.SchemaRequest, re
 				Optional:      true,
 				Computed:      true,
 				PlanModifiers: []planmodifier.List{documentDefault{def: types.ListValueMust(types.StringType, []attr.Value{})}},
+				Validators: []validator.List{listvalidator.ValueStringsAre(
+					stringvalidator.RegexMatches(model.MediaTypePattern, "must be a media type such as image/png or */*"))},
 			},
 			"tags": schema.MapAttribute{
 				MarkdownDescription: "Key-value tags, at most 50. Defaults to `{}`.",

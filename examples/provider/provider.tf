@@ -1,5 +1,7 @@
 terraform {
   required_providers {
+    # Every module that uses gatewayd_* resources declares this, shared modules included: without it
+    # Terraform looks for hashicorp/gatewayd, which does not exist (see the modules guide).
     gatewayd = {
       source = "gatewayd/gatewayd"
     }

@@ -1,0 +1,46 @@
+# Ported from the AWS provider's documentation: website/docs/r/api_gateway_method_response.html.markdown
+# (hashicorp/terraform-provider-aws at 03ffdb07e03f), Example Usage, with aws_api_gateway_ renamed to
+# gatewayd_.
+
+terraform {
+  required_providers {
+    # Every module that uses gatewayd_* resources declares this itself: without it Terraform looks for
+    # hashicorp/gatewayd, which does not exist ("could not be found" at terraform init).
+    gatewayd = { source = "gatewayd/gatewayd" }
+  }
+}
+
+# The endpoint and token come from GATEWAYD_ENDPOINT and GATEWAYD_TOKEN.
+provider "gatewayd" {}
+
+resource "gatewayd_rest_api" "MyDemoAPI" {
+  name        = "MyDemoAPI"
+  description = "This is my API for demonstration purposes"
+}
+
+resource "gatewayd_resource" "MyDemoResource" {
+  rest_api_id = gatewayd_rest_api.MyDemoAPI.id
+  parent_id   = gatewayd_rest_api.MyDemoAPI.root_resource_id
+  path_part   = "mydemoresource"
+}
+
+resource "gatewayd_method" "MyDemoMethod" {
+  rest_api_id   = gatewayd_rest_api.MyDemoAPI.id
+  resource_id   = gatewayd_resource.MyDemoResource.id
+  http_method   = "GET"
+  authorization = "NONE"
+}
+
+resource "gatewayd_integration" "MyDemoIntegration" {
+  rest_api_id = gatewayd_rest_api.MyDemoAPI.id
+  resource_id = gatewayd_resource.MyDemoResource.id
+  http_method = gatewayd_method.MyDemoMethod.http_method
+  type        = "MOCK"
+}
+
+resource "gatewayd_method_response" "response_200" {
+  rest_api_id = gatewayd_rest_api.MyDemoAPI.id
+  resource_id = gatewayd_resource.MyDemoResource.id
+  http_method = gatewayd_method.MyDemoMethod.http_method
+  status_code = "200"
+}
