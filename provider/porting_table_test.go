@@ -93,10 +93,6 @@ func TestPortingTable(t *testing.T) {
 
 // portingMissing says, for each AWS object without a gatewayd equivalent, why.
 var portingMissing = map[string]string{
-	"resource aws_api_gateway_account":                        "pending (being built: `gatewayd_account`)",
-	"resource aws_api_gateway_client_certificate":             "pending (being built: `gatewayd_client_certificate`)",
-	"resource aws_api_gateway_documentation_part":             "pending (being built: `gatewayd_documentation_part`)",
-	"resource aws_api_gateway_documentation_version":          "pending (being built: `gatewayd_documentation_version`)",
 	"resource aws_api_gateway_vpc_link":                       "pending (being built: `gatewayd_vpc_link`)",
 	"data aws_api_gateway_vpc_link":                           "pending (with `gatewayd_vpc_link`)",
 	"resource aws_api_gateway_domain_name_access_association": "not available: associates a private domain with a VPC endpoint, which gatewayd has no notion of",

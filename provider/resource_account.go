@@ -66,8 +66,8 @@ func (r *accountResource) Schema(_ context.Context, _ resource.SchemaRequest, re
 		Attributes: map[string]schema.Attribute{
 			// Optional attributes
 			"cloudwatch_role_arn": schema.StringAttribute{
-				MarkdownDescription: "ARN of the IAM role API Gateway uses to write CloudWatch logs. Accepted and stored so that AWS " +
-					"configurations apply unchanged, but it **has no meaning here**: gatewayd writes access logs itself (see " +
+				MarkdownDescription: "Accepted for compatibility, and stored: the ARN of the IAM role API Gateway uses to write " +
+					"CloudWatch logs. It has no effect here: gatewayd writes access logs itself (see " +
 					"`gatewayd_stage.access_log_settings`) and assumes no role for them. Defaults to `\"\"`.",
 				Optional:   true,
 				Computed:   true,

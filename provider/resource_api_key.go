@@ -95,8 +95,8 @@ func (r *apiKeyResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 				},
 			},
 			"customer_id": schema.StringAttribute{
-				MarkdownDescription: "AWS Marketplace customer of the key, as in API Gateway. Stored and returned, with **no meaning " +
-					"here**: gatewayd sells through no marketplace. Defaults to `\"\"`.",
+				MarkdownDescription: "Accepted for compatibility, and stored: the AWS Marketplace customer of the key, as in API " +
+					"Gateway. It has no effect here: gatewayd sells through no marketplace. Defaults to `\"\"`.",
 				Optional: true,
 				Computed: true,
 				Default:  stringdefault.StaticString(""),

@@ -161,16 +161,17 @@ func (r *stageResource) Schema(_ context.Context, _ resource.SchemaRequest, resp
 				Default:  stringdefault.StaticString(""),
 			},
 			"xray_tracing_enabled": schema.BoolAttribute{
-				MarkdownDescription: "Whether API Gateway traces the stage's requests with AWS X-Ray. Accepted and stored so that AWS " +
-					"configurations apply, with **no effect here**: gatewayd exports no traces yet (its metrics and access logs " +
-					"are described in the monitoring guide). Defaults to `false`.",
+				MarkdownDescription: "Accepted for compatibility, and stored: whether API Gateway traces the stage's requests with AWS " +
+					"X-Ray. It has no effect here: gatewayd exports no traces yet (its metrics and access logs are described in the " +
+					"monitoring guide). Defaults to `false`.",
 				Optional: true,
 				Computed: true,
 				Default:  booldefault.StaticBool(false),
 			},
 			"web_acl_arn": schema.StringAttribute{
-				MarkdownDescription: "ARN of an AWS WAF web ACL for the stage. Accepted and stored, **not applicable here**: gatewayd " +
-					"has no web application firewall (use the API's `policy` for IP and header conditions). Defaults to `\"\"`.",
+				MarkdownDescription: "Accepted for compatibility, and stored: the ARN of an AWS WAF web ACL for the stage. It has no " +
+					"effect here: gatewayd has no web application firewall (use the API's `policy` for IP and header conditions). " +
+					"Defaults to `\"\"`.",
 				Optional: true,
 				Computed: true,
 				Default:  stringdefault.StaticString(""),

@@ -144,8 +144,8 @@ func (r *usagePlanResource) Schema(_ context.Context, _ resource.SchemaRequest, 
 				Default:             stringdefault.StaticString(""),
 			},
 			"product_code": schema.StringAttribute{
-				MarkdownDescription: "AWS Marketplace product of the plan, as in API Gateway. Stored and returned, with **no meaning " +
-					"here**: gatewayd sells through no marketplace. Defaults to `\"\"`.",
+				MarkdownDescription: "Accepted for compatibility, and stored: the AWS Marketplace product of the plan, as in API " +
+					"Gateway. It has no effect here: gatewayd sells through no marketplace. Defaults to `\"\"`.",
 				Optional: true,
 				Computed: true,
 				Default:  stringdefault.StaticString(""),
