@@ -2,12 +2,14 @@ package provider
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
@@ -52,7 +54,15 @@ type certificateModel struct {
 	NotAfter                types.String `tfsdk:"not_after"`
 	Serial                  types.String `tfsdk:"serial"`
 	KeyAlgorithm            types.String `tfsdk:"key_algorithm"`
+	FailureReason           types.String `tfsdk:"failure_reason"`
 }
+
+// acmeWait bounds how long Create waits for an ACME certificate to leave PENDING_VALIDATION (the
+// daemon bounds one order to 5 minutes); acmePoll is how often it looks.
+const (
+	acmeWait = 10 * time.Minute
+	acmePoll = time.Second
+)
 
 func (r *certificateResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_certificate"
@@ -67,11 +77,18 @@ func (r *certificateResource) Schema(_ context.Context, _ resource.SchemaRequest
 			"(`certificate_body`, `private_key` and optionally `certificate_chain`, PEM; its names are read from the certificate). " +
 			"The private key is never returned by the admin API and is kept encrypted (AES-256-GCM) with the key in gatewayd's data " +
 			"directory. A replaced imported certificate (new body and key) is served from the next TLS handshake on, without a " +
-			"restart. ACM's `DNS` and `EMAIL` validation (and ACME) are not built.",
+			"restart; or **issued by an ACME CA** (`validation_method = \"ACME\"`: Let's Encrypt, or the CA gatewayd is started with, " +
+			"`--acme-directory-url`), which validates the names through gatewayd's own listeners (tls-alpn-01 on the TLS listener, " +
+			"http-01 on the plain one): the names' DNS records must point at gatewayd. gatewayd answers the create at once with " +
+			"`status = \"PENDING_VALIDATION\"` and orders the certificate in the background; `terraform apply` waits (up to 10 " +
+			"minutes, as `aws_acm_certificate_validation` waits) until it is `ISSUED`, or fails with the CA's reason " +
+			"(`failure_reason`; the certificate is then tainted, and the next apply orders a new one). ACME certificates are renewed " +
+			"by gatewayd with a third of their validity left, under the same ARN. ACM's `DNS` and `EMAIL` validation are not built.",
 		Attributes: map[string]schema.Attribute{
 			// Optional attributes
 			"domain_name": schema.StringAttribute{
-				MarkdownDescription: "The certificate's name (`api.example.com` or `*.example.com`). Required with `INTERNAL`; for an " +
+				MarkdownDescription: "The certificate's name (`api.example.com`, or `*.example.com` with `INTERNAL`: ACME's tls-alpn-01 and " +
+					"http-01 cannot validate wildcards). Required with `INTERNAL` and `ACME`; for an " +
 					"imported certificate it is read from the certificate (its common name, else its first name). Changing it " +
 					"replaces the certificate.",
 				Optional:      true,
@@ -79,7 +96,7 @@ func (r *certificateResource) Schema(_ context.Context, _ resource.SchemaRequest
 				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplaceIfConfigured()},
 			},
 			"subject_alternative_names": schema.SetAttribute{
-				MarkdownDescription: "More names of the certificate, with `INTERNAL`. For an imported certificate, its DNS names and IP " +
+				MarkdownDescription: "More names of the certificate, with `INTERNAL` or `ACME`. For an imported certificate, its DNS names and IP " +
 					"addresses. Defaults to none. Changing it replaces the certificate.",
 				ElementType:   types.StringType,
 				Optional:      true,
@@ -88,21 +105,22 @@ func (r *certificateResource) Schema(_ context.Context, _ resource.SchemaRequest
 				Validators:    []validator.Set{setvalidator.ValueStringsAre(stringvalidator.RegexMatches(model.DomainNamePattern, "must be a lowercase DNS name"))},
 			},
 			"validation_method": schema.StringAttribute{
-				MarkdownDescription: "`INTERNAL`: gatewayd's own CA issues the certificate. Leave it out to import a certificate. " +
-					"Changing it replaces the certificate.",
+				MarkdownDescription: "`INTERNAL`: gatewayd's own CA issues the certificate. `ACME`: the ACME CA gatewayd is started " +
+					"with issues it (the daemon needs `--acme-accept-tos`; otherwise the create is refused). Leave it out to import a " +
+					"certificate. Changing it replaces the certificate.",
 				Optional:      true,
-				Validators:    []validator.String{stringvalidator.OneOf(model.ValidationInternal)},
+				Validators:    []validator.String{stringvalidator.OneOf(model.ValidationInternal, model.ValidationACME)},
 				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
 			},
 			"certificate_body": schema.StringAttribute{
 				MarkdownDescription: "The certificate, PEM, to import (one certificate; intermediates go in `certificate_chain`). With " +
-					"`INTERNAL`, the issued certificate (computed). A new body (with its `private_key`) replaces the certificate in place.",
+					"`INTERNAL` or `ACME`, the issued certificate (computed; empty until an ACME certificate is issued). A new body (with its `private_key`) replaces the certificate in place.",
 				Optional: true,
 				Computed: true,
 			},
 			"certificate_chain": schema.StringAttribute{
-				MarkdownDescription: "The intermediate certificates, PEM, served after `certificate_body`. With `INTERNAL`, the CA's root " +
-					"(computed). Defaults to none for an imported certificate.",
+				MarkdownDescription: "The intermediate certificates, PEM, served after `certificate_body`. With `INTERNAL`, the CA's root; with " +
+					"`ACME`, the CA's intermediates (computed). Defaults to none for an imported certificate.",
 				Optional: true,
 				Computed: true,
 			},
@@ -131,9 +149,13 @@ func (r *certificateResource) Schema(_ context.Context, _ resource.SchemaRequest
 				Computed:      true,
 				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 			},
-			"status":        schema.StringAttribute{MarkdownDescription: "`ISSUED`, or `EXPIRED` past `not_after`.", Computed: true},
-			"not_before":    schema.StringAttribute{MarkdownDescription: "Start of validity (RFC 3339).", Computed: true},
-			"not_after":     schema.StringAttribute{MarkdownDescription: "End of validity (RFC 3339).", Computed: true},
+			"status": schema.StringAttribute{MarkdownDescription: "`ISSUED`, or `EXPIRED` past `not_after`; an `ACME` certificate is " +
+				"`PENDING_VALIDATION` until issued, or `FAILED` (see `failure_reason`).", Computed: true},
+			"failure_reason": schema.StringAttribute{MarkdownDescription: "Why an `ACME` certificate failed (the CA's problem, such as a " +
+				"challenge it could not reach), or why its last renewal failed while it is still `ISSUED` (retried hourly). Empty " +
+				"otherwise.", Computed: true},
+			"not_before":    schema.StringAttribute{MarkdownDescription: "Start of validity (RFC 3339); empty until an `ACME` certificate is issued.", Computed: true},
+			"not_after":     schema.StringAttribute{MarkdownDescription: "End of validity (RFC 3339); empty until an `ACME` certificate is issued.", Computed: true},
 			"serial":        schema.StringAttribute{MarkdownDescription: "The certificate's serial number, hexadecimal.", Computed: true},
 			"key_algorithm": schema.StringAttribute{MarkdownDescription: "ACM's name of the key's algorithm (`RSA_2048`, `EC_prime256v1`, ...).", Computed: true},
 		},
@@ -151,16 +173,16 @@ func (r *certificateResource) ValidateConfig(ctx context.Context, req resource.V
 	if resp.Diagnostics.HasError() || m.ValidationMethod.IsUnknown() {
 		return
 	}
-	if m.ValidationMethod.ValueString() == model.ValidationInternal {
+	if vm := m.ValidationMethod.ValueString(); vm != "" {
 		for name, v := range map[string]types.String{"certificate_body": m.CertificateBody, "certificate_chain": m.CertificateChain, "private_key": m.PrivateKey} {
 			if !v.IsNull() {
 				resp.Diagnostics.AddAttributeError(path.Root(name), "Conflicting Certificate Attributes",
-					name+" cannot be set with validation_method = \"INTERNAL\": gatewayd's CA issues the certificate and its key.")
+					name+" cannot be set with validation_method = \""+vm+"\": the CA issues the certificate and gatewayd makes its key.")
 			}
 		}
 		if m.DomainName.IsNull() {
 			resp.Diagnostics.AddAttributeError(path.Root("domain_name"), "Missing Domain Name",
-				"domain_name is required with validation_method = \"INTERNAL\".")
+				"domain_name is required with validation_method = \""+vm+"\".")
 		}
 		return
 	}
@@ -209,6 +231,7 @@ func (r *certificateResource) ModifyPlan(ctx context.Context, req resource.Modif
 	keep(&plan.NotAfter, state.NotAfter)
 	keep(&plan.Serial, state.Serial)
 	keep(&plan.KeyAlgorithm, state.KeyAlgorithm)
+	keep(&plan.FailureReason, state.FailureReason)
 	if plan.SubjectAlternativeNames.IsUnknown() {
 		plan.SubjectAlternativeNames = state.SubjectAlternativeNames
 	}
@@ -233,10 +256,19 @@ func (m *certificateModel) fromAPI(c model.Certificate) {
 	}
 	m.Tags = stringMapValue(c.Tags)
 	m.Status = types.StringValue(c.Status)
-	m.NotBefore = types.StringValue(c.NotBefore.UTC().Format(time.RFC3339))
-	m.NotAfter = types.StringValue(c.NotAfter.UTC().Format(time.RFC3339))
+	m.NotBefore = types.StringValue(rfc3339OrEmpty(c.NotBefore))
+	m.NotAfter = types.StringValue(rfc3339OrEmpty(c.NotAfter))
 	m.Serial = types.StringValue(c.Serial)
 	m.KeyAlgorithm = types.StringValue(c.KeyAlgorithm)
+	m.FailureReason = types.StringValue(c.FailureReason)
+}
+
+// rfc3339OrEmpty formats a validity date; an ACME certificate not issued has none.
+func rfc3339OrEmpty(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339)
 }
 
 // certificateID is the id at the end of a certificate ARN (or the id itself).
@@ -258,7 +290,7 @@ func (r *certificateResource) Create(ctx context.Context, req resource.CreateReq
 		Tags:             toStringMap(ctx, plan.Tags, &resp.Diagnostics),
 		PrivateKey:       plan.PrivateKey.ValueString(),
 	}
-	if in.ValidationMethod == model.ValidationInternal {
+	if in.ValidationMethod != "" {
 		in.DomainName = plan.DomainName.ValueString()
 		in.SubjectAlternativeNames = toStrings(ctx, plan.SubjectAlternativeNames, &resp.Diagnostics)
 	} else {
@@ -272,9 +304,45 @@ func (r *certificateResource) Create(ctx context.Context, req resource.CreateReq
 		resp.Diagnostics.Append(diagnostics.ClientError("create a certificate", err))
 		return
 	}
+	if out.Status == model.CertificatePending {
+		out = r.waitIssued(ctx, out, &resp.Diagnostics)
+	}
 	plan.fromAPI(out)
 	resp.Diagnostics.Append(keepVersion(ctx, resp.Private, out.Version)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+// waitIssued polls an ACME certificate until it leaves PENDING_VALIDATION, for at most acmeWait, and
+// reports a failure (the resource is then saved tainted: the next apply orders a new certificate).
+func (r *certificateResource) waitIssued(ctx context.Context, c model.Certificate, diags *diag.Diagnostics) model.Certificate {
+	wctx, cancel := context.WithTimeout(ctx, acmeWait)
+	defer cancel()
+	t := time.NewTicker(acmePoll)
+	defer t.Stop()
+	for c.Status == model.CertificatePending {
+		select {
+		case <-wctx.Done():
+			diags.AddError("Certificate Not Issued",
+				fmt.Sprintf("ACME certificate %s for %s was still PENDING_VALIDATION after %s: check that its names' DNS records point at gatewayd "+
+					"and that the CA reaches its TLS listener on port 443 (tls-alpn-01) or its plain listener on port 80 (http-01).", c.ARN, c.DomainName, acmeWait))
+			return c
+		case <-t.C:
+		}
+		next, err := r.client.GetCertificate(wctx, c.ID)
+		if err != nil {
+			if wctx.Err() == nil {
+				diags.Append(diagnostics.ClientError("read certificate "+c.ID, err))
+				return c
+			}
+			continue
+		}
+		c = next
+	}
+	if c.Status == model.CertificateFailed {
+		diags.AddError("Certificate Issuance Failed",
+			fmt.Sprintf("The ACME CA did not issue certificate %s for %s: %s", c.ARN, c.DomainName, c.FailureReason))
+	}
+	return c
 }
 
 func (r *certificateResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
@@ -307,7 +375,7 @@ func (r *certificateResource) Update(ctx context.Context, req resource.UpdateReq
 	id := certificateID(state.ID.ValueString())
 	in := model.Certificate{ID: id, ValidationMethod: state.ValidationMethod.ValueString(),
 		Tags: toStringMap(ctx, plan.Tags, &resp.Diagnostics)}
-	if in.ValidationMethod == model.ValidationInternal {
+	if in.ValidationMethod != "" {
 		in.DomainName = state.DomainName.ValueString()
 		in.SubjectAlternativeNames = toStrings(ctx, state.SubjectAlternativeNames, &resp.Diagnostics)
 	} else {
@@ -328,7 +396,7 @@ func (r *certificateResource) Update(ctx context.Context, req resource.UpdateReq
 		},
 		get: func() (model.Certificate, error) { return r.client.GetCertificate(ctx, id) },
 		// Renewals change the body, dates and serial of an INTERNAL certificate on their own.
-		ignore: []string{"private_key", "certificate_body", "certificate_chain", "status", "not_before", "not_after", "serial"},
+		ignore: []string{"private_key", "certificate_body", "certificate_chain", "status", "not_before", "not_after", "serial", "failure_reason"},
 	}.run(ctx, req, resp)
 	if !ok {
 		return

@@ -73,7 +73,12 @@ type committer struct {
 // one transaction that may hold other writers' writes too, and the data plane is notified before
 // update returns, so the caller's next request is served the change. fn must not call update.
 func (s *Service) update(ctx context.Context, fn func(t *txn) error) error {
-	w := &write{ctx: ctx, fn: fn, wake: make(chan bool, 1)}
+	w := &write{ctx: ctx, wake: make(chan bool, 1), fn: func(t *txn) error {
+		if err := fn(t); err != nil {
+			return err
+		}
+		return t.flushParts() // the snapshot head follows the write, in its savepoint (snapparts.go)
+	}}
 	c := &s.commit
 	c.mu.Lock()
 	c.queue = append(c.queue, w)

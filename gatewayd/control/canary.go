@@ -144,17 +144,16 @@ func (s *Service) StageRelease(ctx context.Context, apiID, name string) (Release
 		if out.Stage.ClientCertificate, err = s.clientKeyPair(tx, st.ClientCertificateID); err != nil {
 			return err
 		}
-		snap, _, err := getJSON[model.Snapshot](tx, store.KindSnapshot, apiID, st.DeploymentID, "snapshot of deployment "+st.DeploymentID)
-		if err != nil {
+		slot := apiID + "/" + name
+		if out.Snapshot, err = loadSnapshot(tx, apiID, st.DeploymentID, "snapshot of deployment "+st.DeploymentID, &s.parts, slot); err != nil {
 			return err
 		}
-		out.Snapshot = &snap
 		if c := st.CanarySettings; c != nil {
-			snap, _, err := getJSON[model.Snapshot](tx, store.KindSnapshot, apiID, c.DeploymentID, "snapshot of canary deployment "+c.DeploymentID)
+			snap, err := loadSnapshot(tx, apiID, c.DeploymentID, "snapshot of canary deployment "+c.DeploymentID, &s.parts, slot+"/canary")
 			if err != nil {
 				return &Error{Status: http.StatusInternalServerError, Code: CodeInternal, Message: err.Error(), cause: err}
 			}
-			out.Canary = &snap
+			out.Canary = snap
 		}
 		return nil
 	})

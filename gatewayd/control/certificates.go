@@ -30,6 +30,8 @@ func certificateWhat(id string) string { return "certificate " + id }
 type certificateRecord struct {
 	model.Certificate
 	SealedKey string `json:"sealed_key"`
+	// ACME is the issuance state of an ACME certificate (acme.go).
+	ACME *acmeState `json:"acme,omitempty"`
 }
 
 // CertificateARN is the ARN of a certificate: ACM's form.
@@ -99,7 +101,15 @@ func (s *Service) fillCertificate(c *model.Certificate, leaf *x509.Certificate, 
 }
 
 // materialize issues an INTERNAL certificate or checks an imported one, and returns its sealed key.
+// An ACME certificate is left PENDING_VALIDATION: the daemon's issuer takes it up (acme.go).
 func (s *Service) materialize(c *model.Certificate) (sealed string, err error) {
+	if c.ValidationMethod == model.ValidationACME {
+		if s.opts.ACMEWake == nil {
+			return "", badRequest("validation_method", "this gatewayd does not issue ACME certificates: start it with --acme-accept-tos (and --acme-directory-url for another CA than Let's Encrypt)")
+		}
+		c.Status = model.CertificatePending
+		return "", nil
+	}
 	if c.ValidationMethod == model.ValidationInternal {
 		if s.opts.CA == nil {
 			return "", internal(errors.New("this gatewayd has no internal CA"))
@@ -154,6 +164,9 @@ func (s *Service) CreateCertificate(ctx context.Context, in model.Certificate) (
 		t.meteringChanged()
 		return err
 	})
+	if err == nil && in.ValidationMethod == model.ValidationACME {
+		s.opts.ACMEWake()
+	}
 	return in, err
 }
 
@@ -219,9 +232,9 @@ func (s *Service) UpdateCertificate(ctx context.Context, id string, in model.Cer
 		if err := in.Validate(); err != nil {
 			return invalid(err)
 		}
-		if cur.ValidationMethod == model.ValidationInternal {
+		if cur.ValidationMethod != "" {
 			if in.DomainName != cur.DomainName || !slices.Equal(in.SubjectAlternativeNames, cur.SubjectAlternativeNames) {
-				return badRequest("domain_name", "the names of an INTERNAL certificate cannot change; make a new certificate instead")
+				return badRequest("domain_name", "the names of an %s certificate cannot change; make a new certificate instead", cur.ValidationMethod)
 			}
 		} else if in.CertificateBody != cur.CertificateBody || in.CertificateChain != cur.CertificateChain || in.PrivateKey != "" {
 			next := cur

@@ -44,6 +44,9 @@ type Options struct {
 	// CertificateValidity is how long an INTERNAL certificate is valid. Default
 	// DefaultCertificateValidity (90 days); RenewCertificates renews it with a third left.
 	CertificateValidity time.Duration
+	// ACMEWake, when set, is called after a commit that created an ACME certificate, so that the
+	// daemon's issuer takes it up now (acme.go); nil refuses validation_method ACME.
+	ACMEWake func()
 	// Region is the region of the ARNs of certificates and domain names. Default model.DefaultRegion.
 	Region string
 	// TLSHost is the host of the data plane's TLS listener: the regional_domain_name of domain names,
@@ -73,6 +76,8 @@ type Service struct {
 	commit committer
 	// keepChanges is how many changes the revision log keeps (revision.go).
 	keepChanges int64
+	// parts keeps decoded snapshot parts for StageRelease (snapparts.go).
+	parts partCache
 }
 
 // New returns a Service over st.
@@ -139,6 +144,10 @@ type txn struct {
 	deploy map[string]bool
 	// flushes holds the stages whose caches every node must empty (FlushStageCache).
 	flushes map[[2]string]bool
+	// indexed holds the APIs whose resource index is known to be built (resindex.go); dirty, the
+	// parts of each API's snapshot head this write changed (snapparts.go).
+	indexed map[string]bool
+	dirty   map[string]map[string]bool
 }
 
 func (t *txn) stageChanged(apiID, stage string) { t.changed[[2]string{apiID, stage}] = true }

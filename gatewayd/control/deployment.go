@@ -77,7 +77,10 @@ func snapshot(tx store.Tx, apiID string) (*model.Snapshot, error) {
 
 // createDeployment freezes the API's current configuration inside t.
 func (t *txn) createDeployment(apiID, description string, auto bool) (model.Deployment, error) {
-	snap, err := snapshot(t, apiID)
+	if _, err := getAPI(t, apiID); err != nil {
+		return model.Deployment{}, err
+	}
+	head, err := t.headRoot(apiID)
 	if err != nil {
 		return model.Deployment{}, err
 	}
@@ -88,7 +91,8 @@ func (t *txn) createDeployment(apiID, description string, auto bool) (model.Depl
 	if rec.Version, err = putJSON(t, store.KindDeployment, apiID, rec.ID, rec, store.ExpectAbsent, "deployment "+rec.ID); err != nil {
 		return model.Deployment{}, err
 	}
-	if _, err := putJSON(t, store.KindSnapshot, apiID, rec.ID, snap, store.ExpectAbsent, "snapshot of deployment "+rec.ID); err != nil {
+	// The snapshot is the head's root, whose parts never change (snapparts.go).
+	if _, err := t.Put(store.KindSnapshot, apiID, rec.ID, head, store.ExpectAbsent); err != nil {
 		return model.Deployment{}, err
 	}
 	return rec.Deployment, nil
@@ -145,7 +149,12 @@ func (t *txn) deployAuto(apiID string) error {
 }
 
 // deployPending deploys the API to its auto-deploy stages if an older gatewayd marked it pending.
+// It first drops the API's snapshot head (snapparts.go): a gatewayd without heads may have written the
+// store since it was built, so the next deployment builds it again from the store.
 func (t *txn) deployPending(apiID string) error {
+	if err := t.Tx.Delete(store.KindSnapshotPart, apiID, partsHeadKey, store.AnyVersion); err != nil && !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
 	if _, err := t.Get(store.KindPendingDeploy, apiID, pendingKey); errors.Is(err, store.ErrNotFound) {
 		return nil
 	} else if err != nil {
@@ -159,7 +168,9 @@ func (t *txn) deployPending(apiID string) error {
 
 // DeployPending deploys every API whose auto-deploy stages missed a change because a gatewayd older
 // than group commit stopped between a write and its deployment. The daemon calls it at start, before
-// it serves, so that such a database is repaired on upgrade; this gatewayd leaves no such change.
+// it serves, so that such a database is repaired on upgrade; this gatewayd leaves no such change. It
+// also drops every API's snapshot head, which an older gatewayd writing the store would have left
+// behind its changes.
 func (s *Service) DeployPending(ctx context.Context) error {
 	apis, err := s.ListRestAPIs(ctx)
 	if err != nil {
@@ -258,8 +269,8 @@ func (s *Service) GetDeploymentSnapshot(ctx context.Context, apiID, id string) (
 		if _, err := getLiveDeployment(tx, apiID, id); err != nil {
 			return err
 		}
-		snap, _, err := getJSON[model.Snapshot](tx, store.KindSnapshot, apiID, id, "snapshot of deployment "+id)
-		out = &snap
+		var err error
+		out, err = loadSnapshot(tx, apiID, id, "snapshot of deployment "+id, nil, "")
 		return err
 	})
 	return out, err

@@ -94,8 +94,7 @@ func deploymentSnapshot(tx store.Tx, apiID, id string) (*model.Snapshot, error) 
 	if _, err := getDeploymentRecord(tx, apiID, id); err != nil {
 		return nil, notFound("deployment %s of rest api %s not found (gatewayd keeps the deployments stages serve, those created by clients, and the newest auto-deployed ones)", id, apiID)
 	}
-	snap, _, err := getJSON[model.Snapshot](tx, store.KindSnapshot, apiID, id, "snapshot of deployment "+id)
-	return &snap, err
+	return loadSnapshot(tx, apiID, id, "snapshot of deployment "+id, nil, "")
 }
 
 // Order of the kinds within one route.

@@ -93,6 +93,14 @@ func (s *Service) checkDomainCertificate(tx store.Tx, d model.DomainName) error 
 	} else if err != nil {
 		return err
 	}
+	if rec.CertificateBody == "" && rec.ValidationMethod == model.ValidationACME {
+		// Not issued yet: the names it will have must cover the domain; it is served once issued.
+		names := &x509.Certificate{DNSNames: append([]string{rec.DomainName}, rec.SubjectAlternativeNames...)}
+		if err := names.VerifyHostname(d.DomainName); err != nil {
+			return badRequest(field, "certificate %s does not cover %s: %v", arn, d.DomainName, err)
+		}
+		return nil
+	}
 	block, _ := pem.Decode([]byte(rec.CertificateBody))
 	if block == nil {
 		return fmt.Errorf("certificate %s: stored body is not PEM", id)
@@ -378,7 +386,8 @@ func (s *Service) Domains(ctx context.Context) (model.DomainSnapshot, error) {
 			}
 			snap.Domains = append(snap.Domains, sd)
 		}
-		return nil
+		snap.Challenges, err = acmeChallenges(tx)
+		return err
 	})
 	return snap, err
 }
@@ -388,6 +397,9 @@ func (s *Service) servedCertificate(tx store.Tx, d model.DomainName, sd *model.S
 	rec, err := getCertificateRecord(tx, id)
 	if err != nil {
 		return fmt.Errorf("certificate %s: %w", d.CertificateARNInUse(), err)
+	}
+	if rec.SealedKey == "" {
+		return errNotIssued(rec.Certificate)
 	}
 	key, err := s.unsealWith(rec.SealedKey, certificateAAD)
 	if err != nil {

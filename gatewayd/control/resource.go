@@ -90,11 +90,7 @@ func (s *Service) CreateResource(ctx context.Context, apiID string, in model.Res
 		if _, err := getAPI(t, apiID); err != nil {
 			return err
 		}
-		all, err := listResources(t, apiID)
-		if err != nil {
-			return err
-		}
-		parent, err := checkPlacement(all, in)
+		parent, err := placeResource(t, in)
 		if err != nil {
 			return err
 		}
@@ -141,10 +137,6 @@ func (s *Service) ListResources(ctx context.Context, apiID string) ([]model.Reso
 func (s *Service) UpdateResource(ctx context.Context, apiID, id string, in model.Resource, pre Precondition) (model.Resource, error) {
 	var out model.Resource
 	err := s.update(ctx, func(t *txn) error {
-		all, err := listResources(t, apiID)
-		if err != nil {
-			return err
-		}
 		cur, err := getResource(t, apiID, id)
 		if err != nil {
 			return err
@@ -156,20 +148,11 @@ func (s *Service) UpdateResource(ctx context.Context, apiID, id string, in model
 		if err := in.Validate(); err != nil {
 			return invalid(err)
 		}
-		byParent := map[string][]model.Resource{}
-		for _, x := range all {
-			byParent[x.ParentID] = append(byParent[x.ParentID], x)
-		}
 		// The new parent must not be the resource itself or one of its descendants.
-		var subtree []model.Resource
-		var walk func(id string)
-		walk = func(id string) {
-			for _, c := range byParent[id] {
-				subtree = append(subtree, c)
-				walk(c.ID)
-			}
+		subtree, err := subtree(t, apiID, id)
+		if err != nil {
+			return err
 		}
-		walk(id)
 		if in.ParentID == id {
 			return badRequest("parent_id", "a resource cannot be its own parent")
 		}
@@ -178,11 +161,11 @@ func (s *Service) UpdateResource(ctx context.Context, apiID, id string, in model
 				return badRequest("parent_id", "parent_id %q is a descendant of resource %s", in.ParentID, id)
 			}
 		}
-		parent, err := checkPlacement(all, in)
+		parent, err := placeResource(t, in)
 		if err != nil {
 			return err
 		}
-		if model.IsGreedy(in.PathPart) && len(byParent[id]) > 0 {
+		if model.IsGreedy(in.PathPart) && len(subtree) > 0 {
 			return badRequest("path_part", "resource %s has children, so it cannot become the greedy %s", cur.Path, in.PathPart)
 		}
 		cur.ParentID, cur.PathPart = in.ParentID, in.PathPart
@@ -221,18 +204,13 @@ func (s *Service) DeleteResource(ctx context.Context, apiID, id string, pre Prec
 		if cur.ParentID == "" {
 			return badRequest("id", "the root resource %s cannot be deleted; delete the rest api instead", id)
 		}
-		all, err := listResources(t, apiID)
+		descendants, err := subtree(t, apiID, id)
 		if err != nil {
 			return err
 		}
 		doomed := map[string]bool{id: true}
-		for changed := true; changed; {
-			changed = false
-			for _, x := range all {
-				if !doomed[x.ID] && doomed[x.ParentID] {
-					doomed[x.ID], changed = true, true
-				}
-			}
+		for _, d := range descendants {
+			doomed[d.ID] = true
 		}
 		if err := deleteRecord(t, store.KindResource, apiID, id, pre.expect(), "resource "+id); err != nil {
 			return err

@@ -291,7 +291,7 @@ func (s *Service) StageHistory(ctx context.Context, apiID, name string) ([]model
 // retired deployment the stage still points at. The data plane loads stages through it.
 func (s *Service) StageConfig(ctx context.Context, apiID, name string) (model.Stage, *model.Snapshot, error) {
 	var st stageRecord
-	var snap model.Snapshot
+	var snap *model.Snapshot
 	err := s.view(ctx, func(tx store.Tx) (err error) {
 		if st, err = getStageRecord(tx, apiID, name); err != nil {
 			return err
@@ -299,10 +299,10 @@ func (s *Service) StageConfig(ctx context.Context, apiID, name string) (model.St
 		if st.Stage, err = withMethodSettings(tx, st.Stage); err != nil {
 			return err
 		}
-		snap, _, err = getJSON[model.Snapshot](tx, store.KindSnapshot, apiID, st.DeploymentID, "snapshot of deployment "+st.DeploymentID)
+		snap, err = loadSnapshot(tx, apiID, st.DeploymentID, "snapshot of deployment "+st.DeploymentID, nil, "")
 		return err
 	})
-	return s.withURL(st.Stage), &snap, err
+	return s.withURL(st.Stage), snap, err
 }
 
 // AllStages lists every stage of every API, for loading the data plane at start.

@@ -94,10 +94,21 @@ type Config struct {
 	DomainHTTP string
 	// HSTSMaxAge, when positive, sends Strict-Transport-Security with that max-age over TLS.
 	HSTSMaxAge int
-	Logger     *slog.Logger
+	// ACMEAcceptTOS turns on ACME certificates (validation_method ACME), accepting the CA's terms
+	// of service. ACMEDirectoryURL is the CA's directory (empty: Let's Encrypt's production CA),
+	// ACMEEmail the account's contact, ACMECARoot a PEM file of roots the directory's HTTPS is also
+	// trusted with (a private CA), ACMEChallenges the challenge types answered in order of preference
+	// (empty: tls-alpn-01, http-01). See acme.go.
+	ACMEAcceptTOS                           bool
+	ACMEDirectoryURL, ACMEEmail, ACMECARoot string
+	ACMEChallenges                          []string
+	Logger                                  *slog.Logger
 
 	// noNotify (tests) makes a node on a shared store ignore the store's notifications and only poll.
 	noNotify bool
+	// acmeEvery (tests) replaces acmeEvery; now (tests) the control plane's clock.
+	acmeEvery time.Duration
+	now       func() time.Time
 }
 
 // SecretKeyFile is the name, inside the data directory, of the key that encrypts IAM access keys'
@@ -145,6 +156,10 @@ func Start(ctx context.Context, cfg Config) (*Daemon, error) {
 	}
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("creating data dir %s: %w", cfg.DataDir, err)
+	}
+	issuer, err := newIssuer(cfg) // acme.go
+	if err != nil {
+		return nil, err
 	}
 	d := &Daemon{log: cfg.Logger, serveErr: make(chan error, 3)}
 	if d.Token, d.TokenPath, err = adminToken(cfg); err != nil {
@@ -208,8 +223,20 @@ func Start(ctx context.Context, cfg Config) (*Daemon, error) {
 	// The data plane follows the store's revisions (reconcile.go): at once after this node's own
 	// commits, and on its feed for other nodes'. It reads usage counts from, and flushes them to, the
 	// control plane's store.
+	acmeWake := make(chan struct{}, 1)
+	var wakeACME func()
+	if issuer != nil {
+		wakeACME = func() {
+			select {
+			case acmeWake <- struct{}{}:
+			default:
+			}
+		}
+	}
 	var plane *dataPlane
 	svc := control.New(d.store, control.Options{
+		ACMEWake:    wakeACME,
+		Now:         cfg.now,
 		PublicURL:   cfg.PublicURL,
 		OnRevision:  func(rev int64) { plane.committed(rev) },
 		StageStatus: func(apiID, stage string) (string, string) { return plane.status(apiID, stage) },
@@ -322,6 +349,13 @@ func Start(ctx context.Context, cfg Config) (*Daemon, error) {
 		}()
 	}
 	d.renewCertificates(svc)
+	if issuer != nil {
+		var spread time.Duration
+		if cfg.Store != "" {
+			spread = cfg.PollInterval
+		}
+		d.runACME(svc, issuer, acmeWake, cfg.acmeEvery, spread)
+	}
 	ok = true
 	return d, nil
 }

@@ -92,6 +92,10 @@ func TestStageStatusIsVisible(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	snap, err := c.GetDeploymentSnapshot(ctx, api.ID, st.DeploymentID)
+	if err != nil {
+		t.Fatal(err)
+	}
 	stop(t, d)
 
 	// Break the deployment's snapshot behind gatewayd's back, as an older version or a bad restore
@@ -101,14 +105,7 @@ func TestStageStatusIsVisible(t *testing.T) {
 		t.Fatal(err)
 	}
 	err = db.Update(ctx, func(tx store.Tx) error {
-		rec, err := tx.Get(store.KindSnapshot, api.ID, st.DeploymentID)
-		if err != nil {
-			return err
-		}
-		var snap model.Snapshot
-		if err := json.Unmarshal(rec.Data, &snap); err != nil {
-			return err
-		}
+		// Stored whole, as gatewayd stored snapshots before they were cut into shared parts.
 		snap.Methods[0].ResourceID = "gone000000"
 		data, _ := json.Marshal(snap)
 		_, err = tx.Put(store.KindSnapshot, api.ID, st.DeploymentID, data, store.AnyVersion)

@@ -18,5 +18,9 @@ func (s *Server) SetAccountThrottle(rate float64, burst int) bool {
 		return false
 	}
 	s.account.Store(&next)
+	// The endpoints the compile memos hold carry the old limit: the next compiles start afresh.
+	s.memos.mu.Lock()
+	s.memos.m = nil
+	s.memos.mu.Unlock()
 	return true
 }

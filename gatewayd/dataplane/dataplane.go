@@ -207,6 +207,8 @@ type Server struct {
 	apis atomic.Pointer[apiMap]
 	// mu serializes writers of apis; readers never take it.
 	mu sync.Mutex
+	// memos let a stage's next compile reuse the parts that did not change (compilememo.go).
+	memos compileMemos
 
 	srvMu   sync.Mutex
 	servers map[front]struct{}

@@ -77,10 +77,20 @@ func (s *Server) ServeTLS(ctx context.Context, ln net.Listener) error {
 	return s.Serve(ctx, tls.NewListener(ln, s.TLSConfig()))
 }
 
+// acmeChallengePath is where an ACME CA fetches an http-01 challenge's key authorization.
+const acmeChallengePath = "/.well-known/acme-challenge/"
+
 // route finds the API and stage of a request from its host and normalized path p, and the path the
 // stage sees. It answers itself (an error, or ex.resp) for hosts it refuses or redirects.
 func (s *Server) route(ex *exchange, p string) (apiID, stage, rest string, err error) {
 	t := s.domains.Load()
+	if !ex.tls && t != nil && strings.HasPrefix(p, acmeChallengePath) {
+		// An ACME CA's http-01 validation, before any domain's redirect (acme.go of package domain).
+		if ka, ok := t.HTTP01(domain.HostName(ex.req.Host), p[len(acmeChallengePath):]); ok {
+			ex.resp = &message.Response{Status: http.StatusOK, Header: http.Header{"Content-Type": {"text/plain"}}, Body: []byte(ka)}
+			return "", "", "", nil
+		}
+	}
 	if ex.tls {
 		sni := domain.HostName(ex.sni) // DNS names compare without case
 		if sni == "" || t == nil || t.IsDefaultName(sni) {

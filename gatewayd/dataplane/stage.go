@@ -224,6 +224,7 @@ func (s *Server) RemoveStage(apiID, stageName string) {
 	stages := maps.Clone(old[apiID])
 	delete(stages, stageName)
 	s.live.Forget(apiID, stageName)
+	s.memos.forget(apiID, stageName)
 	if len(stages) == 0 {
 		delete(next, apiID)
 	} else {
@@ -246,14 +247,6 @@ func (s *Server) compile(st model.Stage, snap *model.Snapshot, isCanary bool) (*
 	if snap.RestAPI.ID != "" && snap.RestAPI.ID != st.RestAPIID {
 		return nil, fmt.Errorf("snapshot is of API %q", snap.RestAPI.ID)
 	}
-	resources := make(map[string]model.Resource, len(snap.Resources))
-	for _, r := range snap.Resources {
-		resources[r.ID] = r
-	}
-	integrations := make(map[string]model.Integration, len(snap.Integrations))
-	for _, in := range snap.Integrations {
-		integrations[model.MethodKey(in.ResourceID, in.HTTPMethod)] = in
-	}
 	validators := make(map[string]model.RequestValidator, len(snap.RequestValidators))
 	for _, rv := range snap.RequestValidators {
 		validators[rv.ID] = rv
@@ -262,11 +255,6 @@ func (s *Server) compile(st model.Stage, snap *model.Snapshot, isCanary bool) (*
 	var models *schema.Set
 	var modelsErr error
 	modelsCompiled := false
-	responses := map[string][]model.IntegrationResponse{}
-	for _, ir := range snap.IntegrationResponses {
-		k := model.MethodKey(ir.ResourceID, ir.HTTPMethod)
-		responses[k] = append(responses[k], ir)
-	}
 	compiled := &stage{
 		apiID:        st.RestAPIID,
 		name:         st.StageName,
@@ -284,8 +272,16 @@ func (s *Server) compile(st model.Stage, snap *model.Snapshot, isCanary bool) (*
 	var err error
 	api := snap.RestAPI
 	api.ID = st.RestAPIID
-	if compiled.auth, err = authorize.CompileStage(api, st.StageName, snap.Authorizers, st.Variables, s.authOpts); err != nil {
+	// prev, when set, compiled this stage from the same shared inputs: its authorizers and the
+	// endpoints of the parts that did not change are reused (compilememo.go).
+	prev, next := s.memos.begin(st, snap, isCanary)
+	if prev != nil {
+		compiled.auth = prev.auth
+	} else if compiled.auth, err = authorize.CompileStage(api, st.StageName, snap.Authorizers, st.Variables, s.authOpts); err != nil {
 		return nil, err
+	}
+	if next != nil {
+		next.auth = compiled.auth
 	}
 	if compiled.responses, err = compileGatewayResponses(snap.GatewayResponses, st.Variables); err != nil {
 		return nil, err
@@ -299,96 +295,122 @@ func (s *Server) compile(st model.Stage, snap *model.Snapshot, isCanary bool) (*
 	if compiled.accessLog, err = s.compileAccessLog(st); err != nil {
 		compiled.problems = append(compiled.problems, err.Error())
 	}
-	// Methods of one route (the same verb on sibling parameters such as {id} and {name}, or two greedy
-	// siblings) cannot be told apart: the route answers 500 rather than pick one.
-	type slot struct {
-		path, verb string
-		eps        []*endpoint
-	}
-	slots := map[string]*slot{}
-	var order []string
-	for _, m := range snap.Methods {
-		res, ok := resources[m.ResourceID]
-		if !ok {
-			return nil, fmt.Errorf("method %s on unknown resource %q", m.HTTPMethod, m.ResourceID)
+	// compileMethods compiles the methods of part (the whole snapshot, or one of its parts).
+	compileMethods := func(part *model.Snapshot) ([]*endpoint, error) {
+		resources := make(map[string]model.Resource, len(part.Resources))
+		for _, r := range part.Resources {
+			resources[r.ID] = r
 		}
-		path, err := resourcePath(res, resources)
+		integrations := make(map[string]model.Integration, len(part.Integrations))
+		for _, in := range part.Integrations {
+			integrations[model.MethodKey(in.ResourceID, in.HTTPMethod)] = in
+		}
+		responses := map[string][]model.IntegrationResponse{}
+		for _, ir := range part.IntegrationResponses {
+			k := model.MethodKey(ir.ResourceID, ir.HTTPMethod)
+			responses[k] = append(responses[k], ir)
+		}
+		eps := make([]*endpoint, 0, len(part.Methods))
+		for _, m := range part.Methods {
+			res, ok := resources[m.ResourceID]
+			if !ok {
+				return nil, fmt.Errorf("method %s on unknown resource %q", m.HTTPMethod, m.ResourceID)
+			}
+			path, err := resourcePath(res, resources)
+			if err != nil {
+				return nil, err
+			}
+			key := model.MethodKey(m.ResourceID, m.HTTPMethod)
+			mres, mverb := metricLabels(st, path, m.HTTPMethod)
+			ep := &endpoint{
+				resourceID:   res.ID,
+				resourcePath: path,
+				verb:         m.HTTPMethod,
+				metrics:      s.metrics.RouteOf(st.RestAPIID, st.StageName, mres, mverb, isCanary),
+				planPath:     strings.TrimSuffix(path, "/") + "/" + m.HTTPMethod,
+				planWildcard: strings.TrimSuffix(path, "/") + "/*",
+				stageLevels:  s.stageLevels(st, path, m.HTTPMethod),
+			}
+			ep.execLog = s.compileExecLog(st, path, m.HTTPMethod)
+			ep.policy, ep.misconfigured = authorize.Compile(m, compiled.auth)
+			if m.RequestValidatorID != "" && len(m.RequestModels) > 0 && !modelsCompiled {
+				models, modelsErr = schema.Compile(snap.RestAPI.ID, snap.Models)
+				modelsCompiled = true
+			}
+			// A method whose authorization cannot be compiled answers 500, whatever else it has.
+			if ep.misconfigured != nil {
+				ep.misconfigured = fmt.Errorf("method %s %s: authorization: %w", m.HTTPMethod, path, ep.misconfigured)
+			} else if ep.validator, err = validate.Compile(m, validators, models); err != nil {
+				if modelsErr != nil {
+					err = fmt.Errorf("%w (the deployment's models do not compile: %v)", err, modelsErr)
+				}
+				ep.misconfigured = fmt.Errorf("method %s %s: request validation: %w", m.HTTPMethod, path, err)
+			} else if in, ok := integrations[key]; !ok {
+				ep.misconfigured = fmt.Errorf("method %s %s has no integration", m.HTTPMethod, path)
+			} else {
+				ep.integration, err = integration.Compile(integration.Spec{
+					API:         snap.RestAPI,
+					Integration: in,
+					Responses:   responses[key],
+					StageVars:   st.Variables,
+					AWS:         s.opts.AWS,
+
+					ClientCertificate: clientCert,
+				}, s.client)
+				if err != nil {
+					ep.misconfigured = fmt.Errorf("method %s %s: %w", m.HTTPMethod, path, err)
+				} else if st.CacheClusterEnabled {
+					ep.cache = s.compileCachePolicy(st, in, path, m.HTTPMethod, isCanary)
+				}
+			}
+			eps = append(eps, ep)
+		}
+		return eps, nil
+	}
+	// The parts compiled now, and the names of the parts of the last compile that are gone.
+	var added []partEndpoints
+	var removed []partEndpoints
+	if next == nil {
+		eps, err := compileMethods(snap)
 		if err != nil {
 			return nil, err
 		}
-		key := model.MethodKey(m.ResourceID, m.HTTPMethod)
-		mres, mverb := metricLabels(st, path, m.HTTPMethod)
-		ep := &endpoint{
-			resourceID:   res.ID,
-			resourcePath: path,
-			verb:         m.HTTPMethod,
-			metrics:      s.metrics.RouteOf(st.RestAPIID, st.StageName, mres, mverb, isCanary),
-			planPath:     strings.TrimSuffix(path, "/") + "/" + m.HTTPMethod,
-			planWildcard: strings.TrimSuffix(path, "/") + "/*",
-			stageLevels:  s.stageLevels(st, path, m.HTTPMethod),
-		}
-		if ep.execLog = s.compileExecLog(st, path, m.HTTPMethod); ep.execLog != nil {
-			compiled.execSink = ep.execLog.sink
-		}
-		ep.policy, ep.misconfigured = authorize.Compile(m, compiled.auth)
-		if m.RequestValidatorID != "" && len(m.RequestModels) > 0 && !modelsCompiled {
-			models, modelsErr = schema.Compile(snap.RestAPI.ID, snap.Models)
-			modelsCompiled = true
-		}
-		// A method whose authorization cannot be compiled answers 500, whatever else it has.
-		if ep.misconfigured != nil {
-			ep.misconfigured = fmt.Errorf("method %s %s: authorization: %w", m.HTTPMethod, path, ep.misconfigured)
-		} else if ep.validator, err = validate.Compile(m, validators, models); err != nil {
-			if modelsErr != nil {
-				err = fmt.Errorf("%w (the deployment's models do not compile: %v)", err, modelsErr)
+		added = append(added, partEndpoints{eps: eps})
+	} else {
+		present := make(map[string]bool, len(snap.Parts))
+		for _, p := range snap.Parts {
+			present[p.Hash] = true
+			done, ok := prev.reuse(p.Hash)
+			if !ok {
+				if done, err = compileMethods(p.Snapshot); err != nil {
+					return nil, err
+				}
+				added = append(added, partEndpoints{name: p.Name, eps: done})
 			}
-			ep.misconfigured = fmt.Errorf("method %s %s: request validation: %w", m.HTTPMethod, path, err)
-		} else if in, ok := integrations[key]; !ok {
-			ep.misconfigured = fmt.Errorf("method %s %s has no integration", m.HTTPMethod, path)
-		} else {
-			ep.integration, err = integration.Compile(integration.Spec{
-				API:         snap.RestAPI,
-				Integration: in,
-				Responses:   responses[key],
-				StageVars:   st.Variables,
-				AWS:         s.opts.AWS,
-
-				ClientCertificate: clientCert,
-			}, s.client)
-			if err != nil {
-				ep.misconfigured = fmt.Errorf("method %s %s: %w", m.HTTPMethod, path, err)
-			} else if st.CacheClusterEnabled {
-				ep.cache = s.compileCachePolicy(st, in, path, m.HTTPMethod, isCanary)
+			next.parts[p.Hash], next.names[p.Hash] = done, p.Name
+		}
+		if prev != nil {
+			for h, name := range prev.names {
+				if !present[h] {
+					removed = append(removed, partEndpoints{name: name, eps: prev.parts[h]})
+				}
 			}
-		}
-		k := router.Shape(path) + " " + m.HTTPMethod
-		sl := slots[k]
-		if sl == nil {
-			sl = &slot{path: path, verb: m.HTTPMethod}
-			slots[k] = sl
-			order = append(order, k)
-		}
-		sl.eps = append(sl.eps, ep)
-	}
-	slices.Sort(order) // deterministic problems and conflict winners, whatever the snapshot's order
-	for _, k := range order {
-		sl := slots[k]
-		ep := sl.eps[0]
-		if len(sl.eps) > 1 {
-			paths := make([]string, len(sl.eps))
-			for i, e := range sl.eps {
-				paths[i] = e.verb + " " + e.resourcePath
-			}
-			slices.Sort(paths)
-			ep.misconfigured = fmt.Errorf("methods %s are one route: the resources are sibling parameters", strings.Join(paths, " and "))
-		}
-		if ep.misconfigured != nil {
-			compiled.problems = append(compiled.problems, ep.misconfigured.Error())
-		}
-		if err := compiled.table.Add(sl.path, sl.verb, ep); err != nil {
-			return nil, err
 		}
 	}
+	var base *routeState
+	if prev != nil {
+		base = prev.routes
+	}
+	routes, err := base.update(removed, added)
+	if err != nil {
+		return nil, err
+	}
+	compiled.table, compiled.execSink = routes.table, routes.execSink
+	compiled.problems = append(compiled.problems, routes.problemList()...)
+	if next != nil {
+		next.routes = routes
+	}
+	s.memos.store(st, isCanary, next)
 	return compiled, nil
 }
 

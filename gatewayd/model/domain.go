@@ -14,12 +14,19 @@ const (
 	// ValidationInternal issues the certificate from gatewayd's own CA (a root kept in the data
 	// directory), for private networks whose clients trust that root.
 	ValidationInternal = "INTERNAL"
+	// ValidationACME issues the certificate from the ACME directory the daemon is configured with
+	// (Let's Encrypt by default), answering the CA's tls-alpn-01 or http-01 challenge itself.
+	ValidationACME = "ACME"
 )
 
 // Certificate statuses.
 const (
 	CertificateIssued  = "ISSUED"
 	CertificateExpired = "EXPIRED"
+	// CertificatePending is an ACME certificate not issued yet; CertificateFailed one whose
+	// issuance failed (FailureReason says why).
+	CertificatePending = "PENDING_VALIDATION"
+	CertificateFailed  = "FAILED"
 )
 
 // Security policies of a domain name: the lowest TLS version it accepts.
@@ -65,14 +72,17 @@ type Certificate struct {
 	CertificateChain string `json:"certificate_chain"`
 	PrivateKey       string `json:"private_key,omitempty"`
 	// Set by the server.
-	Status       string            `json:"status"`
-	Serial       string            `json:"serial"`
-	NotBefore    time.Time         `json:"not_before"`
-	NotAfter     time.Time         `json:"not_after"`
-	KeyAlgorithm string            `json:"key_algorithm"`
-	Tags         map[string]string `json:"tags"`
-	CreatedDate  time.Time         `json:"created_date"`
-	Version      int64             `json:"version"`
+	Status string `json:"status"`
+	// FailureReason says why an ACME certificate's issuance (status FAILED) or its last renewal
+	// (status still ISSUED) failed; empty otherwise.
+	FailureReason string            `json:"failure_reason,omitempty"`
+	Serial        string            `json:"serial"`
+	NotBefore     time.Time         `json:"not_before"`
+	NotAfter      time.Time         `json:"not_after"`
+	KeyAlgorithm  string            `json:"key_algorithm"`
+	Tags          map[string]string `json:"tags"`
+	CreatedDate   time.Time         `json:"created_date"`
+	Version       int64             `json:"version"`
 }
 
 // Normalize fills defaults.
@@ -91,7 +101,7 @@ func (c *Certificate) Normalize() {
 // checked by the control plane.
 func (c *Certificate) Validate() error {
 	switch c.ValidationMethod {
-	case ValidationInternal:
+	case ValidationInternal, ValidationACME:
 		if !DomainNamePattern.MatchString(c.DomainName) {
 			return fieldErr("domain_name", "must be a DNS name such as api.example.com (or *.example.com), got %q", c.DomainName)
 		}
@@ -100,15 +110,22 @@ func (c *Certificate) Validate() error {
 				return fieldErr("subject_alternative_names", "must be DNS names, got %q", n)
 			}
 		}
+		if c.ValidationMethod == ValidationACME {
+			for _, n := range append([]string{c.DomainName}, c.SubjectAlternativeNames...) {
+				if strings.HasPrefix(n, "*.") {
+					return fieldErr("domain_name", "%q is a wildcard, which ACME validates only by DNS (dns-01), and gatewayd answers tls-alpn-01 and http-01; name each host, or use INTERNAL or an imported certificate", n)
+				}
+			}
+		}
 		if c.CertificateBody != "" || c.PrivateKey != "" || c.CertificateChain != "" {
-			return fieldErr("certificate_body", "must be empty with validation_method INTERNAL (gatewayd issues the certificate); leave out validation_method to import one")
+			return fieldErr("certificate_body", "must be empty with validation_method %s (gatewayd issues the certificate); leave out validation_method to import one", c.ValidationMethod)
 		}
 	case "":
 		if c.CertificateBody == "" || c.PrivateKey == "" {
 			return fieldErr("certificate_body", "and private_key are required to import a certificate (or set validation_method = \"INTERNAL\" to have gatewayd issue one)")
 		}
 	default:
-		return fieldErr("validation_method", "must be INTERNAL, or empty for an imported certificate, got %q (ACME is not built yet)", c.ValidationMethod)
+		return fieldErr("validation_method", "must be INTERNAL, ACME, or empty for an imported certificate, got %q", c.ValidationMethod)
 	}
 	return validateTags("tags", c.Tags)
 }
@@ -261,7 +278,25 @@ type ServedDomain struct {
 	Mappings []BasePathMapping
 }
 
-// DomainSnapshot is every domain the data plane serves.
+// DomainSnapshot is every domain the data plane serves, and the ACME challenges it answers.
 type DomainSnapshot struct {
-	Domains []ServedDomain
+	Domains    []ServedDomain
+	Challenges []ACMEChallenge
+}
+
+// ACME challenge types gatewayd answers.
+const (
+	ChallengeTLSALPN01 = "tls-alpn-01"
+	ChallengeHTTP01    = "http-01"
+)
+
+// ACMEChallenge is a challenge an ACME CA is validating: every node's data plane answers it (the
+// key authorization is all it needs), so that the CA may reach any node.
+type ACMEChallenge struct {
+	// Domain is the name validated; Type is ChallengeTLSALPN01 or ChallengeHTTP01.
+	Domain string `json:"domain"`
+	Type   string `json:"type"`
+	// Token is the http-01 path's last segment; KeyAuth the key authorization (token.thumbprint).
+	Token   string `json:"token"`
+	KeyAuth string `json:"key_auth"`
 }

@@ -206,6 +206,18 @@ type Snapshot struct {
 	RequestValidators    []RequestValidator    `json:"request_validators"`
 	Authorizers          []Authorizer          `json:"authorizers"`
 	GatewayResponses     []GatewayResponse     `json:"gateway_responses"`
+	// Parts, when set, cut the configuration into the shared parts it is stored as, each named with
+	// the hash of its content, so that the data plane compiles again only the parts that changed
+	// (issue 17); the lists above then hold the API-wide objects only (models, request validators,
+	// authorizers, gateway responses), resources and methods being in the parts. Never stored or sent.
+	Parts []SnapshotPart `json:"-"`
+}
+
+// SnapshotPart is one part of a snapshot: "a" (the API-wide objects) or "r" + the first two
+// characters of its resources' ids (those resources and their methods, integrations and responses).
+type SnapshotPart struct {
+	Name, Hash string
+	Snapshot   *Snapshot
 }
 
 // Stage publishes one deployment of an API under a name.

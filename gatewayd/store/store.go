@@ -28,6 +28,12 @@ const (
 	KindSnapshot            Kind = "snapshot"
 	KindStage               Kind = "stage"
 	KindStageHistory        Kind = "stage_history"
+
+	// KindResourceChild indexes an API's resources by parent ("PARENT_ID/PATH_PART" -> id);
+	// KindSnapshotPart holds content-addressed parts of deployment snapshots (control/snapparts.go).
+	KindResourceChild Kind = "resource_child"
+	KindSnapshotPart  Kind = "snapshot_part"
+
 	// KindModel holds an API's models, keyed by name; KindRequestValidator its request validators, by id.
 	KindModel            Kind = "model"
 	KindRequestValidator Kind = "request_validator"

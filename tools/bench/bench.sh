@@ -19,10 +19,12 @@ case $mode in
 full)
   threads=${BENCH_THREADS:-2} conns=${BENCH_CONNS:-64} dur=${BENCH_DURATION:-8s} warm=${BENCH_WARMUP:-3s}
   routes_big=10000 idle_n=10000 tf_sizes="100 1000" stage_n=20 admin_n=1000
+  scale_big=5000 scale_writes=100
   ;;
 smoke)
   threads=2 conns=16 dur=1s warm=0s
   routes_big=200 idle_n=100 tf_sizes="10" stage_n=3 admin_n=30
+  scale_big=50 scale_writes=3
   ;;
 *) echo "usage: $0 full|smoke" >&2; exit 2 ;;
 esac
@@ -487,6 +489,21 @@ for c in 1 16; do
     fail "admin write c=$c" "$(tail -n 3 "$run/adminwrite-$c.log" | tr '\n' ' ')"
   fi
 done
+# A write's cost on a small and on a large API with an auto_deploy stage (issue 17: within 1.5x).
+say "admin write at N=10 and N=$scale_big ($scale_writes routes each, one call at a time)"
+if out=$("$bt" adminscale "${admin_flags[@]}" -sizes "10,$scale_big" -writes "$scale_writes" 2>"$run/adminscale.log"); then
+  small_p50=""
+  while read -r n p50 p99 cps cnt; do
+    note="$cnt admin calls one at a time (resource, method, integration, method and integration response per route) on an API of $n routes with an auto_deploy stage, each served when it returns; calls/s in req/s"
+    if [ -n "$small_p50" ]; then
+      note="$note; p50 $(awk -v a="$p50" -v b="$small_p50" 'BEGIN { printf "%.2f", a / b }')x of N=10"
+    fi
+    row "admin write at N=$n" "$cps" "$p50" "$p99" "0" "" "" "$note"
+    small_p50=${small_p50:-$p50}
+  done <<<"$out"
+else
+  fail "admin write at N=$scale_big" "$(tail -n 3 "$run/adminscale.log" | tr '\n' ' ')"
+fi
 row "gatewayd RSS at the end" "" "" "" "" "$(rss "$gw_pid")" "" "after everything above"
 
 # --- output --------------------------------------------------------------------------------------

@@ -11,3 +11,12 @@ resource "gatewayd_certificate" "imported" {
   certificate_chain = file("certs/intermediate.pem")
   private_key       = file("certs/api.example.com-key.pem")
 }
+
+# Issued by an ACME CA (Let's Encrypt unless gatewayd is started with another --acme-directory-url):
+# gatewayd must be started with --acme-accept-tos, and the names' DNS records must point at it.
+# `terraform apply` waits until the certificate is ISSUED (or fails with the CA's reason).
+resource "gatewayd_certificate" "acme" {
+  domain_name               = "api.example.com"
+  subject_alternative_names = ["www.api.example.com"]
+  validation_method         = "ACME"
+}

@@ -28,6 +28,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/acmeissuer"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/daemon"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/awsapi"
 )
@@ -115,6 +116,21 @@ func (s *serveFlags) envString(name, def, usage string) *string {
 	return s.String(name, def, usage)
 }
 
+// envBool registers a boolean flag (given bare, or =true/=false) whose default comes from its
+// environment variable when set; an environment value that is no boolean is an error.
+func (s *serveFlags) envBool(name, usage string) (*bool, error) {
+	s.defaults[name] = "false"
+	def := false
+	if v, ok := os.LookupEnv(envName(name)); ok {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return nil, fmt.Errorf("%s must be true or false, got %q", envName(name), v)
+		}
+		def = b
+	}
+	return s.Bool(name, def, usage), nil
+}
+
 // printUsage writes serve's help: every flag with its environment variable and built-in default.
 func (s *serveFlags) printUsage(w io.Writer) {
 	fmt.Fprint(w, `Usage: gatewayd serve [flags]
@@ -192,6 +208,14 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	tlsKey := fs.envString("tls-key-file", "", "PEM private key of --tls-cert-file")
 	domainHTTP := fs.envString("domain-http", "redirect", "plain HTTP to a domain name: redirect (301 to https), forbid (403) or serve")
 	hstsMaxAge := fs.envString("hsts-max-age", "0", "seconds of Strict-Transport-Security sent over TLS; 0 sends none")
+	acmeTOS, err := fs.envBool("acme-accept-tos", "turns on ACME certificates (validation_method ACME), accepting the ACME CA's terms of service")
+	if err != nil {
+		return err
+	}
+	acmeDirectory := fs.envString("acme-directory-url", "", "ACME directory of the CA that issues ACME certificates; empty is Let's Encrypt's production CA ("+acmeissuer.LetsEncryptURL+")")
+	acmeEmail := fs.envString("acme-email", "", "contact e-mail of the ACME account (the CA's expiry and policy notices); empty registers none")
+	acmeRoot := fs.envString("acme-ca-root", "", "PEM file of root certificates the ACME directory's HTTPS is also trusted with (a private CA); empty: the system's roots")
+	acmeChallenges := fs.envString("acme-challenges", "tls-alpn-01,http-01", "ACME challenges answered, in order of preference: tls-alpn-01 (on the TLS listener; the CA connects to port 443) and http-01 (on the plain listener; port 80)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fs.printUsage(stdout)
@@ -258,7 +282,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		CacheMaxBytes: cacheMaxBytes, Server: *server, Region: *region, Logger: log,
 		AccessLogMaxBytes: accessLogMaxBytes, AccessLogMaxFiles: accessLogMaxFiles,
 		TLSListen: *tlsListen, TLSCertFile: *tlsCert, TLSKeyFile: *tlsKey, DomainHTTP: *domainHTTP, HSTSMaxAge: hsts,
-		AWSEndpointURL: *awsEndpoint, AWSEndpointURLs: derefAll(awsEndpoints)})
+		AWSEndpointURL: *awsEndpoint, AWSEndpointURLs: derefAll(awsEndpoints),
+		ACMEAcceptTOS: *acmeTOS, ACMEDirectoryURL: *acmeDirectory, ACMEEmail: *acmeEmail, ACMECARoot: *acmeRoot,
+		ACMEChallenges: strings.Split(*acmeChallenges, ",")})
 	if err != nil {
 		return err
 	}

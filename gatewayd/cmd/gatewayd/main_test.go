@@ -41,6 +41,9 @@ func TestRun(t *testing.T) {
 		{"bad redis", []string{"serve", "--redis", "localhost:6379"}, "", "--redis must be empty or a redis://"},
 		{"bad quota policy", []string{"serve", "--quota-when-redis-down", "maybe"}, "", "--quota-when-redis-down must be closed or open"},
 		{"bad poll interval", []string{"serve", "--store-poll-interval", "0s"}, "", "--store-poll-interval must be a positive duration"},
+		{"acme without terms", []string{"serve", "--data-dir", t.TempDir(), "--acme-directory-url", "https://ca.example.test/dir"}, "", "the --acme-* settings need --acme-accept-tos"},
+		{"acme bad challenge", []string{"serve", "--data-dir", t.TempDir(), "--acme-accept-tos", "--acme-challenges", "dns-01"}, "", `ACME challenge "dns-01" is not one gatewayd answers`},
+		{"acme plain directory", []string{"serve", "--data-dir", t.TempDir(), "--acme-accept-tos", "--acme-directory-url", "http://ca.example.test/dir"}, "", "the ACME directory URL must be https://"},
 		{"bad aws endpoint", []string{"serve", "--aws-endpoint-url-lambda", "127.0.0.1:9001"}, "", `--aws-endpoint-url-lambda must be an http:// or https:// URL with a host, such as http://127.0.0.1:4566, got "127.0.0.1:9001"`},
 	}
 	for _, tc := range tests {

@@ -117,7 +117,8 @@ func CompileStage(api model.RestAPI, stageName string, authorizers []model.Autho
 
 // Adopt keeps the decision caches of old's authorizers that decide the same way as st's.
 func (st *Stage) Adopt(old *Stage) {
-	if st == nil || old == nil {
+	if st == nil || old == nil || st == old { // a stage compiled again may keep its authorizers
+
 		return
 	}
 	for id, fn := range st.functions {

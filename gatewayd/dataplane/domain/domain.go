@@ -46,6 +46,9 @@ type Table struct {
 	// defaultNames are the names of the default certificate: requests to them route by
 	// /{api_id}/{stage}, as on the plain listener.
 	defaultNames map[string]bool
+	// alpn are the tls-alpn-01 handshakes by name, http01 the http-01 answers (acme.go).
+	alpn   map[string]*tls.Config
+	http01 map[http01Key]string
 }
 
 // Cipher suites of TLS 1.0 to 1.2 (TLS 1.3's are fixed): ECDHE key exchange only, AEAD first; the
@@ -119,6 +122,7 @@ func Compile(snap model.DomainSnapshot, def *tls.Certificate) (*Table, []error) 
 		sort.Slice(d.mappings, func(i, j int) bool { return len(d.mappings[i].BasePath) > len(d.mappings[j].BasePath) })
 		t.domains[sd.Name] = d
 	}
+	problems = append(problems, t.compileChallenges(snap.Challenges)...)
 	return t, problems
 }
 
@@ -153,6 +157,12 @@ func (t *Table) IsDefaultName(name string) bool { return t.defaultNames[name] }
 // ConfigForClient returns the configuration of a handshake: the domain the client names (SNI), or
 // the default certificate's. h2 offers HTTP/2 through ALPN.
 func (t *Table) ConfigForClient(hello *tls.ClientHelloInfo, h2 bool) (*tls.Config, error) {
+	if isACMEHello(hello) {
+		if c := t.alpn[strings.ToLower(hello.ServerName)]; c != nil {
+			return c, nil
+		}
+		return nil, fmt.Errorf("no tls-alpn-01 challenge for %q", hello.ServerName)
+	}
 	i := 0
 	if h2 {
 		i = 1

@@ -71,6 +71,9 @@ type node[T any] struct {
 type Table[T any] struct {
 	root  node[T]
 	count int
+	// owned, in a Clone, holds the nodes this table made or copied, which it may change; nil, every
+	// node is its own (cow.go).
+	owned map[*node[T]]bool
 }
 
 // New returns an empty table.
@@ -138,14 +141,16 @@ func (t *Table[T]) Add(path, verb string, v T) error {
 				return fmt.Errorf("adding %s %s: greedy parameter %s must be the last segment", verb, path, part)
 			}
 			if n.greedy == nil {
-				n.greedy = &node[T]{}
+				n.greedy = t.newNode()
 			}
+			n.greedy = t.own(n.greedy)
 			n = n.greedy
 			names = append(names, name)
 		case paramSeg:
 			if n.param == nil {
-				n.param = &node[T]{}
+				n.param = t.newNode()
 			}
+			n.param = t.own(n.param)
 			n = n.param
 			names = append(names, name)
 		default:
@@ -154,9 +159,10 @@ func (t *Table[T]) Add(path, verb string, v T) error {
 			}
 			c := n.literal[part]
 			if c == nil {
-				c = &node[T]{}
-				n.literal[part] = c
+				c = t.newNode()
 			}
+			c = t.own(c)
+			n.literal[part] = c
 			n = c
 		}
 	}

@@ -23,6 +23,7 @@ var commands = map[string]func(args []string) error{
 	"tfgen":       runTFGen,
 	"stageupdate": runStageUpdate,
 	"adminwrite":  runAdminWrite,
+	"adminscale":  runAdminScale,
 	"table":       runTable,
 	"deleteapi":   runDeleteAPI,
 	"freeports":   runFreePorts,
