@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -27,6 +28,7 @@ import (
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/control"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/awsapi"
+	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/cache"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/quota"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/telemetry"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/throttle"
@@ -42,9 +44,9 @@ type Config struct {
 	// Store is where the configuration is kept: empty for the embedded SQLite database in DataDir, or
 	// a postgres:// (postgresql://) URL of a PostgreSQL database that several nodes share.
 	Store string
-	// Redis, a redis:// URL, makes throttling and quotas cluster-wide: every node on that Redis draws
-	// from the same token buckets (throttle.Redis) and quota counters (quota.Redis). Empty keeps them
-	// in each node's memory.
+	// Redis, a redis:// URL, makes throttling, quotas and stage caches cluster-wide: every node on that
+	// Redis draws from the same token buckets (throttle.Redis) and quota counters (quota.Redis), and
+	// reads and fills the same cache entries (cache.Redis). Empty keeps them in each node's memory.
 	Redis string
 	// QuotaFailOpen decides quotas on each node's own counts while Redis cannot be reached; by
 	// default they fail closed (503).
@@ -267,6 +269,14 @@ func Start(ctx context.Context, cfg Config) (*Daemon, error) {
 	if limiter != nil {
 		dpOpts.Limiter = limiter
 		dpOpts.Counter = quota.NewRedis(d.redis, true, cfg.QuotaFailOpen)
+		// Stage caches live in Redis too, so that a response is fetched once for the cluster and a
+		// flush empties it everywhere; while Redis is down they are bypassed (cache.Redis).
+		bypassed := new(atomic.Int64)
+		reg.MustRegister(prometheus.NewCounterFunc(telemetry.CounterOpts("gatewayd_cache_redis_bypassed_total"),
+			func() float64 { return float64(bypassed.Load()) }))
+		dpOpts.CacheStore = func(apiID, stage, size string, budget int64) cache.Store {
+			return cache.NewRedis(d.redis, apiID+"/"+stage, size, budget, cache.RedisOptions{Logger: cfg.Logger, Bypassed: bypassed})
+		}
 	}
 	dp, err := dataplane.New(dpOpts)
 	if err != nil {

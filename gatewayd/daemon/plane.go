@@ -29,8 +29,8 @@ type stageServer interface {
 	SetDomains(snap model.DomainSnapshot) error
 	// SetAccountThrottle sets the account-level limit and reports whether it changed.
 	SetAccountThrottle(rate float64, burst int) bool
-	// FlushCache empties one stage's response cache.
-	FlushCache(apiID, stageName string)
+	// FlushCacheAt empties one stage's response cache for the flush of revision rev.
+	FlushCacheAt(apiID, stageName string, rev int64)
 }
 
 // dataPlane keeps the data plane's stages in step with the control plane. It runs on the admin side,

@@ -57,9 +57,10 @@ func (p *dataPlane) catchUp(ctx context.Context) error {
 		if err := p.reloadAll(ctx); err != nil {
 			return err
 		}
-		// The flushes among the changes it missed are unknown: flush every cache.
+		// The flushes among the changes it missed are unknown: flush every cache (once for the
+		// cluster per head revision, when caches are shared).
 		for k := range p.loaded {
-			p.FlushCache(k[0], k[1])
+			p.FlushCacheAt(k[0], k[1], head)
 		}
 		return nil
 	}
@@ -81,7 +82,7 @@ func (p *dataPlane) catchUp(ctx context.Context) error {
 	}
 	for _, c := range changes {
 		for _, st := range c.Flushes {
-			p.FlushCache(st.RestAPIID, st.StageName)
+			p.FlushCacheAt(st.RestAPIID, st.StageName, c.Revision)
 		}
 	}
 	p.setApplied(head)

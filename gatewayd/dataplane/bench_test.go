@@ -1,9 +1,14 @@
 package dataplane_test
 
 import (
+	"bufio"
+	"bytes"
+	"context"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"testing"
 
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane"
@@ -83,4 +88,98 @@ func BenchmarkProxyEndToEnd(b *testing.B) {
 			resp.Body.Close()
 		}
 	})
+}
+
+// zeroAllocBackend answers every request on its keep-alive connections with the same fixed answer, reading
+// only up to the end of the head: a backend that allocates nothing per request, so that allocs/op
+// are the gateway's.
+func zeroAllocBackend(b *testing.B) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { ln.Close() })
+	answer := []byte("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " + strconv.Itoa(len(benchBody)) + "\r\n\r\n" + benchBody)
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				br := bufio.NewReader(c)
+				for {
+					for {
+						line, err := br.ReadSlice('\n')
+						if err != nil {
+							return
+						}
+						if len(line) <= 2 {
+							break
+						}
+					}
+					if _, err := c.Write(answer); err != nil {
+						return
+					}
+				}
+			}()
+		}
+	}()
+	return ln.Addr().String()
+}
+
+// BenchmarkFastFrontProxy drives the data plane's own fasthttp listener over one keep-alive
+// connection, HTTP_PROXY to a backend that allocates nothing: the whole proxy path of one request,
+// front end included, one request at a time. allocs/op are the gateway's.
+func BenchmarkFastFrontProxy(b *testing.B) {
+	addr := zeroAllocBackend(b)
+	s, err := dataplane.New(dataplane.Options{AccountRateLimit: 1e12, AccountBurstLimit: 1 << 40})
+	if err != nil {
+		b.Fatal(err)
+	}
+	api := newAPI("api1")
+	api.method("/items/{id}", "GET", model.Integration{Type: model.IntegrationHTTPProxy, URI: "http://" + addr + "/items/{id}"})
+	if err := s.SetStage(model.Stage{RestAPIID: "api1", StageName: "prod"}, &api.snap); err != nil {
+		b.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { s.Serve(ctx, ln); close(done) }()
+	b.Cleanup(func() { cancel(); <-done })
+	c, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
+	req := []byte("GET /api1/prod/items/42?x=1 HTTP/1.1\r\nHost: bench\r\nUser-Agent: bench\r\nAccept: application/json\r\n\r\n")
+	br := bufio.NewReader(c)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := c.Write(req); err != nil {
+			b.Fatal(err)
+		}
+		n := -1
+		for {
+			line, err := br.ReadSlice('\n')
+			if err != nil {
+				b.Fatal(err)
+			}
+			if len(line) <= 2 {
+				break
+			}
+			if v, ok := bytes.CutPrefix(line, []byte("Content-Length: ")); ok {
+				n, _ = strconv.Atoi(string(bytes.TrimSpace(v)))
+			} else if bytes.HasPrefix(line, []byte("HTTP/1.1 ")) && !bytes.HasPrefix(line, []byte("HTTP/1.1 200")) {
+				b.Fatalf("answer %q", line)
+			}
+		}
+		if _, err := br.Discard(n); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

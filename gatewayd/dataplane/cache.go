@@ -151,14 +151,29 @@ func (s *Server) attachCache(compiled, old *stage, st model.Stage) {
 		return
 	}
 	budget := cache.BudgetBytes(size, s.opts.CacheMaxBytes)
-	compiled.cache = &stageCache{Cache: cache.New(cache.NewMemory(budget, cache.Options{Now: s.opts.Now})), size: size}
+	var store cache.Store
+	if s.opts.CacheStore != nil {
+		store = s.opts.CacheStore(compiled.apiID, compiled.name, size, budget)
+	} else {
+		store = cache.NewMemory(budget, cache.Options{Now: s.opts.Now})
+	}
+	compiled.cache = &stageCache{Cache: cache.New(store), size: size}
+	if old != nil && old.cache == nil {
+		// Turned on again: a store shared between nodes may still hold what it stored before it was
+		// turned off, which API Gateway would have deleted with the cache.
+		compiled.cache.Flush()
+	}
 }
 
 // FlushCache empties a stage's cache, as API Gateway's FlushStageCache does. A stage that is not
 // served or has no cache has nothing to flush.
-func (s *Server) FlushCache(apiID, stageName string) {
+func (s *Server) FlushCache(apiID, stageName string) { s.FlushCacheAt(apiID, stageName, 0) }
+
+// FlushCacheAt is FlushCache for the flush made by configuration revision rev, which every node
+// applies: a cache shared between nodes is emptied once for it (see cache.Cache.FlushAt).
+func (s *Server) FlushCacheAt(apiID, stageName string, rev int64) {
 	if st := (*s.apis.Load())[apiID][stageName]; st != nil && st.cache != nil {
-		st.cache.Flush()
+		st.cache.FlushAt(rev)
 	}
 }
 
@@ -220,7 +235,8 @@ func (s *Server) cached(ctx context.Context, ex *exchange) error {
 	} else {
 		e, out, err = sc.GetOrFill(ctx, key, p.ttl, fill)
 	}
-	if out == cache.Shared {
+	// Hit: the entry was stored between the lookup before this and GetOrFill's own.
+	if out == cache.Shared || out == cache.Hit {
 		p.metrics.Hit()
 		ex.cacheStatus = cacheHit
 	} else {

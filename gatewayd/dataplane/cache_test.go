@@ -16,6 +16,7 @@ import (
 
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/authtest"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane"
+	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/cache"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/model"
 )
 
@@ -567,6 +568,42 @@ func TestCache_ResizeDisableRemove(t *testing.T) {
 		if st.remove {
 			s.RemoveStage("api1", "prod")
 		}
+		mustSetStage(t, s, st.stage, api)
+		if diff := cmp.Diff(st.want, fetch(t, "GET", url)); diff != "" {
+			t.Errorf("%s (-want +got):\n%s", st.name, diff)
+		}
+	}
+}
+
+// TestCache_SharedStoreEmptiedWhenTurnedOnAgain: a store given by Options.CacheStore can outlive the
+// stage's cache (Redis, shared by the nodes); turning the cache off and on again empties it, as API
+// Gateway deletes a cache that is turned off.
+func TestCache_SharedStoreEmptiedWhenTurnedOnAgain(t *testing.T) {
+	stores := map[string]cache.Store{}
+	s, base := newMeteredServer(t, dataplane.Options{CacheStore: func(apiID, stage, size string, budget int64) cache.Store {
+		k := apiID + "/" + stage + "/" + size
+		if stores[k] == nil {
+			stores[k] = cache.NewMemory(budget, cache.Options{})
+		}
+		return stores[k]
+	}})
+	be := newCountingBackend(t, "A")
+	api := newAPI("api1")
+	api.method("/items/{id}", "GET", proxy(be.url+"/items/{id}"))
+	url := base + "/api1/prod/items/1"
+	on, off := cachedStage(nil), cachedStage(nil)
+	off.CacheClusterEnabled = false
+	steps := []struct {
+		name  string
+		stage model.Stage
+		want  answer
+	}{
+		{name: "on", stage: on, want: miss("A #1 /items/1")},
+		{name: "on again keeps the cache", stage: on, want: hit("A #1 /items/1")},
+		{name: "off", stage: off, want: answer{Status: 200, Body: "A #2 /items/1"}},
+		{name: "on again starts empty", stage: on, want: miss("A #3 /items/1")},
+	}
+	for _, st := range steps {
 		mustSetStage(t, s, st.stage, api)
 		if diff := cmp.Diff(st.want, fetch(t, "GET", url)); diff != "" {
 			t.Errorf("%s (-want +got):\n%s", st.name, diff)

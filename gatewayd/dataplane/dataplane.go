@@ -46,6 +46,7 @@ import (
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/authorize/jwtauth"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/authorize/sigv4"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/awsapi"
+	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/cache"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/domain"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/quota"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/telemetry"
@@ -131,6 +132,10 @@ type Options struct {
 	// Counter decides quotas and counts usage. Nil counts in process memory (quota.Local);
 	// quota.Redis decides on counters shared between nodes.
 	Counter Counter
+	// CacheStore returns the store of a stage's response cache when the cache is turned on or resized:
+	// size is its cache_cluster_size, budget its byte budget (capped by CacheMaxBytes). Nil keeps each
+	// stage's entries in process memory (cache.Memory); cache.Redis shares them between nodes.
+	CacheStore func(apiID, stage, size string, budget int64) cache.Store
 }
 
 func (o *Options) setDefaults() {

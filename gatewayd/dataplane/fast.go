@@ -57,9 +57,13 @@ type fastFront struct {
 }
 
 func (s *Server) newFastFront(ln net.Listener) *fastFront {
+	o := &s.opts
+	if o.MaxHeaderBytes+1024 > firstReadSize {
+		// fasthttp's read buffer then takes all a first read brought in (see firstReadConn.NetConn).
+		ln = firstReadListener{ln}
+	}
 	f := &fastFront{s: s, ln: ln}
 	f.stop, f.cancel = context.WithCancel(context.Background())
-	o := &s.opts
 	f.srv = &fasthttp.Server{
 		Handler:      f.handle,
 		ErrorHandler: f.handleError,
@@ -247,7 +251,11 @@ func (f *fastFront) read(fc *fasthttp.RequestCtx, ex *exchange) error {
 		delete(hdr, "Content-Length")
 		ex.fw.setHeader("Connection", closeValue)
 	}
-	ex.req.SourceIP = remoteIP(fc.RemoteAddr())
+	if c, ok := fc.Conn().(*firstReadConn); ok {
+		ex.req.SourceIP = c.sourceIP()
+	} else {
+		ex.req.SourceIP = remoteIP(fc.RemoteAddr())
+	}
 	ex.req.Scheme = "http"
 	if fc.IsTLS() {
 		ex.req.Scheme = "https"
@@ -475,30 +483,40 @@ func (r *fastResponder) isOwn(k string) bool {
 	return false
 }
 
-// watch watches a connection for its client going away; see fastFront.
+// watch watches a connection for its client going away; see fastFront. Watches are pooled with their
+// timer, so a request that ends before watchDelay costs a timer reset and stop, and no allocation.
 type watch struct {
 	timer   *time.Timer
+	f       *fastFront
 	nc      net.Conn
+	cancel  context.CancelFunc
 	stopped atomic.Bool
 	running sync.WaitGroup
 }
 
-var watches = sync.Pool{New: func() any { return new(watch) }}
+var watches = sync.Pool{New: func() any {
+	w := new(watch)
+	w.timer = time.AfterFunc(time.Hour, w.run)
+	w.timer.Stop()
+	return w
+}}
 
 // startWatch watches nc from watchDelay on; the request also ends then if a shutdown gives up on it.
 func (f *fastFront) startWatch(nc net.Conn, cancel context.CancelFunc) *watch {
 	w := watches.Get().(*watch)
-	w.nc = nc
+	w.f, w.nc, w.cancel = f, nc, cancel
 	w.stopped.Store(false)
 	w.running.Add(1)
-	w.timer = time.AfterFunc(watchDelay, func() {
-		defer w.running.Done()
-		defer context.AfterFunc(f.stop, cancel)()
-		if clientGone(nc, &w.stopped) && !w.stopped.Load() {
-			cancel()
-		}
-	})
+	w.timer.Reset(watchDelay)
 	return w
+}
+
+func (w *watch) run() {
+	defer w.running.Done()
+	defer context.AfterFunc(w.f.stop, w.cancel)()
+	if clientGone(w.nc, &w.stopped) && !w.stopped.Load() {
+		w.cancel()
+	}
 }
 
 // stop ends the watch before the answer is written: the connection is fasthttp's again.
@@ -512,7 +530,7 @@ func (w *watch) stop() {
 		w.running.Wait()
 		w.nc.SetReadDeadline(time.Time{})
 	}
-	w.nc, w.timer = nil, nil
+	w.f, w.nc, w.cancel = nil, nil, nil
 	watches.Put(w)
 }
 

@@ -7,8 +7,9 @@
 # Prints a markdown table and writes it to tools/bench/results/<mode>-<time>/results.md (git-ignored).
 # Smoke mode never installs anything and skips rows whose tool is missing; it exits non-zero when any
 # path that ran failed (non-2xx answers, socket errors, setup or terraform errors).
-# The servers take ports free on 127.0.0.1 (BENCH_PORT_BASE=N uses N+1..N+8 instead); BENCH_THREADS, BENCH_CONNS, BENCH_DURATION and
+# The servers take ports free on 127.0.0.1 (BENCH_PORT_BASE=N uses N+1..N+18 instead); BENCH_THREADS, BENCH_CONNS, BENCH_DURATION and
 # BENCH_WARMUP change the full run's load; BENCH_SKIP="wrk nginx" acts as if those were not installed.
+# The --redis and cluster rows need redis-server (and initdb + pg_ctl); BENCH_SKIP="redis-server initdb" skips them.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 # terraform warns on every command when its CLI configuration file is missing: use the repo's.
@@ -40,8 +41,10 @@ tsv=$run/results.tsv md=$run/results.md
 failed=0
 
 pids=()
+stops=() # commands that stop what is not one of pids (PostgreSQL under pg_ctl), run first at exit
 cleanup() {
-  local p
+  local p s
+  for s in "${stops[@]}"; do eval "$s" >/dev/null 2>&1 || true; done
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
 }
@@ -352,6 +355,141 @@ for kind in key keyjwt cache; do
   *) fail "$name" "setup: $(tail -n 3 "$run/setup-$kind.log" | tr '\n' ' ')" ;;
   esac
 done
+
+# --- several nodes (issue 16) --------------------------------------------------------------------
+# key+throttle with --redis: a second gatewayd on a redis-server started here (free port, throwaway
+# dir, no persistence); then three gatewayd nodes on one PostgreSQL (initdb + pg_ctl, throwaway dir,
+# fsync off) and that Redis, loaded by three wrk processes at once, one per node. Rows whose server is
+# missing are skipped with a note.
+if [ -n "${BENCH_PORT_BASE:-}" ]; then
+  cports=()
+  for i in $(seq 9 18); do cports+=($((base + i))); done
+else
+  mapfile -t cports < <("$bt" freeports 10)
+fi
+# cports: Redis, the --redis gatewayd's admin and data ports, PostgreSQL, then each node's two.
+redis_bin=$(have redis-server && command -v redis-server || true)
+pg_bin=""
+if have initdb && have pg_ctl; then
+  pg_bin=$(dirname "$(command -v initdb)")
+elif [[ " ${BENCH_SKIP:-} " != *" initdb "* ]]; then
+  for d in /usr/lib/postgresql/*/bin; do [ -x "$d/initdb" ] && [ -x "$d/pg_ctl" ] && pg_bin=$d; done
+fi
+key_rps=$(awk -F'\t' '$1 == "gatewayd key+throttle" { print $2 }' "$tsv")
+# start_node NAME ADMIN_PORT LISTEN_PORT FLAGS...: another gatewayd like the first one; sets $last_pid.
+start_node() {
+  local name=$1 ap=$2 lp=$3
+  shift 3
+  GATEWAYD_ADMIN_TOKEN=$token GATEWAYD_ACCOUNT_RATE_LIMIT=1000000 GATEWAYD_ACCOUNT_BURST_LIMIT=1000000 start "$name" \
+    "$bin/gatewayd" serve --data-dir "$run/$name-data" --admin-addr "127.0.0.1:$ap" --listen "127.0.0.1:$lp" --log-level warn "$@"
+  "$bt" check -url "http://127.0.0.1:$ap/healthz" -wait 30s >/dev/null 2>&1 && kill -0 "$last_pid" 2>/dev/null
+}
+if [ -z "$redis_bin" ]; then
+  row "gatewayd key+throttle (Redis)" "" "" "" "" "" "" "skipped: redis-server not installed"
+  row "3-node cluster aggregate" "" "" "" "" "" "" "skipped: redis-server not installed"
+else
+  redis_port=${cports[0]}
+  mkdir -p "$run/redis"
+  start redis "$redis_bin" --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no --dir "$run/redis" --daemonize no
+  redis_pid=$last_pid
+  for _ in $(seq 100); do
+    [ "$(printf 'PING\r\n' | timeout 1 bash -c "exec 3<>/dev/tcp/127.0.0.1/$redis_port; cat >&3; head -c 5 <&3" 2>/dev/null)" = "+PONG" ] && break
+    sleep 0.1
+  done
+  if start_node gw-redis "${cports[1]}" "${cports[2]}" --redis "redis://127.0.0.1:$redis_port/0"; then
+    gwr_pid=$last_pid
+    set +e
+    out=$("$bt" setup -admin "http://127.0.0.1:${cports[1]}" -token-file "$run/admin-token" -kind key -backend "127.0.0.1:$backend_port" 2>"$run/setup-key-redis.log")
+    rc=$?
+    set -e
+    if [ $rc = 0 ]; then
+      mapfile -t lines <<<"$out"
+      measure "gatewayd key+throttle (Redis)" "${lines[0]}" "$gwr_pid $redis_pid" "the key+throttle row with --redis: usage plan and account buckets in Redis, one script per request; RSS: gatewayd + redis-server" "${lines[@]:1}"
+      r_rps=$(awk -F'\t' '$1 == "gatewayd key+throttle (Redis)" { print $2 }' "$tsv")
+      if [ -n "$r_rps" ] && [ -n "$key_rps" ]; then
+        sed -i "\$s|\$|; $(awk -v a="$r_rps" -v b="$key_rps" 'BEGIN { printf "%.2fx", a / b }') of key+throttle in this run (target >= 0.7x)|" "$tsv"
+      fi
+    else
+      fail "gatewayd key+throttle (Redis)" "setup: $(tail -n 3 "$run/setup-key-redis.log" | tr '\n' ' ')"
+    fi
+    kill "$gwr_pid" 2>/dev/null || true
+    wait "$gwr_pid" 2>/dev/null || true
+  else
+    fail "gatewayd key+throttle (Redis)" "gatewayd --redis did not start: $(tail -n 3 "$run/gw-redis.log" | tr '\n' ' ')"
+  fi
+
+  if [ -z "$pg_bin" ]; then
+    row "3-node cluster aggregate" "" "" "" "" "" "" "skipped: PostgreSQL (initdb, pg_ctl) not installed"
+  else
+    # initdb and postgres refuse to run as root: then they run as the postgres user, in a directory
+    # of theirs outside the repository (whose parents may be closed to them).
+    as_pg=()
+    [ "$(id -u)" = 0 ] && as_pg=(runuser -u postgres --)
+    pg_dir=$(mktemp -d /tmp/gwbench-pg.XXXXXX)
+    [ "$(id -u)" = 0 ] && chown postgres: "$pg_dir"
+    pg_port=${cports[3]}
+    stops+=("${as_pg[*]} $pg_bin/pg_ctl -D $pg_dir/data -m immediate stop; rm -rf $pg_dir")
+    if "${as_pg[@]}" "$pg_bin/initdb" -D "$pg_dir/data" -U postgres --auth=trust -E UTF8 --locale=C --no-sync >"$run/initdb.log" 2>&1 &&
+      "${as_pg[@]}" "$pg_bin/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/postgres.log" -w -t 60 -o \
+        "-p $pg_port -k $pg_dir -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c max_connections=200" start >"$run/pg_ctl.log" 2>&1; then
+      store="postgres://postgres@127.0.0.1:$pg_port/postgres?sslmode=disable"
+      node_pids=() node_urls=() started=1
+      for i in 0 1 2; do
+        ap=${cports[$((4 + 2 * i))]} lp=${cports[$((5 + 2 * i))]}
+        # The nodes share the first one's secret key (IAM secrets are sealed with it).
+        if [ "$i" -gt 0 ]; then mkdir -p "$run/node$i-data" && cp "$run/node0-data/secret-key" "$run/node$i-data/"; fi
+        if ! start_node "node$i" "$ap" "$lp" --store "$store" --redis "redis://127.0.0.1:$redis_port/1"; then
+          fail "3-node cluster aggregate" "node $((i + 1)) did not start: $(tail -n 3 "$run/node$i.log" | tr '\n' ' ')"
+          started=0
+          break
+        fi
+        node_pids+=("$last_pid")
+        node_urls+=("127.0.0.1:$lp")
+      done
+      if [ "$started" = 1 ]; then
+        set +e
+        out=$("$bt" setup -admin "http://127.0.0.1:${cports[4]}" -token-file "$run/admin-token" -kind key -backend "127.0.0.1:$backend_port" 2>"$run/setup-cluster.log")
+        rc=$?
+        set -e
+        if [ $rc = 0 ]; then
+          mapfile -t lines <<<"$out"
+          per=$(((conns + 2) / 3))
+          say "3-node cluster aggregate: ${lines[0]} on each node, 3 x wrk -t1 -c$per"
+          outs=() ok=1
+          for i in 0 1 2; do
+            u="http://${node_urls[$i]}${lines[0]#http://"${node_urls[0]}"}"
+            hdr=()
+            for h in "${lines[@]:1}"; do hdr+=(-H "$h"); done
+            "$bt" check -url "$u" "${hdr[@]}" -wait 30s 2>>"$run/load-err.log" || ok=0
+            wrk_args=()
+            [ -n "$wrk_bin" ] && wrk_args=(-wrk "$wrk_bin")
+            "$bt" load -url "$u" "${wrk_args[@]}" "${hdr[@]}" -t 1 -c "$per" -d "$dur" -warmup "$warm" >"$run/cluster-load-$i.out" 2>>"$run/load-err.log" &
+            outs+=($!)
+          done
+          for p in "${outs[@]}"; do wait "$p" || ok=0; done
+          if [ "$ok" = 1 ]; then
+            read -r rps p50 p99 errs reqs < <(awk '
+              { rps += $1; errs += $4; reqs += $5; if ($2 > p50) p50 = $2; if ($3 > p99) p99 = $3 }
+              END { printf "%.0f %s %s %d %d\n", rps, p50, p99, errs, reqs }' "$run"/cluster-load-[012].out)
+            each=$(awk '{ printf "%s%.0f", (NR > 1 ? " + " : ""), $1 }' "$run"/cluster-load-[012].out)
+            row "3-node cluster aggregate" "$rps" "$p50" "$p99" "$errs" "$(rss "${node_pids[@]}")" "" \
+              "the key+throttle path on 3 nodes (PostgreSQL store, Redis throttles), 3 x wrk -t1 -c$per at once, one per node: $each req/s; P50/P99 the worst node's; RSS: the 3 nodes; the nodes, Redis, PostgreSQL, the backend and wrk share this machine's $(nproc) cores"
+            if [ "$errs" != 0 ] && [ "$mode" = smoke ]; then fail "3-node cluster aggregate" "$errs errors of $reqs requests"; fi
+          else
+            fail "3-node cluster aggregate" "load: $(tail -c 300 "$run/load-err.log" | tr '\n' ' ')"
+          fi
+        else
+          fail "3-node cluster aggregate" "setup: $(tail -n 3 "$run/setup-cluster.log" | tr '\n' ' ')"
+        fi
+      fi
+      for p in "${node_pids[@]}"; do kill "$p" 2>/dev/null || true; done
+      for p in "${node_pids[@]}"; do wait "$p" 2>/dev/null || true; done
+    else
+      fail "3-node cluster aggregate" "PostgreSQL did not start: $(tail -n 3 "$run/initdb.log" "$run/pg_ctl.log" "$pg_dir/postgres.log" 2>/dev/null | tr '\n' ' ')"
+    fi
+  fi
+  kill "$redis_pid" 2>/dev/null || true
+fi
 
 # MOCK with a fixed body, then with a 10-line template reading the request (target: >= 0.8x of the first).
 for kind in mock mockvtl; do

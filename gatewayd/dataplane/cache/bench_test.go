@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"testing"
 	"time"
+
+	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/redistest"
 )
 
 // BenchmarkHit measures GetOrFill on stored keys from all Ps at once: the hit path, key given.
@@ -48,4 +50,43 @@ func BenchmarkKey(b *testing.B) {
 			_ = Key("stage", "GET", "/pets/{petId}", params)
 		}
 	})
+}
+
+// BenchmarkStoreHit compares what a hit costs in the in-process store and in the Redis store (a
+// round trip to a redis-server on loopback, the script, decoding the entry): one request at a time
+// (the latency a hit adds) and from all Ps at once.
+func BenchmarkStoreHit(b *testing.B) {
+	e := entry(200, `{"id":1,"name":"rex","tags":["a","b"]}`)
+	key := Key("stage", "GET", "/pets/{petId}", nil)
+	srv := redistest.Start(b)
+	stores := []struct {
+		name string
+		s    Store
+	}{
+		{"memory", NewMemory(64<<20, Options{})},
+		{"redis", newNode(b, srv).store("api/bench", 64<<20)},
+	}
+	for _, st := range stores {
+		if !st.s.Set(key, e, time.Hour) {
+			b.Fatal("not stored")
+		}
+		b.Run(st.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, ok := st.s.Get(key); !ok {
+					b.Fatal("miss")
+				}
+			}
+		})
+		b.Run(st.name+"/parallel", func(b *testing.B) {
+			b.ReportAllocs()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					if _, ok := st.s.Get(key); !ok {
+						b.Fatal("miss")
+					}
+				}
+			})
+		})
+	}
 }

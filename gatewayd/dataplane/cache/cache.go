@@ -61,9 +61,18 @@ type Cache struct {
 	gen     uint64
 }
 
+// sharedStore is a Store that several nodes share (Redis). Its Fill replaces the fill and the store
+// step of Cache so that misses collapse across the nodes too: it returns an entry another node stored
+// meanwhile (filled false), or calls fill and stores what it may itself. Flushes are its own concern.
+type sharedStore interface {
+	Fill(ctx context.Context, key string, ttl time.Duration, refresh bool, fill FillFunc) (e *Entry, filled bool, err error)
+}
+
 type call struct {
-	done    chan struct{}
-	e       *Entry
+	done chan struct{}
+	e    *Entry
+	// stored is set when the entry came from the store (another node's fill), not from fill.
+	stored  bool
 	err     error
 	waiters int
 	cancel  context.CancelFunc
@@ -78,7 +87,8 @@ func New(s Store) *Cache {
 func (c *Cache) Store() Store { return c.store }
 
 // GetOrFill returns key's stored entry or, on a miss, the result of fill, which is stored for ttl
-// when fill allows it. Concurrent misses on key make one fill call.
+// when fill allows it. Concurrent misses on key make one fill call (over a Store that several nodes
+// share, one across the nodes). The outcome is Miss only for the request whose fill called fill.
 func (c *Cache) GetOrFill(ctx context.Context, key string, ttl time.Duration, fill FillFunc) (*Entry, Outcome, error) {
 	if e, ok := c.store.Get(key); ok {
 		return e, Hit, nil
@@ -100,10 +110,24 @@ func (c *Cache) Refresh(ctx context.Context, key string, ttl time.Duration, fill
 }
 
 // Flush removes every entry, including those that fills in flight would store.
-func (c *Cache) Flush() {
+func (c *Cache) Flush() { c.FlushAt(0) }
+
+// revisionFlusher is a shared store that flushes once for a flush that every node applies.
+type revisionFlusher interface {
+	FlushAt(rev int64)
+}
+
+// FlushAt is Flush for the flush made by configuration revision rev (0: unknown). Over a store that
+// several nodes share, only the first node to apply a revision's flush empties it, so that the others,
+// applying the same revision later, do not remove what was stored after it.
+func (c *Cache) FlushAt(rev int64) {
 	c.flushMu.Lock()
 	c.gen++
-	c.store.Flush()
+	if f, ok := c.store.(revisionFlusher); ok {
+		f.FlushAt(rev)
+	} else {
+		c.store.Flush()
+	}
 	c.flushMu.Unlock()
 }
 
@@ -127,7 +151,7 @@ func (c *Cache) do(ctx context.Context, calls map[string]*call, key string, ttl 
 
 	select {
 	case <-cl.done:
-		return cl.e, !joined, cl.err
+		return cl.e, !joined && !cl.stored, cl.err
 	case <-ctx.Done():
 		c.mu.Lock()
 		cl.waiters--
@@ -156,6 +180,11 @@ func (c *Cache) run(ctx context.Context, calls map[string]*call, key string, cl 
 		close(cl.done)
 	}()
 
+	if ss, ok := c.store.(sharedStore); ok {
+		e, filled, err := ss.Fill(ctx, key, ttl, refresh, fill)
+		cl.e, cl.err, cl.stored = e, err, !filled && err == nil
+		return
+	}
 	e, storable, err := fill(ctx)
 	cl.e, cl.err = e, err
 	if err != nil || e == nil {

@@ -79,10 +79,12 @@ func (it *Integration) httpProxy(ctx context.Context, in *mapping.Input) (*messa
 	for k, vv := range m.Header {
 		h[k] = vv
 	}
-	h["X-Forwarded-For"] = []string{req.SourceIP}
-	h["X-Forwarded-Proto"] = []string{req.Scheme}
-	h["X-Forwarded-Host"] = []string{req.Host}
-	h[RequestIDHeader] = []string{req.ID}
+	// One backing array for the gateway's own four values; each slice is capped, so an append copies.
+	own := [...]string{req.SourceIP, req.Scheme, req.Host, req.ID}
+	h["X-Forwarded-For"] = own[0:1:1]
+	h["X-Forwarded-Proto"] = own[1:2:2]
+	h["X-Forwarded-Host"] = own[2:3:3]
+	h[RequestIDHeader] = own[3:4:4]
 	method := it.method
 	if method == "" || method == "ANY" {
 		method = req.Method
@@ -93,8 +95,25 @@ func (it *Integration) httpProxy(ctx context.Context, in *mapping.Input) (*messa
 		return nil, err
 	}
 	in.Context.IntegrationStatus = resp.Status
-	resp.Header = forwardable(resp.Header, responseSkip)
+	// The parsed answer is ours alone: filter it in place rather than copy it.
+	stripHopByHop(resp.Header, responseSkip)
 	return resp, nil
+}
+
+// stripHopByHop deletes from h what forwardable would not copy.
+func stripHopByHop(h http.Header, skip map[string]bool) {
+	for _, v := range h["Connection"] {
+		for f := range strings.SplitSeq(v, ",") {
+			if f = strings.TrimSpace(f); f != "" {
+				delete(h, http.CanonicalHeaderKey(f))
+			}
+		}
+	}
+	for k := range h {
+		if hopByHop[k] || skip[k] {
+			delete(h, k)
+		}
+	}
 }
 
 // responseSkip are backend headers the gateway sets itself.

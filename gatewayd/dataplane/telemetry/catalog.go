@@ -98,6 +98,8 @@ var Catalog = []Metric{
 		Help: "The store revision of the configuration this node's data plane serves; nodes on one store converge to the same value."},
 	{Name: "gatewayd_throttle_local_decisions_total", Kind: "counter",
 		Help: "Throttling decisions made on this node's own buckets (each limit divided by the live nodes) because Redis could not be reached."},
+	{Name: "gatewayd_cache_redis_bypassed_total", Kind: "counter",
+		Help: "Stage cache operations (reads, fills, stores) this node skipped because Redis could not be reached: its requests went to the backend instead."},
 }
 
 // Def returns the catalog's entry of name; it panics for a name the catalog lacks, so that a metric

@@ -72,23 +72,31 @@ type responseHead struct {
 }
 
 func readHead(br *bufio.Reader) (*responseHead, error) {
-	// Collect the header block, up to the empty line.
-	var block []byte
-	for {
-		line, err := br.ReadSlice('\n')
-		if err == bufio.ErrBufferFull || len(block)+len(line) > maxHeaderBytes {
-			return nil, fmt.Errorf("%w: headers too large", errMalformed)
-		}
-		if err != nil {
-			return nil, err
-		}
-		block = append(block, line...)
-		if len(line) <= 2 && len(block) > len(line) && (string(line) == "\r\n" || string(line) == "\n") {
-			break
-		}
+	text, err := bufferedHead(br)
+	if err != nil {
+		return nil, err
 	}
-	text := string(block) // one allocation holds every name and value
+	if text == "" {
+		// Collect the header block, up to the empty line.
+		var block []byte
+		for {
+			line, err := br.ReadSlice('\n')
+			if err == bufio.ErrBufferFull || len(block)+len(line) > maxHeaderBytes {
+				return nil, fmt.Errorf("%w: headers too large", errMalformed)
+			}
+			if err != nil {
+				return nil, err
+			}
+			block = append(block, line...)
+			if len(line) <= 2 && len(block) > len(line) && (string(line) == "\r\n" || string(line) == "\n") {
+				break
+			}
+		}
+		text = string(block) // one allocation holds every name and value
+	}
 	r := &responseHead{contentLength: -1, header: make(http.Header, 8)}
+	// One backing array for the values: a slice per header would cost an allocation each.
+	values := make([]string, 0, strings.Count(text, "\n"))
 
 	line, rest := cutLine(text)
 	proto, statusText, ok := cut(line, ' ')
@@ -133,13 +141,59 @@ func readHead(br *bufio.Reader) (*responseHead, error) {
 				r.close = true
 			}
 		}
-		r.header[key] = append(r.header[key], value)
+		values = append(values, value)
+		if vv := r.header[key]; vv != nil {
+			r.header[key] = append(vv, value)
+		} else {
+			// Capped, so that an append by a later step copies.
+			r.header[key] = values[len(values)-1 : len(values) : len(values)]
+		}
 	}
 	if r.chunked {
 		r.contentLength = -1 // Transfer-Encoding wins (RFC 9112 6.3)
 		delete(r.header, "Content-Length")
 	}
 	return r, nil
+}
+
+// bufferedHead returns the header block as one string when all of it is in br's buffer already (the
+// common case: a backend's head comes in one segment), without the line-by-line copy; "" when it is
+// not, leaving br as it was but filled.
+func bufferedHead(br *bufio.Reader) (string, error) {
+	if br.Buffered() == 0 {
+		if _, err := br.Peek(1); err != nil {
+			return "", err
+		}
+	}
+	buf, _ := br.Peek(br.Buffered())
+	// The block ends with the first empty line after the first line, as in readHead's loop.
+	first := bytes.IndexByte(buf, '\n')
+	if first < 0 {
+		return "", nil
+	}
+	for i := first + 1; i < len(buf); {
+		switch {
+		case buf[i] == '\n':
+			return takeHead(br, buf, i+1)
+		case buf[i] == '\r' && i+1 < len(buf) && buf[i+1] == '\n':
+			return takeHead(br, buf, i+2)
+		}
+		j := bytes.IndexByte(buf[i:], '\n')
+		if j < 0 {
+			return "", nil
+		}
+		i += j + 1
+	}
+	return "", nil
+}
+
+func takeHead(br *bufio.Reader, buf []byte, n int) (string, error) {
+	if n > maxHeaderBytes {
+		return "", fmt.Errorf("%w: headers too large", errMalformed)
+	}
+	text := string(buf[:n])
+	br.Discard(n)
+	return text, nil
 }
 
 func cutLine(s string) (line, rest string) {

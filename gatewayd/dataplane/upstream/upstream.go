@@ -18,6 +18,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/internal/rawio"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/message"
 )
 
@@ -167,6 +168,9 @@ func (c *Client) dial(ctx context.Context, req *Request, deadline time.Time) (*c
 	}
 	if err != nil {
 		return nil, err
+	}
+	if tc, ok := nc.(*net.TCPConn); ok {
+		nc = rawio.New(tc)
 	}
 	return &conn{nc: nc, br: bufio.NewReaderSize(nc, 8<<10), bw: bufio.NewWriterSize(nc, 8<<10)}, nil
 }

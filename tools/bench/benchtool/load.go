@@ -245,13 +245,20 @@ func runCheck(args []string) error {
 	status := fs.Int("status", 200, "expected status")
 	contains := fs.String("contains", "", "expected substring of the body")
 	wait := fs.Duration("wait", 0, "keep trying this long")
+	var header headerList
+	fs.Var(&header, "H", `a request header, "Name: value"; repeat for more`)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if err := loopbackURL(*target); err != nil {
 		return err
 	}
-	return waitFor(*target, *status, *contains, *wait)
+	var pairs []string
+	for _, h := range header {
+		name, value, _ := strings.Cut(h, ":")
+		pairs = append(pairs, strings.TrimSpace(name), strings.TrimSpace(value))
+	}
+	return waitFor(*target, *status, *contains, *wait, pairs...)
 }
 
 func waitFor(target string, status int, contains string, wait time.Duration, header ...string) error {

@@ -1,0 +1,149 @@
+#!/usr/bin/env bash
+# Proxy path A/B (issue 17): nginx and one or more gatewayd binaries side by side, alternating rounds,
+# with per-request counters of each gatewayd process that the machine's load disturbs far less than
+# req/s: CPU time, syscalls and context switches per request (perf stat -p), and, with
+# PROFILE=1, a CPU profile of the last round of each (perf record).
+#
+#   tools/bench/proxyab.sh [NAME=GATEWAYD_BINARY ...]
+#
+# nginx's counters are those of its worker processes. Without arguments it builds the working tree's gatewayd as "cur". ROUNDS (3), DURATION (8s), WARMUP
+# (2s), THREADS (2), CONNS (64) set the load; KINDS ("proxy key") the gatewayd rows. Needs wrk, nginx
+# and perf. Prints one line per round and row, then the medians; writes everything to
+# tools/bench/results/proxyab-<time>/ (git-ignored).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+rounds=${ROUNDS:-3} dur=${DURATION:-8s} warm=${WARMUP:-2s} threads=${THREADS:-2} conns=${CONNS:-64}
+kinds=${KINDS:-proxy key}
+PATH=$PATH:/usr/sbin:/sbin
+for t in wrk nginx perf; do command -v "$t" >/dev/null || { echo "proxyab: $t is not installed" >&2; exit 2; }; done
+
+run=$PWD/tools/bench/results/proxyab-$(date +%Y%m%d-%H%M%S)
+mkdir -p "$run"
+(cd tools/bench && go build -trimpath -o "$run/benchtool" ./benchtool)
+bt=$run/benchtool
+bins=("$@")
+if [ ${#bins[@]} -eq 0 ]; then
+  go build -trimpath -o "$run/gatewayd-cur" ./gatewayd/cmd/gatewayd
+  bins=("cur=$run/gatewayd-cur")
+fi
+
+pids=()
+cleanup() {
+  local p
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+mapfile -t ports < <("$bt" freeports $((2 + 2 * ${#bins[@]})))
+backend=127.0.0.1:${ports[0]}
+"$bt" backend -addr "$backend" >"$run/backend.log" 2>&1 &
+pids+=($!)
+"$bt" check -url "http://$backend/items/1" -wait 10s
+
+mkdir -p "$run/nginx"
+cat >"$run/nginx.conf" <<CONF
+worker_processes auto;
+pid $run/nginx/nginx.pid;
+error_log $run/nginx/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path $run/nginx/body;
+  proxy_temp_path $run/nginx/proxy;
+  fastcgi_temp_path $run/nginx/fastcgi;
+  uwsgi_temp_path $run/nginx/uwsgi;
+  scgi_temp_path $run/nginx/scgi;
+  upstream backend { server $backend; keepalive 128; }
+  server {
+    listen 127.0.0.1:${ports[1]};
+    location / { proxy_pass http://backend; proxy_http_version 1.1; proxy_set_header Connection ""; }
+  }
+}
+CONF
+nginx -p "$run/nginx" -c "$run/nginx.conf" -g 'daemon off;' >"$run/nginx.log" 2>&1 &
+nginx_pid=$!
+pids+=("$nginx_pid")
+"$bt" check -url "http://127.0.0.1:${ports[1]}/items/1" -wait 10s
+nginx_workers=$(pgrep -d, -P "$nginx_pid")
+
+# targets: "row url pids header"; nginx's counters are its workers'.
+targets=("nginx|http://127.0.0.1:${ports[1]}/items/1|$nginx_workers|")
+i=0
+for spec in "${bins[@]}"; do
+  name=${spec%%=*} bin=${spec#*=}
+  gw=127.0.0.1:${ports[2 + 2 * i]} adm=127.0.0.1:${ports[3 + 2 * i]}
+  token=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
+  printf '%s\n' "$token" >"$run/token-$name"
+  GATEWAYD_ADMIN_TOKEN=$token GATEWAYD_ACCOUNT_RATE_LIMIT=1000000 GATEWAYD_ACCOUNT_BURST_LIMIT=1000000 \
+    "$bin" serve --data-dir "$run/data-$name" --admin-addr "$adm" --listen "$gw" --log-level warn >"$run/gatewayd-$name.log" 2>&1 &
+  pid=$!
+  pids+=("$pid")
+  "$bt" check -url "http://$adm/healthz" -wait 15s
+  for kind in $kinds; do
+    out=$("$bt" setup -admin "http://$adm" -token-file "$run/token-$name" -kind "$kind" -backend "$backend")
+    url=$(head -n 1 <<<"$out")
+    hdr=$(sed -n 2p <<<"$out")
+    targets+=("$name $kind|$url|$pid|$hdr")
+  done
+  i=$((i + 1))
+done
+
+printf '%-16s %5s %8s %7s %8s %9s %8s %8s\n' row round req/s p99ms vsnginx cpu_us/req sys/req cs/req | tee "$run/rounds.txt"
+for r in $(seq 1 "$rounds"); do
+  nginx_rps=
+  for t in "${targets[@]}"; do
+    IFS='|' read -r row url pid hdr <<<"$t"
+    h=()
+    [ -n "$hdr" ] && h=(-H "$hdr")
+    "$bt" load -url "$url" -wrk wrk "${h[@]}" -t "$threads" -c "$conns" -d "$warm" -warmup 0s >/dev/null
+    slug=${row// /-}
+    rec=()
+    if [ "${PROFILE:-0}" = 1 ] && [ "$r" = "$rounds" ]; then
+      perf record -F 999 -g -p "$pid" -o "$run/perf-$slug.data" -- sleep "${dur%s}" >/dev/null 2>&1 &
+      rec=($!)
+    fi
+    perf stat -x, -e task-clock,raw_syscalls:sys_enter,context-switches -p "$pid" -o "$run/stat-$slug-$r.csv" -- \
+      "$bt" load -url "$url" -wrk wrk "${h[@]}" -t "$threads" -c "$conns" -d "$dur" -warmup 0s >"$run/load-$slug-$r.txt"
+    [ ${#rec[@]} -gt 0 ] && wait "${rec[0]}"
+    read -r rps _ p99 errs reqs <"$run/load-$slug-$r.txt"
+    [ "$row" = nginx ] && nginx_rps=$rps
+    awk -F, -v reqs="$reqs" -v row="$row" -v r="$r" -v rps="$rps" -v p99="$p99" -v n="$nginx_rps" '
+      $3 == "task-clock" { cpu = $1 } $3 == "raw_syscalls:sys_enter" { sc = $1 } $3 == "context-switches" { cs = $1 }
+      END { printf "%-16s %5s %8s %7s %8.2f %9.1f %8.2f %8.2f\n", row, r, rps, p99, rps / n, cpu * 1000 / reqs, sc / reqs, cs / reqs }' \
+      "$run/stat-$slug-$r.csv" | tee -a "$run/rounds.txt"
+  done
+done
+echo "medians:" | tee -a "$run/rounds.txt"
+# Median per row of each numeric column (rows may have a space in their name: "cur proxy").
+python3 - "$run/rounds.txt" <<'PY' | tee -a "$run/rounds.txt"
+import sys, statistics, collections
+rows = collections.OrderedDict()
+for line in open(sys.argv[1]).read().splitlines()[1:]:
+    if line.startswith("medians"):
+        break
+    f = line.split()
+    # the round is the first integer field
+    i = next(k for k, v in enumerate(f) if v.isdigit())
+    rows.setdefault(" ".join(f[:i]), []).append(f[i + 1:])
+for name, rs in rows.items():
+    cols = []
+    for c in zip(*rs):
+        try:
+            cols.append("%.2f" % statistics.median(float(x) for x in c))
+        except ValueError:
+            cols.append("-")
+    print("%-16s %s" % (name, " ".join("%9s" % c for c in cols)))
+PY
+if [ "${PROFILE:-0}" = 1 ]; then
+  for f in "$run"/perf-*.data; do
+    {
+      perf report -i "$f" --no-children -g none --sort dso --stdio 2>/dev/null | grep '%' | grep -v '^#' | head -n 8
+      echo
+      perf report -i "$f" --no-children -g none --sort symbol --stdio 2>/dev/null | grep '%' | grep -v '^#' | head -n 60
+    } >"${f%.data}.top.txt" || true
+  done
+  echo "profiles: $run/perf-*.top.txt"
+fi
+echo "results: $run"
