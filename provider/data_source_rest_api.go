@@ -74,6 +74,10 @@ func (d *restAPIDataSource) Schema(_ context.Context, _ datasource.SchemaRequest
 				MarkdownDescription: "When the API was created (RFC 3339).",
 				Computed:            true,
 			},
+			"disable_execute_api_endpoint": schema.BoolAttribute{
+				MarkdownDescription: "Whether the stages answer 403 at their `invoke_url` (the API is reached through domain names only).",
+				Computed:            true,
+			},
 		},
 	}
 }

@@ -45,6 +45,10 @@ func (d *stageDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, 
 			"created_date":          computed("When the stage was created (RFC 3339)."),
 			"canary_settings":       canaryDataSourceAttribute(),
 			"access_log_settings":   accessLogDataSourceAttribute(),
+			"client_certificate_id": computed("ID of the client certificate the stage presents to its backends, `\"\"` for none."),
+			"documentation_version": computed("Documentation version the stage's exports carry, `\"\"` for the API's current parts."),
+			"xray_tracing_enabled":  schema.BoolAttribute{MarkdownDescription: "Whether X-Ray tracing was asked for (no effect here).", Computed: true},
+			"web_acl_arn":           computed("ARN of the stage's AWS WAF web ACL (not applicable here)."),
 		},
 	}
 }

@@ -39,9 +39,10 @@ func (d *usagePlanDataSource) Schema(_ context.Context, _ datasource.SchemaReque
 				Required:            true,
 				Validators:          []validator.String{stringvalidator.LengthBetween(1, 1024)},
 			},
-			"id":          schema.StringAttribute{MarkdownDescription: "ID of the plan.", Computed: true},
-			"description": schema.StringAttribute{MarkdownDescription: "Description of the plan.", Computed: true},
-			"tags":        schema.MapAttribute{MarkdownDescription: "Key-value tags of the plan.", ElementType: types.StringType, Computed: true},
+			"id":           schema.StringAttribute{MarkdownDescription: "ID of the plan.", Computed: true},
+			"description":  schema.StringAttribute{MarkdownDescription: "Description of the plan.", Computed: true},
+			"product_code": schema.StringAttribute{MarkdownDescription: "AWS Marketplace product of the plan (no meaning here).", Computed: true},
+			"tags":         schema.MapAttribute{MarkdownDescription: "Key-value tags of the plan.", ElementType: types.StringType, Computed: true},
 			"throttle_settings": schema.ListNestedAttribute{
 				MarkdownDescription: "The plan's token bucket for each key: one element, or none when the plan does not throttle.",
 				Computed:            true,

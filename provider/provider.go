@@ -121,6 +121,10 @@ func (p *gatewaydProvider) Resources(_ context.Context) []func() resource.Resour
 		NewRestAPIPolicyResource,
 		NewCertificateResource,
 		NewVPCLinkResource,
+		NewClientCertificateResource,
+		NewAccountResource,
+		NewDocumentationPartResource,
+		NewDocumentationVersionResource,
 		NewDomainNameResource,
 		NewBasePathMappingResource,
 	}

@@ -42,6 +42,7 @@ type apiKeyModel struct {
 	Enabled         types.Bool   `tfsdk:"enabled"`
 	Value           types.String `tfsdk:"value"`
 	Tags            types.Map    `tfsdk:"tags"`
+	CustomerID      types.String `tfsdk:"customer_id"`
 	CreatedDate     types.String `tfsdk:"created_date"`
 	LastUpdatedDate types.String `tfsdk:"last_updated_date"`
 }
@@ -67,10 +68,10 @@ func (r *apiKeyResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 			},
 			// Optional attributes
 			"description": schema.StringAttribute{
-				MarkdownDescription: "Description of the key. Defaults to `\"\"`.",
+				MarkdownDescription: "Description of the key. Defaults to `\"Managed by Terraform\"`, as in the AWS provider.",
 				Optional:            true,
 				Computed:            true,
-				Default:             stringdefault.StaticString(""),
+				Default:             stringdefault.StaticString("Managed by Terraform"),
 				Validators:          []validator.String{stringvalidator.LengthAtMost(4096)},
 			},
 			"enabled": schema.BoolAttribute{
@@ -92,6 +93,13 @@ func (r *apiKeyResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 					stringvalidator.LengthBetween(model.MinAPIKeyLength, 128),
 					stringvalidator.RegexMatches(model.APIKeyValuePattern, "must be printable ASCII characters without spaces"),
 				},
+			},
+			"customer_id": schema.StringAttribute{
+				MarkdownDescription: "Accepted for compatibility, and stored: the AWS Marketplace customer of the key, as in API " +
+					"Gateway. It has no effect here: gatewayd sells through no marketplace. Defaults to `\"\"`.",
+				Optional: true,
+				Computed: true,
+				Default:  stringdefault.StaticString(""),
 			},
 			"tags": schema.MapAttribute{
 				MarkdownDescription: "Key-value tags, at most 50. Defaults to `{}`.",
@@ -159,6 +167,7 @@ func (m *apiKeyModel) toAPI(ctx context.Context, diags *diag.Diagnostics) model.
 		Description: m.Description.ValueString(),
 		Enabled:     m.Enabled.ValueBool(),
 		Tags:        toStringMap(ctx, m.Tags, diags),
+		CustomerID:  m.CustomerID.ValueString(),
 	}
 	if !m.Value.IsUnknown() && !m.Value.IsNull() {
 		k.Value = m.Value.ValueString()
@@ -173,6 +182,7 @@ func (m *apiKeyModel) fromAPI(k model.APIKey) {
 	m.Description = types.StringValue(k.Description)
 	m.Enabled = types.BoolValue(k.Enabled)
 	m.Tags = stringMapValue(k.Tags)
+	m.CustomerID = types.StringValue(k.CustomerID)
 	m.CreatedDate = types.StringValue(k.CreatedDate.Format(time.RFC3339))
 	m.LastUpdatedDate = types.StringValue(k.LastUpdatedDate.Format(time.RFC3339))
 }

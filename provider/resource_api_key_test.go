@@ -43,7 +43,7 @@ func TestAccAPIKey_Basic(t *testing.T) {
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(addr, tfjsonpath.New("id"), knownvalue.StringRegexp(idRE)),
 					statecheck.ExpectKnownValue(addr, tfjsonpath.New("name"), knownvalue.StringExact("key-basic")),
-					statecheck.ExpectKnownValue(addr, tfjsonpath.New("description"), knownvalue.StringExact("")),
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("description"), knownvalue.StringExact("Managed by Terraform")),
 					statecheck.ExpectKnownValue(addr, tfjsonpath.New("enabled"), knownvalue.Bool(true)),
 					statecheck.ExpectKnownValue(addr, tfjsonpath.New("tags"), knownvalue.MapExact(map[string]knownvalue.Check{})),
 					statecheck.ExpectKnownValue(addr, tfjsonpath.New("value"), knownvalue.StringRegexp(regexp.MustCompile(`^[A-Za-z0-9]{40}$`))),
@@ -177,7 +177,7 @@ func TestAccAPIKey_ImportLeavesValueUnknown(t *testing.T) {
 		Steps: []resource.TestStep{
 			{
 				PreConfig: func() {
-					k, err := testClient.CreateAPIKey(context.Background(), model.APIKey{Name: "key-imported", Enabled: true, Value: value})
+					k, err := testClient.CreateAPIKey(context.Background(), model.APIKey{Name: "key-imported", Description: "Managed by Terraform", Enabled: true, Value: value})
 					mustDo(t, err)
 					id = k.ID
 				},

@@ -65,6 +65,7 @@ type integrationModel struct {
 	Credentials           types.String `tfsdk:"credentials"`
 	ConnectionType        types.String `tfsdk:"connection_type"`
 	ConnectionID          types.String `tfsdk:"connection_id"`
+	TLSConfig             types.List   `tfsdk:"tls_config"`
 }
 
 func (r *integrationResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
@@ -169,8 +170,10 @@ func (r *integrationResource) Schema(_ context.Context, _ resource.SchemaRequest
 				},
 			},
 			"cache_namespace": schema.StringAttribute{
-				MarkdownDescription: "Cache namespace, stored as API Gateway's. It has no effect here yet: each method's cache entries are its own " +
-					"(the key holds the verb, the resource path and `cache_key_parameters`). Defaults to `\"\"`.",
+				MarkdownDescription: "Cache namespace, as API Gateway's: integrations with the same namespace share the stage's cache " +
+					"entries, keyed by the verb and the values of their `cache_key_parameters` (so `/pets/{id}` and `/animals/{id}` " +
+					"with `method.request.path.id` answer each other's hits). `\"\"` keys the method's entries by its resource path, " +
+					"its own. Defaults to `\"\"`.",
 				Optional: true,
 				Computed: true,
 				Default:  stringdefault.StaticString(""),
@@ -221,6 +224,7 @@ func (r *integrationResource) Schema(_ context.Context, _ resource.SchemaRequest
 			},
 		},
 	}
+	resp.Schema.Blocks = map[string]schema.Block{"tls_config": integrationTLSBlock()}
 	for name, attr := range methodKeySchema("integration") {
 		resp.Schema.Attributes[name] = attr
 	}
@@ -263,6 +267,10 @@ func (r *integrationResource) ValidateConfig(ctx context.Context, req resource.V
 			resp.Diagnostics.AddAttributeError(path.Root(fe.Field), "Invalid Integration Connection",
 				fmt.Sprintf("Attribute %s %s.", fe.Field, fe.Message))
 		}
+	}
+	if typ != "" && typ != model.IntegrationHTTP && typ != model.IntegrationHTTPProxy && !cfg.TLSConfig.IsUnknown() && len(cfg.TLSConfig.Elements()) > 0 {
+		resp.Diagnostics.AddAttributeError(path.Root("tls_config"), "Invalid Integration TLS Config",
+			fmt.Sprintf("Block tls_config applies only to HTTP and HTTP_PROXY integrations, not to %s: remove it.", typ))
 	}
 	if typ == "" {
 		return
@@ -317,6 +325,7 @@ func (m *integrationModel) toAPI(ctx context.Context, diags *diag.Diagnostics) m
 		Credentials:           m.Credentials.ValueString(),
 		ConnectionType:        m.ConnectionType.ValueString(),
 		ConnectionID:          m.ConnectionID.ValueString(),
+		TLSConfig:             integrationTLSToAPI(m.TLSConfig, diags),
 	}
 }
 
@@ -341,6 +350,7 @@ func (m *integrationModel) fromAPI(in model.Integration) {
 		m.ConnectionType = types.StringValue(model.ConnectionInternet)
 	}
 	m.ConnectionID = types.StringValue(in.ConnectionID)
+	m.TLSConfig = integrationTLSValue(in.TLSConfig)
 }
 
 // awsActionServiceNames lists the services whose actions gatewayd knows how to send.

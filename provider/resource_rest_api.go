@@ -14,6 +14,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/mapdefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
@@ -50,6 +51,7 @@ type restAPIModel struct {
 	MinimumCompressionSize types.String `tfsdk:"minimum_compression_size"`
 	RootResourceID         types.String `tfsdk:"root_resource_id"`
 	CreatedDate            types.String `tfsdk:"created_date"`
+	DisableExecuteAPI      types.Bool   `tfsdk:"disable_execute_api_endpoint"`
 }
 
 func (r *restAPIResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
@@ -128,6 +130,15 @@ func (r *restAPIResource) Schema(_ context.Context, _ resource.SchemaRequest, re
 				PlanModifiers: []planmodifier.String{documentDefault{def: types.StringValue("-1")}},
 				Validators:    []validator.String{validators.CompressionSize()},
 			},
+			"disable_execute_api_endpoint": schema.BoolAttribute{
+				MarkdownDescription: "Whether the stages stop answering at their `invoke_url` (`/{api_id}/{stage}/...`, gatewayd's " +
+					"execute-api endpoint): such requests get `403 Forbidden` and the API is reached through its " +
+					"`gatewayd_domain_name`s only. Like the rest of the API it reaches a stage with its next deployment, as in API " +
+					"Gateway. Defaults to `false`.",
+				Optional: true,
+				Computed: true,
+				Default:  booldefault.StaticBool(false),
+			},
 			// Computed attributes
 			"id": schema.StringAttribute{
 				MarkdownDescription: "ID of the API: 10 lowercase letters and digits, chosen by gatewayd.",
@@ -162,7 +173,8 @@ func (m *restAPIModel) toAPI(ctx context.Context, diags *diag.Diagnostics) model
 		Tags:             toStringMap(ctx, m.Tags, diags),
 		Policy:           m.Policy.ValueString(),
 
-		MinimumCompressionSize: m.compressionSize(),
+		MinimumCompressionSize:    m.compressionSize(),
+		DisableExecuteAPIEndpoint: m.DisableExecuteAPI.ValueBool(),
 	}
 }
 
@@ -189,6 +201,7 @@ func (m *restAPIModel) fromAPI(a model.RestAPI) {
 	}
 	m.RootResourceID = types.StringValue(a.RootResourceID)
 	m.CreatedDate = types.StringValue(a.CreatedDate.Format(time.RFC3339))
+	m.DisableExecuteAPI = types.BoolValue(a.DisableExecuteAPIEndpoint)
 }
 
 func (r *restAPIResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {

@@ -52,6 +52,10 @@ type stageModel struct {
 	CreatedDate  types.String `tfsdk:"created_date"`
 	Canary       types.List   `tfsdk:"canary_settings"`
 	AccessLog    types.List   `tfsdk:"access_log_settings"`
+	ClientCert   types.String `tfsdk:"client_certificate_id"`
+	DocVersion   types.String `tfsdk:"documentation_version"`
+	Xray         types.Bool   `tfsdk:"xray_tracing_enabled"`
+	WebACLARN    types.String `tfsdk:"web_acl_arn"`
 }
 
 func (r *stageResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
@@ -139,6 +143,39 @@ func (r *stageResource) Schema(_ context.Context, _ resource.SchemaRequest, resp
 				Default:    stringdefault.StaticString("0.5"),
 				Validators: []validator.String{stringvalidator.OneOf(model.CacheClusterSizes...)},
 			},
+			"client_certificate_id": schema.StringAttribute{
+				MarkdownDescription: "ID of a `gatewayd_client_certificate` the stage presents to the https backends of its `HTTP` and " +
+					"`HTTP_PROXY` integrations when they ask for a client certificate (mutual TLS to the backend); the backend " +
+					"trusts that certificate's `pem_encoded_certificate`. A change takes effect for the next request, on new " +
+					"connections. Defaults to `\"\"`: no client certificate.",
+				Optional: true,
+				Computed: true,
+				Default:  stringdefault.StaticString(""),
+			},
+			"documentation_version": schema.StringAttribute{
+				MarkdownDescription: "Version of the API's documentation (a `gatewayd_documentation_version`) the stage's OpenAPI " +
+					"exports carry as `x-amazon-apigateway-documentation`; it must exist (refused otherwise). It does not change " +
+					"how requests are served. Defaults to `\"\"`: exports carry the API's current documentation parts.",
+				Optional: true,
+				Computed: true,
+				Default:  stringdefault.StaticString(""),
+			},
+			"xray_tracing_enabled": schema.BoolAttribute{
+				MarkdownDescription: "Accepted for compatibility, and stored: whether API Gateway traces the stage's requests with AWS " +
+					"X-Ray. It has no effect here: gatewayd exports no traces yet (its metrics and access logs are described in the " +
+					"monitoring guide). Defaults to `false`.",
+				Optional: true,
+				Computed: true,
+				Default:  booldefault.StaticBool(false),
+			},
+			"web_acl_arn": schema.StringAttribute{
+				MarkdownDescription: "Accepted for compatibility, and stored: the ARN of an AWS WAF web ACL for the stage. It has no " +
+					"effect here: gatewayd has no web application firewall (use the API's `policy` for IP and header conditions). " +
+					"Defaults to `\"\"`.",
+				Optional: true,
+				Computed: true,
+				Default:  stringdefault.StaticString(""),
+			},
 			// Computed attributes
 			"id": schema.StringAttribute{
 				MarkdownDescription: "`REST_API_ID/STAGE_NAME`, also the import ID.",
@@ -198,6 +235,11 @@ func (m *stageModel) toAPI(ctx context.Context, diags *diag.Diagnostics) model.S
 		CacheClusterSize:    m.CacheSize.ValueString(),
 		CanarySettings:      canaryToAPI(ctx, m.Canary, diags),
 		AccessLogSettings:   accessLogToAPI(m.AccessLog, diags),
+		ClientCertificateID: m.ClientCert.ValueString(),
+
+		DocumentationVersion: m.DocVersion.ValueString(),
+		XrayTracingEnabled:   m.Xray.ValueBool(),
+		WebACLARN:            m.WebACLARN.ValueString(),
 	}
 }
 
@@ -216,6 +258,10 @@ func (m *stageModel) fromAPI(s model.Stage) {
 	m.CreatedDate = types.StringValue(s.CreatedDate.Format(time.RFC3339))
 	m.Canary = canaryValue(s.CanarySettings, true)
 	m.AccessLog = accessLogValue(s.AccessLogSettings)
+	m.ClientCert = types.StringValue(s.ClientCertificateID)
+	m.DocVersion = types.StringValue(s.DocumentationVersion)
+	m.Xray = types.BoolValue(s.XrayTracingEnabled)
+	m.WebACLARN = types.StringValue(s.WebACLARN)
 }
 
 func (r *stageResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {

@@ -51,6 +51,7 @@ type usagePlanModel struct {
 	ID          types.String `tfsdk:"id"`
 	Name        types.String `tfsdk:"name"`
 	Description types.String `tfsdk:"description"`
+	ProductCode types.String `tfsdk:"product_code"`
 	Tags        types.Map    `tfsdk:"tags"`
 	APIStages   types.Set    `tfsdk:"api_stages"`
 	Quota       types.List   `tfsdk:"quota_settings"`
@@ -141,6 +142,13 @@ func (r *usagePlanResource) Schema(_ context.Context, _ resource.SchemaRequest, 
 				Optional:            true,
 				Computed:            true,
 				Default:             stringdefault.StaticString(""),
+			},
+			"product_code": schema.StringAttribute{
+				MarkdownDescription: "Accepted for compatibility, and stored: the AWS Marketplace product of the plan, as in API " +
+					"Gateway. It has no effect here: gatewayd sells through no marketplace. Defaults to `\"\"`.",
+				Optional: true,
+				Computed: true,
+				Default:  stringdefault.StaticString(""),
 			},
 			"tags": schema.MapAttribute{
 				MarkdownDescription: "Key-value tags, at most 50. Defaults to `{}`.",
@@ -301,6 +309,7 @@ func (m *usagePlanModel) toAPI(ctx context.Context, diags *diag.Diagnostics) mod
 	p := model.UsagePlan{
 		Name:        m.Name.ValueString(),
 		Description: m.Description.ValueString(),
+		ProductCode: m.ProductCode.ValueString(),
 		Tags:        toStringMap(ctx, m.Tags, diags),
 		APIStages:   []model.UsagePlanStage{},
 	}
@@ -367,6 +376,7 @@ func (m *usagePlanModel) fromAPI(p model.UsagePlan) {
 	m.ID = types.StringValue(p.ID)
 	m.Name = types.StringValue(p.Name)
 	m.Description = types.StringValue(p.Description)
+	m.ProductCode = types.StringValue(p.ProductCode)
 	m.Tags = stringMapValue(p.Tags)
 	m.Throttle, m.Quota, m.APIStages = usagePlanBlockValues(p)
 }

@@ -296,6 +296,9 @@ func (a *API) routes() {
 	a.iamRoutes()
 	a.domainRoutes()
 	a.vpcLinkRoutes()
+	a.clientCertificateRoutes()
+	a.accountRoutes()
+	a.documentationRoutes()
 	a.releaseRoutes()
 
 	a.route("/v1/audit", map[string]handler{

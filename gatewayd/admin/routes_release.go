@@ -63,7 +63,11 @@ func (a *API) releaseRoutes() {
 			if err != nil {
 				return result{}, err
 			}
-			doc, err := openapi.Export(snap, openapi.ExportOptions{Extensions: exts, ServerURL: st.InvokeURL})
+			docs, err := s.ExportDocumentation(r.Context(), r.PathValue("api"), st.DocumentationVersion)
+			if err != nil {
+				return result{}, err
+			}
+			doc, err := openapi.Export(snap, openapi.ExportOptions{Extensions: exts, ServerURL: st.InvokeURL, Documentation: docs})
 			if err != nil {
 				return result{}, err
 			}

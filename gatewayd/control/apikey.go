@@ -153,6 +153,7 @@ func (s *Service) UpdateAPIKey(ctx context.Context, id string, in model.APIKey, 
 			return badRequest("value", "value of api key %s cannot change; create a new key instead", id)
 		}
 		cur.Name, cur.Description, cur.Enabled, cur.Tags = in.Name, in.Description, in.Enabled, in.Tags
+		cur.CustomerID = in.CustomerID
 		cur.LastUpdatedDate = t.s.now()
 		if cur.Version, err = putJSON(t, store.KindAPIKey, "", id, cur, pre.expect(), "api key "+id); err != nil {
 			return err

@@ -141,6 +141,9 @@ func (s *Service) StageRelease(ctx context.Context, apiID, name string) (Release
 			return err
 		}
 		out.Stage = s.withURL(st.Stage)
+		if out.Stage.ClientCertificate, err = s.clientKeyPair(tx, st.ClientCertificateID); err != nil {
+			return err
+		}
 		slot := apiID + "/" + name
 		if out.Snapshot, err = loadSnapshot(tx, apiID, st.DeploymentID, "snapshot of deployment "+st.DeploymentID, &s.parts, slot); err != nil {
 			return err

@@ -61,6 +61,11 @@ type Options struct {
 	VPCLinkTargets model.VPCLinkTargetMap
 	// Now returns the current time; tests may replace it. Defaults to time.Now.
 	Now func() time.Time
+	// AccountRateLimit and AccountBurstLimit are the daemon's account limits, in force while the
+	// account (account.go) does not replace them. Defaults model.DefaultAccountRateLimit and
+	// model.DefaultAccountBurstLimit.
+	AccountRateLimit  float64
+	AccountBurstLimit int
 	// KeepAutoDeployments is how many auto-deployed deployments per API are kept besides those a stage
 	// uses. Default 10.
 	KeepAutoDeployments int

@@ -85,6 +85,7 @@ func (s *Service) UpdateRestAPI(ctx context.Context, id string, in model.RestAPI
 		cur.Name, cur.Description, cur.APIKeySource = in.Name, in.Description, in.APIKeySource
 		cur.BinaryMediaTypes, cur.Tags, cur.Policy = in.BinaryMediaTypes, in.Tags, in.Policy
 		cur.MinimumCompressionSize = in.MinimumCompressionSize
+		cur.DisableExecuteAPIEndpoint = in.DisableExecuteAPIEndpoint
 		ver, err := putJSON(t, store.KindRestAPI, "", id, cur, pre.expect(), "rest api "+id)
 		if err != nil {
 			return err

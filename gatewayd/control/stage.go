@@ -115,6 +115,12 @@ func (s *Service) CreateStage(ctx context.Context, apiID string, in model.Stage)
 		if err := checkCanary(t, apiID, in.CanarySettings, nil); err != nil {
 			return err
 		}
+		if err := checkClientCertificate(t, in.ClientCertificateID); err != nil {
+			return err
+		}
+		if err := checkDocumentationVersion(t, apiID, in.DocumentationVersion); err != nil {
+			return err
+		}
 		now := t.s.now()
 		rec := stageRecord{Stage: in}
 		rec.CreatedDate, rec.LastUpdatedDate = now, now
@@ -214,6 +220,12 @@ func (s *Service) UpdateStage(ctx context.Context, apiID, name string, in model.
 		if err := checkCanary(t, apiID, in.CanarySettings, cur.CanarySettings); err != nil {
 			return err
 		}
+		if err := checkClientCertificate(t, in.ClientCertificateID); err != nil {
+			return err
+		}
+		if err := checkDocumentationVersion(t, apiID, in.DocumentationVersion); err != nil {
+			return err
+		}
 		if promoted(cur.Stage, target, in.CanarySettings) {
 			reason = ReasonPromote
 		}
@@ -221,6 +233,9 @@ func (s *Service) UpdateStage(ctx context.Context, apiID, name string, in model.
 		cur.CacheClusterEnabled, cur.CacheClusterSize = in.CacheClusterEnabled, in.CacheClusterSize
 		cur.CanarySettings = in.CanarySettings
 		cur.AccessLogSettings = in.AccessLogSettings
+		cur.ClientCertificateID = in.ClientCertificateID
+		cur.DocumentationVersion = in.DocumentationVersion
+		cur.XrayTracingEnabled, cur.WebACLARN = in.XrayTracingEnabled, in.WebACLARN
 		if err := t.moveStage(cur, target, reason); err != nil {
 			return err
 		}

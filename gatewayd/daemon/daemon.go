@@ -252,7 +252,8 @@ func Start(ctx context.Context, cfg Config) (*Daemon, error) {
 		Region:      cfg.Region,
 		TLSHost:     tlsOpts.host,
 
-		VPCLinkTargets: cfg.VPCLinkTargets,
+		VPCLinkTargets:   cfg.VPCLinkTargets,
+		AccountRateLimit: cfg.AccountRateLimit, AccountBurstLimit: cfg.AccountBurstLimit,
 	})
 	var limiter *throttle.Redis
 	if cfg.Redis != "" {

@@ -28,6 +28,8 @@ type stageServer interface {
 	SetIAM(snap model.IAMSnapshot) error
 	SetDomains(snap model.DomainSnapshot) error
 	SetVPCLinks(links []model.VPCLink)
+	// SetAccountThrottle sets the account-level limit and reports whether it changed.
+	SetAccountThrottle(rate float64, burst int) bool
 	// FlushCacheAt empties one stage's response cache for the flush of revision rev.
 	FlushCacheAt(apiID, stageName string, rev int64)
 }
@@ -84,6 +86,16 @@ func (p *dataPlane) reloadMetering(ctx context.Context) error {
 		return err
 	}
 	p.SetVPCLinks(links)
+	// The stages compile the account limit in: a new one reloads them all.
+	acct, err := p.svc.GetAccount(ctx)
+	if err != nil {
+		return err
+	}
+	if p.SetAccountThrottle(acct.ThrottleSettings.RateLimit, acct.ThrottleSettings.BurstLimit) {
+		for k := range p.loaded {
+			p.reload(ctx, k[0], k[1])
+		}
+	}
 	return nil
 }
 

@@ -56,6 +56,9 @@ type cachePolicy struct {
 	params  []string
 	key     string
 	stageID string
+	// keyPath stands for the method in the key: its resource path, or the integration's
+	// cache_namespace, which integrations set alike to share entries (API Gateway's rule).
+	keyPath string
 	// requireAuth and strategy are require_authorization_for_cache_control and
 	// unauthorized_cache_control_header_strategy.
 	requireAuth bool
@@ -107,6 +110,7 @@ func (s *Server) compileCachePolicy(st model.Stage, in model.Integration, path, 
 		// deployment must never serve an answer of the old one.
 		stageID:     st.RestAPIID + "/" + st.StageName + "/" + st.DeploymentID,
 		params:      in.CacheKeyParameters,
+		keyPath:     path,
 		requireAuth: ms.RequireAuthorizationForCacheControl,
 		strategy:    ms.UnauthorizedCacheControlHeaderStrategy,
 		metrics:     s.cacheMetrics(st, path, verb, isCanary),
@@ -115,8 +119,11 @@ func (s *Server) compileCachePolicy(st model.Stage, in model.Integration, path, 
 	if p.strategy == "" {
 		p.strategy = strategyWithHeader
 	}
+	if in.CacheNamespace != "" {
+		p.keyPath = "namespace:" + in.CacheNamespace // paths start with "/": never the same key
+	}
 	if len(p.params) == 0 {
-		p.key = cache.Key(p.stageID, verb, path, nil)
+		p.key = cache.Key(p.stageID, verb, p.keyPath, nil)
 	}
 	return p
 }
@@ -188,7 +195,7 @@ func (s *Server) cached(ctx context.Context, ex *exchange) error {
 		params := cache.AppendParams(ex.keyParams[:0], p.params, cache.Request{
 			PathNames: ex.paramNames, PathValues: ex.params, Query: ex.query(), Header: ex.req.Header,
 		})
-		key = string(cache.AppendKey(ex.keyBuf[:0], p.stageID, ex.req.Method, ex.ep.resourcePath, params))
+		key = string(cache.AppendKey(ex.keyBuf[:0], p.stageID, ex.req.Method, p.keyPath, params))
 	}
 	refresh := false
 	if maxAgeZero(ex.req.Header) {

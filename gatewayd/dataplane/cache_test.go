@@ -672,3 +672,32 @@ func TestCache_AnyMethodCachesGets(t *testing.T) {
 		t.Errorf("backend calls = %d, want 3", got)
 	}
 }
+
+// TestCache_Namespace: integrations with one cache_namespace share entries, keyed by their cache key
+// parameters, as in API Gateway; without one each method's entries are its own.
+func TestCache_Namespace(t *testing.T) {
+	s, base := newMeteredServer(t, dataplane.Options{})
+	be := newCountingBackend(t, "A")
+	api := newAPI("api1")
+	pets := proxy(be.url+"/pets/{id}", "method.request.path.id")
+	pets.CacheNamespace = "animals"
+	animals := proxy(be.url+"/animals/{id}", "method.request.path.id")
+	animals.CacheNamespace = "animals"
+	api.method("/pets/{id}", "GET", pets)
+	api.method("/animals/{id}", "GET", animals)
+	api.method("/plain/{id}", "GET", proxy(be.url+"/plain/{id}", "method.request.path.id"))
+	mustSetStage(t, s, cachedStage(nil), api)
+	for _, st := range []struct {
+		name, url string
+		want      answer
+	}{
+		{"pets: first", base + "/api1/prod/pets/1", miss("A #1 /pets/1")},
+		{"animals: same namespace and id hit", base + "/api1/prod/animals/1", hit("A #1 /pets/1")},
+		{"animals: another id misses", base + "/api1/prod/animals/2", miss("A #2 /animals/2")},
+		{"plain: no namespace, its own entries", base + "/api1/prod/plain/1", miss("A #3 /plain/1")},
+	} {
+		if diff := cmp.Diff(st.want, fetch(t, "GET", st.url)); diff != "" {
+			t.Errorf("%s (-want +got):\n%s", st.name, diff)
+		}
+	}
+}

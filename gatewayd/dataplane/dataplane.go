@@ -235,6 +235,8 @@ type Server struct {
 	counter Counter
 	// vpcLinks holds the VPC links' pools, replaced by SetVPCLinks (vpclinks.go).
 	vpcLinks *vpclink.Set
+	// account is the account-level limit the stages compile in (account.go).
+	account atomic.Pointer[throttle.Limit]
 	// flushMu serializes flushes and loads of usage counts.
 	flushMu  sync.Mutex
 	stopOnce sync.Once
@@ -302,6 +304,7 @@ func New(opts Options) (*Server, error) {
 		s.hsts = []string{"max-age=" + strconv.Itoa(opts.HSTSMaxAge)}
 	}
 	s.keys.Store(&apikey.Keyring{})
+	s.account.Store(&throttle.Limit{Rate: opts.AccountRateLimit, Burst: opts.AccountBurstLimit})
 	go s.background(s.stop, s.stopped)
 	return s, nil
 }

@@ -104,6 +104,7 @@ func (s *Server) route(ex *exchange, p string) (apiID, stage, rest string, err e
 			return "", "", "", gwerror.New(http.StatusMisdirectedRequest, "Misdirected Request",
 				fmt.Errorf("host %q is not the TLS server name %q", h, sni))
 		}
+		ex.viaDomain = true
 		return domainRoute(d, p)
 	}
 	if t == nil || t.Empty() {
@@ -118,6 +119,7 @@ func (s *Server) route(ex *exchange, p string) (apiID, stage, rest string, err e
 		if !d.ServableWithoutTLS() {
 			return "", "", "", gwerror.Forbidden(fmt.Errorf("plain HTTP to domain name %s, which requires mutual TLS or failed", d.Name))
 		}
+		ex.viaDomain = true
 		return domainRoute(d, p)
 	case DomainHTTPForbid:
 		return "", "", "", gwerror.Forbidden(fmt.Errorf("plain HTTP to domain name %s", d.Name))

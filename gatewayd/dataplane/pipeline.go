@@ -73,6 +73,8 @@ type exchange struct {
 	tls        bool
 	sni        string
 	clientCert *x509.Certificate
+	// viaDomain is set when a domain name routed the request, not /{api_id}/{stage}.
+	viaDomain bool
 }
 
 var exchanges = sync.Pool{New: func() any { return new(exchange) }}
@@ -246,6 +248,9 @@ func (s *Server) match(_ context.Context, ex *exchange) error {
 	st := (*s.apis.Load())[apiID][stageName]
 	if st == nil {
 		return gwerror.MissingAuthenticationToken()
+	}
+	if st.executeAPIDisabled && !ex.viaDomain {
+		return gwerror.Forbidden(fmt.Errorf("rest api %s disables its execute-api endpoint: reach it through a domain name", apiID))
 	}
 	st = s.pick(st, &ex.req)
 	ex.stage = st

@@ -51,6 +51,8 @@ type stage struct {
 	// answer body compressed.
 	compress       bool
 	minCompression int
+	// executeAPIDisabled makes /{api_id}/{stage} answer 403 (the API's disable_execute_api_endpoint).
+	executeAPIDisabled bool
 	// accessLog writes the stage's access log (accesslog.go); nil when it has none. execSink is its
 	// execution log's destination, when a method has one (execlog.go).
 	accessLog *stageAccessLog
@@ -263,6 +265,7 @@ func (s *Server) compile(st model.Stage, snap *model.Snapshot, isCanary bool) (*
 		isCanary:     isCanary,
 		vars:         st.Variables,
 	}
+	compiled.executeAPIDisabled = snap.RestAPI.DisableExecuteAPIEndpoint
 	if n := snap.RestAPI.MinimumCompressionSize; n != nil {
 		compiled.compress, compiled.minCompression = true, *n
 	}
@@ -281,6 +284,10 @@ func (s *Server) compile(st model.Stage, snap *model.Snapshot, isCanary bool) (*
 		next.auth = compiled.auth
 	}
 	if compiled.responses, err = compileGatewayResponses(snap.GatewayResponses, st.Variables); err != nil {
+		return nil, err
+	}
+	clientCert, err := integration.CompileClientCertificate(st.ClientCertificateID, st.ClientCertificate)
+	if err != nil {
 		return nil, err
 	}
 	// Settings the admin API refused could only come from an older store: the stage serves without
@@ -342,12 +349,13 @@ func (s *Server) compile(st model.Stage, snap *model.Snapshot, isCanary bool) (*
 				ep.misconfigured = fmt.Errorf("method %s %s has no integration", m.HTTPMethod, path)
 			} else {
 				ep.integration, err = integration.Compile(integration.Spec{
-					API:         snap.RestAPI,
-					Integration: in,
-					Responses:   responses[key],
-					StageVars:   st.Variables,
-					AWS:         s.opts.AWS,
-					VPCLinks:    s.vpcLinks,
+					API:               snap.RestAPI,
+					Integration:       in,
+					Responses:         responses[key],
+					StageVars:         st.Variables,
+					AWS:               s.opts.AWS,
+					VPCLinks:          s.vpcLinks,
+					ClientCertificate: clientCert,
 				}, s.client)
 				if err != nil {
 					ep.misconfigured = fmt.Errorf("method %s %s: %w", m.HTTPMethod, path, err)
@@ -411,7 +419,7 @@ func (s *Server) compile(st model.Stage, snap *model.Snapshot, isCanary bool) (*
 // "*/*" is one bucket for the whole stage; a value left at -1 is inherited from "*/*", then from the
 // account.
 func (s *Server) stageLevels(st model.Stage, path, verb string) []throttle.Level {
-	account := throttle.Limit{Rate: s.opts.AccountRateLimit, Burst: s.opts.AccountBurstLimit}
+	account := *s.account.Load()
 	since := s.opts.Now()
 	levels := make([]throttle.Level, 0, 3)
 	def, hasDef := st.MethodSettings["*/*"]

@@ -35,7 +35,9 @@ type APIKey struct {
 	Description string `json:"description"`
 	Enabled     bool   `json:"enabled"`
 	// Value is set by a client on create (optional) and returned only in the create answer.
-	Value           string            `json:"value,omitempty"`
+	Value string `json:"value,omitempty"`
+	// CustomerID is AWS Marketplace's customer of the key: stored and returned, with no meaning here.
+	CustomerID      string            `json:"customer_id,omitempty"`
 	Tags            map[string]string `json:"tags"`
 	CreatedDate     time.Time         `json:"created_date"`
 	LastUpdatedDate time.Time         `json:"last_updated_date"`
@@ -80,6 +82,8 @@ type UsagePlan struct {
 	Throttle    *ThrottleSettings `json:"throttle_settings"`
 	Quota       *QuotaSettings    `json:"quota_settings"`
 	APIStages   []UsagePlanStage  `json:"api_stages"`
+	// ProductCode is the plan's AWS Marketplace product: stored and returned, with no meaning here.
+	ProductCode string            `json:"product_code,omitempty"`
 	Tags        map[string]string `json:"tags"`
 	Version     int64             `json:"version"`
 }

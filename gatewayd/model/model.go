@@ -70,9 +70,12 @@ type RestAPI struct {
 	// MinimumCompressionSize is the smallest answer body, in bytes (0 to MaxMinimumCompressionSize),
 	// that the data plane compresses (gzip or deflate, as the client's Accept-Encoding asks); nil
 	// compresses nothing. A write of -1 is nil, as in API Gateway.
-	MinimumCompressionSize *int      `json:"minimum_compression_size"`
-	CreatedDate            time.Time `json:"created_date"`
-	Version                int64     `json:"version"`
+	MinimumCompressionSize *int `json:"minimum_compression_size"`
+	// DisableExecuteAPIEndpoint makes /{api_id}/{stage} answer 403 from the next deployment on: the
+	// API is then reached through its domain names only.
+	DisableExecuteAPIEndpoint bool      `json:"disable_execute_api_endpoint,omitempty"`
+	CreatedDate               time.Time `json:"created_date"`
+	Version                   int64     `json:"version"`
 }
 
 // Resource is one node of an API's path tree. The root resource has path "/" and no parent.
@@ -124,7 +127,17 @@ type Integration struct {
 	// the Host header (vpclink.go).
 	ConnectionType string `json:"connection_type"`
 	ConnectionID   string `json:"connection_id"`
-	Version        int64  `json:"version"`
+	// TLSConfig, for HTTP and HTTP_PROXY integrations, relaxes the check of an https backend's
+	// certificate; nil checks it fully.
+	TLSConfig *IntegrationTLSConfig `json:"tls_config,omitempty"`
+	Version   int64                 `json:"version"`
+}
+
+// IntegrationTLSConfig is API Gateway's tls_config of an integration.
+type IntegrationTLSConfig struct {
+	// InsecureSkipVerification accepts a backend certificate no trusted CA issued (self-signed, a
+	// private CA's); its validity dates and its host name are still checked, as in API Gateway.
+	InsecureSkipVerification bool `json:"insecure_skip_verification"`
 }
 
 // MethodResponse declares a status code a method may answer with and the headers it may carry.
@@ -231,7 +244,19 @@ type Stage struct {
 	CanarySettings *CanarySettings `json:"canary_settings,omitempty"`
 	// AccessLogSettings, when set, make the stage write one line per request (accesslog.go).
 	AccessLogSettings *AccessLogSettings `json:"access_log_settings,omitempty"`
-	InvokeURL         string             `json:"invoke_url"`
+	// ClientCertificateID names the client certificate the stage presents to HTTP backends that ask
+	// for one (clientcert.go); "" presents none. ClientCertificate is its key pair, set only in the
+	// releases the data plane loads.
+	ClientCertificateID string      `json:"client_certificate_id,omitempty"`
+	ClientCertificate   *TLSKeyPair `json:"-"`
+	// DocumentationVersion names the API's documentation version the stage's exports carry
+	// (documentation.go); "" exports the API's current documentation parts.
+	DocumentationVersion string `json:"documentation_version,omitempty"`
+	// XrayTracingEnabled and WebACLARN are stored and returned, with no effect: gatewayd exports no
+	// traces and has no web application firewall.
+	XrayTracingEnabled bool   `json:"xray_tracing_enabled,omitempty"`
+	WebACLARN          string `json:"web_acl_arn,omitempty"`
+	InvokeURL          string `json:"invoke_url"`
 	// MethodSettings is read-only here, keyed by method path ("*/*", "pets/{petId}/GET"); it is changed
 	// through the stage's methodsettings collection, so that a PUT of the stage never drops it.
 	MethodSettings map[string]MethodSetting `json:"method_settings,omitempty"`

@@ -214,6 +214,9 @@ func (in *Integration) Validate() error {
 	if err := oneOf("type", in.Type, IntegrationTypes); err != nil {
 		return err
 	}
+	if in.TLSConfig != nil && in.Type != IntegrationHTTP && in.Type != IntegrationHTTPProxy {
+		return fieldErr("tls_config", "applies only to HTTP and HTTP_PROXY integrations, not to %s", in.Type)
+	}
 	switch in.Type {
 	case IntegrationMock:
 		// A MOCK integration calls nothing; a URI is kept only so that ported configurations apply.

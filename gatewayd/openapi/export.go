@@ -39,6 +39,9 @@ type ExportOptions struct {
 	Extensions []string
 	// ServerURL is the stage's invoke URL, the document's server.
 	ServerURL string
+	// Documentation, when set, is written as x-amazon-apigateway-documentation (documentation.go),
+	// whatever the extensions.
+	Documentation *model.DocumentationExport
 }
 
 func (o ExportOptions) has(ext string) bool {
@@ -149,6 +152,9 @@ func Export(snap *model.Snapshot, opts ExportOptions) (*openapi3.T, error) {
 	}
 	if len(doc.Components.SecuritySchemes) == 0 {
 		doc.Components.SecuritySchemes = nil
+	}
+	if opts.Documentation != nil {
+		doc.Extensions[extDocumentation] = exportDocumentation(opts.Documentation)
 	}
 	// The version is a digest of the document as it stands, before its servers are added.
 	body, err := json.Marshal(doc)

@@ -157,7 +157,7 @@ var unsupportedTop = map[string]string{
 	"x-amazon-apigateway-minimum-compression-size":     "response compression is not supported by gatewayd",
 	"x-amazon-apigateway-documentation":                "documentation parts are not imported",
 	"x-amazon-apigateway-tag-value":                    "tags are not imported; set them on the rest api",
-	"x-amazon-apigateway-disable-execute-api-endpoint": "gatewayd always serves stages at their invoke URL",
+	"x-amazon-apigateway-disable-execute-api-endpoint": "not read from the document; set disable_execute_api_endpoint on the rest api instead",
 }
 
 func (im *importer) run() error {

@@ -64,6 +64,12 @@ const (
 	KindBasePathMapping Kind = "base_path_mapping"
 	// KindVPCLink holds VPC links (by id), belonging to no API.
 	KindVPCLink Kind = "vpc_link"
+	// Belonging to no API: client certificates (by id) and the account's settings (the one record
+	// "account"). Belonging to their API: documentation parts (by id) and versions (by version).
+	KindClientCertificate    Kind = "client_certificate"
+	KindAccount              Kind = "account"
+	KindDocumentationPart    Kind = "documentation_part"
+	KindDocumentationVersion Kind = "documentation_version"
 )
 
 // Errors a backend returns; callers test them with errors.Is.

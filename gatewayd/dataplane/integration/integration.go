@@ -6,6 +6,7 @@ package integration
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -38,6 +39,9 @@ type Spec struct {
 	AWS *awsapi.Client
 	// VPCLinks holds the pools of connection_type VPC_LINK integrations; nil makes them misconfigured.
 	VPCLinks *vpclink.Set
+	// ClientCertificate is the stage's, presented to the https backends of HTTP and HTTP_PROXY
+	// integrations that ask for one; nil presents none.
+	ClientCertificate *ClientCertificate
 }
 
 // Integration is a compiled integration.
@@ -60,6 +64,10 @@ type Integration struct {
 	aws *awsCall
 	// vpcLink, when set, is the VPC link whose targets receive the calls (vpclink.go).
 	vpcLink *linkCall
+	// tls configures an https backend's connections when the defaults do not (tls.go); tlsName names
+	// it in the connection pools.
+	tls     *tls.Config
+	tlsName string
 }
 
 // Compile compiles spec; backends are called through client.
@@ -105,6 +113,8 @@ func Compile(spec Spec, client *upstream.Client) (*Integration, error) {
 			if it.aws, err = compileAWS(it.uri, in.Credentials, spec.AWS); err != nil {
 				return nil, err
 			}
+		} else if it.uri.Scheme == "https" && (in.Type == model.IntegrationHTTP || in.Type == model.IntegrationHTTPProxy) {
+			it.tls, it.tlsName = compileTLS(in, it.uri.Addr, spec.ClientCertificate)
 		}
 		if it.vpcLink, err = compileVPCLink(in, spec); err != nil {
 			return nil, err
@@ -233,6 +243,7 @@ func pathParam(m mapping.Mapped, in *mapping.Input) func(string) (string, bool) 
 
 func (it *Integration) call(ctx context.Context, req *upstream.Request) (*message.Response, error) {
 	req.Scheme, req.Addr, req.Host, req.Timeout = it.uri.Scheme, it.uri.Addr, it.uri.Host, it.timeout
+	req.TLS, req.TLSName = it.tls, it.tlsName
 	if it.aws != nil {
 		if err := it.aws.signer.Sign(ctx, req); err != nil {
 			return nil, gwerror.Internal(err)

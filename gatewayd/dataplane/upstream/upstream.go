@@ -43,6 +43,12 @@ type Request struct {
 	Body   []byte
 	// Timeout bounds the whole call, connecting included; zero means no bound but the context's.
 	Timeout time.Duration
+	// TLS, when set, configures the connection to an https backend instead of Client.TLSConfig (a
+	// client certificate to present, a relaxed verification); its ServerName defaults to Addr's host.
+	// TLSName identifies it in the connection pools: connections made with different configurations
+	// are never shared, so a stage without a client certificate never reuses one that presented it.
+	TLS     *tls.Config
+	TLSName string
 }
 
 // Client holds pools of idle connections per backend. The zero value is not usable; call New.
@@ -143,6 +149,14 @@ func (c *Client) dial(ctx context.Context, req *Request, deadline time.Time) (*c
 	var err error
 	if req.Scheme == "https" {
 		cfg := c.TLSConfig
+		if req.TLS != nil {
+			cfg = req.TLS
+			if cfg.ServerName == "" {
+				host, _, _ := net.SplitHostPort(req.Addr)
+				cfg = cfg.Clone()
+				cfg.ServerName = host
+			}
+		}
 		if cfg == nil {
 			host, _, _ := net.SplitHostPort(req.Addr)
 			cfg = &tls.Config{ServerName: host}
@@ -174,7 +188,11 @@ func (c *Client) Do(ctx context.Context, req *Request) (*message.Response, error
 	if d, ok := ctx.Deadline(); ok && (deadline.IsZero() || d.Before(deadline)) {
 		deadline = d
 	}
-	p := c.pool(req.Scheme + "://" + req.Addr)
+	key := req.Scheme + "://" + req.Addr
+	if req.TLSName != "" {
+		key += "#" + req.TLSName
+	}
+	p := c.pool(key)
 	for attempt := 0; ; attempt++ {
 		var cn *conn
 		if attempt == 0 { // the retry dials: after a backend restart every idle connection is stale
