@@ -418,7 +418,7 @@ func TestCluster_CacheFlushReachesEveryNode(t *testing.T) {
 	if _, err := c.PutMethodSettings(ctx, api.ID, "prod", "*/*", ms); err != nil {
 		t.Fatal(err)
 	}
-	get := func() string {
+	try := func() (int, string) {
 		t.Helper()
 		resp, err := http.Get(b.DataURL + "/" + api.ID + "/prod/c")
 		if err != nil {
@@ -426,13 +426,24 @@ func TestCluster_CacheFlushReachesEveryNode(t *testing.T) {
 		}
 		defer resp.Body.Close()
 		body, _ := io.ReadAll(resp.Body)
-		if resp.StatusCode != 200 {
-			t.Fatalf("GET on node b = %d %s", resp.StatusCode, body)
-		}
-		return string(body)
+		return resp.StatusCode, string(body)
 	}
-	// Node b applies the method settings within a moment.
+	get := func() string {
+		t.Helper()
+		status, body := try()
+		if status != 200 {
+			t.Fatalf("GET on node b = %d %s", status, body)
+		}
+		return body
+	}
+	// Node b applies the stage and then the method settings within a moment.
 	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		if status, body := try(); status != 200 {
+			if time.Now().After(deadline) {
+				t.Fatalf("GET on node b = %d %s 5s after the stage was created through node a", status, body)
+			}
+			continue
+		}
 		first := get()
 		if get() == first {
 			break
