@@ -25,6 +25,7 @@ import (
 
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/authtest"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/client"
+	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/model"
 )
 
 // The porting suite: every directory under examples/ported is the Example Usage of one aws_api_gateway_*
@@ -98,10 +99,29 @@ func TestAccPorted(t *testing.T) {
 		body, _ := json.Marshal(map[string]any{"path": ev.String("path"), "method": ev.String("httpMethod")})
 		return map[string]any{"statusCode": 200, "headers": map[string]string{"Content-Type": "application/json"}, "body": string(body)}, ""
 	})
+	backendURL := namedBackend(t, "backend")
 	vars := map[string]string{
 		"function_uri": fn.URL,
-		"backend_url":  namedBackend(t, "backend"),
+		"backend_url":  backendURL,
+		// For a load balancer's ARN in a VPC link's target_arns: gatewayd takes host:port directly.
+		"backend_address": strings.TrimPrefix(backendURL, "http://"),
 	}
+	// The account is the shared gatewayd's one: the account example sets only cloudwatch_role_arn (the
+	// throttle stays the daemon's flags, so the directories running beside it are not limited) and, as
+	// in the AWS provider, leaves it behind on destroy. Put the account back as it was once all ran.
+	before, err := testClient.GetAccount(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		after, err := testClient.UpdateAccount(context.Background(), model.Account{CloudwatchRoleARN: before.CloudwatchRoleARN,
+			ThrottleRateLimit: before.ThrottleRateLimit, ThrottleBurstLimit: before.ThrottleBurstLimit})
+		if err != nil {
+			t.Errorf("restoring the account: %v", err)
+		} else if after.CloudwatchRoleARN != before.CloudwatchRoleARN || after.ThrottleSettings != before.ThrottleSettings {
+			t.Errorf("the account after restoring it = %+v, want %+v", after, before)
+		}
+	})
 	// Terraform is CPU-heavy: a few directories at a time keep the suite fast on two cores.
 	sem := make(chan struct{}, 4)
 	for _, name := range dirs {
@@ -336,8 +356,15 @@ func portedResources(state *tfjson.State) []*tfjson.StateResource {
 func portedImportID(r *tfjson.StateResource) (string, error) {
 	a := func(name string) string { s, _ := r.AttributeValues[name].(string); return s }
 	switch r.Type {
-	case "gatewayd_rest_api", "gatewayd_api_key", "gatewayd_usage_plan", "gatewayd_domain_name", "gatewayd_certificate":
+	case "gatewayd_rest_api", "gatewayd_api_key", "gatewayd_usage_plan", "gatewayd_domain_name", "gatewayd_certificate",
+		"gatewayd_vpc_link", "gatewayd_client_certificate":
 		return a("id"), nil
+	case "gatewayd_account":
+		return "api-gateway-account", nil
+	case "gatewayd_documentation_part":
+		return a("rest_api_id") + "/" + a("documentation_part_id"), nil
+	case "gatewayd_documentation_version":
+		return a("rest_api_id") + "/" + a("version"), nil
 	case "gatewayd_rest_api_policy":
 		return a("rest_api_id"), nil
 	case "gatewayd_stage":

@@ -2,7 +2,7 @@
 # (hashicorp/terraform-provider-aws at 0015017ad405), Example Usage, with aws_api_gateway_ renamed to
 # gatewayd_.
 # The page's first example; its second is integration_lambda here. Its third
-# ("VPC Link") needs gatewayd_vpc_link, which is being built: not ported yet.
+# ("VPC Link") is integration_vpc_link here.
 
 terraform {
   required_providers {
