@@ -84,14 +84,19 @@ func (t *txn) createDeployment(apiID, description string, auto bool) (model.Depl
 	if err != nil {
 		return model.Deployment{}, err
 	}
-	// A VPC link deleted since its integration was written (or named through the API's import).
-	ins, err := listJSON[model.Integration](t, store.KindIntegration, apiID, "", nil)
-	if err != nil {
-		return model.Deployment{}, err
-	}
-	for _, in := range ins {
-		if err := checkConnection(t, in, "integration of "+in.ResourceID+" "+in.HTTPMethod); err != nil {
+	// A VPC link removed behind the control plane's back (a hand edit, an older gatewayd). Only on an
+	// explicit deployment: on an auto deploy the scan would make every write O(N) again, and the write
+	// itself checked its integration (a link cannot be deleted while named: 409; one missing at request
+	// time answers 500 and is logged).
+	if !auto {
+		ins, err := listJSON[model.Integration](t, store.KindIntegration, apiID, "", nil)
+		if err != nil {
 			return model.Deployment{}, err
+		}
+		for _, in := range ins {
+			if err := checkConnection(t, in, "integration of "+in.ResourceID+" "+in.HTTPMethod); err != nil {
+				return model.Deployment{}, err
+			}
 		}
 	}
 	rec := deploymentRecord{
