@@ -345,8 +345,16 @@ func (p *Pool) Done(t *Target, failed bool) {
 	if f < p.threshold || !t.failures.CompareAndSwap(f, 0) {
 		return
 	}
-	until := p.now().Add(p.ejection)
-	t.ejectedUntil.Store(until.UnixNano())
+	// Stragglers sent before the ejection may fail after it: they do not eject the target again.
+	now := p.now()
+	u := t.ejectedUntil.Load()
+	if u > now.UnixNano() {
+		return
+	}
+	until := now.Add(p.ejection)
+	if !t.ejectedUntil.CompareAndSwap(u, until.UnixNano()) {
+		return
+	}
 	t.ejections.Add(1)
 	p.log.Warn("vpc link target ejected", "vpc_link", p.id, "target", t.Endpoint.String(), "failures", f,
 		"until", until.UTC().Format(time.RFC3339))

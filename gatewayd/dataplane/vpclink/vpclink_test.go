@@ -136,6 +136,14 @@ func TestEjection(t *testing.T) {
 	if bad.Healthy(c.now()) || bad.Ejections() != 1 {
 		t.Fatalf("target healthy=%v ejections=%d after 3 failures in a row, want ejected once", bad.Healthy(c.now()), bad.Ejections())
 	}
+	// Requests sent before the ejection that fail after it do not eject the target again.
+	for range 2 * l.UnhealthyThreshold {
+		bad.inflight.Add(1)
+		p.Done(bad, true)
+	}
+	if bad.Ejections() != 1 {
+		t.Fatalf("ejections = %d after stragglers failed during the ejection, want 1", bad.Ejections())
+	}
 	counts := spread(t, p, 600, 4, func(*Target) bool { return true })
 	if counts[bad.Endpoint.Addr] != 0 {
 		t.Errorf("ejected target got %d requests, want 0", counts[bad.Endpoint.Addr])
