@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"golang.org/x/net/http/httpguts"
 )
 
 // Keys of one stage cache, all under RedisOptions.Prefix + "{api/stage}:size:" (the braces keep them in
@@ -462,7 +463,12 @@ func decodeEntry(s string) (*Entry, error) {
 		return nil, errBadEntry
 	}
 	d.s = s[1:]
-	e := &Entry{Status: int(d.uvarint())}
+	// Redis is another process's memory: what comes back is checked as an answer to a client would be.
+	status := d.uvarint()
+	if status < 100 || status > 599 {
+		return nil, errBadEntry
+	}
+	e := &Entry{Status: int(status)}
 	e.StoredAt = time.UnixMilli(d.varint())
 	e.Expires = time.UnixMilli(d.varint())
 	nh := d.uvarint()
@@ -472,13 +478,18 @@ func decodeEntry(s string) (*Entry, error) {
 	e.Header = make(http.Header, nh)
 	for range nh {
 		k := d.str()
+		if !httpguts.ValidHeaderFieldName(k) {
+			return nil, errBadEntry
+		}
 		nv := d.uvarint()
 		if nv > uint64(len(d.s)) {
 			return nil, errBadEntry
 		}
 		vs := make([]string, nv)
 		for i := range vs {
-			vs[i] = d.str()
+			if vs[i] = d.str(); !httpguts.ValidHeaderFieldValue(vs[i]) {
+				return nil, errBadEntry
+			}
 		}
 		e.Header[k] = vs
 	}
