@@ -589,6 +589,35 @@ provider_installation {
 }
 RC
   export TF_CLI_CONFIG_FILE=$run/terraformrc CHECKPOINT_DISABLE=1 TF_IN_AUTOMATION=1
+  # floor_rows N: terraform's own cost for the same graph of N objects as terraform_data (no provider
+  # process, no server), so that the rows above read against what terraform itself needs here.
+  floor_rows() {
+    local n=$1 dir=$run/tf-floor-$1 t0 rc
+    mkdir -p "$dir"
+    "$bt" tfgen -floor -objects "$n" -out "$dir/main.tf"
+    if ! (cd "$dir" && terraform init -input=false -no-color >init.log 2>&1 &&
+      t0=$(now_ns) && terraform apply -input=false -auto-approve -no-color >apply.log 2>&1 &&
+      echo "$(secs_since "$t0")" >apply.secs); then
+      fail "terraform_data floor: apply $n objects" "$(grep -m 3 -A 3 Error "$dir"/*.log | tr '\n' ' ' | head -c 300)"
+      return
+    fi
+    row "terraform_data floor: apply $n objects" "" "" "" "" "" "$(cat "$dir/apply.secs")" "the same graph as terraform_data: terraform's own cost"
+    t0=$(now_ns)
+    set +e
+    (cd "$dir" && terraform plan -input=false -no-color -detailed-exitcode >plan.log 2>&1)
+    rc=$?
+    set -e
+    case $rc in
+    0) row "terraform_data floor: plan $n objects" "" "" "" "" "" "$(secs_since "$t0")" "no changes" ;;
+    *) fail "terraform_data floor: plan $n objects" "exit $rc: $(grep -m 3 -A 3 'Error\|Plan:' "$dir/plan.log" | tr '\n' ' ' | head -c 300)" ;;
+    esac
+    t0=$(now_ns)
+    if (cd "$dir" && terraform destroy -input=false -auto-approve -no-color >destroy.log 2>&1); then
+      row "terraform_data floor: destroy $n objects" "" "" "" "" "" "$(secs_since "$t0")" ""
+    else
+      fail "terraform_data floor: destroy $n objects" "$(grep -m 3 -A 3 Error "$dir/destroy.log" | tr '\n' ' ' | head -c 300)"
+    fi
+  }
   export GATEWAYD_ENDPOINT=$admin GATEWAYD_TOKEN=$token
   for n in $tf_sizes; do
     dir=$run/tf-$n
@@ -630,10 +659,12 @@ RC
     else
       fail "terraform destroy $n objects" "$(grep -m 3 -A 3 Error "$dir/destroy.log" | tr '\n' ' ' | head -c 300)"
     fi
+    floor_rows "$n"
   done
 else
   for n in $tf_sizes; do
     for op in apply plan destroy; do row "terraform $op $n objects" "" "" "" "" "" "" "skipped: terraform not installed"; done
+    for op in apply plan destroy; do row "terraform_data floor: $op $n objects" "" "" "" "" "" "" "skipped: terraform not installed"; done
   done
 fi
 
