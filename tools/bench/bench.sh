@@ -589,6 +589,40 @@ provider_installation {
 }
 RC
   export TF_CLI_CONFIG_FILE=$run/terraformrc CHECKPOINT_DISABLE=1 TF_IN_AUTOMATION=1
+  # openapi_rows N: the routes of the N-object configuration as one OpenAPI body (3 objects).
+  openapi_rows() {
+    local n=$1 dir=$run/tf-openapi-$1 t0 rc
+    mkdir -p "$dir"
+    "$bt" tfgen -openapi -objects "$n" -out "$dir/main.tf"
+    if ! (cd "$dir" && terraform init -input=false -no-color >init.log 2>&1 &&
+      t0=$(now_ns) && terraform apply -input=false -auto-approve -no-color >apply.log 2>&1 &&
+      echo "$(secs_since "$t0")" >apply.secs); then
+      fail "terraform apply $n objects as OpenAPI" "$(grep -m 3 -A 3 Error "$dir"/*.log | tr '\n' ' ' | head -c 300)"
+      (cd "$dir" && terraform destroy -input=false -auto-approve -no-color >destroy.log 2>&1) || true
+      return
+    fi
+    row "terraform apply $n objects as OpenAPI" "" "" "" "" "" "$(cat "$dir/apply.secs")" "the same routes in the API's body: 3 objects"
+    local invoke last
+    invoke=$(cd "$dir" && terraform output -raw invoke_url)
+    last=$(cd "$dir" && terraform output -raw last_route)
+    "$bt" check -url "$invoke/$last" -contains "$last" -wait 10s ||
+      fail "terraform apply $n objects as OpenAPI" "the stage does not serve /$last after apply"
+    t0=$(now_ns)
+    set +e
+    (cd "$dir" && terraform plan -input=false -no-color -detailed-exitcode >plan.log 2>&1)
+    rc=$?
+    set -e
+    case $rc in
+    0) row "terraform plan $n objects as OpenAPI" "" "" "" "" "" "$(secs_since "$t0")" "no changes" ;;
+    *) fail "terraform plan $n objects as OpenAPI" "exit $rc: $(grep -m 3 -A 3 'Error\|Plan:' "$dir/plan.log" | tr '\n' ' ' | head -c 300)" ;;
+    esac
+    t0=$(now_ns)
+    if (cd "$dir" && terraform destroy -input=false -auto-approve -no-color >destroy.log 2>&1); then
+      row "terraform destroy $n objects as OpenAPI" "" "" "" "" "" "$(secs_since "$t0")" ""
+    else
+      fail "terraform destroy $n objects as OpenAPI" "$(grep -m 3 -A 3 Error "$dir/destroy.log" | tr '\n' ' ' | head -c 300)"
+    fi
+  }
   # floor_rows N: terraform's own cost for the same graph of N objects as terraform_data (no provider
   # process, no server), so that the rows above read against what terraform itself needs here.
   floor_rows() {
@@ -660,11 +694,13 @@ RC
       fail "terraform destroy $n objects" "$(grep -m 3 -A 3 Error "$dir/destroy.log" | tr '\n' ' ' | head -c 300)"
     fi
     floor_rows "$n"
+    openapi_rows "$n"
   done
 else
   for n in $tf_sizes; do
     for op in apply plan destroy; do row "terraform $op $n objects" "" "" "" "" "" "" "skipped: terraform not installed"; done
     for op in apply plan destroy; do row "terraform_data floor: $op $n objects" "" "" "" "" "" "" "skipped: terraform not installed"; done
+    for op in apply plan destroy; do row "terraform $op $n objects as OpenAPI" "" "" "" "" "" "" "skipped: terraform not installed"; done
   done
 fi
 
