@@ -21,7 +21,11 @@ import (
 // a write cost grew with the API. A stage compiled from a snapshot cut into parts remembers the
 // endpoints each part compiled to; the next compile of that stage reuses the endpoints of every part
 // whose hash is unchanged, as long as everything else an endpoint is compiled from (the stage's
-// settings, the API-wide objects, canary or not) is the same, and compiles the other parts alone.
+// settings, the API-wide objects, canary or not) is the same, and compiles the other parts alone. The
+// parts come in a tree of groups named by hash (model.SnapshotGroup): a compile walks only the groups
+// whose hash changed, so that it costs the groups on the way to the parts changed, not the number of
+// parts; the routing table and its slots are persistent structures changed in a copy for the same
+// reason.
 
 // compileMemo is what one compile of a stage (or of its canary) remembers for the next.
 type compileMemo struct {
