@@ -56,7 +56,6 @@ func getAPIKeyRecord(tx store.Tx, id string) (apiKeyRecord, error) {
 	return k, err
 }
 
-// public strips what a key's readers never see.
 // public is the key as the admin API shows it: without its value, with its ARN.
 func (k apiKeyRecord) public(region string) model.APIKey {
 	out := k.APIKey
