@@ -123,21 +123,21 @@ func (f *fastFront) handle(fc *fasthttp.RequestCtx) {
 	*ex = exchange{integration: -1}
 	rw := &ex.fw
 	rw.fc = fc
+	// Not a child of f.stop: registering every request with one parent costs a shared lock; the watch
+	// links requests that last to it.
+	ctx := newReqCtx()
 	defer func() {
+		ctx.end()
 		*ex = exchange{}
 		exchanges.Put(ex)
 	}()
 
-	// Not a child of f.stop: registering every request with one parent costs a shared lock; the watch
-	// links requests that last to it.
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
 	if err := f.read(fc, ex); err != nil {
 		// What net/http refuses before any handler runs: answered and logged with no request id.
 		f.refuse(fc, ex, err)
 		return
 	}
-	w := f.startWatch(fc.Conn(), cancel)
+	w := f.startWatch(fc.Conn(), ctx)
 	s.serve(ctx, ex, rw)
 	w.stop()
 }
@@ -489,7 +489,7 @@ type watch struct {
 	timer   *time.Timer
 	f       *fastFront
 	nc      net.Conn
-	cancel  context.CancelFunc
+	ctx     *reqCtx
 	stopped atomic.Bool
 	running sync.WaitGroup
 }
@@ -502,9 +502,9 @@ var watches = sync.Pool{New: func() any {
 }}
 
 // startWatch watches nc from watchDelay on; the request also ends then if a shutdown gives up on it.
-func (f *fastFront) startWatch(nc net.Conn, cancel context.CancelFunc) *watch {
+func (f *fastFront) startWatch(nc net.Conn, ctx *reqCtx) *watch {
 	w := watches.Get().(*watch)
-	w.f, w.nc, w.cancel = f, nc, cancel
+	w.f, w.nc, w.ctx = f, nc, ctx
 	w.stopped.Store(false)
 	w.running.Add(1)
 	w.timer.Reset(watchDelay)
@@ -513,9 +513,11 @@ func (f *fastFront) startWatch(nc net.Conn, cancel context.CancelFunc) *watch {
 
 func (w *watch) run() {
 	defer w.running.Done()
-	defer context.AfterFunc(w.f.stop, w.cancel)()
+	// The shutdown's cancel may still run after the request: the context is not reused.
+	w.ctx.share()
+	defer context.AfterFunc(w.f.stop, w.ctx.cancel)()
 	if clientGone(w.nc, &w.stopped) && !w.stopped.Load() {
-		w.cancel()
+		w.ctx.cancel()
 	}
 }
 
@@ -530,7 +532,7 @@ func (w *watch) stop() {
 		w.running.Wait()
 		w.nc.SetReadDeadline(time.Time{})
 	}
-	w.f, w.nc, w.cancel = nil, nil, nil
+	w.f, w.nc, w.ctx = nil, nil, nil
 	watches.Put(w)
 }
 
