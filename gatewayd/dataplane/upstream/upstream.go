@@ -62,8 +62,8 @@ type Client struct {
 	// TLSConfig is used for https backends; nil means the defaults.
 	TLSConfig *tls.Config
 
-	// pools maps "scheme://addr" to its *pool. A sync.Map: every request looks its pool up, and a
-	// mutex here would be a global lock on the request path.
+	// pools maps "scheme://addr" (the address alone for plain HTTP) to its *pool. A sync.Map: every
+	// request looks its pool up, and a mutex here would be a global lock on the request path.
 	pools sync.Map
 }
 
@@ -203,9 +203,14 @@ func (c *Client) Do(ctx context.Context, req *Request) (*message.Response, error
 	if d, ok := ctx.Deadline(); ok && (deadline.IsZero() || d.Before(deadline)) {
 		deadline = d
 	}
-	key := req.Scheme + "://" + req.Addr
-	if req.TLSName != "" {
-		key += "#" + req.TLSName
+	// Plain HTTP backends, the common case, are keyed by their address alone: no string to build per
+	// call. An address has no "://", so it is never another kind's key.
+	key := req.Addr
+	if req.Scheme != "http" || req.TLSName != "" {
+		key = req.Scheme + "://" + req.Addr
+		if req.TLSName != "" {
+			key += "#" + req.TLSName
+		}
 	}
 	p := c.pool(key)
 	for attempt := 0; ; attempt++ {
