@@ -27,6 +27,7 @@ type apiKeyDataSource struct {
 
 type apiKeyDataModel struct {
 	ID              types.String `tfsdk:"id"`
+	ARN             types.String `tfsdk:"arn"`
 	Name            types.String `tfsdk:"name"`
 	Description     types.String `tfsdk:"description"`
 	Enabled         types.Bool   `tfsdk:"enabled"`
@@ -52,6 +53,7 @@ func (d *apiKeyDataSource) Schema(_ context.Context, _ datasource.SchemaRequest,
 				Required:            true,
 				Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
 			},
+			"arn":               schema.StringAttribute{MarkdownDescription: "ARN of the key, `arn:aws:apigateway:REGION::/apikeys/ID`.", Computed: true},
 			"name":              computed("Name of the key."),
 			"description":       computed("Description of the key."),
 			"enabled":           schema.BoolAttribute{MarkdownDescription: "Whether callers may use the key.", Computed: true},
@@ -84,6 +86,7 @@ func (d *apiKeyDataSource) Read(ctx context.Context, req datasource.ReadRequest,
 		return
 	}
 	m.ID = types.StringValue(out.ID)
+	m.ARN = types.StringValue(out.ARN)
 	m.Name = types.StringValue(out.Name)
 	m.Description = types.StringValue(out.Description)
 	m.Enabled = types.BoolValue(out.Enabled)

@@ -70,6 +70,14 @@ func (d *restAPIDataSource) Schema(_ context.Context, _ datasource.SchemaRequest
 				MarkdownDescription: "ID of the API's root resource `/`.",
 				Computed:            true,
 			},
+			"arn": schema.StringAttribute{
+				MarkdownDescription: "ARN of the API, `arn:aws:apigateway:REGION::/restapis/ID`.",
+				Computed:            true,
+			},
+			"execution_arn": schema.StringAttribute{
+				MarkdownDescription: "Prefix of the API's method ARNs, `arn:aws:execute-api:REGION:000000000000:ID`, what policies name.",
+				Computed:            true,
+			},
 			"created_date": schema.StringAttribute{
 				MarkdownDescription: "When the API was created (RFC 3339).",
 				Computed:            true,

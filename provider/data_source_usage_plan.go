@@ -40,6 +40,7 @@ func (d *usagePlanDataSource) Schema(_ context.Context, _ datasource.SchemaReque
 				Validators:          []validator.String{stringvalidator.LengthBetween(1, 1024)},
 			},
 			"id":           schema.StringAttribute{MarkdownDescription: "ID of the plan.", Computed: true},
+			"arn":          schema.StringAttribute{MarkdownDescription: "ARN of the plan, `arn:aws:apigateway:REGION::/usageplans/ID`.", Computed: true},
 			"description":  schema.StringAttribute{MarkdownDescription: "Description of the plan.", Computed: true},
 			"product_code": schema.StringAttribute{MarkdownDescription: "AWS Marketplace product of the plan (no meaning here).", Computed: true},
 			"tags":         schema.MapAttribute{MarkdownDescription: "Key-value tags of the plan.", ElementType: types.StringType, Computed: true},

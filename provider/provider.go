@@ -138,5 +138,6 @@ func (p *gatewaydProvider) DataSources(_ context.Context) []func() datasource.Da
 		NewAPIKeyDataSource,
 		NewUsagePlanDataSource,
 		NewExportDataSource,
+		NewVPCLinkDataSource,
 	}
 }

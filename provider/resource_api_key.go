@@ -37,6 +37,7 @@ type apiKeyResource struct {
 
 type apiKeyModel struct {
 	ID              types.String `tfsdk:"id"`
+	ARN             types.String `tfsdk:"arn"`
 	Name            types.String `tfsdk:"name"`
 	Description     types.String `tfsdk:"description"`
 	Enabled         types.Bool   `tfsdk:"enabled"`
@@ -109,6 +110,11 @@ func (r *apiKeyResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 				Default:             mapdefault.StaticValue(emptyStringMap()),
 			},
 			// Computed attributes
+			"arn": schema.StringAttribute{
+				MarkdownDescription: "ARN of the key, `arn:aws:apigateway:REGION::/apikeys/ID` (REGION is gatewayd's `--region`).",
+				Computed:            true,
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
 			"id": schema.StringAttribute{
 				MarkdownDescription: "ID of the key, also its import ID.",
 				Computed:            true,
@@ -178,6 +184,7 @@ func (m *apiKeyModel) toAPI(ctx context.Context, diags *diag.Diagnostics) model.
 // fromAPI copies what gatewayd returns. It never touches Value: reads return none.
 func (m *apiKeyModel) fromAPI(k model.APIKey) {
 	m.ID = types.StringValue(k.ID)
+	m.ARN = types.StringValue(k.ARN)
 	m.Name = types.StringValue(k.Name)
 	m.Description = types.StringValue(k.Description)
 	m.Enabled = types.BoolValue(k.Enabled)

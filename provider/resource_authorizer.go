@@ -44,6 +44,7 @@ type authorizerResource struct {
 
 type authorizerModel struct {
 	ID                           types.String `tfsdk:"id"`
+	ARN                          types.String `tfsdk:"arn"`
 	RestAPIID                    types.String `tfsdk:"rest_api_id"`
 	Name                         types.String `tfsdk:"name"`
 	Type                         types.String `tfsdk:"type"`
@@ -163,6 +164,11 @@ func (r *authorizerResource) Schema(_ context.Context, _ resource.SchemaRequest,
 				Default:     setdefault.StaticValue(emptyStringSet()),
 			},
 			// Computed attributes
+			"arn": schema.StringAttribute{
+				MarkdownDescription: "ARN of the authorizer, `arn:aws:apigateway:REGION::/restapis/REST_API_ID/authorizers/ID` (REGION is gatewayd's `--region`).",
+				Computed:            true,
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
 			"id": schema.StringAttribute{
 				MarkdownDescription: "ID of the authorizer, which methods name in `authorizer_id`. Import it with `REST_API_ID/AUTHORIZER_ID`.",
 				Computed:            true,
@@ -258,6 +264,7 @@ func (m *authorizerModel) toAPI(ctx context.Context, diags *diag.Diagnostics) mo
 
 func (m *authorizerModel) fromAPI(o model.Authorizer) {
 	m.ID = types.StringValue(o.ID)
+	m.ARN = types.StringValue(o.ARN)
 	m.RestAPIID = types.StringValue(o.RestAPIID)
 	m.Name = types.StringValue(o.Name)
 	m.Type = types.StringValue(o.Type)

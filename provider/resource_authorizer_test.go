@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -154,6 +155,7 @@ func TestAccAuthorizer_Token(t *testing.T) {
 					statecheck.ExpectKnownValue("gatewayd_authorizer.token", tfjsonpath.New("type"), knownvalue.StringExact("TOKEN")),
 					statecheck.ExpectKnownValue("gatewayd_authorizer.token", tfjsonpath.New("identity_source"), knownvalue.StringExact("method.request.header.Authorization")),
 					statecheck.ExpectKnownValue("gatewayd_authorizer.token", tfjsonpath.New("id"), knownvalue.StringRegexp(idRE)),
+					statecheck.ExpectKnownValue("gatewayd_authorizer.token", tfjsonpath.New("arn"), knownvalue.StringRegexp(regexp.MustCompile(`^arn:aws:apigateway:us-east-1::/restapis/[a-z0-9]{10}/authorizers/[a-z0-9]{10}$`))),
 				},
 				Check: resource.ComposeTestCheckFunc(
 					expectCalls(fn, 2, []call{

@@ -34,6 +34,7 @@ type clientCertificateResource struct {
 
 type clientCertificateModel struct {
 	ID                    types.String `tfsdk:"id"`
+	ARN                   types.String `tfsdk:"arn"`
 	Description           types.String `tfsdk:"description"`
 	Tags                  types.Map    `tfsdk:"tags"`
 	PEMEncodedCertificate types.String `tfsdk:"pem_encoded_certificate"`
@@ -71,6 +72,11 @@ func (r *clientCertificateResource) Schema(_ context.Context, _ resource.SchemaR
 				Default:             mapdefault.StaticValue(emptyStringMap()),
 			},
 			// Computed attributes
+			"arn": schema.StringAttribute{
+				MarkdownDescription: "ARN of the client certificate, `arn:aws:apigateway:REGION::/clientcertificates/ID` (REGION is gatewayd's `--region`).",
+				Computed:            true,
+				PlanModifiers:       keep,
+			},
 			"id": schema.StringAttribute{
 				MarkdownDescription: "ID of the client certificate (6 lowercase alphanumerics), also the import ID.",
 				Computed:            true,
@@ -101,6 +107,7 @@ func (r *clientCertificateResource) Configure(_ context.Context, req resource.Co
 
 func (m *clientCertificateModel) fromAPI(c model.ClientCertificate) {
 	m.ID = types.StringValue(c.ID)
+	m.ARN = types.StringValue(c.ARN)
 	m.Description = types.StringValue(c.Description)
 	m.Tags = stringMapValue(c.Tags)
 	m.PEMEncodedCertificate = types.StringValue(c.PEMEncodedCertificate)

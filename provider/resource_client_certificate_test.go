@@ -151,6 +151,7 @@ func TestAccClientCertificate_MutualTLSToBackend(t *testing.T) {
 				ConfigPlanChecks: emptyPlanAfterApply,
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(addr, tfjsonpath.New("id"), knownvalue.StringRegexp(regexp.MustCompile(`^[a-z0-9]{6}$`))),
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("arn"), knownvalue.StringRegexp(regexp.MustCompile(`^arn:aws:apigateway:us-east-1::/clientcertificates/[a-z0-9]{6}$`))),
 					statecheck.ExpectKnownValue(addr, tfjsonpath.New("pem_encoded_certificate"), knownvalue.StringRegexp(regexp.MustCompile(`^-----BEGIN CERTIFICATE-----\n`))),
 				},
 				Check: resource.ComposeTestCheckFunc(

@@ -94,7 +94,7 @@ resource "gatewayd_iam_user_policy" "alice" {
     Statement = [{
       Effect   = "Allow"
       Action   = "execute-api:Invoke"
-      Resource = "arn:aws:execute-api:*:*:${gatewayd_rest_api.test.id}/live/GET/*"
+      Resource = "${gatewayd_rest_api.test.execution_arn}/live/GET/*"
     }]
   })
 }

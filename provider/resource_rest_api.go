@@ -50,6 +50,8 @@ type restAPIModel struct {
 	// MinimumCompressionSize is a string, as in the AWS provider (nullable there); "-1" is off.
 	MinimumCompressionSize types.String `tfsdk:"minimum_compression_size"`
 	RootResourceID         types.String `tfsdk:"root_resource_id"`
+	ARN                    types.String `tfsdk:"arn"`
+	ExecutionARN           types.String `tfsdk:"execution_arn"`
 	CreatedDate            types.String `tfsdk:"created_date"`
 	DisableExecuteAPI      types.Bool   `tfsdk:"disable_execute_api_endpoint"`
 }
@@ -150,6 +152,17 @@ func (r *restAPIResource) Schema(_ context.Context, _ resource.SchemaRequest, re
 				Computed:            true,
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 			},
+			"arn": schema.StringAttribute{
+				MarkdownDescription: "ARN of the API, `arn:aws:apigateway:REGION::/restapis/ID` (REGION is gatewayd's `--region`).",
+				Computed:            true,
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"execution_arn": schema.StringAttribute{
+				MarkdownDescription: "Prefix of the API's method ARNs, `arn:aws:execute-api:REGION:000000000000:ID`: what resource " +
+					"policies (`\"${gatewayd_rest_api.example.execution_arn}/*\"`) and IAM user policies name.",
+				Computed:      true,
+				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
 			"created_date": schema.StringAttribute{
 				MarkdownDescription: "When the API was created (RFC 3339).",
 				Computed:            true,
@@ -200,6 +213,8 @@ func (m *restAPIModel) fromAPI(a model.RestAPI) {
 		m.MinimumCompressionSize = types.StringValue(strconv.Itoa(*a.MinimumCompressionSize))
 	}
 	m.RootResourceID = types.StringValue(a.RootResourceID)
+	m.ARN = types.StringValue(a.ARN)
+	m.ExecutionARN = types.StringValue(a.ExecutionARN)
 	m.CreatedDate = types.StringValue(a.CreatedDate.Format(time.RFC3339))
 	m.DisableExecuteAPI = types.BoolValue(a.DisableExecuteAPIEndpoint)
 }

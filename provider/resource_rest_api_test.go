@@ -41,6 +41,8 @@ func TestAccRestAPI_Basic(t *testing.T) {
 					statecheck.ExpectKnownValue(addr, tfjsonpath.New("api_key_source"), knownvalue.StringExact("HEADER")),
 					statecheck.ExpectKnownValue(addr, tfjsonpath.New("id"), knownvalue.StringRegexp(idRE)),
 					statecheck.ExpectKnownValue(addr, tfjsonpath.New("root_resource_id"), knownvalue.StringRegexp(idRE)),
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("arn"), knownvalue.StringRegexp(regexp.MustCompile(`^arn:aws:apigateway:us-east-1::/restapis/[a-z0-9]{10}$`))),
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("execution_arn"), knownvalue.StringRegexp(regexp.MustCompile(`^arn:aws:execute-api:us-east-1:000000000000:[a-z0-9]{10}$`))),
 				},
 				Check: captureAttr(addr, "id", &id),
 			},

@@ -49,6 +49,8 @@ type stageModel struct {
 	CacheEnabled types.Bool   `tfsdk:"cache_cluster_enabled"`
 	CacheSize    types.String `tfsdk:"cache_cluster_size"`
 	InvokeURL    types.String `tfsdk:"invoke_url"`
+	ARN          types.String `tfsdk:"arn"`
+	ExecutionARN types.String `tfsdk:"execution_arn"`
 	CreatedDate  types.String `tfsdk:"created_date"`
 	Canary       types.List   `tfsdk:"canary_settings"`
 	AccessLog    types.List   `tfsdk:"access_log_settings"`
@@ -187,6 +189,17 @@ func (r *stageResource) Schema(_ context.Context, _ resource.SchemaRequest, resp
 				Computed:            true,
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 			},
+			"arn": schema.StringAttribute{
+				MarkdownDescription: "ARN of the stage, `arn:aws:apigateway:REGION::/restapis/REST_API_ID/stages/STAGE_NAME`.",
+				Computed:            true,
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"execution_arn": schema.StringAttribute{
+				MarkdownDescription: "Prefix of the stage's method ARNs, `arn:aws:execute-api:REGION:000000000000:REST_API_ID/STAGE_NAME`: " +
+					"what policies name (`\"${gatewayd_stage.example.execution_arn}/GET/*\"`).",
+				Computed:      true,
+				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
 			"created_date": schema.StringAttribute{
 				MarkdownDescription: "When the stage was created (RFC 3339).",
 				Computed:            true,
@@ -255,6 +268,8 @@ func (m *stageModel) fromAPI(s model.Stage) {
 	m.CacheEnabled = types.BoolValue(s.CacheClusterEnabled)
 	m.CacheSize = types.StringValue(s.CacheClusterSize)
 	m.InvokeURL = types.StringValue(s.InvokeURL)
+	m.ARN = types.StringValue(s.ARN)
+	m.ExecutionARN = types.StringValue(s.ExecutionARN)
 	m.CreatedDate = types.StringValue(s.CreatedDate.Format(time.RFC3339))
 	m.Canary = canaryValue(s.CanarySettings, true)
 	m.AccessLog = accessLogValue(s.AccessLogSettings)

@@ -74,6 +74,8 @@ func TestAccStage_Basic(t *testing.T) {
 					statecheck.ExpectKnownValue(addr, tfjsonpath.New("auto_deploy"), knownvalue.Bool(false)),
 					statecheck.ExpectKnownValue(addr, tfjsonpath.New("variables"), knownvalue.MapExact(map[string]knownvalue.Check{"backend": knownvalue.StringExact("a.example")})),
 					statecheck.ExpectKnownValue(addr, tfjsonpath.New("invoke_url"), knownvalue.StringRegexp(regexp.MustCompile(`^http://127\.0\.0\.1:\d+/[a-z0-9]{10}/prod$`))),
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("arn"), knownvalue.StringRegexp(regexp.MustCompile(`^arn:aws:apigateway:us-east-1::/restapis/[a-z0-9]{10}/stages/prod$`))),
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("execution_arn"), knownvalue.StringRegexp(regexp.MustCompile(`^arn:aws:execute-api:us-east-1:000000000000:[a-z0-9]{10}/prod$`))),
 				},
 				Check: resource.ComposeTestCheckFunc(
 					captureAttr("gatewayd_rest_api.test", "id", &apiID),

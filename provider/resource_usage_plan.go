@@ -49,6 +49,7 @@ type usagePlanResource struct {
 
 type usagePlanModel struct {
 	ID          types.String `tfsdk:"id"`
+	ARN         types.String `tfsdk:"arn"`
 	Name        types.String `tfsdk:"name"`
 	Description types.String `tfsdk:"description"`
 	ProductCode types.String `tfsdk:"product_code"`
@@ -158,6 +159,11 @@ func (r *usagePlanResource) Schema(_ context.Context, _ resource.SchemaRequest, 
 				Default:             mapdefault.StaticValue(emptyStringMap()),
 			},
 			// Computed attributes
+			"arn": schema.StringAttribute{
+				MarkdownDescription: "ARN of the plan, `arn:aws:apigateway:REGION::/usageplans/ID` (REGION is gatewayd's `--region`).",
+				Computed:            true,
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
 			"id": schema.StringAttribute{
 				MarkdownDescription: "ID of the plan, also its import ID.",
 				Computed:            true,
@@ -374,6 +380,7 @@ func usagePlanBlockValues(p model.UsagePlan) (throttle, quota types.List, stages
 
 func (m *usagePlanModel) fromAPI(p model.UsagePlan) {
 	m.ID = types.StringValue(p.ID)
+	m.ARN = types.StringValue(p.ARN)
 	m.Name = types.StringValue(p.Name)
 	m.Description = types.StringValue(p.Description)
 	m.ProductCode = types.StringValue(p.ProductCode)

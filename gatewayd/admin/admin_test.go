@@ -545,6 +545,7 @@ func TestUsagePlanErrorsNameFields(t *testing.T) {
 	id := p.body["id"].(string)
 	got := e.mustCall(200, "GET", "/v1/usageplans/"+id, "")
 	want := map[string]any{"id": id, "name": "gold", "description": "", "tags": map[string]any{}, "version": float64(1),
+		"arn":               "arn:aws:apigateway:us-east-1::/usageplans/" + id,
 		"quota_settings":    map[string]any{"limit": float64(100), "period": "MONTH", "offset": float64(2)},
 		"throttle_settings": map[string]any{"rate_limit": float64(10), "burst_limit": float64(20)},
 		"api_stages": []any{map[string]any{"api_id": apiID, "stage": "dev",

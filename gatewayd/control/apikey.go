@@ -56,10 +56,11 @@ func getAPIKeyRecord(tx store.Tx, id string) (apiKeyRecord, error) {
 	return k, err
 }
 
-// public strips what a key's readers never see.
-func (k apiKeyRecord) public() model.APIKey {
+// public is the key as the admin API shows it: without its value, with its ARN.
+func (k apiKeyRecord) public(region string) model.APIKey {
 	out := k.APIKey
 	out.Value = ""
+	out.ARN = "arn:aws:apigateway:" + region + "::/apikeys/" + out.ID
 	return out
 }
 
@@ -100,7 +101,7 @@ func (s *Service) CreateAPIKey(ctx context.Context, in model.APIKey) (model.APIK
 	if err != nil {
 		return model.APIKey{}, err
 	}
-	out := rec.public()
+	out := rec.public(s.region())
 	out.Value = value
 	return out, nil
 }
@@ -112,7 +113,7 @@ func (s *Service) GetAPIKey(ctx context.Context, id string) (model.APIKey, error
 		k, err = getAPIKeyRecord(tx, id)
 		return err
 	})
-	return k.public(), err
+	return k.public(s.region()), err
 }
 
 // ListAPIKeys returns every API key, without values, ordered by name then id.
@@ -124,7 +125,7 @@ func (s *Service) ListAPIKeys(ctx context.Context) ([]model.APIKey, error) {
 	})
 	out := make([]model.APIKey, 0, len(recs))
 	for _, r := range recs {
-		out = append(out, r.public())
+		out = append(out, r.public(s.region()))
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out, err
@@ -159,7 +160,7 @@ func (s *Service) UpdateAPIKey(ctx context.Context, id string, in model.APIKey, 
 			return err
 		}
 		t.meteringChanged()
-		out = cur.public()
+		out = cur.public(t.s.region())
 		return nil
 	})
 	return out, err

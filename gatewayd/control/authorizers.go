@@ -14,6 +14,12 @@ func setAuthorizerVersion(a *model.Authorizer, v int64) { a.Version = v }
 
 func authorizerWhat(apiID, id string) string { return "authorizer " + id + " of rest api " + apiID }
 
+// withAuthorizerARN fills an authorizer's read-only ARN.
+func (s *Service) withAuthorizerARN(a model.Authorizer) model.Authorizer {
+	a.ARN = "arn:aws:apigateway:" + s.region() + "::/restapis/" + a.RestAPIID + "/authorizers/" + a.ID
+	return a
+}
+
 // CreateAuthorizer adds an authorizer to an API.
 func (s *Service) CreateAuthorizer(ctx context.Context, apiID string, in model.Authorizer) (model.Authorizer, error) {
 	in.RestAPIID = apiID
@@ -32,7 +38,7 @@ func (s *Service) CreateAuthorizer(ctx context.Context, apiID string, in model.A
 		}
 		return t.contentChanged(apiID)
 	})
-	return in, err
+	return s.withAuthorizerARN(in), err
 }
 
 // GetAuthorizer returns one authorizer.
@@ -45,7 +51,7 @@ func (s *Service) GetAuthorizer(ctx context.Context, apiID, id string) (model.Au
 		out, out.Version, err = getJSON[model.Authorizer](tx, store.KindAuthorizer, apiID, id, authorizerWhat(apiID, id))
 		return err
 	})
-	return out, err
+	return s.withAuthorizerARN(out), err
 }
 
 // ListAuthorizers returns an API's authorizers.
@@ -58,6 +64,9 @@ func (s *Service) ListAuthorizers(ctx context.Context, apiID string) ([]model.Au
 		out, err = listJSON(tx, store.KindAuthorizer, apiID, "", setAuthorizerVersion)
 		return err
 	})
+	for i := range out {
+		out[i] = s.withAuthorizerARN(out[i])
+	}
 	return out, err
 }
 
@@ -97,7 +106,7 @@ func (s *Service) UpdateAuthorizer(ctx context.Context, apiID, id string, in mod
 		}
 		return t.contentChanged(apiID)
 	})
-	return in, err
+	return s.withAuthorizerARN(in), err
 }
 
 // DeleteAuthorizer deletes an authorizer no method uses (409 otherwise, as in API Gateway).

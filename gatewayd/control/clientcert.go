@@ -29,6 +29,12 @@ func getClientCertificateRecord(tx store.Tx, id string) (clientCertificateRecord
 	return rec, err
 }
 
+// withCertARN fills a client certificate's read-only ARN.
+func (s *Service) withCertARN(c model.ClientCertificate) model.ClientCertificate {
+	c.ARN = "arn:aws:apigateway:" + s.region() + "::/clientcertificates/" + c.ID
+	return c
+}
+
 // GenerateClientCertificate creates a client certificate: a new key pair and a self-signed
 // certificate valid for model.ClientCertificateValidity.
 func (s *Service) GenerateClientCertificate(ctx context.Context, in model.ClientCertificate) (model.ClientCertificate, error) {
@@ -36,6 +42,7 @@ func (s *Service) GenerateClientCertificate(ctx context.Context, in model.Client
 		return model.ClientCertificate{}, invalid(err)
 	}
 	in.ID = randomString(6, idAlphabet)
+	in.ARN = "" // derived on read
 	now := s.now()
 	certPEM, keyPEM, err := pki.SelfSignedClient("gatewayd client certificate "+in.ID, now, model.ClientCertificateValidity)
 	if err != nil {
@@ -52,7 +59,7 @@ func (s *Service) GenerateClientCertificate(ctx context.Context, in model.Client
 		in.Version, err = putJSON(t, store.KindClientCertificate, "", in.ID, clientCertificateRecord{ClientCertificate: in, SealedKey: sealed}, store.ExpectAbsent, clientCertificateWhat(in.ID))
 		return err
 	})
-	return in, err
+	return s.withCertARN(in), err
 }
 
 // GetClientCertificate returns a client certificate, without its private key.
@@ -63,7 +70,7 @@ func (s *Service) GetClientCertificate(ctx context.Context, id string) (model.Cl
 		out = rec.ClientCertificate
 		return err
 	})
-	return out, err
+	return s.withCertARN(out), err
 }
 
 // ListClientCertificates returns every client certificate, by id.
@@ -72,7 +79,7 @@ func (s *Service) ListClientCertificates(ctx context.Context) ([]model.ClientCer
 	err := s.view(ctx, func(tx store.Tx) error {
 		recs, err := listJSON(tx, store.KindClientCertificate, "", "", func(r *clientCertificateRecord, v int64) { r.Version = v })
 		for _, r := range recs {
-			out = append(out, r.ClientCertificate)
+			out = append(out, s.withCertARN(r.ClientCertificate))
 		}
 		return err
 	})
@@ -101,7 +108,7 @@ func (s *Service) UpdateClientCertificate(ctx context.Context, id string, in mod
 		if rec.Version, err = putJSON(t, store.KindClientCertificate, "", id, rec, pre.expect(), clientCertificateWhat(id)); err != nil {
 			return err
 		}
-		out = rec.ClientCertificate
+		out = s.withCertARN(rec.ClientCertificate)
 		return nil
 	})
 	return out, err

@@ -79,7 +79,7 @@ func (s *Service) ImportRestAPI(ctx context.Context, apiID string, def *model.AP
 		}
 		return t.contentChanged(apiID)
 	})
-	return out, err
+	return s.withARNs(out), err
 }
 
 // at names the part of the document a control-plane error is about.

@@ -10,6 +10,13 @@ import (
 
 func setAPIVersion(a *model.RestAPI, v int64) { a.Version = v }
 
+// withARNs fills an API's read-only ARNs.
+func (s *Service) withARNs(a model.RestAPI) model.RestAPI {
+	a.ARN = "arn:aws:apigateway:" + s.region() + "::/restapis/" + a.ID
+	a.ExecutionARN = "arn:aws:execute-api:" + s.region() + ":" + model.AccountID + ":" + a.ID
+	return a
+}
+
 func getAPI(tx store.Tx, id string) (model.RestAPI, error) {
 	a, ver, err := getJSON[model.RestAPI](tx, store.KindRestAPI, "", id, "rest api "+id)
 	a.Version = ver
@@ -27,6 +34,7 @@ func (s *Service) CreateRestAPI(ctx context.Context, in model.RestAPI) (model.Re
 	}
 	in.ID = newID()
 	in.RootResourceID = newID()
+	in.ARN, in.ExecutionARN = "", "" // derived on read, never stored
 	in.CreatedDate = s.now()
 	err := s.update(ctx, func(t *txn) error {
 		ver, err := putJSON(t, store.KindRestAPI, "", in.ID, in, store.ExpectAbsent, "rest api "+in.ID)
@@ -40,7 +48,7 @@ func (s *Service) CreateRestAPI(ctx context.Context, in model.RestAPI) (model.Re
 		}
 		return putDefaultModels(t, in.ID)
 	})
-	return in, err
+	return s.withARNs(in), err
 }
 
 // GetRestAPI returns one API.
@@ -50,7 +58,7 @@ func (s *Service) GetRestAPI(ctx context.Context, id string) (model.RestAPI, err
 		a, err = getAPI(tx, id)
 		return err
 	})
-	return a, err
+	return s.withARNs(a), err
 }
 
 // ListRestAPIs returns every API, ordered by name then id.
@@ -61,6 +69,9 @@ func (s *Service) ListRestAPIs(ctx context.Context) ([]model.RestAPI, error) {
 		return err
 	})
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	for i := range out {
+		out[i] = s.withARNs(out[i])
+	}
 	return out, err
 }
 
@@ -91,7 +102,7 @@ func (s *Service) UpdateRestAPI(ctx context.Context, id string, in model.RestAPI
 			return err
 		}
 		cur.Version = ver
-		out = cur
+		out = s.withARNs(cur)
 		return t.contentChanged(id)
 	})
 	return out, err

@@ -26,9 +26,11 @@ func getStageRecord(tx store.Tx, apiID, name string) (stageRecord, error) {
 
 func historyKey(stage string, seq int64) string { return fmt.Sprintf("%s/%020d", stage, seq) }
 
-// withURL fills the computed invoke_url, and the status when the data plane reports one.
+// withURL fills the computed invoke_url and ARNs, and the status when the data plane reports one.
 func (s *Service) withURL(st model.Stage) model.Stage {
 	st.InvokeURL = s.opts.PublicURL + "/" + st.RestAPIID + "/" + st.StageName
+	st.ARN = "arn:aws:apigateway:" + s.region() + "::/restapis/" + st.RestAPIID + "/stages/" + st.StageName
+	st.ExecutionARN = "arn:aws:execute-api:" + s.region() + ":" + model.AccountID + ":" + st.RestAPIID + "/" + st.StageName
 	st.Status, st.LastError = "", ""
 	if s.opts.StageStatus != nil && st.StageName != "" {
 		st.Status, st.LastError = s.opts.StageStatus(st.RestAPIID, st.StageName)

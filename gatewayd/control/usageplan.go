@@ -42,6 +42,12 @@ func checkPlanStages(tx store.Tx, p model.UsagePlan) error {
 	return nil
 }
 
+// withPlanARN fills a plan's read-only ARN.
+func (s *Service) withPlanARN(p model.UsagePlan) model.UsagePlan {
+	p.ARN = "arn:aws:apigateway:" + s.region() + "::/usageplans/" + p.ID
+	return p
+}
+
 // CreateUsagePlan creates a usage plan.
 func (s *Service) CreateUsagePlan(ctx context.Context, in model.UsagePlan) (model.UsagePlan, error) {
 	in.Normalize()
@@ -59,7 +65,7 @@ func (s *Service) CreateUsagePlan(ctx context.Context, in model.UsagePlan) (mode
 		t.meteringChanged()
 		return nil
 	})
-	return in, err
+	return s.withPlanARN(in), err
 }
 
 // GetUsagePlan returns one usage plan.
@@ -69,7 +75,7 @@ func (s *Service) GetUsagePlan(ctx context.Context, id string) (model.UsagePlan,
 		p, err = getPlan(tx, id)
 		return err
 	})
-	return p, err
+	return s.withPlanARN(p), err
 }
 
 // ListUsagePlans returns every usage plan, ordered by name then id.
@@ -80,6 +86,9 @@ func (s *Service) ListUsagePlans(ctx context.Context) ([]model.UsagePlan, error)
 		return err
 	})
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	for i := range out {
+		out[i] = s.withPlanARN(out[i])
+	}
 	return out, err
 }
 
@@ -109,7 +118,7 @@ func (s *Service) UpdateUsagePlan(ctx context.Context, id string, in model.Usage
 		t.meteringChanged()
 		return nil
 	})
-	return in, err
+	return s.withPlanARN(in), err
 }
 
 // DeleteUsagePlan deletes a usage plan with its plan keys and usage counts.

@@ -98,6 +98,7 @@ func sharedFingerprint(st model.Stage, snap *model.Snapshot, isCanary bool) stri
 		return ""
 	}
 	st.DeploymentID, st.Version, st.Status, st.LastError, st.InvokeURL = "", 0, "", "", ""
+	st.ARN, st.ExecutionARN = "", ""
 	st.CreatedDate, st.LastUpdatedDate = time.Time{}, time.Time{}
 	data, err := json.Marshal(struct {
 		Stage    model.Stage

@@ -52,6 +52,9 @@ type Authorizer struct {
 	ID        string `json:"id"`
 	RestAPIID string `json:"rest_api_id"`
 	Name      string `json:"name"`
+	// ARN is read-only and never stored: derived from the id and the daemon's region on every read.
+	ARN string `json:"arn,omitempty"`
+
 	// Type is TOKEN (the default), REQUEST or COGNITO_USER_POOLS.
 	Type string `json:"type"`
 	// AuthorizerURI is the function (TOKEN and REQUEST): its Lambda ARN URI,
@@ -91,6 +94,7 @@ func (a *Authorizer) TTL() int {
 
 // Normalize fills defaults.
 func (a *Authorizer) Normalize() {
+	a.ARN = "" // derived on read
 	if a.Type == "" {
 		a.Type = AuthorizerToken
 	}

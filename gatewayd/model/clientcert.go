@@ -11,6 +11,8 @@ type ClientCertificate struct {
 	ID          string            `json:"id"`
 	Description string            `json:"description"`
 	Tags        map[string]string `json:"tags"`
+	// ARN is read-only and never stored: derived from the id and the daemon's region on every read.
+	ARN string `json:"arn,omitempty"`
 	// PEMEncodedCertificate, CreatedDate and ExpirationDate are read-only. The private key is never
 	// returned.
 	PEMEncodedCertificate string    `json:"pem_encoded_certificate"`

@@ -37,7 +37,9 @@ type APIKey struct {
 	// Value is set by a client on create (optional) and returned only in the create answer.
 	Value string `json:"value,omitempty"`
 	// CustomerID is AWS Marketplace's customer of the key: stored and returned, with no meaning here.
-	CustomerID      string            `json:"customer_id,omitempty"`
+	CustomerID string `json:"customer_id,omitempty"`
+	// ARN is read-only and never stored: derived from the id and the daemon's region on every read.
+	ARN             string            `json:"arn,omitempty"`
 	Tags            map[string]string `json:"tags"`
 	CreatedDate     time.Time         `json:"created_date"`
 	LastUpdatedDate time.Time         `json:"last_updated_date"`
@@ -83,9 +85,11 @@ type UsagePlan struct {
 	Quota       *QuotaSettings    `json:"quota_settings"`
 	APIStages   []UsagePlanStage  `json:"api_stages"`
 	// ProductCode is the plan's AWS Marketplace product: stored and returned, with no meaning here.
-	ProductCode string            `json:"product_code,omitempty"`
-	Tags        map[string]string `json:"tags"`
-	Version     int64             `json:"version"`
+	ProductCode string `json:"product_code,omitempty"`
+	// ARN is read-only and never stored: derived from the id and the daemon's region on every read.
+	ARN     string            `json:"arn,omitempty"`
+	Tags    map[string]string `json:"tags"`
+	Version int64             `json:"version"`
 }
 
 // UsagePlanKey attaches an API key to a usage plan.
@@ -142,7 +146,7 @@ type UsageReport struct {
 }
 
 // Normalize fills defaults.
-func (k *APIKey) Normalize() { k.Tags = emptyIfNil(k.Tags) }
+func (k *APIKey) Normalize() { k.Tags, k.ARN = emptyIfNil(k.Tags), "" }
 
 // Validate checks the fields a client sets.
 func (k *APIKey) Validate() error {
@@ -190,6 +194,7 @@ func (q *QuotaSettings) validate() error {
 
 // Normalize fills defaults.
 func (p *UsagePlan) Normalize() {
+	p.ARN = "" // derived on read
 	p.Tags = emptyIfNil(p.Tags)
 	if p.APIStages == nil {
 		p.APIStages = []UsagePlanStage{}

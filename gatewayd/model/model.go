@@ -73,9 +73,14 @@ type RestAPI struct {
 	MinimumCompressionSize *int `json:"minimum_compression_size"`
 	// DisableExecuteAPIEndpoint makes /{api_id}/{stage} answer 403 from the next deployment on: the
 	// API is then reached through its domain names only.
-	DisableExecuteAPIEndpoint bool      `json:"disable_execute_api_endpoint,omitempty"`
-	CreatedDate               time.Time `json:"created_date"`
-	Version                   int64     `json:"version"`
+	DisableExecuteAPIEndpoint bool `json:"disable_execute_api_endpoint,omitempty"`
+	// ARN and ExecutionARN are read-only and never stored: the control plane derives them from the id
+	// and the daemon's region on every read. ExecutionARN is the prefix of the API's method ARNs, what
+	// resource and identity policies name (`${execution_arn}/*`).
+	ARN          string    `json:"arn,omitempty"`
+	ExecutionARN string    `json:"execution_arn,omitempty"`
+	CreatedDate  time.Time `json:"created_date"`
+	Version      int64     `json:"version"`
 }
 
 // Resource is one node of an API's path tree. The root resource has path "/" and no parent.
@@ -257,6 +262,10 @@ type Stage struct {
 	XrayTracingEnabled bool   `json:"xray_tracing_enabled,omitempty"`
 	WebACLARN          string `json:"web_acl_arn,omitempty"`
 	InvokeURL          string `json:"invoke_url"`
+	// ARN and ExecutionARN are read-only, derived on every read as InvokeURL is: the stage's
+	// arn:aws:apigateway:REGION::/restapis/API/stages/NAME and arn:aws:execute-api:REGION:ACCOUNT:API/NAME.
+	ARN          string `json:"arn,omitempty"`
+	ExecutionARN string `json:"execution_arn,omitempty"`
 	// MethodSettings is read-only here, keyed by method path ("*/*", "pets/{petId}/GET"); it is changed
 	// through the stage's methodsettings collection, so that a PUT of the stage never drops it.
 	MethodSettings map[string]MethodSetting `json:"method_settings,omitempty"`

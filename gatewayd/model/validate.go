@@ -377,6 +377,8 @@ var CacheClusterSizes = []string{"0.5", "1.6", "6.1", "13.5", "28.4", "58.2", "1
 
 // Normalize fills defaults.
 func (s *Stage) Normalize() {
+	// Derived on every read, never stored: what a client sends for them is dropped.
+	s.InvokeURL, s.ARN, s.ExecutionARN = "", "", ""
 	s.Variables = emptyIfNil(s.Variables)
 	s.Tags = emptyIfNil(s.Tags)
 	if s.CacheClusterSize == "" {

@@ -575,6 +575,58 @@ done
 
 # --- control plane -------------------------------------------------------------------------------
 say "terraform scale: ${tf_sizes// /, } objects"
+# tf_rows N LABEL TFGEN_FLAG NOTE: writes a configuration of N objects (benchtool tfgen TFGEN_FLAG) and
+# records "terraform apply/plan/destroy N objects" + LABEL. The gatewayd configurations must serve their
+# last route after apply (the floor has no server). The no-change plan must be empty.
+tf_rows() {
+  local n=$1 label=$2 flag=$3 note=$4 dir t0 rc invoke last count
+  dir=$run/tf-$n${flag#-}
+  mkdir -p "$dir"
+  "$bt" tfgen $flag -objects "$n" -out "$dir/main.tf"
+  if ! (cd "$dir" && terraform init -input=false -no-color >init.log 2>&1); then
+    fail "terraform apply $n objects$label" "init: $(tail -n 5 "$dir/init.log" | tr '\n' ' ')"
+    return
+  fi
+  t0=$(now_ns)
+  if ! (cd "$dir" && terraform apply -input=false -auto-approve -no-color >apply.log 2>&1); then
+    fail "terraform apply $n objects$label" "$(grep -m 3 -A 3 Error "$dir/apply.log" | tr '\n' ' ' | head -c 300)"
+    (cd "$dir" && terraform destroy -input=false -auto-approve -no-color >destroy.log 2>&1) || true
+    return
+  fi
+  local t_apply
+  t_apply=$(secs_since "$t0")
+  count=$(cd "$dir" && terraform state list | wc -l)
+  row "terraform apply $n objects$label" "" "" "" "" "" "$t_apply" "$count objects${note:+, $note}"
+  if [ "$flag" != -floor ]; then
+    invoke=$(cd "$dir" && terraform output -no-color -raw invoke_url)
+    last=$(cd "$dir" && terraform output -no-color -raw last_route)
+    "$bt" check -url "$invoke/$last" -contains "$last" -wait 10s ||
+      fail "terraform apply $n objects$label" "the stage does not serve /$last after apply"
+  fi
+
+  t0=$(now_ns)
+  set +e
+  (cd "$dir" && terraform plan -input=false -no-color -detailed-exitcode >plan.log 2>&1)
+  rc=$?
+  set -e
+  case $rc in
+  0) row "terraform plan $n objects$label" "" "" "" "" "" "$(secs_since "$t0")" "no changes" ;;
+  2) fail "terraform plan $n objects$label" "plan after apply is not empty: $(grep -m 1 'Plan:' "$dir/plan.log")" ;;
+  *) fail "terraform plan $n objects$label" "$(grep -m 3 -A 3 Error "$dir/plan.log" | tr '\n' ' ' | head -c 300)" ;;
+  esac
+
+  t0=$(now_ns)
+  if (cd "$dir" && terraform destroy -input=false -auto-approve -no-color >destroy.log 2>&1); then
+    row "terraform destroy $n objects$label" "" "" "" "" "" "$(secs_since "$t0")" ""
+  else
+    fail "terraform destroy $n objects$label" "$(grep -m 3 -A 3 Error "$dir/destroy.log" | tr '\n' ' ' | head -c 300)"
+  fi
+}
+# Each size three ways: the gatewayd configuration; the same graph as terraform_data (no provider
+# process, no server: terraform's own cost); the same routes as one OpenAPI body on the API.
+tf_variants=("|||one API, auto_deploy stage"
+  "| (terraform_data floor)|-floor|the same graph as terraform_data: terraform's own cost"
+  "| as OpenAPI|-openapi|the same routes in the API's body")
 if have terraform; then
   tools/mirror.sh "$bin/terraform-provider-gatewayd" "$version" "$run/mirror" >/dev/null
   cat >"$run/terraformrc" <<RC
@@ -589,118 +641,19 @@ provider_installation {
 }
 RC
   export TF_CLI_CONFIG_FILE=$run/terraformrc CHECKPOINT_DISABLE=1 TF_IN_AUTOMATION=1
-  # openapi_rows N: the routes of the N-object configuration as one OpenAPI body (3 objects).
-  openapi_rows() {
-    local n=$1 dir=$run/tf-openapi-$1 t0 rc
-    mkdir -p "$dir"
-    "$bt" tfgen -openapi -objects "$n" -out "$dir/main.tf"
-    if ! (cd "$dir" && terraform init -input=false -no-color >init.log 2>&1 &&
-      t0=$(now_ns) && terraform apply -input=false -auto-approve -no-color >apply.log 2>&1 &&
-      echo "$(secs_since "$t0")" >apply.secs); then
-      fail "terraform apply $n objects as OpenAPI" "$(grep -m 3 -A 3 Error "$dir"/*.log | tr '\n' ' ' | head -c 300)"
-      (cd "$dir" && terraform destroy -input=false -auto-approve -no-color >destroy.log 2>&1) || true
-      return
-    fi
-    row "terraform apply $n objects as OpenAPI" "" "" "" "" "" "$(cat "$dir/apply.secs")" "the same routes in the API's body: 3 objects"
-    local invoke last
-    invoke=$(cd "$dir" && terraform output -raw invoke_url)
-    last=$(cd "$dir" && terraform output -raw last_route)
-    "$bt" check -url "$invoke/$last" -contains "$last" -wait 10s ||
-      fail "terraform apply $n objects as OpenAPI" "the stage does not serve /$last after apply"
-    t0=$(now_ns)
-    set +e
-    (cd "$dir" && terraform plan -input=false -no-color -detailed-exitcode >plan.log 2>&1)
-    rc=$?
-    set -e
-    case $rc in
-    0) row "terraform plan $n objects as OpenAPI" "" "" "" "" "" "$(secs_since "$t0")" "no changes" ;;
-    *) fail "terraform plan $n objects as OpenAPI" "exit $rc: $(grep -m 3 -A 3 'Error\|Plan:' "$dir/plan.log" | tr '\n' ' ' | head -c 300)" ;;
-    esac
-    t0=$(now_ns)
-    if (cd "$dir" && terraform destroy -input=false -auto-approve -no-color >destroy.log 2>&1); then
-      row "terraform destroy $n objects as OpenAPI" "" "" "" "" "" "$(secs_since "$t0")" ""
-    else
-      fail "terraform destroy $n objects as OpenAPI" "$(grep -m 3 -A 3 Error "$dir/destroy.log" | tr '\n' ' ' | head -c 300)"
-    fi
-  }
-  # floor_rows N: terraform's own cost for the same graph of N objects as terraform_data (no provider
-  # process, no server), so that the rows above read against what terraform itself needs here.
-  floor_rows() {
-    local n=$1 dir=$run/tf-floor-$1 t0 rc
-    mkdir -p "$dir"
-    "$bt" tfgen -floor -objects "$n" -out "$dir/main.tf"
-    if ! (cd "$dir" && terraform init -input=false -no-color >init.log 2>&1 &&
-      t0=$(now_ns) && terraform apply -input=false -auto-approve -no-color >apply.log 2>&1 &&
-      echo "$(secs_since "$t0")" >apply.secs); then
-      fail "terraform_data floor: apply $n objects" "$(grep -m 3 -A 3 Error "$dir"/*.log | tr '\n' ' ' | head -c 300)"
-      return
-    fi
-    row "terraform_data floor: apply $n objects" "" "" "" "" "" "$(cat "$dir/apply.secs")" "the same graph as terraform_data: terraform's own cost"
-    t0=$(now_ns)
-    set +e
-    (cd "$dir" && terraform plan -input=false -no-color -detailed-exitcode >plan.log 2>&1)
-    rc=$?
-    set -e
-    case $rc in
-    0) row "terraform_data floor: plan $n objects" "" "" "" "" "" "$(secs_since "$t0")" "no changes" ;;
-    *) fail "terraform_data floor: plan $n objects" "exit $rc: $(grep -m 3 -A 3 'Error\|Plan:' "$dir/plan.log" | tr '\n' ' ' | head -c 300)" ;;
-    esac
-    t0=$(now_ns)
-    if (cd "$dir" && terraform destroy -input=false -auto-approve -no-color >destroy.log 2>&1); then
-      row "terraform_data floor: destroy $n objects" "" "" "" "" "" "$(secs_since "$t0")" ""
-    else
-      fail "terraform_data floor: destroy $n objects" "$(grep -m 3 -A 3 Error "$dir/destroy.log" | tr '\n' ' ' | head -c 300)"
-    fi
-  }
   export GATEWAYD_ENDPOINT=$admin GATEWAYD_TOKEN=$token
   for n in $tf_sizes; do
-    dir=$run/tf-$n
-    mkdir -p "$dir"
-    "$bt" tfgen -objects "$n" -out "$dir/main.tf"
-    if ! (cd "$dir" && terraform init -input=false -no-color >init.log 2>&1); then
-      fail "terraform apply $n objects" "init: $(tail -n 5 "$dir/init.log" | tr '\n' ' ')"
-      continue
-    fi
-    t0=$(now_ns)
-    if ! (cd "$dir" && terraform apply -input=false -auto-approve -no-color >apply.log 2>&1); then
-      fail "terraform apply $n objects" "$(grep -m 3 -A 3 Error "$dir/apply.log" | tr '\n' ' ' | head -c 300)"
-      (cd "$dir" && terraform destroy -input=false -auto-approve -no-color >destroy.log 2>&1) || true
-      continue
-    fi
-    t_apply=$(secs_since "$t0")
-    count=$(cd "$dir" && terraform state list | wc -l)
-    row "terraform apply $n objects" "" "" "" "" "" "$t_apply" "$count objects, one API, auto_deploy stage"
-    invoke=$(cd "$dir" && terraform output -raw invoke_url)
-    last=$(cd "$dir" && terraform output -raw last_route)
-    "$bt" check -url "$invoke/$last" -contains "$last" -wait 10s ||
-      fail "terraform apply $n objects" "the stage does not serve /$last after apply"
-
-    t0=$(now_ns)
-    set +e
-    (cd "$dir" && terraform plan -input=false -no-color -detailed-exitcode >plan.log 2>&1)
-    rc=$?
-    set -e
-    t_plan=$(secs_since "$t0")
-    case $rc in
-    0) row "terraform plan $n objects" "" "" "" "" "" "$t_plan" "no changes" ;;
-    2) fail "terraform plan $n objects" "plan after apply is not empty: $(grep -m 1 'Plan:' "$dir/plan.log")" ;;
-    *) fail "terraform plan $n objects" "$(grep -m 3 -A 3 Error "$dir/plan.log" | tr '\n' ' ' | head -c 300)" ;;
-    esac
-
-    t0=$(now_ns)
-    if (cd "$dir" && terraform destroy -input=false -auto-approve -no-color >destroy.log 2>&1); then
-      row "terraform destroy $n objects" "" "" "" "" "" "$(secs_since "$t0")" ""
-    else
-      fail "terraform destroy $n objects" "$(grep -m 3 -A 3 Error "$dir/destroy.log" | tr '\n' ' ' | head -c 300)"
-    fi
-    floor_rows "$n"
-    openapi_rows "$n"
+    for v in "${tf_variants[@]}"; do
+      IFS='|' read -r _ label flag note <<<"$v"
+      tf_rows "$n" "$label" "$flag" "$note"
+    done
   done
 else
   for n in $tf_sizes; do
-    for op in apply plan destroy; do row "terraform $op $n objects" "" "" "" "" "" "" "skipped: terraform not installed"; done
-    for op in apply plan destroy; do row "terraform_data floor: $op $n objects" "" "" "" "" "" "" "skipped: terraform not installed"; done
-    for op in apply plan destroy; do row "terraform $op $n objects as OpenAPI" "" "" "" "" "" "" "skipped: terraform not installed"; done
+    for v in "${tf_variants[@]}"; do
+      IFS='|' read -r _ label _ _ <<<"$v"
+      for op in apply plan destroy; do row "terraform $op $n objects$label" "" "" "" "" "" "" "skipped: terraform not installed"; done
+    done
   done
 fi
 
