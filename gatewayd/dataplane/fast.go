@@ -33,15 +33,17 @@ const (
 const maxConns = 100_000
 
 // watchDelay is how long a request runs before the fasthttp front end starts watching its connection
-// for the client going away. Shorter requests pay no goroutine for it.
+// for the client going away (up to watchTick more: watchset.go). Shorter requests pay no goroutine and
+// no timer for it.
 const watchDelay = 100 * time.Millisecond
 
 // fastFront serves the data plane with fasthttp.
 //
 // fasthttp reads a whole request, body included, before calling the handler, and does not watch the
 // connection while the handler runs (its RequestCtx.Done only fires on shutdown). The front end
-// therefore watches by itself, from watchDelay into a request on: a peek at the socket that sees the
-// client close its side (FIN or RST) cancels the request's context, which interrupts the backend call.
+// therefore watches by itself, from about watchDelay into a request on: a peek at the socket that sees
+// the client close its side (FIN or RST) cancels the request's context, which interrupts the backend
+// call.
 // It cannot see a client that vanishes without closing (a dead peer: only the write of the answer
 // fails), nor one that half-closes its sending side while still reading; and once a client has
 // pipelined its next request, the peek sees data and watching stops.
@@ -54,6 +56,10 @@ type fastFront struct {
 	stop   context.Context
 	cancel context.CancelFunc
 	closed atomic.Bool
+	// watching holds the watches of the requests in flight; its sweeper runs until served is closed
+	// and they are over.
+	watching *watchSet
+	served   chan struct{}
 }
 
 func (s *Server) newFastFront(ln net.Listener) *fastFront {
@@ -62,7 +68,7 @@ func (s *Server) newFastFront(ln net.Listener) *fastFront {
 		// fasthttp's read buffer then takes all a first read brought in (see firstReadConn.NetConn).
 		ln = firstReadListener{ln}
 	}
-	f := &fastFront{s: s, ln: ln}
+	f := &fastFront{s: s, ln: ln, watching: newWatchSet(), served: make(chan struct{})}
 	f.stop, f.cancel = context.WithCancel(context.Background())
 	f.srv = &fasthttp.Server{
 		Handler:      f.handle,
@@ -94,7 +100,9 @@ func (s *Server) newFastFront(ln net.Listener) *fastFront {
 }
 
 func (f *fastFront) serve() error {
+	go f.watching.sweep(f.served)
 	err := f.srv.Serve(f.ln)
+	close(f.served)
 	if f.closed.Load() {
 		return nil
 	}
@@ -123,21 +131,21 @@ func (f *fastFront) handle(fc *fasthttp.RequestCtx) {
 	*ex = exchange{integration: -1}
 	rw := &ex.fw
 	rw.fc = fc
+	// Not a child of f.stop: registering every request with one parent costs a shared lock; the watch
+	// links requests that last to it.
+	ctx := newReqCtx()
 	defer func() {
+		ctx.end()
 		*ex = exchange{}
 		exchanges.Put(ex)
 	}()
 
-	// Not a child of f.stop: registering every request with one parent costs a shared lock; the watch
-	// links requests that last to it.
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
 	if err := f.read(fc, ex); err != nil {
 		// What net/http refuses before any handler runs: answered and logged with no request id.
 		f.refuse(fc, ex, err)
 		return
 	}
-	w := f.startWatch(fc.Conn(), cancel)
+	w := f.startWatch(fc.Conn(), ctx)
 	s.serve(ctx, ex, rw)
 	w.stop()
 }
@@ -483,54 +491,52 @@ func (r *fastResponder) isOwn(k string) bool {
 	return false
 }
 
-// watch watches a connection for its client going away; see fastFront. Watches are pooled with their
-// timer, so a request that ends before watchDelay costs a timer reset and stop, and no allocation.
+// watch watches a connection for its client going away; see fastFront. Watches are pooled; the
+// watchSet starts their watcher once their request has run for watchDelay.
 type watch struct {
-	timer   *time.Timer
 	f       *fastFront
 	nc      net.Conn
-	cancel  context.CancelFunc
+	ctx     *reqCtx
 	stopped atomic.Bool
 	running sync.WaitGroup
+	// shard, idx, epoch and started are the watchSet's; started is guarded by shard.mu.
+	shard   *watchShard
+	idx     int
+	epoch   int64
+	started bool
 }
 
-var watches = sync.Pool{New: func() any {
-	w := new(watch)
-	w.timer = time.AfterFunc(time.Hour, w.run)
-	w.timer.Stop()
-	return w
-}}
+var watches = sync.Pool{New: func() any { return new(watch) }}
 
 // startWatch watches nc from watchDelay on; the request also ends then if a shutdown gives up on it.
-func (f *fastFront) startWatch(nc net.Conn, cancel context.CancelFunc) *watch {
+func (f *fastFront) startWatch(nc net.Conn, ctx *reqCtx) *watch {
 	w := watches.Get().(*watch)
-	w.f, w.nc, w.cancel = f, nc, cancel
+	w.f, w.nc, w.ctx = f, nc, ctx
 	w.stopped.Store(false)
-	w.running.Add(1)
-	w.timer.Reset(watchDelay)
+	f.watching.add(w)
 	return w
 }
 
 func (w *watch) run() {
 	defer w.running.Done()
-	defer context.AfterFunc(w.f.stop, w.cancel)()
+	// The shutdown's cancel may still run after the request: the context is not reused.
+	w.ctx.share()
+	defer context.AfterFunc(w.f.stop, w.ctx.cancel)()
 	if clientGone(w.nc, &w.stopped) && !w.stopped.Load() {
-		w.cancel()
+		w.ctx.cancel()
 	}
 }
 
 // stop ends the watch before the answer is written: the connection is fasthttp's again.
 func (w *watch) stop() {
-	if w.timer.Stop() {
-		w.running.Done() // the watcher never ran
-	} else {
+	if w.f.watching.remove(w) {
 		// The watcher runs or is about to: interrupt its wait and join it.
 		w.stopped.Store(true)
 		w.nc.SetReadDeadline(aLongTimeAgo)
 		w.running.Wait()
 		w.nc.SetReadDeadline(time.Time{})
 	}
-	w.f, w.nc, w.cancel = nil, nil, nil
+	w.f, w.nc, w.ctx = nil, nil, nil
 	watches.Put(w)
 }
 

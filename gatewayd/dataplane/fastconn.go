@@ -3,6 +3,7 @@ package dataplane
 import (
 	"net"
 	"sync"
+	"time"
 
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/internal/rawio"
 )
@@ -81,12 +82,17 @@ func putFirstRead(b []byte) { firstReads.Put((*[firstReadSize]byte)(b)) }
 
 func (c *firstReadConn) Write(b []byte) (int, error) { return c.raw.Write(b) }
 
+// Deadlines go to the raw connection, which applies them only when a call waits (rawio).
+func (c *firstReadConn) SetDeadline(t time.Time) error      { return c.raw.SetDeadline(t) }
+func (c *firstReadConn) SetReadDeadline(t time.Time) error  { return c.raw.SetReadDeadline(t) }
+func (c *firstReadConn) SetWriteDeadline(t time.Time) error { return c.raw.SetWriteDeadline(t) }
+
 func (c *firstReadConn) release() {
 	firstReads.Put(c.buf)
 	c.buf, c.pending = nil, nil
 }
 
-// NetConn returns the TCP connection, which the disconnect watch peeks at (watch_unix.go). Nothing is
-// pending here by then: fasthttp's read buffer, larger than firstReadSize, took it all before the
-// handler ran.
-func (c *firstReadConn) NetConn() net.Conn { return c.TCPConn }
+// NetConn returns the connection beneath, which the disconnect watch peeks at (watch_unix.go): the raw
+// one, which keeps the deadlines. Nothing is pending here by then: fasthttp's read buffer, larger
+// than firstReadSize, took it all before the handler ran.
+func (c *firstReadConn) NetConn() net.Conn { return c.raw }

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unsafe"
 
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/authorize"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/cache"
@@ -133,9 +134,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // serve runs the pipeline for a request a front end has read into ex, and answers through rw. ctx is
 // cancelled when the client goes away.
 func (s *Server) serve(ctx context.Context, ex *exchange, rw responder) {
-	ex.req.ID = newRequestID()
+	id := newRequestID()
+	ex.req.ID = id[0]
 	ex.req.Received = time.Now()
-	rw.setHeader(integration.RequestIDHeader, []string{ex.req.ID})
+	rw.setHeader(integration.RequestIDHeader, id)
 	if ex.tls && s.hsts != nil {
 		rw.setHeader("Strict-Transport-Security", s.hsts)
 	}
@@ -196,8 +198,8 @@ func (s *Server) observe(ctx context.Context, ex *exchange, status, n int, err e
 		Latency:     latency,
 		Integration: ex.integration,
 	}
-	var ge *gwerror.Error
-	if errors.As(err, &ge) {
+	ge := gatewayError(err)
+	if ge != nil {
 		e.Err = ge.Err
 	} else {
 		e.Err = err
@@ -230,6 +232,19 @@ func (s *Server) observe(ctx context.Context, ex *exchange, status, n int, err e
 	if ex.ep != nil && ex.ep.execLog != nil {
 		s.logExecution(ex, ex.ep.execLog, status, latency, ge)
 	}
+}
+
+// gatewayError returns the *gwerror.Error in err's chain, if any. The target of errors.As escapes to the
+// heap: apart, it costs an allocation only when there is an error.
+func gatewayError(err error) *gwerror.Error {
+	if err == nil {
+		return nil
+	}
+	var ge *gwerror.Error
+	if errors.As(err, &ge) {
+		return ge
+	}
+	return nil
 }
 
 // match normalizes the path (router.Normalize), finds the stage from the /{api_id}/{stage_name} prefix,
@@ -467,14 +482,21 @@ func sourceIP(remoteAddr string) string {
 	return remoteAddr
 }
 
-// newRequestID returns a random UUID (version 4).
-func newRequestID() string {
+// requestID holds a request id and the header value that carries it: one allocation for both.
+type requestID struct {
+	value [1]string
+	text  [36]byte
+}
+
+// newRequestID returns a random UUID (version 4), as a header value.
+func newRequestID() []string {
 	var b [16]byte
 	rand.Read(b[:])
 	b[6] = b[6]&0x0f | 0x40
 	b[8] = b[8]&0x3f | 0x80
 	const hexd = "0123456789abcdef"
-	var out [36]byte
+	id := new(requestID)
+	out := &id.text
 	j := 0
 	for i, c := range b {
 		if i == 4 || i == 6 || i == 8 || i == 10 {
@@ -484,5 +506,7 @@ func newRequestID() string {
 		out[j], out[j+1] = hexd[c>>4], hexd[c&0xf]
 		j += 2
 	}
-	return string(out[:])
+	// The text is never written again.
+	id.value[0] = unsafe.String(&out[0], len(out))
+	return id.value[:]
 }

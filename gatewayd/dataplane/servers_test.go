@@ -168,6 +168,52 @@ func TestShutdownDrains(t *testing.T) {
 	}
 }
 
+// TestShutdownGivesUp checks that a shutdown that stops waiting for a request in flight on the fasthttp
+// front end interrupts its backend call (through the disconnect watch, started by the sweeper).
+func TestShutdownGivesUp(t *testing.T) {
+	cancelled := make(chan struct{})
+	backend := newHTTPTest(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-r.Context().Done():
+			close(cancelled)
+		case <-time.After(10 * time.Second):
+		}
+	}))
+	s := newServerOf(t, dataplane.Options{Server: dataplane.ServerFastHTTP})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	served := make(chan error, 1)
+	go func() { served <- s.Serve(context.Background(), ln) }()
+	b := newAPI("api1")
+	b.method("/slow", "GET", model.Integration{Type: model.IntegrationHTTPProxy, URI: backend.URL})
+	setStage(t, s, "prod", nil, b)
+	time.Sleep(200 * time.Millisecond) // the front end idle: its watch sweeper asleep
+
+	go func() {
+		if resp, err := http.Get("http://" + ln.Addr().String() + "/api1/prod/slow"); err == nil {
+			resp.Body.Close()
+		}
+	}()
+	time.Sleep(400 * time.Millisecond) // past the watch's start
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	if err := s.Shutdown(ctx); err == nil {
+		t.Error("Shutdown with a request still running = nil, want its context's error")
+	}
+	select {
+	case <-cancelled:
+	case <-time.After(5 * time.Second):
+		t.Error("backend call still running 5s after the shutdown gave up")
+	}
+	select {
+	case <-served:
+	case <-time.After(5 * time.Second):
+		t.Error("Serve did not return after Shutdown")
+	}
+}
+
 // TestReadTimeouts checks that ReadHeaderTimeout bounds the headers and ReadTimeout leaves a slow body
 // its time, on each server.
 func TestReadTimeouts(t *testing.T) {

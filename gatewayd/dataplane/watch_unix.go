@@ -15,6 +15,9 @@ func clientGone(nc net.Conn, stopped *atomic.Bool) bool {
 	if tc, ok := nc.(interface{ NetConn() net.Conn }); ok {
 		nc = tc.NetConn() // TLS: closing shows on the TCP connection beneath
 	}
+	if p, ok := nc.(interface{ PeekClosed(*atomic.Bool) bool }); ok {
+		return p.PeekClosed(stopped) // rawio: the deadlines are its own
+	}
 	sc, ok := nc.(syscall.Conn)
 	if !ok {
 		return false

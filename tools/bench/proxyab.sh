@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Proxy path A/B (issue 17): nginx and one or more gatewayd binaries side by side, alternating rounds,
 # with per-request counters of each gatewayd process that the machine's load disturbs far less than
-# req/s: CPU time, syscalls and context switches per request (perf stat -p), and, with
+# req/s: CPU time, syscalls and context switches per request (perf stat -p), the CPU time's user and
+# kernel parts (utime and stime of /proc/PID/stat, at the kernel's clock tick), and, with
 # PROFILE=1, a CPU profile of the last round of each (perf record).
 #
 #   tools/bench/proxyab.sh [NAME=GATEWAYD_BINARY ...]
@@ -90,7 +91,20 @@ for spec in "${bins[@]}"; do
   i=$((i + 1))
 done
 
-printf '%-16s %5s %8s %7s %8s %9s %8s %8s\n' row round req/s p99ms vsnginx cpu_us/req sys/req cs/req | tee "$run/rounds.txt"
+# cputicks PIDS: the user and kernel CPU ticks of the processes, summed.
+cputicks() {
+  local p u=0 k=0 f
+  for p in ${1//,/ }; do
+    # The fields after the command name (which may hold spaces): utime and stime are its 12th and 13th.
+    f=$(sed 's/^.*) //' "/proc/$p/stat")
+    set -- $f
+    u=$((u + ${12})) k=$((k + ${13}))
+  done
+  echo "$u $k"
+}
+hz=$(getconf CLK_TCK)
+
+printf '%-16s %5s %8s %7s %8s %9s %8s %8s %8s %8s\n' row round req/s p99ms vsnginx cpu_us/req sys/req cs/req usr_us ker_us | tee "$run/rounds.txt"
 for r in $(seq 1 "$rounds"); do
   nginx_rps=
   for t in "${targets[@]}"; do
@@ -104,14 +118,17 @@ for r in $(seq 1 "$rounds"); do
       perf record -F 999 -g -p "$pid" -o "$run/perf-$slug.data" -- sleep "${dur%s}" >/dev/null 2>&1 &
       rec=($!)
     fi
+    read -r u0 k0 < <(cputicks "$pid")
     perf stat -x, -e task-clock,raw_syscalls:sys_enter,context-switches -p "$pid" -o "$run/stat-$slug-$r.csv" -- \
       "$bt" load -url "$url" -wrk wrk "${h[@]}" -t "$threads" -c "$conns" -d "$dur" -warmup 0s >"$run/load-$slug-$r.txt"
     [ ${#rec[@]} -gt 0 ] && wait "${rec[0]}"
+    read -r u1 k1 < <(cputicks "$pid")
     read -r rps _ p99 errs reqs <"$run/load-$slug-$r.txt"
     [ "$row" = nginx ] && nginx_rps=$rps
-    awk -F, -v reqs="$reqs" -v row="$row" -v r="$r" -v rps="$rps" -v p99="$p99" -v n="$nginx_rps" '
+    awk -F, -v reqs="$reqs" -v row="$row" -v r="$r" -v rps="$rps" -v p99="$p99" -v n="$nginx_rps" \
+      -v usr=$(((u1 - u0) * 1000000 / hz)) -v ker=$(((k1 - k0) * 1000000 / hz)) '
       $3 == "task-clock" { cpu = $1 } $3 == "raw_syscalls:sys_enter" { sc = $1 } $3 == "context-switches" { cs = $1 }
-      END { printf "%-16s %5s %8s %7s %8.2f %9.1f %8.2f %8.2f\n", row, r, rps, p99, rps / n, cpu * 1000 / reqs, sc / reqs, cs / reqs }' \
+      END { printf "%-16s %5s %8s %7s %8.2f %9.1f %8.2f %8.2f %8.1f %8.1f\n", row, r, rps, p99, rps / n, cpu * 1000 / reqs, sc / reqs, cs / reqs, usr / reqs, ker / reqs }' \
       "$run/stat-$slug-$r.csv" | tee -a "$run/rounds.txt"
   done
 done

@@ -62,8 +62,8 @@ type Client struct {
 	// TLSConfig is used for https backends; nil means the defaults.
 	TLSConfig *tls.Config
 
-	// pools maps "scheme://addr" to its *pool. A sync.Map: every request looks its pool up, and a
-	// mutex here would be a global lock on the request path.
+	// pools maps "scheme://addr" (the address alone for plain HTTP) to its *pool. A sync.Map: every
+	// request looks its pool up, and a mutex here would be a global lock on the request path.
 	pools sync.Map
 }
 
@@ -86,6 +86,19 @@ type conn struct {
 	br       *bufio.Reader
 	bw       *bufio.Writer
 	lastUsed time.Time
+	// interrupt interrupts a call blocked on the connection; made once per connection.
+	interrupt func()
+}
+
+// CancelHook is implemented by a context that runs a function on its cancellation without the
+// allocations and the locking of context.AfterFunc (the data plane's request contexts). Do hooks the
+// interrupt of its connection to it.
+type CancelHook interface {
+	// OnCancel arranges for f to run once the context is cancelled (at once if it is already) and
+	// returns a token for Release. f is quick and does not block.
+	OnCancel(f func()) (token uint64)
+	// Release undoes OnCancel, reporting whether it did so before f started.
+	Release(token uint64) bool
 }
 
 // A time in the past, set as a deadline to interrupt blocked reads and writes.
@@ -172,7 +185,9 @@ func (c *Client) dial(ctx context.Context, req *Request, deadline time.Time) (*c
 	if tc, ok := nc.(*net.TCPConn); ok {
 		nc = rawio.New(tc)
 	}
-	return &conn{nc: nc, br: bufio.NewReaderSize(nc, 8<<10), bw: bufio.NewWriterSize(nc, 8<<10)}, nil
+	cn := &conn{nc: nc, br: bufio.NewReaderSize(nc, 8<<10), bw: bufio.NewWriterSize(nc, 8<<10)}
+	cn.interrupt = func() { cn.nc.SetDeadline(aLongTimeAgo) }
+	return cn, nil
 }
 
 // Do sends req and reads the whole answer. A cancelled ctx interrupts the call and closes its connection.
@@ -188,9 +203,14 @@ func (c *Client) Do(ctx context.Context, req *Request) (*message.Response, error
 	if d, ok := ctx.Deadline(); ok && (deadline.IsZero() || d.Before(deadline)) {
 		deadline = d
 	}
-	key := req.Scheme + "://" + req.Addr
-	if req.TLSName != "" {
-		key += "#" + req.TLSName
+	// Plain HTTP backends, the common case, are keyed by their address alone: no string to build per
+	// call. An address has no "://", so it is never another kind's key.
+	key := req.Addr
+	if req.Scheme != "http" || req.TLSName != "" {
+		key = req.Scheme + "://" + req.Addr
+		if req.TLSName != "" {
+			key += "#" + req.TLSName
+		}
 	}
 	p := c.pool(key)
 	for attempt := 0; ; attempt++ {
@@ -254,13 +274,22 @@ func (c *Client) roundTrip(ctx context.Context, cn *conn, req *Request, deadline
 	} else {
 		cn.nc.SetDeadline(deadline)
 	}
-	stop := context.AfterFunc(ctx, func() { cn.nc.SetDeadline(aLongTimeAgo) })
-	// A connection whose cancel func already ran may get its deadline moved at any time: never reuse it.
-	defer func() {
-		if !stop() {
-			keep = false
-		}
-	}()
+	// A connection whose interrupt already ran may get its deadline moved at any time: never reuse it.
+	if h, ok := ctx.(CancelHook); ok {
+		token := h.OnCancel(cn.interrupt)
+		defer func() {
+			if !h.Release(token) {
+				keep = false
+			}
+		}()
+	} else {
+		stop := context.AfterFunc(ctx, cn.interrupt)
+		defer func() {
+			if !stop() {
+				keep = false
+			}
+		}()
+	}
 
 	if err := writeRequest(cn.bw, req); err != nil {
 		return nil, false, false, err

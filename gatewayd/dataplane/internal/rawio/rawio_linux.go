@@ -6,15 +6,26 @@
 // call must find a P again when it returns. On a proxy that makes four such calls per request, that
 // hand-off churn (thread wake-ups, futexes, context switches, and sysmon itself polling at its
 // shortest interval) costs more CPU than the calls. The sockets are non-blocking, so a raw call
-// never waits: it returns EAGAIN and the goroutine parks on the netpoller as usual, and deadlines
-// apply as usual.
+// never waits: it returns EAGAIN and the goroutine parks on the netpoller as usual.
+//
+// Deadlines are applied to the socket only when a call is about to wait. A server sets three or four
+// per request (idle, header, body, write) and a client one per call, and each moves a runtime timer;
+// most calls never wait (the request is read from a buffer, the answer fits the socket buffer), so
+// most of those settings never matter. Where it shows, they behave as net.Conn's: a call waits no
+// later than its deadline (it may wake earlier, at a deadline applied before, and wait on), a call
+// after the deadline fails with os.ErrDeadlineExceeded, and a deadline set while a call waits applies
+// to it at once.
 package rawio
 
 import (
+	"errors"
 	"io"
 	"net"
 	"os"
+	"sync"
+	"sync/atomic"
 	"syscall"
+	"time"
 	"unsafe"
 )
 
@@ -30,6 +41,23 @@ type Conn struct {
 	rbuf, wbuf                 []byte
 	rn, wn                     int
 	rerrno, werrno             syscall.Errno
+	// rwaited and wwaited are set by a callback that let its call wait.
+	rwaited, wwaited bool
+	// peekStop and peekGone are PeekClosed's.
+	peekStop *atomic.Bool
+	peekGone bool
+	peekFn   func(fd uintptr) bool
+
+	// dmu guards the deadlines.
+	dmu    sync.Mutex
+	rd, wd deadline
+}
+
+// deadline is a read or write deadline as set and as applied to the socket.
+type deadline struct {
+	want, set time.Time
+	// waiting is set while a call waits on the poller: want is applied at once then.
+	waiting bool
 }
 
 // New returns c with raw reads and writes, or c itself when it offers no raw access or the race
@@ -47,7 +75,7 @@ func wrap(c *net.TCPConn) net.Conn {
 		return c
 	}
 	rw := &Conn{TCPConn: c, rc: rc}
-	rw.readFn, rw.writeFn, rw.readBufFn = rw.read, rw.write, rw.readBuf
+	rw.readFn, rw.writeFn, rw.readBufFn, rw.peekFn = rw.read, rw.write, rw.readBuf, rw.peek
 	return rw
 }
 
@@ -58,11 +86,101 @@ func (c *Conn) read(fd uintptr) bool {
 		case syscall.EINTR:
 			continue
 		case syscall.EAGAIN:
+			c.wait(&c.rd, &c.rwaited)
 			return false // wait until readable
 		}
 		c.rn, c.rerrno = int(r), e
 		return true
 	}
+}
+
+// wait readies a call to wait on the poller: it applies the deadline d wants, and marks it waiting.
+// An applied deadline earlier than the wanted one but still ahead is left: if it passes during the
+// wait, the call wakes then and retry applies the wanted one. Each call wanting a deadline a little
+// later than the last (a keep-alive client's idle timeout, a backend call's timeout) then moves no
+// timer, but once per timeout. (Applying fails only on a closed socket, where the wait fails too.)
+func (c *Conn) wait(d *deadline, waited *bool) {
+	c.dmu.Lock()
+	if !(!d.set.IsZero() && (d.want.IsZero() || d.set.Before(d.want)) && time.Now().Before(d.set)) {
+		c.apply(d)
+	}
+	d.waiting, *waited = true, true
+	c.dmu.Unlock()
+}
+
+// apply sets d's wanted deadline on the socket; dmu is held.
+func (c *Conn) apply(d *deadline) error {
+	if d.want.Equal(d.set) {
+		return nil
+	}
+	var err error
+	if d == &c.rd {
+		err = c.TCPConn.SetReadDeadline(d.want)
+	} else {
+		err = c.TCPConn.SetWriteDeadline(d.want)
+	}
+	if err == nil {
+		d.set = d.want
+	}
+	return err
+}
+
+// begin readies a call for deadline d: a deadline that has passed but is not applied yet is applied
+// (the call then fails, as on a net.Conn).
+func (c *Conn) begin(d *deadline) {
+	c.dmu.Lock()
+	if !d.want.Equal(d.set) && !d.want.IsZero() && !time.Now().Before(d.want) {
+		c.apply(d)
+	}
+	c.dmu.Unlock()
+}
+
+// retry ends a call for deadline d that returned err; it reports whether to make the call again: a
+// timeout of a deadline that was applied earlier and has been moved since.
+func (c *Conn) retry(d *deadline, waited *bool, err error) bool {
+	if !*waited && err == nil {
+		return false
+	}
+	*waited = false
+	c.dmu.Lock()
+	defer c.dmu.Unlock()
+	d.waiting = false
+	if err == nil || !errors.Is(err, os.ErrDeadlineExceeded) || d.want.Equal(d.set) {
+		return false
+	}
+	return c.apply(d) == nil
+}
+
+// SetDeadline sets the read and write deadlines, as net.Conn's does (see the package comment).
+// While a call waits, a new deadline applies to it at once.
+func (c *Conn) SetDeadline(t time.Time) error {
+	c.dmu.Lock()
+	defer c.dmu.Unlock()
+	c.rd.want, c.wd.want = t, t
+	return errors.Join(c.applyIfWaiting(&c.rd), c.applyIfWaiting(&c.wd))
+}
+
+// SetReadDeadline sets the read deadline, as net.Conn's does (see the package comment).
+func (c *Conn) SetReadDeadline(t time.Time) error {
+	c.dmu.Lock()
+	defer c.dmu.Unlock()
+	c.rd.want = t
+	return c.applyIfWaiting(&c.rd)
+}
+
+// SetWriteDeadline sets the write deadline, as net.Conn's does (see the package comment).
+func (c *Conn) SetWriteDeadline(t time.Time) error {
+	c.dmu.Lock()
+	defer c.dmu.Unlock()
+	c.wd.want = t
+	return c.applyIfWaiting(&c.wd)
+}
+
+func (c *Conn) applyIfWaiting(d *deadline) error {
+	if !d.waiting {
+		return nil
+	}
+	return c.apply(d)
 }
 
 func (c *Conn) readBuf(fd uintptr) bool {
@@ -84,6 +202,7 @@ func (c *Conn) write(fd uintptr) bool {
 			c.wbuf = c.wbuf[r:]
 		case syscall.EINTR:
 		case syscall.EAGAIN:
+			c.wait(&c.wd, &c.wwaited)
 			return false // wait until writable
 		default:
 			c.werrno = e
@@ -98,8 +217,15 @@ func (c *Conn) Read(b []byte) (int, error) {
 	if len(b) == 0 {
 		return 0, nil
 	}
-	c.rbuf, c.rn, c.rerrno = b, 0, 0
-	err := c.rc.Read(c.readFn)
+	c.begin(&c.rd)
+	var err error
+	for {
+		c.rbuf, c.rn, c.rerrno = b, 0, 0
+		err = c.rc.Read(c.readFn)
+		if !c.retry(&c.rd, &c.rwaited, err) {
+			break
+		}
+	}
 	n, errno := c.rn, c.rerrno
 	c.rbuf = nil
 
@@ -118,8 +244,15 @@ func (c *Conn) Read(b []byte) (int, error) {
 // data: a read that has to wait gives it back to put first, so that a connection waiting for its
 // next request holds none. It returns the buffer, nil on error.
 func (c *Conn) ReadBuffer(get func() []byte, put func([]byte)) ([]byte, int, error) {
-	c.get, c.put, c.rbuf, c.rn, c.rerrno = get, put, nil, 0, 0
-	err := c.rc.Read(c.readBufFn)
+	c.begin(&c.rd)
+	var err error
+	for {
+		c.get, c.put, c.rbuf, c.rn, c.rerrno = get, put, nil, 0, 0
+		err = c.rc.Read(c.readBufFn)
+		if !c.retry(&c.rd, &c.rwaited, err) {
+			break
+		}
+	}
 	b, n, errno := c.rbuf, c.rn, c.rerrno
 	c.get, c.put, c.rbuf = nil, nil, nil
 	switch {
@@ -142,8 +275,15 @@ func (c *Conn) Write(b []byte) (int, error) {
 	if len(b) == 0 {
 		return 0, nil
 	}
+	c.begin(&c.wd)
 	c.wbuf, c.wn, c.werrno = b, 0, 0
-	err := c.rc.Write(c.writeFn)
+	var err error
+	for {
+		err = c.rc.Write(c.writeFn)
+		if !c.retry(&c.wd, &c.wwaited, err) {
+			break
+		}
+	}
 	n, errno := c.wn, c.werrno
 	c.wbuf = nil
 	switch {
@@ -153,6 +293,40 @@ func (c *Conn) Write(b []byte) (int, error) {
 		return n, c.opError("write", os.NewSyscallError("write", errno))
 	}
 	return n, nil
+}
+
+// PeekClosed waits until the peer closes its side (true: end of stream or reset), data arrives, stop
+// is set or the read deadline passes (false), and leaves whatever arrived to be read. A read deadline
+// set while it waits interrupts it.
+func (c *Conn) PeekClosed(stop *atomic.Bool) bool {
+	c.begin(&c.rd)
+	c.peekStop, c.peekGone = stop, false
+	for {
+		err := c.rc.Read(c.peekFn)
+		if !c.retry(&c.rd, &c.rwaited, err) {
+			break
+		}
+	}
+	c.peekStop = nil
+	return c.peekGone
+}
+
+func (c *Conn) peek(fd uintptr) bool {
+	if c.peekStop.Load() {
+		return true
+	}
+	var buf [1]byte
+	n, _, err := syscall.Recvfrom(int(fd), buf[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
+	switch {
+	case err == syscall.EAGAIN || err == syscall.EINTR:
+		c.wait(&c.rd, &c.rwaited)
+		return false // nothing yet: wait until readable
+	case err != nil: // reset
+		c.peekGone = true
+	case n == 0: // end of stream
+		c.peekGone = true
+	}
+	return true
 }
 
 func (c *Conn) opError(op string, err error) error {

@@ -116,3 +116,133 @@ func TestReadBuffer(t *testing.T) {
 		t.Fatalf("ReadBuffer at the end = %v, %d, %v with %d buffers out; want nil, 0, io.EOF, 1", b, n, err, out.Load())
 	}
 }
+
+// TestDeadlines checks the deadlines applied only when a call waits against net.Conn's behaviour: a
+// deadline applied for one wait and passed since fails no later call; a passed deadline fails a read
+// even with data there; a deadline set while a read waits interrupts it; a call waits no longer than
+// its deadline.
+func TestDeadlines(t *testing.T) {
+	raw, peer := pair(t)
+	buf := make([]byte, 16)
+	timeout := func(err error) bool { return errors.Is(err, os.ErrDeadlineExceeded) }
+
+	// Applied for a wait, then moved away; its time passes while nothing waits.
+	raw.SetReadDeadline(time.Now().Add(30 * time.Millisecond))
+	go func() {
+		time.Sleep(5 * time.Millisecond)
+		peer.Write([]byte("a"))
+	}()
+	if _, err := raw.Read(buf); err != nil {
+		t.Fatalf("Read before the deadline: %v", err)
+	}
+	raw.SetReadDeadline(time.Time{})
+	time.Sleep(60 * time.Millisecond)
+	peer.Write([]byte("b"))
+	if n, err := raw.Read(buf); err != nil || string(buf[:n]) != "b" {
+		t.Fatalf("Read after an earlier deadline passed = %q, %v; want \"b\"", buf[:n], err)
+	}
+	go func() {
+		time.Sleep(60 * time.Millisecond)
+		peer.Write([]byte("c"))
+	}()
+	if n, err := raw.Read(buf); err != nil || string(buf[:n]) != "c" {
+		t.Fatalf("waiting Read after an earlier deadline passed = %q, %v; want \"c\"", buf[:n], err)
+	}
+
+	// Applied for a wait, then moved later: a wait past the first deadline goes on to the second.
+	raw.SetReadDeadline(time.Now().Add(30 * time.Millisecond))
+	go func() {
+		time.Sleep(5 * time.Millisecond)
+		peer.Write([]byte("e"))
+	}()
+	if _, err := raw.Read(buf); err != nil {
+		t.Fatalf("Read before the deadline: %v", err)
+	}
+	raw.SetReadDeadline(time.Now().Add(5 * time.Second))
+	go func() {
+		time.Sleep(100 * time.Millisecond)
+		peer.Write([]byte("f"))
+	}()
+	if n, err := raw.Read(buf); err != nil || string(buf[:n]) != "f" {
+		t.Fatalf("Read waiting past an earlier deadline = %q, %v; want \"f\"", buf[:n], err)
+	}
+	raw.SetReadDeadline(time.Time{})
+
+	// Passed, never applied, data there.
+	peer.Write([]byte("d"))
+	time.Sleep(10 * time.Millisecond)
+	raw.SetReadDeadline(time.Now().Add(-time.Second))
+	if _, err := raw.Read(buf); !timeout(err) {
+		t.Fatalf("Read past the deadline with data there = %v, want a timeout", err)
+	}
+	raw.SetReadDeadline(time.Time{})
+	if n, err := raw.Read(buf); err != nil || string(buf[:n]) != "d" {
+		t.Fatalf("Read after clearing the deadline = %q, %v; want \"d\"", buf[:n], err)
+	}
+
+	// Set while a read waits.
+	done := make(chan error, 1)
+	go func() {
+		_, err := raw.Read(buf)
+		done <- err
+	}()
+	time.Sleep(30 * time.Millisecond)
+	raw.SetReadDeadline(time.Unix(1, 0))
+	select {
+	case err := <-done:
+		if !timeout(err) {
+			t.Fatalf("Read interrupted by a deadline = %v, want a timeout", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("a deadline set while a Read waited did not interrupt it")
+	}
+
+	// A wait ends at its deadline.
+	raw.SetReadDeadline(time.Now().Add(30 * time.Millisecond))
+	start := time.Now()
+	if _, err := raw.Read(buf); !timeout(err) || time.Since(start) > 5*time.Second {
+		t.Fatalf("Read = %v after %v, want a timeout after about 30ms", err, time.Since(start))
+	}
+	raw.SetWriteDeadline(time.Now().Add(-time.Second))
+	if _, err := raw.Write([]byte("x")); !timeout(err) {
+		t.Fatalf("Write past the deadline = %v, want a timeout", err)
+	}
+}
+
+// TestPeekClosed checks the disconnect peek: data is left to read, a deadline set while it waits
+// ends it, the peer's close shows.
+func TestPeekClosed(t *testing.T) {
+	raw, peer := pair(t)
+	rc := raw.(*Conn)
+	var stop atomic.Bool
+	peer.Write([]byte("x"))
+	if rc.PeekClosed(&stop) {
+		t.Fatal("PeekClosed = true with data there")
+	}
+	buf := make([]byte, 4)
+	if n, err := raw.Read(buf); err != nil || string(buf[:n]) != "x" {
+		t.Fatalf("Read after the peek = %q, %v", buf[:n], err)
+	}
+	done := make(chan bool, 1)
+	go func() { done <- rc.PeekClosed(&stop) }()
+	time.Sleep(30 * time.Millisecond)
+	stop.Store(true)
+	raw.SetReadDeadline(time.Unix(1, 0))
+	select {
+	case gone := <-done:
+		if gone {
+			t.Fatal("stopped PeekClosed = true")
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("a deadline set while PeekClosed waited did not end it")
+	}
+	raw.SetReadDeadline(time.Time{})
+	stop.Store(false)
+	go func() {
+		time.Sleep(30 * time.Millisecond)
+		peer.Close()
+	}()
+	if !rc.PeekClosed(&stop) {
+		t.Fatal("PeekClosed = false after the peer closed")
+	}
+}
