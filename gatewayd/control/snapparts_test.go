@@ -1,7 +1,9 @@
 package control
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -131,7 +133,7 @@ func checkParts(t *testing.T, svc *Service, apiID string, frozen map[string]*mod
 		if err != nil {
 			return err
 		}
-		if len(got.Parts) == 0 {
+		if len(got.Groups) == 0 {
 			t.Fatalf("%s: a snapshot loaded for the data plane has no parts", at)
 		}
 		if got, err = loadSnapshot(tx, apiID, stage.DeploymentID, "snapshot", nil, ""); err != nil {
@@ -195,4 +197,189 @@ func checkParts(t *testing.T, svc *Service, apiID string, frozen map[string]*mod
 	if err != nil {
 		t.Fatalf("%s: %v", at, err)
 	}
+}
+
+// TestTwoLevelSnapshotsOfAnOlderGatewayd: a deployment whose snapshot an older gatewayd stored as a
+// tree of two levels (parts of the resources whose ids share their first two characters, in groups)
+// still reads as the API it froze, whole and as groups for the data plane; a head of that form is
+// built again as a tree of three levels by the next write; and sweeps keep the older tree while a
+// stage serves it.
+func TestTwoLevelSnapshotsOfAnOlderGatewayd(t *testing.T) {
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "gw.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	svc := New(st, Options{KeepAutoDeployments: 1})
+	api, err := svc.CreateRestAPI(ctx, model.RestAPI{Name: "older"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var methods []MethodID
+	addRoute := func(name string) {
+		t.Helper()
+		r, err := svc.CreateResource(ctx, api.ID, model.Resource{ParentID: api.RootResourceID, PathPart: name})
+		if err != nil {
+			t.Fatal(err)
+		}
+		id := MethodID{RestAPIID: api.ID, ResourceID: r.ID, HTTPMethod: "GET"}
+		if _, err := svc.PutMethod(ctx, id, model.Method{}, Precondition{}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.PutIntegration(ctx, id, model.Integration{Type: model.IntegrationMock}, Precondition{}); err != nil {
+			t.Fatal(err)
+		}
+		methods = append(methods, id)
+	}
+	for i := range 40 {
+		addRoute(fmt.Sprintf("p%d", i))
+	}
+	// The API as an older gatewayd left it: its head and one deployment, trees of two levels.
+	var oldID string
+	var want *model.Snapshot
+	err = svc.update(ctx, func(t *txn) error {
+		var err error
+		if want, err = snapshot(t, api.ID); err != nil {
+			return err
+		}
+		head, err := twoLevelTree(t, api.ID, want)
+		if err != nil {
+			return err
+		}
+		if _, err := t.Tx.Put(store.KindSnapshotPart, api.ID, partsHeadKey, head, store.AnyVersion); err != nil {
+			return err
+		}
+		rec := deploymentRecord{Deployment: model.Deployment{ID: newID(), RestAPIID: api.ID, CreatedDate: t.s.now()}, Serial: 1}
+		if _, err := putJSON(t, store.KindDeployment, api.ID, rec.ID, rec, store.ExpectAbsent, "deployment"); err != nil {
+			return err
+		}
+		oldID = rec.ID
+		_, err = t.Tx.Put(store.KindSnapshot, api.ID, rec.ID, head, store.ExpectAbsent)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.CreateStage(ctx, api.ID, model.Stage{StageName: "old", DeploymentID: oldID}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.CreateStage(ctx, api.ID, model.Stage{StageName: "live", AutoDeploy: true}); err != nil {
+		t.Fatal(err)
+	}
+	checkOld := func(at string) {
+		t.Helper()
+		err := svc.view(ctx, func(tx store.Tx) error {
+			got, err := loadSnapshot(tx, api.ID, oldID, "snapshot", nil, "")
+			if err != nil {
+				return err
+			}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Fatalf("%s: the older deployment reads (-made +now):\n%s", at, diff)
+			}
+			groups, err := loadSnapshot(tx, api.ID, oldID, "snapshot", &svc.parts, "test")
+			if err != nil {
+				return err
+			}
+			var resources []model.Resource
+			for _, g := range groups.Groups {
+				eachPart(g, func(p model.SnapshotPart) { resources = append(resources, p.Snapshot.Resources...) })
+			}
+			if diff := cmp.Diff(want.Resources, resources); diff != "" || groups.RestAPI.ID != api.ID {
+				t.Fatalf("%s: the older deployment's groups hold the rest api %q and resources (-made +now):\n%s", at, groups.RestAPI.ID, diff)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatalf("%s: %v", at, err)
+		}
+	}
+	checkOld("before any write")
+	headOf := func() *root {
+		t.Helper()
+		var r *root
+		err := svc.view(ctx, func(tx store.Tx) error {
+			rec, err := tx.Get(store.KindSnapshotPart, api.ID, partsHeadKey)
+			if err == nil {
+				r, err = decodeRoot(rec.Data)
+			}
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	addRoute("next")
+	if h := headOf(); h.levels != 2 {
+		t.Fatalf("after a write the head has %d levels, want 2", h.levels)
+	}
+	checkOld("after the head was built again")
+	// Every route changed: the head shares no part with the older tree (a part of one resource
+	// would be the same in both).
+	for _, id := range methods {
+		in := model.Integration{Type: model.IntegrationMock, RequestTemplates: map[string]string{"application/json": `{"statusCode": 200}`}}
+		if _, err := svc.PutIntegration(ctx, id, in, Precondition{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Enough writes for sweeps, which must keep what the older deployment names.
+	swept := false
+	last := headOf().sinceSweep
+	for i := 0; i < 400 && !swept; i++ {
+		addRoute(fmt.Sprintf("s%d", i))
+		h := headOf()
+		swept = h.sinceSweep < last
+		last = h.sinceSweep
+	}
+	if !swept {
+		t.Fatal("no sweep in 400 writes")
+	}
+	checkOld("after a sweep")
+	checkParts(t, svc, api.ID, map[string]*model.Snapshot{}, "after a sweep")
+}
+
+// twoLevelTree stores snap as an older gatewayd did and returns its root.
+func twoLevelTree(t *txn, apiID string, snap *model.Snapshot) ([]byte, error) {
+	byPart := map[string]*model.Snapshot{apiPart: {RestAPI: snap.RestAPI, Models: snap.Models,
+		RequestValidators: snap.RequestValidators, Authorizers: snap.Authorizers, GatewayResponses: snap.GatewayResponses}}
+	part := func(id string) *model.Snapshot {
+		n := "r" + id[:min(2, len(id))]
+		if byPart[n] == nil {
+			byPart[n] = &model.Snapshot{}
+		}
+		return byPart[n]
+	}
+	for _, x := range snap.Resources {
+		part(x.ID).Resources = append(part(x.ID).Resources, x)
+	}
+	for _, x := range snap.Methods {
+		part(x.ResourceID).Methods = append(part(x.ResourceID).Methods, x)
+	}
+	for _, x := range snap.Integrations {
+		part(x.ResourceID).Integrations = append(part(x.ResourceID).Integrations, x)
+	}
+	head := &root{groups: map[string]string{}, levels: 1}
+	groups := map[string]map[string]string{}
+	for name, p := range byPart {
+		data, err := json.Marshal(p)
+		if err != nil {
+			return nil, err
+		}
+		g := name[:min(2, len(name))]
+		if groups[g] == nil {
+			groups[g] = map[string]string{}
+		}
+		if groups[g][name], err = t.putShared(apiID, head, data); err != nil {
+			return nil, err
+		}
+	}
+	for g, parts := range groups {
+		var err error
+		if head.groups[g], err = t.putShared(apiID, head, encodeGroup(parts)); err != nil {
+			return nil, err
+		}
+		head.named += len(parts)
+	}
+	return append([]byte(rootMagicV1), bytes.TrimPrefix(head.encode(), []byte(rootMagic))...), nil
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/accesslog"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/authorize"
+	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/internal/pmap"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/router"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/model"
 )
@@ -20,19 +21,37 @@ import (
 // a write cost grew with the API. A stage compiled from a snapshot cut into parts remembers the
 // endpoints each part compiled to; the next compile of that stage reuses the endpoints of every part
 // whose hash is unchanged, as long as everything else an endpoint is compiled from (the stage's
-// settings, the API-wide objects, canary or not) is the same, and compiles the other parts alone.
+// settings, the API-wide objects, canary or not) is the same, and compiles the other parts alone. The
+// parts come in a tree of groups named by hash (model.SnapshotGroup): a compile walks only the groups
+// whose hash changed, so that it costs the groups on the way to the parts changed, not the number of
+// parts; the routing table and its slots are persistent structures changed in a copy for the same
+// reason.
 
 // compileMemo is what one compile of a stage (or of its canary) remembers for the next.
 type compileMemo struct {
 	// shared fingerprints the inputs every endpoint shares; an endpoint is reused only under the same.
 	shared string
 	auth   *authorize.Stage
-	// parts holds, per part hash, the endpoints of the part's methods as compiled, before the route
-	// conflicts of the whole stage were marked on them; names, the part's name.
-	parts map[string][]*endpoint
-	names map[string]string
+	// top holds what the snapshot's groups compiled to.
+	top *groupMemo
 	// routes is the table compiled, which the next compile changes (a copy of) part by part.
 	routes *routeState
+}
+
+// groupMemo is what a group of the snapshot's tree (model.SnapshotGroup) compiled to: per group and
+// part under it, by name. A group whose hash is unchanged is reused whole, without a look inside, so
+// that a compile walks only the groups that changed.
+type groupMemo struct {
+	hash   string
+	groups map[string]*groupMemo
+	parts  map[string]partMemo
+}
+
+// partMemo holds the endpoints of a part's methods as compiled, before the route conflicts of the
+// whole stage were marked on them.
+type partMemo struct {
+	hash string
+	eps  []*endpoint
 }
 
 // compileMemos holds the memo of each stage and canary, by "API/STAGE" and canary or not.
@@ -50,11 +69,11 @@ type memoKey struct {
 // and a memo for this compile to fill; both nil when snap is not cut into parts (a snapshot cut into
 // parts is compiled from its parts whatever the memo holds).
 func (c *compileMemos) begin(st model.Stage, snap *model.Snapshot, isCanary bool) (prev, next *compileMemo) {
-	if len(snap.Parts) == 0 {
+	if len(snap.Groups) == 0 {
 		return nil, nil
 	}
 	shared := sharedFingerprint(st, snap, isCanary)
-	next = &compileMemo{shared: shared, parts: map[string][]*endpoint{}, names: map[string]string{}}
+	next = &compileMemo{shared: shared}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if p := c.m[memoKey{st.RestAPIID, st.StageName, isCanary}]; p != nil && shared != "" && p.shared == shared {
@@ -88,12 +107,7 @@ func (c *compileMemos) forget(apiID, stageName string) {
 // the stage's settings (not which deployment it serves, nor when it changed) and the API-wide part.
 // It is "" when the snapshot has no API-wide part to name.
 func sharedFingerprint(st model.Stage, snap *model.Snapshot, isCanary bool) string {
-	apiPart := ""
-	for _, p := range snap.Parts {
-		if p.Name == "a" {
-			apiPart = p.Hash
-		}
-	}
+	apiPart := partHash(snap.Groups, "a")
 	if apiPart == "" {
 		return ""
 	}
@@ -111,13 +125,83 @@ func sharedFingerprint(st model.Stage, snap *model.Snapshot, isCanary bool) stri
 	return string(data)
 }
 
-// reuse returns the endpoints the part of that hash compiled to, when m remembers it.
-func (m *compileMemo) reuse(hash string) ([]*endpoint, bool) {
-	if m == nil {
-		return nil, false
+// partHash returns the hash of the part of that name in the groups of that name (the API-wide part
+// "a" is in group "a"), or "".
+func partHash(groups []*model.SnapshotGroup, name string) string {
+	for _, g := range groups {
+		if g.Name != name {
+			continue
+		}
+		for _, p := range g.Parts {
+			if p.Name == name {
+				return p.Hash
+			}
+		}
+		if h := partHash(g.Groups, name); h != "" {
+			return h
+		}
 	}
-	eps, ok := m.parts[hash]
-	return eps, ok
+	return ""
+}
+
+// diffGroup compiles the parts of g that old (what the group of that name compiled to last time, or
+// nil) does not hold with the same hash, through compile, and returns what g compiled to. It adds to
+// added the parts compiled, and to removed the parts of old that are gone or changed.
+func diffGroup(old *groupMemo, g *model.SnapshotGroup, compile func(*model.Snapshot) ([]*endpoint, error),
+	added, removed *[]partEndpoints) (*groupMemo, error) {
+	if old != nil && g.Hash != "" && old.hash == g.Hash {
+		return old, nil
+	}
+	next := &groupMemo{hash: g.Hash, groups: make(map[string]*groupMemo, len(g.Groups)), parts: make(map[string]partMemo, len(g.Parts))}
+	var oldGroups map[string]*groupMemo
+	var oldParts map[string]partMemo
+	if old != nil {
+		oldGroups, oldParts = old.groups, old.parts
+	}
+	for _, sub := range g.Groups {
+		m, err := diffGroup(oldGroups[sub.Name], sub, compile, added, removed)
+		if err != nil {
+			return nil, err
+		}
+		next.groups[sub.Name] = m
+	}
+	for name, m := range oldGroups {
+		if next.groups[name] == nil {
+			m.removeAll(removed)
+		}
+	}
+	for _, p := range g.Parts {
+		o, had := oldParts[p.Name]
+		if had && o.hash == p.Hash {
+			next.parts[p.Name] = o
+			continue
+		}
+		eps, err := compile(p.Snapshot)
+		if err != nil {
+			return nil, err
+		}
+		*added = append(*added, partEndpoints{name: p.Name, eps: eps})
+		if had {
+			*removed = append(*removed, partEndpoints{name: p.Name, eps: o.eps})
+		}
+		next.parts[p.Name] = partMemo{hash: p.Hash, eps: eps}
+	}
+	for name, o := range oldParts {
+		if _, ok := next.parts[name]; !ok {
+			*removed = append(*removed, partEndpoints{name: name, eps: o.eps})
+		}
+	}
+	return next, nil
+}
+
+// removeAll adds every part under m to removed.
+func (m *groupMemo) removeAll(removed *[]partEndpoints) {
+	for _, g := range m.groups {
+		g.removeAll(removed)
+	}
+	for name, p := range m.parts {
+		*removed = append(*removed, partEndpoints{name: name, eps: p.eps})
+	}
 }
 
 // partEndpoints are the endpoints one part compiled to, in its order; name is "" for a snapshot
@@ -148,8 +232,9 @@ type slotState struct {
 
 // routeState is a stage's routing table with what an update needs to change it.
 type routeState struct {
-	table    *router.Table[*endpoint]
-	slots    map[string]*slotState
+	table *router.Table[*endpoint]
+	// slots is persistent: the next update shares what it does not change.
+	slots    pmap.Map[*slotState]
 	problems map[string]string // slot key -> why its route answers 500
 	execSink *accesslog.Sink
 }
@@ -162,18 +247,20 @@ func (rs *routeState) update(removed, added []partEndpoints) (*routeState, error
 	next := &routeState{}
 	if rs == nil {
 		next.table = router.New[*endpoint]()
-		next.slots, next.problems = map[string]*slotState{}, map[string]string{}
+		next.problems = map[string]string{}
 	} else {
 		next.table = rs.table.Clone()
-		next.slots, next.problems, next.execSink = maps.Clone(rs.slots), maps.Clone(rs.problems), rs.execSink
+		next.slots, next.problems, next.execSink = rs.slots, maps.Clone(rs.problems), rs.execSink
 	}
+	ed := pmap.NewEdit()
 	// The slots touched, with what the table holds for them now.
 	touched := map[string]*slotState{}
 	touch := func(k string) *slotState {
+		cur, _ := next.slots.Get(k)
 		if _, ok := touched[k]; !ok {
-			touched[k] = next.slots[k]
+			touched[k] = cur
 		}
-		return next.slots[k]
+		return cur
 	}
 	for _, p := range removed {
 		for _, ep := range p.eps {
@@ -189,9 +276,9 @@ func (rs *routeState) update(removed, added []partEndpoints) (*routeState, error
 				}
 			}
 			if len(keep) == 0 {
-				delete(next.slots, k)
+				next.slots.Delete(k, ed)
 			} else {
-				next.slots[k] = &slotState{members: keep}
+				next.slots.Set(k, &slotState{members: keep}, ed)
 			}
 		}
 	}
@@ -213,7 +300,7 @@ func (rs *routeState) update(removed, added []partEndpoints) (*routeState, error
 				at--
 			}
 			ms = slices.Insert(ms, at, m)
-			next.slots[k] = &slotState{members: ms}
+			next.slots.Set(k, &slotState{members: ms}, ed)
 		}
 	}
 	keys := make([]string, 0, len(touched))
@@ -229,7 +316,7 @@ func (rs *routeState) update(removed, added []partEndpoints) (*routeState, error
 			}
 		}
 		delete(next.problems, k)
-		sl := next.slots[k]
+		sl, _ := next.slots.Get(k)
 		if sl == nil {
 			continue
 		}

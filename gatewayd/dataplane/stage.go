@@ -377,24 +377,13 @@ func (s *Server) compile(st model.Stage, snap *model.Snapshot, isCanary bool) (*
 		}
 		added = append(added, partEndpoints{eps: eps})
 	} else {
-		present := make(map[string]bool, len(snap.Parts))
-		for _, p := range snap.Parts {
-			present[p.Hash] = true
-			done, ok := prev.reuse(p.Hash)
-			if !ok {
-				if done, err = compileMethods(p.Snapshot); err != nil {
-					return nil, err
-				}
-				added = append(added, partEndpoints{name: p.Name, eps: done})
-			}
-			next.parts[p.Hash], next.names[p.Hash] = done, p.Name
-		}
+		var base *groupMemo
 		if prev != nil {
-			for h, name := range prev.names {
-				if !present[h] {
-					removed = append(removed, partEndpoints{name: name, eps: prev.parts[h]})
-				}
-			}
+			base = prev.top
+		}
+		// The top of the tree has no hash: its groups are always looked at.
+		if next.top, err = diffGroup(base, &model.SnapshotGroup{Groups: snap.Groups}, compileMethods, &added, &removed); err != nil {
+			return nil, err
 		}
 	}
 	var base *routeState

@@ -216,15 +216,25 @@ type Snapshot struct {
 	RequestValidators    []RequestValidator    `json:"request_validators"`
 	Authorizers          []Authorizer          `json:"authorizers"`
 	GatewayResponses     []GatewayResponse     `json:"gateway_responses"`
-	// Parts, when set, cut the configuration into the shared parts it is stored as, each named with
-	// the hash of its content, so that the data plane compiles again only the parts that changed
-	// (issue 17); the lists above then hold the API-wide objects only (models, request validators,
-	// authorizers, gateway responses), resources and methods being in the parts. Never stored or sent.
-	Parts []SnapshotPart `json:"-"`
+	// Groups, when set, are the tree of shared parts the configuration is stored as: groups of parts
+	// (or of groups), each named with the hash of its content, so that the data plane compiles again
+	// only the parts that changed and finds them by walking only the groups that changed (issue 17);
+	// the lists above then hold the API-wide objects only (models, request validators, authorizers,
+	// gateway responses), resources and methods being in the parts. Never stored or sent.
+	Groups []*SnapshotGroup `json:"-"`
 }
 
-// SnapshotPart is one part of a snapshot: "a" (the API-wide objects) or "r" + the first two
-// characters of its resources' ids (those resources and their methods, integrations and responses).
+// SnapshotGroup is a node of a snapshot's tree of parts, in name order. Loads of snapshots that share
+// a group share it: it and everything under it must not be modified.
+type SnapshotGroup struct {
+	Name, Hash string
+	Groups     []*SnapshotGroup
+	Parts      []SnapshotPart
+}
+
+// SnapshotPart is one part of a snapshot: "a" (the API-wide objects), or "r" + a resource id (that
+// resource and its methods, integrations and responses; in snapshots of an older gatewayd, "r" + the
+// first two characters of its resources' ids).
 type SnapshotPart struct {
 	Name, Hash string
 	Snapshot   *Snapshot

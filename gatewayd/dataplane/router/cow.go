@@ -2,22 +2,30 @@ package router
 
 import (
 	"fmt"
-	"maps"
 	"strings"
+
+	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/internal/pmap"
 )
 
 // Copy on write. A stage compiled again after a change to one route should not pay for adding every
 // route to a new table (issue 17), yet the table requests are reading must not change. Clone returns a
 // table sharing every node of the original; Add and Remove on the clone copy the nodes on their way
-// first (path copying), so the cost of a change is the depth of its path, plus one copy of the root's
-// children.
+// first (path copying), and a node's literal children are a persistent map (pmap), whose copy shares
+// them too: the cost of a change is the depth of its path, whatever the number of routes or of
+// siblings on the way.
 
 // Clone returns a table with t's routes that shares t's nodes until it changes them. t must not be
 // changed afterwards (a table being read never is).
 func (t *Table[T]) Clone() *Table[T] {
-	c := &Table[T]{root: t.root, count: t.count, owned: map[*node[T]]bool{}}
-	c.root.literal = maps.Clone(t.root.literal)
-	return c
+	return &Table[T]{root: t.root, count: t.count, owned: map[*node[T]]bool{}, edit: pmap.NewEdit()}
+}
+
+// ed returns the Edit of the table's literal maps.
+func (t *Table[T]) ed() *pmap.Edit {
+	if t.edit == nil {
+		t.edit = pmap.NewEdit()
+	}
+	return t.edit
 }
 
 func (t *Table[T]) newNode() *node[T] {
@@ -33,8 +41,7 @@ func (t *Table[T]) own(n *node[T]) *node[T] {
 	if t.owned == nil || t.owned[n] {
 		return n
 	}
-	c := *n
-	c.literal = maps.Clone(n.literal)
+	c := *n // the literal map is shared: changing it under t's Edit copies it
 	t.owned[&c] = true
 	return &c
 }
@@ -59,7 +66,7 @@ func (t *Table[T]) Remove(path, verb string) error {
 		case paramSeg:
 			at = at.param
 		default:
-			at = at.literal[part]
+			at, _ = at.literal.Get(part)
 		}
 		if at == nil {
 			return fmt.Errorf("removing %s %s: no such route", verb, path)
@@ -78,8 +85,11 @@ func (t *Table[T]) Remove(path, verb string) error {
 			n.param = t.own(n.param)
 			n = n.param
 		default:
-			c := t.own(n.literal[part])
-			n.literal[part] = c
+			old, _ := n.literal.Get(part)
+			c := t.own(old)
+			if c != old {
+				n.literal.Set(part, c, t.ed())
+			}
 			n = c
 		}
 	}

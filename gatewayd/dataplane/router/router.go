@@ -1,6 +1,7 @@
 // Package router matches a request's verb and path against a stage's resource tree.
 //
-// A Table is a trie of path segments built once per deployment: literal children sit in a map, and each
+// A Table is a trie of path segments built once per deployment: literal children sit in a map (a
+// persistent one, so that a copy of the table shares it, cow.go), and each
 // node has at most one {param} child and one {proxy+} greedy child, whatever their names (the names
 // belong to each route, so two sibling parameters with different names share one node). Lookup walks
 // one node per path segment, so its cost depends on the depth of the path, not on the number of routes.
@@ -19,6 +20,8 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+
+	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/internal/pmap"
 )
 
 // Route is what a Table returns for a match.
@@ -58,7 +61,7 @@ func verbIndex(v string) int {
 }
 
 type node[T any] struct {
-	literal map[string]*node[T]
+	literal pmap.Map[*node[T]]
 	param   *node[T]
 	greedy  *node[T]
 	methods [len(verbs)]*Route[T]
@@ -74,6 +77,8 @@ type Table[T any] struct {
 	// owned, in a Clone, holds the nodes this table made or copied, which it may change; nil, every
 	// node is its own (cow.go).
 	owned map[*node[T]]bool
+	// edit changes the literal maps: those of the nodes this table made or copied (cow.go).
+	edit *pmap.Edit
 }
 
 // New returns an empty table.
@@ -154,15 +159,14 @@ func (t *Table[T]) Add(path, verb string, v T) error {
 			n = n.param
 			names = append(names, name)
 		default:
-			if n.literal == nil {
-				n.literal = map[string]*node[T]{}
-			}
-			c := n.literal[part]
+			old, _ := n.literal.Get(part)
+			c := old
 			if c == nil {
 				c = t.newNode()
 			}
-			c = t.own(c)
-			n.literal[part] = c
+			if c = t.own(c); c != old {
+				n.literal.Set(part, c, t.ed())
+			}
 			n = c
 		}
 	}
@@ -209,14 +213,14 @@ func (n *node[T]) match(rest string, vals []string) (*node[T], []string) {
 	if i := strings.IndexByte(rest, '/'); i >= 0 {
 		seg, tail = rest[:i], rest[i+1:]
 	}
-	if n.literal != nil {
+	if n.literal.Len() > 0 {
 		key := seg
 		if strings.IndexByte(seg, '%') >= 0 {
 			if u, err := url.PathUnescape(seg); err == nil {
 				key = u
 			}
 		}
-		if c := n.literal[key]; c != nil {
+		if c, _ := n.literal.Get(key); c != nil {
 			if r, v := c.match(tail, vals); r != nil {
 				return r, v
 			}
