@@ -3,6 +3,7 @@ package provider
 import (
 	"fmt"
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/compare"
@@ -39,35 +40,10 @@ data "gatewayd_vpc_link" "test" {
   name = gatewayd_vpc_link.link.name
 }
 
-resource "gatewayd_rest_api" "test" {
-  name = %[1]q
-}
-
-resource "gatewayd_method" "get" {
-  rest_api_id   = gatewayd_rest_api.test.id
-  resource_id   = gatewayd_rest_api.test.root_resource_id
-  http_method   = "GET"
-  authorization = "NONE"
-}
-
-resource "gatewayd_integration" "get" {
-  rest_api_id             = gatewayd_rest_api.test.id
-  resource_id             = gatewayd_rest_api.test.root_resource_id
-  http_method             = gatewayd_method.get.http_method
-  type                    = "HTTP_PROXY"
-  integration_http_method = "GET"
-  uri                     = "http://orders.internal/"
-  connection_type         = "VPC_LINK"
-  connection_id           = data.gatewayd_vpc_link.test.id
-}
-
-resource "gatewayd_stage" "test" {
-  rest_api_id = gatewayd_rest_api.test.id
-  stage_name  = "live"
-  auto_deploy = true
-  depends_on  = [gatewayd_integration.get]
-}
-`, name, a.addr, b.addr)
+`, name, a.addr, b.addr) +
+		// The API of the resource test, its integration taking the data source's id.
+		apiOnly(strings.Replace(testAccVPCLinkAPIConfig(name, []string{a.addr}, ""),
+			"connection_id           = gatewayd_vpc_link.test.id", "connection_id           = data.gatewayd_vpc_link.test.id", 1))
 	same := func(attr string) statecheck.StateCheck {
 		return statecheck.CompareValuePairs(data, tfjsonpath.New(attr), link, tfjsonpath.New(attr), compare.ValuesSame())
 	}
@@ -99,4 +75,9 @@ data "gatewayd_vpc_link" "missing" {
 			},
 		},
 	})
+}
+
+// apiOnly drops the leading gatewayd_vpc_link block of a testAccVPCLinkAPIConfig configuration.
+func apiOnly(config string) string {
+	return config[strings.Index(config, `resource "gatewayd_rest_api"`):]
 }
