@@ -1,13 +1,16 @@
 package main
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
-	"io"
-	"net/http"
+	"net"
+	"net/url"
 	"sort"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -17,6 +20,10 @@ import (
 // from each request's scheduled send time, not from when a worker got to it, so a stalled server
 // cannot hide its queueing delay (no coordinated omission). wrk cannot hold a rate; wrk2 is not
 // packaged here.
+//
+// The requests go out on raw keep-alive connections (rawClient), not through net/http's client: at
+// half of gatewayd's saturation rate net/http's client cost so much CPU that it, gatewayd and the
+// backend together saturated the machine's 2 cores, and the row measured the generator's queue.
 func runRate(args []string) error {
 	fs := flag.NewFlagSet("rate", flag.ContinueOnError)
 	target := fs.String("url", "", "URL to load (http://127.0.0.1 only)")
@@ -29,21 +36,27 @@ func runRate(args []string) error {
 	if err := loopbackURL(*target); err != nil {
 		return err
 	}
+	u, err := url.Parse(*target)
+	if err != nil {
+		return err
+	}
+	if u.Scheme != "http" {
+		return fmt.Errorf("rate: %q: only plain http is supported", *target)
+	}
 	if *rps <= 0 {
 		return errors.New("-rps must be positive")
 	}
-	tr := &http.Transport{MaxIdleConns: *conns, MaxIdleConnsPerHost: *conns, MaxConnsPerHost: *conns, DisableCompression: true}
-	defer tr.CloseIdleConnections()
-	cl := &http.Client{Transport: tr, Timeout: 10 * time.Second}
+	req := []byte("GET " + u.RequestURI() + " HTTP/1.1\r\nHost: " + u.Host + "\r\nUser-Agent: benchtool-rate\r\n\r\n")
 
 	interval := time.Duration(float64(time.Second) / *rps)
 	n := int(dur.Seconds() * *rps)
 	sched := make(chan time.Time, n)
 	var (
-		mu   sync.Mutex
-		lat  = make([]time.Duration, 0, n)
-		errs atomic.Int64
-		wg   sync.WaitGroup
+		mu      sync.Mutex
+		lat     = make([]time.Duration, 0, n)
+		errs    atomic.Int64
+		lastErr atomic.Value
+		wg      sync.WaitGroup
 	)
 	ctx, cancel := context.WithTimeout(context.Background(), *dur+15*time.Second)
 	defer cancel()
@@ -51,26 +64,31 @@ func runRate(args []string) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			c := &rawClient{addr: u.Host, req: req}
+			defer c.close()
+			mine := make([]time.Duration, 0, n / *conns + 16)
 			for at := range sched {
-				if d := time.Until(at); d > 0 {
-					time.Sleep(d)
-				}
-				req, _ := http.NewRequestWithContext(ctx, http.MethodGet, *target, nil)
-				resp, err := cl.Do(req)
-				if err != nil {
+				if ctx.Err() != nil {
 					errs.Add(1)
 					continue
 				}
-				io.Copy(io.Discard, resp.Body)
-				resp.Body.Close()
-				if resp.StatusCode < 200 || resp.StatusCode > 299 {
-					errs.Add(1)
+				if d := time.Until(at); d > 0 {
+					time.Sleep(d)
 				}
-				d := time.Since(at)
-				mu.Lock()
-				lat = append(lat, d)
-				mu.Unlock()
+				status, err := c.do(ctx)
+				if err == nil && (status < 200 || status > 299) {
+					err = fmt.Errorf("status %d", status)
+				}
+				if err != nil {
+					errs.Add(1)
+					lastErr.Store(err)
+					continue
+				}
+				mine = append(mine, time.Since(at))
 			}
+			mu.Lock()
+			lat = append(lat, mine...)
+			mu.Unlock()
 		}()
 	}
 	start := time.Now().Add(50 * time.Millisecond)
@@ -81,9 +99,103 @@ func runRate(args []string) error {
 	wg.Wait()
 	elapsed := time.Since(start)
 	if len(lat) == 0 {
-		return fmt.Errorf("no request succeeded (%d errors)", errs.Load())
+		return fmt.Errorf("no request succeeded (%d errors, last: %v)", errs.Load(), lastErr.Load())
 	}
 	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
 	fmt.Printf("%.3f %.3f %.0f %d\n", ms(percentile(lat, 50)), ms(percentile(lat, 99)), float64(len(lat))/elapsed.Seconds(), errs.Load())
 	return nil
+}
+
+// rawClient is one keep-alive HTTP/1.1 connection that sends the same GET and reads answers framed by
+// Content-Length: the Go counterpart of wrk's loop, a write and a read per request.
+type rawClient struct {
+	addr string
+	req  []byte
+	conn net.Conn
+	br   *bufio.Reader
+}
+
+func (c *rawClient) close() {
+	if c.conn != nil {
+		c.conn.Close()
+		c.conn = nil
+	}
+}
+
+// do sends the request and reads the answer, and returns its status. A failed connection is closed;
+// the next call dials again.
+func (c *rawClient) do(ctx context.Context) (int, error) {
+	if c.conn == nil {
+		var d net.Dialer
+		conn, err := d.DialContext(ctx, "tcp", c.addr)
+		if err != nil {
+			return 0, err
+		}
+		c.conn = conn
+		if c.br == nil {
+			c.br = bufio.NewReaderSize(conn, 16<<10)
+		} else {
+			c.br.Reset(conn)
+		}
+	}
+	if deadline, ok := ctx.Deadline(); ok {
+		c.conn.SetDeadline(deadline)
+	}
+	if _, err := c.conn.Write(c.req); err != nil {
+		c.close()
+		return 0, err
+	}
+	status, keep, err := readAnswer(c.br)
+	if err != nil || !keep {
+		c.close()
+	}
+	return status, err
+}
+
+// readAnswer reads one HTTP/1.1 answer and discards its body. It needs a Content-Length: the backend
+// and gatewayd send one for these fixed answers.
+func readAnswer(br *bufio.Reader) (status int, keep bool, err error) {
+	line, err := br.ReadSlice('\n')
+	if err != nil {
+		return 0, false, fmt.Errorf("read status line: %w", err)
+	}
+	if len(line) < 12 || !bytes.HasPrefix(line, []byte("HTTP/1.")) {
+		return 0, false, fmt.Errorf("bad status line %q", line)
+	}
+	if status, err = strconv.Atoi(string(line[9:12])); err != nil {
+		return 0, false, fmt.Errorf("bad status line %q", line)
+	}
+	length, keep := -1, true
+	for {
+		line, err = br.ReadSlice('\n')
+		if err != nil {
+			return 0, false, fmt.Errorf("read header: %w", err)
+		}
+		line = bytes.TrimRight(line, "\r\n")
+		if len(line) == 0 {
+			break
+		}
+		name, value, ok := bytes.Cut(line, []byte(":"))
+		if !ok {
+			return 0, false, fmt.Errorf("bad header line %q", line)
+		}
+		value = bytes.TrimSpace(value)
+		switch {
+		case bytes.EqualFold(name, []byte("Content-Length")):
+			if length, err = strconv.Atoi(string(value)); err != nil || length < 0 {
+				return 0, false, fmt.Errorf("bad Content-Length %q", value)
+			}
+		case bytes.EqualFold(name, []byte("Transfer-Encoding")):
+			return 0, false, fmt.Errorf("transfer-encoding %q is not supported: the rate test needs a Content-Length", value)
+		case bytes.EqualFold(name, []byte("Connection")):
+			keep = !bytes.EqualFold(value, []byte("close"))
+		}
+	}
+	if length < 0 {
+		return 0, false, errors.New("answer without Content-Length")
+	}
+	if _, err := br.Discard(length); err != nil {
+		return 0, false, fmt.Errorf("read body: %w", err)
+	}
+	return status, keep, nil
 }
