@@ -7,7 +7,7 @@
 #
 #   tools/bench/proxyab.sh [NAME=GATEWAYD_BINARY ...]
 #
-# nginx's counters are those of its worker processes. Without arguments it builds the working tree's gatewayd as "cur". ROUNDS (3), DURATION (8s), WARMUP
+# nginx's counters are those of its worker processes. REF=1 adds a row for a bare fasthttp proxy. Without arguments it builds the working tree's gatewayd as "cur". ROUNDS (3), DURATION (8s), WARMUP
 # (2s), THREADS (2), CONNS (64) set the load; KINDS ("proxy key") the gatewayd rows. Needs wrk, nginx
 # and perf. Prints one line per round and row, then the medians; writes everything to
 # tools/bench/results/proxyab-<time>/ (git-ignored).
@@ -37,7 +37,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-mapfile -t ports < <("$bt" freeports $((2 + 2 * ${#bins[@]})))
+mapfile -t ports < <("$bt" freeports $((3 + 2 * ${#bins[@]})))
 backend=127.0.0.1:${ports[0]}
 "$bt" backend -addr "$backend" >"$run/backend.log" 2>&1 &
 pids+=($!)
@@ -71,6 +71,16 @@ nginx_workers=$(pgrep -d, -P "$nginx_pid")
 
 # targets: "row url pids header"; nginx's counters are its workers'.
 targets=("nginx|http://127.0.0.1:${ports[1]}/items/1|$nginx_workers|")
+
+# REF=1 adds "fasthttp-ref": fasthttp's server and HostClient and nothing else (benchtool refproxy), the
+# floor of a Go proxy built as gatewayd is.
+if [ "${REF:-0}" = 1 ]; then
+  ref=127.0.0.1:${ports[$((2 + 2 * ${#bins[@]}))]}
+  "$bt" refproxy -addr "$ref" -backend "$backend" >"$run/refproxy.log" 2>&1 &
+  pids+=($!)
+  "$bt" check -url "http://$ref/items/1" -wait 10s
+  targets+=("fasthttp-ref|http://$ref/items/1|$!|")
+fi
 i=0
 for spec in "${bins[@]}"; do
   name=${spec%%=*} bin=${spec#*=}

@@ -18,6 +18,7 @@ var commands = map[string]func(args []string) error{
 	"setup":       runSetup,
 	"load":        runLoad,
 	"rate":        runRate,
+	"refproxy":    runRefProxy,
 	"idle":        runIdle,
 	"check":       runCheck,
 	"tfgen":       runTFGen,
