@@ -14,9 +14,9 @@ import (
 
 // Import modes, as API Gateway's PutRestApi.
 const (
-	// ImportOverwrite replaces the API's definition with the document's: resources, methods, models
-	// and request validators the document does not have are deleted, settings it leaves out go back to
-	// their defaults. Stages, deployments, method settings and tags are kept.
+	// ImportOverwrite replaces the API's definition with the document's: resources, methods, models,
+	// request validators and authorizers the document does not have are deleted, settings it leaves
+	// out go back to their defaults. Stages, deployments, method settings and tags are kept.
 	ImportOverwrite = "overwrite"
 	// ImportMerge adds the document's definitions to the API's: a method in both is replaced whole
 	// (with its integration and responses) by the document's, everything else the API has stays. The
@@ -63,10 +63,17 @@ func (s *Service) ImportRestAPI(ctx context.Context, apiID string, def *model.AP
 		if err != nil {
 			return err
 		}
+		authorizerIDs, err := t.importAuthorizers(apiID, def)
+		if err != nil {
+			return err
+		}
 		if err := t.importModels(apiID, def); err != nil {
 			return err
 		}
-		if err := t.importResources(apiID, def, opts.Mode, validatorIDs); err != nil {
+		if err := t.importResources(apiID, def, opts.Mode, refIDs{validatorIDs, authorizerIDs}); err != nil {
+			return err
+		}
+		if err := t.checkAuthorizerUsers(apiID, def, authorizerIDs); err != nil {
 			return err
 		}
 		if opts.Mode == ImportOverwrite {
@@ -172,6 +179,69 @@ func (t *txn) importValidators(apiID string, def *model.APIDefinition, mode stri
 	return ids, nil
 }
 
+// refIDs are the ids of the request validators and authorizers a definition's methods name, by name.
+type refIDs struct{ validators, authorizers map[string]string }
+
+// importAuthorizers writes the definition's authorizers, matched by name (an authorizer of the API
+// with the same name keeps its id), and returns every authorizer's id by name.
+func (t *txn) importAuthorizers(apiID string, def *model.APIDefinition) (map[string]string, error) {
+	existing, err := listJSON(t, store.KindAuthorizer, apiID, "", setAuthorizerVersion)
+	if err != nil {
+		return nil, err
+	}
+	ids := map[string]string{}
+	for _, a := range existing {
+		if _, ok := ids[a.Name]; !ok {
+			ids[a.Name] = a.ID
+		}
+	}
+	for _, a := range def.Authorizers {
+		ptr := def.Pointers[model.DefinitionKey("authorizer", a.Name)]
+		a.RestAPIID = apiID
+		if id, ok := ids[a.Name]; ok {
+			a.ID = id
+		} else {
+			a.ID = newID()
+			ids[a.Name] = a.ID
+		}
+		a.Normalize()
+		if err := a.Validate(); err != nil {
+			return nil, at(ptr, invalid(err))
+		}
+		if _, err := putJSON(t, store.KindAuthorizer, apiID, a.ID, a, store.AnyVersion, authorizerWhat(apiID, a.ID)); err != nil {
+			return nil, err
+		}
+	}
+	return ids, nil
+}
+
+// checkAuthorizerUsers refuses (merge) an authorizer of the definition whose new type the methods
+// outside the document that use it cannot keep, as UpdateAuthorizer does.
+func (t *txn) checkAuthorizerUsers(apiID string, def *model.APIDefinition, ids map[string]string) error {
+	if len(def.Authorizers) == 0 {
+		return nil
+	}
+	imported := map[string]string{}
+	for _, a := range def.Authorizers {
+		imported[ids[a.Name]] = a.Name
+	}
+	methods, err := listJSON(t, store.KindMethod, apiID, "", setMethodVersion)
+	if err != nil {
+		return err
+	}
+	for _, m := range methods {
+		name, ok := imported[m.AuthorizerID]
+		if !ok {
+			continue
+		}
+		if err := checkMethodAuthorizer(t, apiID, m); err != nil {
+			return at(def.Pointers[model.DefinitionKey("authorizer", name)],
+				conflict("authorizer %q is used by method %s of resource %s, which it can no longer serve: %v", name, m.HTTPMethod, m.ResourceID, err))
+		}
+	}
+	return nil
+}
+
 // importModels writes the definition's models, matched by name (compiled together once everything is
 // written).
 func (t *txn) importModels(apiID string, def *model.APIDefinition) error {
@@ -223,7 +293,7 @@ func (t *txn) deleteMethodRecords(apiID, resourceID, verb string) error {
 
 // importResources creates the definition's paths that do not exist, deletes (overwrite) those the
 // definition does not have, and writes the methods.
-func (t *txn) importResources(apiID string, def *model.APIDefinition, mode string, validatorIDs map[string]string) error {
+func (t *txn) importResources(apiID string, def *model.APIDefinition, mode string, refs refIDs) error {
 	all, err := listResources(t, apiID)
 	if err != nil {
 		return err
@@ -292,7 +362,7 @@ func (t *txn) importResources(apiID string, def *model.APIDefinition, mode strin
 		res := byPath[rd.Path]
 		for _, md := range rd.Methods {
 			ptr := def.Pointers[model.DefinitionKey("method", md.Method.HTTPMethod+" "+rd.Path)]
-			if err := t.importMethod(apiID, res.ID, md, mode, validatorIDs); err != nil {
+			if err := t.importMethod(apiID, res.ID, md, mode, refs); err != nil {
 				return at(ptr, err)
 			}
 		}
@@ -300,7 +370,7 @@ func (t *txn) importResources(apiID string, def *model.APIDefinition, mode strin
 	return nil
 }
 
-func (t *txn) importMethod(apiID, resourceID string, md model.MethodDefinition, mode string, validatorIDs map[string]string) error {
+func (t *txn) importMethod(apiID, resourceID string, md model.MethodDefinition, mode string, refs refIDs) error {
 	m := md.Method
 	verb := m.HTTPMethod
 	if mode == ImportMerge {
@@ -311,11 +381,18 @@ func (t *txn) importMethod(apiID, resourceID string, md model.MethodDefinition, 
 	id := MethodID{RestAPIID: apiID, ResourceID: resourceID, HTTPMethod: verb}
 	m.RestAPIID, m.ResourceID = apiID, resourceID
 	if m.RequestValidatorID != "" {
-		vid, ok := validatorIDs[m.RequestValidatorID]
+		vid, ok := refs.validators[m.RequestValidatorID]
 		if !ok {
 			return unprocessable("request_validator", "request validator %q is neither in the document nor in rest api %s", m.RequestValidatorID, apiID)
 		}
 		m.RequestValidatorID = vid
+	}
+	if m.AuthorizerID != "" {
+		aid, ok := refs.authorizers[m.AuthorizerID]
+		if !ok {
+			return unprocessable("authorizer_id", "authorizer %q is neither in the document nor in rest api %s", m.AuthorizerID, apiID)
+		}
+		m.AuthorizerID = aid
 	}
 	m.Normalize()
 	if err := m.Validate(); err != nil {
@@ -382,8 +459,9 @@ func (t *txn) importMethod(apiID, resourceID string, md model.MethodDefinition, 
 	return nil
 }
 
-// dropUndefined deletes (overwrite) the models and request validators the definition does not have.
-// The default models Empty and Error stay: every API has them.
+// dropUndefined deletes (overwrite) the models, request validators and authorizers the definition does
+// not have. The default models Empty and Error stay: every API has them; so does an authorizer a method
+// still uses (none is left but the document's: overwrite rewrote every method).
 func (t *txn) dropUndefined(apiID string, def *model.APIDefinition) error {
 	keepModels := map[string]bool{}
 	for _, m := range defaultModels {
@@ -419,6 +497,35 @@ func (t *txn) dropUndefined(apiID string, def *model.APIDefinition) error {
 			}
 		}
 		seen[v.Name] = true
+	}
+	return t.dropUndefinedAuthorizers(apiID, def)
+}
+
+func (t *txn) dropUndefinedAuthorizers(apiID string, def *model.APIDefinition) error {
+	keep := map[string]bool{}
+	for _, a := range def.Authorizers {
+		keep[a.Name] = true
+	}
+	authorizers, err := listJSON(t, store.KindAuthorizer, apiID, "", setAuthorizerVersion)
+	if err != nil || len(authorizers) == 0 {
+		return err
+	}
+	methods, err := listJSON(t, store.KindMethod, apiID, "", setMethodVersion)
+	if err != nil {
+		return err
+	}
+	used := map[string]bool{}
+	for _, m := range methods {
+		used[m.AuthorizerID] = true
+	}
+	seen := map[string]bool{}
+	for _, a := range authorizers {
+		if (!keep[a.Name] || seen[a.Name]) && !used[a.ID] {
+			if err := deleteRecord(t, store.KindAuthorizer, apiID, a.ID, store.AnyVersion, authorizerWhat(apiID, a.ID)); err != nil {
+				return err
+			}
+		}
+		seen[a.Name] = true
 	}
 	return nil
 }

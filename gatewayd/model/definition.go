@@ -14,6 +14,8 @@ type APIDefinition struct {
 	Resources         []ResourceDefinition
 	Models            []Model
 	RequestValidators []RequestValidator
+	// Authorizers are the document's authorizers, named by their security schemes.
+	Authorizers []Authorizer
 	// Pointers name where objects came from in the document (JSON pointers), for errors. Keys are
 	// DefinitionKey's.
 	Pointers map[string]string
@@ -25,8 +27,9 @@ type ResourceDefinition struct {
 	Methods []MethodDefinition
 }
 
-// MethodDefinition is a method with what hangs from it. Method.RequestValidatorID holds the name of a
-// request validator of the definition (or of the API), not an id.
+// MethodDefinition is a method with what hangs from it. Method.RequestValidatorID and
+// Method.AuthorizerID hold the name of a request validator or authorizer of the definition (or of the
+// API), not an id.
 type MethodDefinition struct {
 	Method               Method
 	Integration          *Integration
@@ -35,5 +38,6 @@ type MethodDefinition struct {
 }
 
 // DefinitionKey is the key of an object of a definition in APIDefinition.Pointers: kind ("resource",
-// "method", "model", "validator") and name (the path, "VERB PATH", the model or validator name).
+// "method", "model", "validator", "authorizer") and name (the path, "VERB PATH", the model, validator or
+// authorizer name).
 func DefinitionKey(kind, name string) string { return kind + " " + name }

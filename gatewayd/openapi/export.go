@@ -25,11 +25,12 @@ const (
 const (
 	// ExtIntegrations adds x-amazon-apigateway-integration to every operation that has one.
 	ExtIntegrations = "integrations"
-	// ExtAuthorizers adds the authorizers' security schemes (gatewayd has none yet: methods whose
-	// authorization needs one are exported with a custom scheme that Import refuses).
+	// ExtAuthorizers adds the authorizers to their security schemes (x-amazon-apigateway-authorizer).
+	// Without it a method's authorizer is a plain apiKey scheme, which Import refuses.
 	ExtAuthorizers = "authorizers"
-	// ExtAPIGateway adds every API Gateway extension: integrations, request validators, binary media
-	// types, the API key source and the SigV4 scheme. Import of such an export rebuilds the API.
+	// ExtAPIGateway adds every API Gateway extension: integrations, authorizers, request validators,
+	// binary media types, the API key source and the SigV4 scheme. Import of such an export rebuilds
+	// the API.
 	ExtAPIGateway = "apigateway"
 )
 
@@ -46,7 +47,7 @@ type ExportOptions struct {
 
 func (o ExportOptions) has(ext string) bool {
 	for _, e := range o.Extensions {
-		if e == ext || e == ExtAPIGateway && ext != ExtAuthorizers {
+		if e == ext || e == ExtAPIGateway {
 			return true
 		}
 	}
@@ -124,6 +125,7 @@ func Export(snap *model.Snapshot, opts ExportOptions) (*openapi3.T, error) {
 		k := model.MethodKey(r.ResourceID, r.HTTPMethod)
 		integrationResponses[k] = append(integrationResponses[k], r)
 	}
+	schemes := exportAuthorizers(doc, snap.Authorizers, opts.has(ExtAuthorizers))
 	methods := append([]model.Method(nil), snap.Methods...)
 	sort.Slice(methods, func(i, j int) bool {
 		pi, pj := paths[methods[i].ResourceID], paths[methods[j].ResourceID]
@@ -135,7 +137,7 @@ func Export(snap *model.Snapshot, opts ExportOptions) (*openapi3.T, error) {
 			continue
 		}
 		k := model.MethodKey(m.ResourceID, m.HTTPMethod)
-		op := exportOperation(doc, path, m, validators, methodResponses[k], opts)
+		op := exportOperation(doc, path, m, validators, schemes, methodResponses[k], opts)
 		if in, ok := integrations[k]; ok && opts.has(ExtIntegrations) {
 			op.Extensions[extIntegration] = exportIntegration(in, integrationResponses[k])
 		}
@@ -186,7 +188,8 @@ func exportSchema(apiID, schema string) (*openapi3.SchemaRef, error) {
 	return &openapi3.SchemaRef{Value: &s}, nil
 }
 
-func exportOperation(doc *openapi3.T, path string, m model.Method, validators map[string]string, responses []model.MethodResponse, opts ExportOptions) *openapi3.Operation {
+func exportOperation(doc *openapi3.T, path string, m model.Method, validators map[string]string, schemes map[string]namedScheme,
+	responses []model.MethodResponse, opts ExportOptions) *openapi3.Operation {
 	op := &openapi3.Operation{OperationID: m.OperationName, Extensions: map[string]any{}, Responses: openapi3.NewResponsesWithCapacity(len(responses))}
 	// Path parameters come from the path (OpenAPI requires them), then the declared ones.
 	params := map[string]*openapi3.Parameter{}
@@ -261,13 +264,17 @@ func exportOperation(doc *openapi3.T, path string, m model.Method, validators ma
 		doc.Components.SecuritySchemes["sigv4"] = &openapi3.SecuritySchemeRef{Value: ss}
 		security = append(security, openapi3.SecurityRequirement{"sigv4": []string{}})
 	case model.AuthCustom, model.AuthCognito, model.AuthJWT:
-		// gatewayd cannot export authorizers yet: name the method's so that Import refuses the
-		// method rather than open it.
-		name := "authorizer-" + m.AuthorizerID
-		doc.Components.SecuritySchemes[name] = &openapi3.SecuritySchemeRef{Value: &openapi3.SecurityScheme{
-			Type: "apiKey", Name: "Authorization", In: "header",
-			Extensions: map[string]any{extAuthType: strings.ToLower(m.Authorization)}}}
-		security = append(security, openapi3.SecurityRequirement{name: []string{}})
+		s, ok := schemes[m.AuthorizerID]
+		if !ok {
+			// Not in the snapshot (never so for a deployment): a scheme Import refuses, never an open method.
+			s = namedScheme{"authorizer-" + m.AuthorizerID, &openapi3.SecurityScheme{Type: "apiKey", Name: "Authorization", In: "header"}}
+		}
+		doc.Components.SecuritySchemes[s.name] = &openapi3.SecuritySchemeRef{Value: s.scheme}
+		scopes := []string{}
+		if m.Authorization != model.AuthCustom {
+			scopes = append(scopes, m.AuthorizationScopes...)
+		}
+		security = append(security, openapi3.SecurityRequirement{s.name: scopes})
 	}
 	if len(security) > 0 {
 		op.Security = &security

@@ -55,7 +55,7 @@ func Import(data []byte, opts Options) (*model.APIDefinition, []Warning, error) 
 		return nil, nil, err
 	}
 	im := &importer{doc: doc, opts: opts, def: &model.APIDefinition{Pointers: map[string]string{}},
-		modelNames: map[string]bool{}, schemes: map[string]string{}}
+		modelNames: map[string]bool{}, schemes: map[string]string{}, authorizerTypes: map[string]string{}}
 	if err := im.run(); err != nil {
 		return nil, im.warnings, err
 	}
@@ -130,8 +130,10 @@ type importer struct {
 	// modelNames are the models defined so far; schemes maps a security scheme to its kind.
 	modelNames map[string]bool
 	schemes    map[string]string
-	// usedSchemes are the schemes an operation required.
-	usedSchemes map[string]bool
+	// usedSchemes are the schemes an operation required; authorizerTypes are the types of the
+	// authorizers the schemes define, by scheme name.
+	usedSchemes     map[string]bool
+	authorizerTypes map[string]string
 	// defaultValidator is the document's x-amazon-apigateway-request-validator.
 	defaultValidator string
 	validatorNames   map[string]bool
@@ -182,7 +184,7 @@ func (im *importer) run() error {
 		return err
 	}
 	for name, kind := range im.schemes {
-		if !im.usedSchemes[name] && kind != schemeAPIKey && kind != schemeSigV4 {
+		if _, ok := im.authorizerTypes[name]; !im.usedSchemes[name] && !ok && kind != schemeAPIKey && kind != schemeSigV4 {
 			im.warn(pointer("components", "securitySchemes", name), "security scheme %q is not supported by gatewayd and no operation requires it; it is left out", name)
 		}
 	}
@@ -318,8 +320,13 @@ func (im *importer) securitySchemes() error {
 		authType, _ := ss.Extensions[extAuthType].(string)
 		_, hasAuthorizer := ss.Extensions[extAuthorizer]
 		switch {
-		case hasAuthorizer || strings.EqualFold(authType, "custom") || strings.EqualFold(authType, "cognito_user_pools"):
+		case hasAuthorizer:
 			im.schemes[name] = schemeAuthorizer
+			if err := im.authorizer(name, ss, authType); err != nil {
+				return err
+			}
+		case strings.EqualFold(authType, "custom") || strings.EqualFold(authType, "cognito_user_pools"):
+			im.schemes[name] = schemeAuthorizer // without its authorizer: refused where it is required
 		case strings.EqualFold(authType, "awsSigv4"):
 			im.schemes[name] = schemeSigV4
 		case ss.Type == "apiKey" && ss.In == "header" && strings.EqualFold(ss.Name, "x-api-key"):
@@ -722,10 +729,14 @@ func (im *importer) security(m *model.Method, op *openapi3.Operation, ptr string
 			case schemeAPIKey:
 				m.APIKeyRequired = true
 			case schemeSigV4:
+				if m.AuthorizerID != "" {
+					return errAt(p, "requires AWS SigV4 besides the authorizer of security scheme %q; a method has one authorization", m.AuthorizerID)
+				}
 				m.Authorization = model.AuthIAM
 			case schemeAuthorizer:
-				return errAt(p, "requires the authorizer of security scheme %q, and authorizers cannot be imported from OpenAPI yet; "+
-					"import without it, create a gatewayd_authorizer and set the method's authorization, or the method would be open", name)
+				if err := im.requireAuthorizer(m, name, req[name], p); err != nil {
+					return err
+				}
 			default:
 				return errAt(p, "requires security scheme %q, which gatewayd cannot enforce (only API keys on x-api-key and AWS SigV4 are "+
 					"imported); the method would be open", name)
@@ -739,6 +750,11 @@ func (im *importer) security(m *model.Method, op *openapi3.Operation, ptr string
 		if err := decodeExt(raw, &a); err != nil {
 			return errAt(ptr+"/"+extAuth, "must be {\"type\": \"NONE\" | \"AWS_IAM\"}: %v", err)
 		}
+		if m.AuthorizerID != "" {
+			// Dropping the authorizer for another authorization could open the method.
+			return errAt(ptr+"/"+extAuth, "sets the authorization to %s, but the operation's security requires the authorizer of security scheme %q; "+
+				"remove one or the other", a.Type, m.AuthorizerID)
+		}
 		switch strings.ToUpper(a.Type) {
 		case "NONE":
 			m.Authorization = model.AuthNone
@@ -747,6 +763,32 @@ func (im *importer) security(m *model.Method, op *openapi3.Operation, ptr string
 		default:
 			return errAt(ptr+"/"+extAuth+"/type", "must be NONE or AWS_IAM, got %q", a.Type)
 		}
+	}
+	return nil
+}
+
+// requireAuthorizer makes a method use the authorizer a security scheme defines: authorization CUSTOM
+// (TOKEN and REQUEST) or COGNITO_USER_POOLS with the requirement's scopes as authorization_scopes.
+// AuthorizerID is the scheme's name, which the control plane turns into the authorizer's id.
+func (im *importer) requireAuthorizer(m *model.Method, name string, scopes []string, ptr string) error {
+	typ, ok := im.authorizerTypes[name]
+	if !ok {
+		return errAt(ptr, "requires security scheme %q, whose %s defines no authorizer (it has no %s); the method would be open",
+			name, extAuthType, extAuthorizer)
+	}
+	switch {
+	case m.AuthorizerID != "":
+		return errAt(ptr, "requires the authorizers of security schemes %q and %q; a method has one authorizer", m.AuthorizerID, name)
+	case m.Authorization == model.AuthIAM:
+		return errAt(ptr, "requires the authorizer of security scheme %q besides AWS SigV4; a method has one authorization", name)
+	}
+	m.AuthorizerID = name
+	m.Authorization = model.AuthCustom
+	if typ == model.AuthorizerCognito {
+		m.Authorization = model.AuthCognito
+		m.AuthorizationScopes = slices.Clone(scopes)
+	} else if len(scopes) > 0 {
+		im.warn(ptr, "scopes apply to cognito_user_pools authorizers only (the method's authorization_scopes); they are left out")
 	}
 	return nil
 }
@@ -811,7 +853,7 @@ var integrationFields = map[string]string{
 
 var methodFields = map[string]string{
 	"http_method": "", "operation_name": "operationId", "request_parameters": "parameters", "request_models": "requestBody",
-	"request_validator_id": extValidator, "authorization": "security",
+	"request_validator_id": extValidator, "authorization": "security", "authorizer_id": "security", "authorization_scopes": "security",
 }
 
 var responseFields = map[string]string{

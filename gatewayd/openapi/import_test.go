@@ -97,7 +97,7 @@ func TestImportErrorsNameThePointer(t *testing.T) {
 	doc := func(paths string) []byte {
 		return []byte(`{"openapi": "3.0.1", "info": {"title": "t", "version": "1"},
   "components": {"securitySchemes": {"auth": {"type": "apiKey", "name": "Authorization", "in": "header",
-     "x-amazon-apigateway-authtype": "custom", "x-amazon-apigateway-authorizer": {"type": "token"}},
+     "x-amazon-apigateway-authtype": "custom"},
      "oauth": {"type": "oauth2", "flows": {}}}},
   "paths": ` + paths + `}`)
 	}
@@ -117,7 +117,7 @@ func TestImportErrorsNameThePointer(t *testing.T) {
 		{"missing status", `{"/a": {"get": {"x-amazon-apigateway-integration": {"type": "mock", "responses": {"5\\d\\d": {}}}}}}`,
 			"/paths/~1a/get/x-amazon-apigateway-integration/responses/5\\d\\d/statusCode", "required"},
 		{"authorizer", `{"/a": {"get": {"security": [{"auth": []}], "x-amazon-apigateway-integration": {"type": "mock"}}}}`,
-			"/paths/~1a/get/security/0/auth", "authorizers cannot be imported"},
+			"/paths/~1a/get/security/0/auth", "defines no authorizer"},
 		{"oauth", `{"/a": {"get": {"security": [{"oauth": []}], "x-amazon-apigateway-integration": {"type": "mock"}}}}`,
 			"/paths/~1a/get/security/0/oauth", "the method would be open"},
 		{"bad path part", `{"/a/./b": {"get": {}}}`, "/paths/~1a~1.~1b", "path segment"},
