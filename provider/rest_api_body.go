@@ -29,7 +29,9 @@ import (
 const restAPIBodyDescription = "\n\n**OpenAPI.** With `body`, the API is defined by an OpenAPI 3.0/3.1 or Swagger 2.0 document (JSON or YAML, " +
 	"up to 2 MB), as with API Gateway's import: paths become resources and methods, `x-amazon-apigateway-integration` " +
 	"integrations with their responses, `components.schemas` models, `x-amazon-apigateway-request-validators` request " +
-	"validators, an `apiKey` security scheme on `x-api-key` makes methods require an API key. The whole document is applied " +
+	"validators, an `apiKey` security scheme on `x-api-key` makes methods require an API key, security schemes with " +
+	"`x-amazon-apigateway-authorizer` are authorizers (named after the scheme) that the operations requiring them use. " +
+	"The whole document is applied " +
 	"in one transaction, and the API's `auto_deploy` stages serve it in the same apply (one deployment). Attributes set " +
 	"in the configuration beside `body` (`name`, `description`, `api_key_source`, `binary_media_types`) win over the " +
 	"document's `info.title`, `info.description` and extensions; those left out take the document's values and stay " +

@@ -21,11 +21,18 @@
 //   - x-amazon-apigateway-binary-media-types and x-amazon-apigateway-api-key-source;
 //   - securitySchemes: an apiKey scheme on the x-api-key header makes the methods that require it
 //     api_key_required, x-amazon-apigateway-authtype awsSigv4 makes them AWS_IAM, and
-//     x-amazon-apigateway-auth on an operation sets its authorization type.
+//     x-amazon-apigateway-auth on an operation sets its authorization type;
+//   - securitySchemes with x-amazon-apigateway-authorizer: authorizers named after their schemes
+//     (type token, request or cognito_user_pools, authorizerUri, authorizerCredentials,
+//     identitySource, identityValidationExpression, authorizerResultTtlInSeconds, providerARNs, and
+//     gatewayd's audiences); a TOKEN or Cognito authorizer without identitySource reads the scheme's
+//     header. An operation requiring such a scheme gets authorization CUSTOM (or COGNITO_USER_POOLS
+//     with the requirement's scopes as authorization_scopes) and the authorizer.
 //
 // What gatewayd cannot honour is refused, never dropped, where dropping it could open a method:
-// operations that require an authorizer (x-amazon-apigateway-authorizer, Cognito) or another
-// security scheme (OAuth 2, HTTP). What is only descriptive is a
+// operations that require a scheme that defines no authorizer (x-amazon-apigateway-authtype custom
+// without x-amazon-apigateway-authorizer) or another security scheme (OAuth 2, HTTP). What is only
+// descriptive is a
 // warning (Import's second result), which fail_on_warnings turns into an error: gateway responses,
 // resource policies, endpoint configuration, documentation, cookie parameters, "default" responses,
 // operations without an integration, unknown keys of an integration.
