@@ -30,7 +30,8 @@ const restAPIBodyDescription = "\n\n**OpenAPI.** With `body`, the API is defined
 	"up to 2 MB), as with API Gateway's import: paths become resources and methods, `x-amazon-apigateway-integration` " +
 	"integrations with their responses, `components.schemas` models, `x-amazon-apigateway-request-validators` request " +
 	"validators, an `apiKey` security scheme on `x-api-key` makes methods require an API key, security schemes with " +
-	"`x-amazon-apigateway-authorizer` are authorizers (named after the scheme) that the operations requiring them use. " +
+	"`x-amazon-apigateway-authorizer` are authorizers (named after the scheme) that the operations requiring them use, " +
+	"`x-amazon-apigateway-gateway-responses` the API's gateway responses. " +
 	"The whole document is applied " +
 	"in one transaction, and the API's `auto_deploy` stages serve it in the same apply (one deployment). Attributes set " +
 	"in the configuration beside `body` (`name`, `description`, `api_key_source`, `binary_media_types`) win over the " +
@@ -78,7 +79,7 @@ func bodyAttributes() map[string]schema.Attribute {
 			Validators: []validator.String{stringvalidator.OneOf("overwrite", "merge")},
 		},
 		"fail_on_warnings": schema.BoolAttribute{
-			MarkdownDescription: "Whether an import that would leave part of `body` out (gateway responses, " +
+			MarkdownDescription: "Whether an import that would leave part of `body` out (endpoint configuration, " +
 				"operations without an integration...) fails instead of applying with warnings. Defaults to `false`: the warnings " +
 				"are shown by Terraform.",
 			Optional: true,

@@ -222,7 +222,7 @@ resource "gatewayd_rest_api" "test" {
   body = jsonencode({
     openapi = "3.0.1"
     info    = { title = "modes", version = "1" }
-    x-amazon-apigateway-gateway-responses = {}
+    x-amazon-apigateway-endpoint-configuration = { types = ["REGIONAL"] }
     paths   = {}
   })
 }
@@ -338,5 +338,120 @@ data "gatewayd_export" "yaml" {
 				},
 			),
 		}},
+	})
+}
+
+// testAccOpenAPIAuthorizerBody is GET /pets behind a TOKEN authorizer defined in the document, a MOCK
+// echoing the principal, and a gateway response adding CORS headers to the 401.
+func testAccOpenAPIAuthorizerBody(fnURL, origin string) string {
+	return fmt.Sprintf(`jsonencode({
+    openapi = "3.0.1"
+    info    = { title = "guarded", version = "1" }
+    components = {
+      securitySchemes = {
+        token = {
+          type = "apiKey"
+          name = "Authorization"
+          in   = "header"
+          x-amazon-apigateway-authtype = "custom"
+          x-amazon-apigateway-authorizer = {
+            type                         = "token"
+            authorizerUri                = %[1]q
+            identityValidationExpression = "allow-[a-z]+|deny-[a-z]+"
+            authorizerResultTtlInSeconds = 300
+          }
+        }
+      }
+    }
+    x-amazon-apigateway-gateway-responses = {
+      UNAUTHORIZED = {
+        responseParameters = {
+          "gatewayresponse.header.Access-Control-Allow-Origin"  = "'%[2]s'"
+          "gatewayresponse.header.Access-Control-Allow-Headers" = "'Authorization,Content-Type'"
+        }
+      }
+    }
+    paths = {
+      "/pets" = {
+        get = {
+          security = [{ token = [] }]
+          x-amazon-apigateway-integration = {
+            type             = "mock"
+            requestTemplates = { "application/json" = "{\"statusCode\": 200}" }
+            responses = {
+              default = {
+                statusCode        = "200"
+                responseTemplates = { "application/json" = "{\"principal\":\"$context.authorizer.principalId\",\"tenant\":\"$context.authorizer.tenant\"}" }
+              }
+            }
+          }
+        }
+      }
+    }
+  })`, fnURL, origin)
+}
+
+// TestAccRestAPI_OpenAPIAuthorizer: with the real terraform, a body with a TOKEN authorizer and a
+// gateway response guards its method through the stage (401 with the CORS headers without a token,
+// 403 for a token the function denies, 200 for the one it allows), plans quiet after apply, and a
+// change of the document's gateway response is served by the next apply.
+func TestAccRestAPI_OpenAPIAuthorizer(t *testing.T) {
+	t.Parallel()
+	fn := tokenFunction(t)
+	config := func(origin string) string {
+		return fmt.Sprintf(`
+resource "gatewayd_rest_api" "test" {
+  name             = "guarded"
+  fail_on_warnings = true
+  body             = %s
+}
+
+resource "gatewayd_stage" "test" {
+  rest_api_id = gatewayd_rest_api.test.id
+  stage_name  = "live"
+  auto_deploy = true
+}
+`, testAccOpenAPIAuthorizerBody(fn.URL, origin))
+	}
+	var apiID string
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config:           config("https://app.example"),
+				ConfigPlanChecks: emptyPlanAfterApply,
+				Check: resource.ComposeTestCheckFunc(
+					captureAttr("gatewayd_rest_api.test", "id", &apiID),
+					expectCORS401("https://app.example"),
+					expectCalls(fn, 2, []call{
+						{"no token", "/pets", nil, 401, `{"message":"Unauthorized"}`},
+						{"failing the validation expression", "/pets", bearer("Bearer x"), 401, `{"message":"Unauthorized"}`},
+						{"denied", "/pets", bearer("deny-bob"), 403, `{"message":"User is not authorized to access this resource with an explicit deny"}`},
+						{"allowed", "/pets", bearer("allow-ann"), 200, `{"principal":"ann","tenant":"t-ann"}`},
+					}),
+					func(*terraform.State) error {
+						// The authorizer is the document's, named after its scheme.
+						as, err := testClient.ListAuthorizers(context.Background(), apiID)
+						if err != nil {
+							return err
+						}
+						if len(as) != 1 || as[0].Name != "token" || as[0].Type != "TOKEN" || as[0].IdentitySource != "method.request.header.Authorization" {
+							return fmt.Errorf("authorizers = %+v, want the document's TOKEN authorizer named token", as)
+						}
+						return nil
+					},
+				),
+			},
+			// A change of the document's gateway response is served after the same apply.
+			{
+				Config:           config("https://other.example"),
+				ConfigPlanChecks: emptyPlanAfterApply,
+				Check: resource.ComposeTestCheckFunc(
+					expectCORS401("https://other.example"),
+					expectCalls(fn, -1, []call{{"allowed", "/pets", bearer("allow-ann"), 200, `{"principal":"ann","tenant":"t-ann"}`}}),
+				),
+			},
+		},
 	})
 }

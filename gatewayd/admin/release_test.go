@@ -162,7 +162,7 @@ func TestImportExportRoundTrip(t *testing.T) {
 	}
 	// fail_on_warnings refuses the document whole: nothing changes.
 	refused := e.mustCall(400, "PUT", "/v1/restapis/"+a+"?mode=overwrite&fail_on_warnings=true", string(petstore))
-	if refused.body["field"] != "/x-amazon-apigateway-gateway-responses" {
+	if refused.body["field"] != "/x-amazon-apigateway-endpoint-configuration" {
 		t.Errorf("fail_on_warnings answered %s", refused.raw)
 	}
 	export := func(id, query string, headers ...string) answer {
@@ -190,7 +190,8 @@ func TestImportExportRoundTrip(t *testing.T) {
 	if diff := cmp.Diff(strip(first.raw), strip(second.raw)); diff != "" {
 		t.Errorf("export -> import -> export differs (-first +second):\n%s", diff)
 	}
-	if !strings.Contains(first.raw, `"x-amazon-apigateway-any-method"`) || !strings.Contains(first.raw, `"$ref": "#/components/schemas/Pet"`) {
+	if !strings.Contains(first.raw, `"x-amazon-apigateway-any-method"`) || !strings.Contains(first.raw, `"$ref": "#/components/schemas/Pet"`) ||
+		!strings.Contains(first.raw, `"gatewayresponse.header.Access-Control-Allow-Origin": "'*'"`) {
 		t.Errorf("export:\n%s", first.raw)
 	}
 

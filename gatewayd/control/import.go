@@ -15,8 +15,9 @@ import (
 // Import modes, as API Gateway's PutRestApi.
 const (
 	// ImportOverwrite replaces the API's definition with the document's: resources, methods, models,
-	// request validators and authorizers the document does not have are deleted, settings it leaves
-	// out go back to their defaults. Stages, deployments, method settings and tags are kept.
+	// request validators and authorizers the document does not have are deleted (gateway responses
+	// too when the document has x-amazon-apigateway-gateway-responses), settings it leaves out go back
+	// to their defaults. Stages, deployments, method settings and tags are kept.
 	ImportOverwrite = "overwrite"
 	// ImportMerge adds the document's definitions to the API's: a method in both is replaced whole
 	// (with its integration and responses) by the document's, everything else the API has stays. The
@@ -74,6 +75,9 @@ func (s *Service) ImportRestAPI(ctx context.Context, apiID string, def *model.AP
 			return err
 		}
 		if err := t.checkAuthorizerUsers(apiID, def, authorizerIDs); err != nil {
+			return err
+		}
+		if err := t.importGatewayResponses(apiID, def, opts.Mode); err != nil {
 			return err
 		}
 		if opts.Mode == ImportOverwrite {
@@ -237,6 +241,47 @@ func (t *txn) checkAuthorizerUsers(apiID string, def *model.APIDefinition, ids m
 		if err := checkMethodAuthorizer(t, apiID, m); err != nil {
 			return at(def.Pointers[model.DefinitionKey("authorizer", name)],
 				conflict("authorizer %q is used by method %s of resource %s, which it can no longer serve: %v", name, m.HTTPMethod, m.ResourceID, err))
+		}
+	}
+	return nil
+}
+
+// importGatewayResponses writes the definition's gateway responses, keyed by type as always. When the
+// document has x-amazon-apigateway-gateway-responses, overwrite deletes the API's other gateway
+// responses; a document without it leaves them (they are often managed beside a body, as
+// gatewayd_gateway_response resources).
+func (t *txn) importGatewayResponses(apiID string, def *model.APIDefinition, mode string) error {
+	if def.GatewayResponses == nil {
+		return nil
+	}
+	keep := map[string]bool{}
+	for _, g := range def.GatewayResponses {
+		ptr := def.Pointers[model.DefinitionKey("gateway_response", g.ResponseType)]
+		g.RestAPIID = apiID
+		g.Normalize()
+		if err := g.Validate(); err != nil {
+			return at(ptr, invalid(err))
+		}
+		if err := checkTemplates("response_templates", g.ResponseTemplates); err != nil {
+			return at(ptr, err)
+		}
+		if _, err := putJSON(t, store.KindGatewayResponse, apiID, g.ResponseType, g, store.AnyVersion, gatewayResponseWhat(apiID, g.ResponseType)); err != nil {
+			return err
+		}
+		keep[g.ResponseType] = true
+	}
+	if mode != ImportOverwrite {
+		return nil
+	}
+	existing, err := listJSON(t, store.KindGatewayResponse, apiID, "", setGatewayResponseVersion)
+	if err != nil {
+		return err
+	}
+	for _, g := range existing {
+		if !keep[g.ResponseType] {
+			if err := deleteRecord(t, store.KindGatewayResponse, apiID, g.ResponseType, store.AnyVersion, gatewayResponseWhat(apiID, g.ResponseType)); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

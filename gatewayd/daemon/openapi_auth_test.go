@@ -14,7 +14,8 @@ import (
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/model"
 )
 
-// openAPIAuthDoc is GET /pets behind a TOKEN authorizer defined in the document.
+// openAPIAuthDoc is GET /pets behind a TOKEN authorizer defined in the document, with a CORS header
+// on the 401 from the document's gateway responses.
 const openAPIAuthDoc = `openapi: 3.0.1
 info: {title: guarded, version: "1"}
 components:
@@ -28,6 +29,9 @@ components:
         type: token
         authorizerUri: %s
         authorizerResultTtlInSeconds: 0
+x-amazon-apigateway-gateway-responses:
+  UNAUTHORIZED:
+    responseParameters: {gatewayresponse.header.Access-Control-Allow-Origin: "'https://app.example'"}
 paths:
   /pets:
     get:
@@ -42,8 +46,8 @@ paths:
 `
 
 // TestOpenAPIImportedAuthorizerGuards: a TOKEN authorizer imported from an OpenAPI document through
-// the admin API guards its method on the data plane: 401 without a token, 403 for a token the
-// function denies, 200 for the one it allows.
+// the admin API guards its method on the data plane: 401 without a token (with the imported gateway
+// response's CORS header), 403 for a token the function denies, 200 for the one it allows.
 func TestOpenAPIImportedAuthorizerGuards(t *testing.T) {
 	fn := authtest.NewFunction(t, func(ev authtest.Event) (any, string) {
 		if name, ok := strings.CutPrefix(ev.String("authorizationToken"), "allow-"); ok {
@@ -79,11 +83,11 @@ func TestOpenAPIImportedAuthorizerGuards(t *testing.T) {
 	for _, tc := range []struct {
 		name, token string
 		status      int
-		body        string
+		body, cors  string
 	}{
-		{"no token", "", 401, `{"message":"Unauthorized"}`},
-		{"denied", "deny-bob", 403, `{"message":"User is not authorized to access this resource with an explicit deny"}`},
-		{"allowed", "allow-ann", 200, `{"principal":"ann"}`},
+		{"no token", "", 401, `{"message":"Unauthorized"}`, "https://app.example"},
+		{"denied", "deny-bob", 403, `{"message":"User is not authorized to access this resource with an explicit deny"}`, ""},
+		{"allowed", "allow-ann", 200, `{"principal":"ann"}`, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			req, _ := http.NewRequest("GET", d.DataURL+"/"+api.ID+"/prod/pets", nil)
@@ -98,6 +102,9 @@ func TestOpenAPIImportedAuthorizerGuards(t *testing.T) {
 			resp.Body.Close()
 			if resp.StatusCode != tc.status || string(b) != tc.body {
 				t.Errorf("GET /pets = %d %s, want %d %s", resp.StatusCode, b, tc.status, tc.body)
+			}
+			if got := resp.Header.Get("Access-Control-Allow-Origin"); got != tc.cors {
+				t.Errorf("Access-Control-Allow-Origin = %q, want %q", got, tc.cors)
 			}
 		})
 	}

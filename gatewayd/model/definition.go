@@ -16,6 +16,9 @@ type APIDefinition struct {
 	RequestValidators []RequestValidator
 	// Authorizers are the document's authorizers, named by their security schemes.
 	Authorizers []Authorizer
+	// GatewayResponses are the document's gateway responses; nil when the document does not say (the
+	// API's stay as they are), empty when it has none.
+	GatewayResponses []GatewayResponse
 	// Pointers name where objects came from in the document (JSON pointers), for errors. Keys are
 	// DefinitionKey's.
 	Pointers map[string]string
@@ -38,6 +41,6 @@ type MethodDefinition struct {
 }
 
 // DefinitionKey is the key of an object of a definition in APIDefinition.Pointers: kind ("resource",
-// "method", "model", "validator", "authorizer") and name (the path, "VERB PATH", the model, validator or
-// authorizer name).
+// "method", "model", "validator", "authorizer", "gateway_response") and name (the path, "VERB PATH", the
+// model, validator or authorizer name, the response type).
 func DefinitionKey(kind, name string) string { return kind + " " + name }

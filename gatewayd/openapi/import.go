@@ -154,7 +154,6 @@ const (
 
 // Top-level API Gateway extensions that gatewayd does not apply, with why.
 var unsupportedTop = map[string]string{
-	"x-amazon-apigateway-gateway-responses":            "gateway responses are not imported from OpenAPI yet (set them with gatewayd_gateway_response); API Gateway's default answers are used",
 	"x-amazon-apigateway-endpoint-configuration":       "endpoint configuration does not apply to gatewayd (it serves on its own listeners)",
 	"x-amazon-apigateway-minimum-compression-size":     "response compression is not supported by gatewayd",
 	"x-amazon-apigateway-documentation":                "documentation parts are not imported",
@@ -234,6 +233,10 @@ func (im *importer) topExtensions() error {
 				return errAt(ptr, "must be the name of a request validator: %v", err)
 			}
 		case extImportExportVersion:
+		case extGatewayResponses:
+			if err := im.gatewayResponses(ptr, v); err != nil {
+				return err
+			}
 		case "x-amazon-apigateway-policy":
 			// Leaving a resource policy out would open the API to callers it refuses.
 			return errAt(ptr, "resource policies are not imported from OpenAPI yet: import without it and set the policy with "+

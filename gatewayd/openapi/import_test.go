@@ -72,7 +72,10 @@ func TestImportPetStore(t *testing.T) {
 	if !strings.Contains(pets.Schema, `"$ref":"https://apigateway.amazonaws.com/restapis/abcdefghij/models/Pet"`) {
 		t.Errorf("Pets schema refers to Pet as %s", pets.Schema)
 	}
-	if len(warnings) != 1 || warnings[0].Pointer != "/x-amazon-apigateway-gateway-responses" {
+	if len(def.GatewayResponses) != 2 || def.GatewayResponses[1].ResponseType != "UNAUTHORIZED" || def.GatewayResponses[1].StatusCode != "401" {
+		t.Errorf("gateway responses %+v", def.GatewayResponses)
+	}
+	if len(warnings) != 1 || warnings[0].Pointer != "/x-amazon-apigateway-endpoint-configuration" {
 		t.Errorf("warnings %v", warnings)
 	}
 }

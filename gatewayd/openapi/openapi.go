@@ -27,14 +27,15 @@
 //     identitySource, identityValidationExpression, authorizerResultTtlInSeconds, providerARNs, and
 //     gatewayd's audiences); a TOKEN or Cognito authorizer without identitySource reads the scheme's
 //     header. An operation requiring such a scheme gets authorization CUSTOM (or COGNITO_USER_POOLS
-//     with the requirement's scopes as authorization_scopes) and the authorizer.
+//     with the requirement's scopes as authorization_scopes) and the authorizer;
+//   - x-amazon-apigateway-gateway-responses: the API's gateway responses (statusCode,
+//     responseParameters, responseTemplates by response type).
 //
 // What gatewayd cannot honour is refused, never dropped, where dropping it could open a method:
 // operations that require a scheme that defines no authorizer (x-amazon-apigateway-authtype custom
 // without x-amazon-apigateway-authorizer) or another security scheme (OAuth 2, HTTP). What is only
 // descriptive is a
-// warning (Import's second result), which fail_on_warnings turns into an error: gateway responses,
-// resource policies, endpoint configuration, documentation, cookie parameters, "default" responses,
+// warning (Import's second result), which fail_on_warnings turns into an error: endpoint configuration, documentation, cookie parameters, "default" responses,
 // operations without an integration, unknown keys of an integration.
 //
 // Errors and warnings name the JSON pointer of what they are about (such as
