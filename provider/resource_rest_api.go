@@ -113,10 +113,11 @@ func (r *restAPIResource) Schema(_ context.Context, _ resource.SchemaRequest, re
 					"and conditions `IpAddress`/`NotIpAddress` on `aws:SourceIp` and `String*` on `aws:Referer`, `aws:UserAgent`, " +
 					"`aws:PrincipalArn`, `aws:username`; anything else is refused at plan time. How it combines with each method's " +
 					"authorization is API Gateway's (see the README). Left out, the policy is whatever gatewayd has (so that a " +
-					"`gatewayd_rest_api_policy` can manage it instead; use one or the other).",
+					"`gatewayd_rest_api_policy` can manage it instead; use one or the other); with `body`, the document's " +
+					"`x-amazon-apigateway-policy` sets it unless `policy` is set here.",
 				Optional:      true,
 				Computed:      true,
-				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+				PlanModifiers: []planmodifier.String{documentOrState{}},
 				Validators:    []validator.String{validators.ResourcePolicy()},
 			},
 			"minimum_compression_size": schema.StringAttribute{

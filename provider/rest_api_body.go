@@ -31,7 +31,8 @@ const restAPIBodyDescription = "\n\n**OpenAPI.** With `body`, the API is defined
 	"integrations with their responses, `components.schemas` models, `x-amazon-apigateway-request-validators` request " +
 	"validators, an `apiKey` security scheme on `x-api-key` makes methods require an API key, security schemes with " +
 	"`x-amazon-apigateway-authorizer` are authorizers (named after the scheme) that the operations requiring them use, " +
-	"`x-amazon-apigateway-gateway-responses` the API's gateway responses. " +
+	"`x-amazon-apigateway-gateway-responses` the API's gateway responses, `x-amazon-apigateway-policy` its resource policy " +
+	"(unless `policy` is set). " +
 	"The whole document is applied " +
 	"in one transaction, and the API's `auto_deploy` stages serve it in the same apply (one deployment). Attributes set " +
 	"in the configuration beside `body` (`name`, `description`, `api_key_source`, `binary_media_types`) win over the " +
@@ -173,6 +174,28 @@ func (m documentDefault) PlanModifyList(ctx context.Context, req planmodifier.Li
 	}
 }
 
+// documentOrState plans an attribute that body may set and that, left out of the configuration, is
+// otherwise whatever gatewayd has (policy, which a gatewayd_rest_api_policy may manage): the state's
+// value, unknown when the plan imports body again (the document may set it).
+type documentOrState struct{}
+
+func (documentOrState) Description(context.Context) string {
+	return "Without a value in the configuration, keeps gatewayd's; with body, takes the document's when it is imported again."
+}
+
+func (m documentOrState) MarkdownDescription(ctx context.Context) string { return m.Description(ctx) }
+
+func (documentOrState) PlanModifyString(ctx context.Context, req planmodifier.StringRequest, resp *planmodifier.StringResponse) {
+	if !req.ConfigValue.IsNull() || req.State.Raw.IsNull() {
+		return
+	}
+	if _, changed := bodyImportChanged(ctx, req.Config, req.State, &resp.Diagnostics); changed {
+		resp.PlanValue = types.StringUnknown()
+		return
+	}
+	resp.PlanValue = req.StateValue
+}
+
 // importOptions are the body's import options, with the attributes the configuration sets, which win
 // over the document.
 func (m *restAPIResourceModel) importOptions(ctx context.Context, config tfsdk.Config, diags *diag.Diagnostics) client.ImportOptions {
@@ -195,6 +218,10 @@ func (m *restAPIResourceModel) importOptions(ctx context.Context, config tfsdk.C
 	if !cfg.BinaryMediaTypes.IsNull() {
 		v := toStrings(ctx, m.BinaryMediaTypes, diags)
 		opts.BinaryMediaTypes = &v
+	}
+	if !cfg.Policy.IsNull() {
+		v := m.Policy.ValueString()
+		opts.Policy = &v
 	}
 	if !cfg.MinimumCompressionSize.IsNull() {
 		v := -1

@@ -455,3 +455,86 @@ resource "gatewayd_stage" "test" {
 		},
 	})
 }
+
+// TestAccRestAPI_OpenAPIPolicy: with the real terraform, a body's x-amazon-apigateway-policy is the
+// API's resource policy (a Deny on one method answers 403 through the stage), a change of it is served
+// by the next apply with a quiet plan after, and the policy attribute set beside body wins.
+func TestAccRestAPI_OpenAPIPolicy(t *testing.T) {
+	t.Parallel()
+	config := func(denied, attr string) string {
+		return fmt.Sprintf(`
+resource "gatewayd_rest_api" "test" {
+  name             = "policy"
+  fail_on_warnings = true
+  %[2]s
+  body = jsonencode({
+    openapi = "3.0.1"
+    info    = { title = "policy", version = "1" }
+    x-amazon-apigateway-policy = {
+      Version = "2012-10-17"
+      Statement = [
+        { Effect = "Allow", Principal = "*", Action = "execute-api:Invoke", Resource = "execute-api:/*" },
+        { Effect = "Deny", Principal = "*", Action = "execute-api:Invoke", Resource = "execute-api:/*/GET/%[1]s" },
+      ]
+    }
+    paths = {
+      "/public"  = { get = { x-amazon-apigateway-integration = { type = "mock", requestTemplates = { "application/json" = "{\"statusCode\": 200}" }, responses = { default = { statusCode = "200" } } } } }
+      "/private" = { get = { x-amazon-apigateway-integration = { type = "mock", requestTemplates = { "application/json" = "{\"statusCode\": 200}" }, responses = { default = { statusCode = "200" } } } } }
+    }
+  })
+}
+
+resource "gatewayd_stage" "test" {
+  rest_api_id = gatewayd_rest_api.test.id
+  stage_name  = "live"
+  auto_deploy = true
+}
+`, denied, attr)
+	}
+	const stage = "gatewayd_stage.test"
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config:           config("private", ""),
+				ConfigPlanChecks: emptyPlanAfterApply,
+				Check: resource.ComposeTestCheckFunc(
+					resource.TestMatchResourceAttr("gatewayd_rest_api.test", "policy", regexp.MustCompile(`"Effect":"Deny"`)),
+					expectStatus(stage, "/public", 200, ""),
+					expectStatus(stage, "/private", 403, ""),
+				),
+			},
+			// The document's policy changes: served after the same apply, the plan quiet after.
+			{
+				Config:           config("public", ""),
+				ConfigPlanChecks: emptyPlanAfterApply,
+				Check: resource.ComposeTestCheckFunc(
+					expectStatus(stage, "/public", 403, ""),
+					expectStatus(stage, "/private", 200, ""),
+				),
+			},
+			// The attribute beside body wins over the document's policy.
+			{
+				Config: config("public", `policy = jsonencode({
+    Version   = "2012-10-17"
+    Statement = [{ Effect = "Allow", Principal = "*", Action = "execute-api:Invoke", Resource = "execute-api:/*" }]
+  })`),
+				ConfigPlanChecks: emptyPlanAfterApply,
+				Check: resource.ComposeTestCheckFunc(
+					expectStatus(stage, "/public", 200, ""),
+					expectStatus(stage, "/private", 200, ""),
+				),
+			},
+			// It still wins when the body is imported again.
+			{
+				Config: config("private", `policy = jsonencode({
+    Version   = "2012-10-17"
+    Statement = [{ Effect = "Allow", Principal = "*", Action = "execute-api:Invoke", Resource = "execute-api:/*" }]
+  })`),
+				ConfigPlanChecks: emptyPlanAfterApply,
+				Check:            expectStatus(stage, "/private", 200, ""),
+			},
+		},
+	})
+}

@@ -233,6 +233,14 @@ paths:
 	if got.body["name"] != "from-config" || got.body["description"] != "doc description" || len(got.body["binary_media_types"].([]any)) != 1 {
 		t.Errorf("after an envelope import: %s", got.raw)
 	}
+	// The envelope's policy wins over the document's x-amazon-apigateway-policy.
+	const policy = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"execute-api:Invoke","Resource":"execute-api:/*"}]}`
+	withPolicy := doc + "x-amazon-apigateway-policy: {Version: \"2012-10-17\", Statement: [{Effect: Deny, Principal: \"*\", Action: \"execute-api:Invoke\", Resource: \"*\"}]}\n"
+	env, _ = json.Marshal(map[string]any{"body": withPolicy, "policy": policy})
+	e.mustCall(200, "PUT", api+"?mode=overwrite", string(env))
+	if got = e.mustCall(200, "GET", api, ""); got.body["policy"] != policy {
+		t.Errorf("after an envelope import with a policy: %s", got.raw)
+	}
 	for _, tc := range []struct {
 		query, body, ct string
 		status          int

@@ -178,6 +178,8 @@ type importEnvelope struct {
 	Tags             *map[string]string `json:"tags"`
 	// MinimumCompressionSize is -1 to turn compression off.
 	MinimumCompressionSize *int `json:"minimum_compression_size"`
+	// Policy is the resource policy ("" none).
+	Policy *string `json:"policy"`
 }
 
 // importResult answers an import: the API and what the import left out.
@@ -246,7 +248,7 @@ func (a *API) importAPI(r *http.Request) (result, error) {
 		data = []byte(env.Body)
 		opts.Name, opts.Description, opts.APIKeySource = env.Name, env.Description, env.APIKeySource
 		opts.BinaryMediaTypes, opts.Tags = env.BinaryMediaTypes, env.Tags
-		opts.MinimumCompressionSize = env.MinimumCompressionSize
+		opts.MinimumCompressionSize, opts.Policy = env.MinimumCompressionSize, env.Policy
 	}
 	if len(data) > openapi.MaxDocumentBytes {
 		return result{objectID: id}, &control.Error{Status: http.StatusRequestEntityTooLarge, Code: "PayloadTooLarge",

@@ -94,6 +94,8 @@ type ImportOptions struct {
 	Tags                            *map[string]string
 	// MinimumCompressionSize, when set, wins over the document's (-1 turns compression off).
 	MinimumCompressionSize *int
+	// Policy, when set, is the resource policy, whatever the document's ("" none).
+	Policy *string
 }
 
 // ImportWarning is a part of a document an import left out, with its JSON pointer.
@@ -131,7 +133,8 @@ func (c *Client) ImportRestAPI(ctx context.Context, apiID string, document []byt
 		BinaryMediaTypes *[]string          `json:"binary_media_types,omitempty"`
 		Tags             *map[string]string `json:"tags,omitempty"`
 		MinCompression   *int               `json:"minimum_compression_size,omitempty"`
-	}{string(document), opts.Name, opts.Description, opts.APIKeySource, opts.BinaryMediaTypes, opts.Tags, opts.MinimumCompressionSize}
+		Policy           *string            `json:"policy,omitempty"`
+	}{string(document), opts.Name, opts.Description, opts.APIKeySource, opts.BinaryMediaTypes, opts.Tags, opts.MinimumCompressionSize, opts.Policy}
 	var out ImportResult
 	err := c.do(ctx, http.MethodPut, apiPath(apiID), q, body, &out, wopts...)
 	return out, err

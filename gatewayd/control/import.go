@@ -37,7 +37,9 @@ type ImportOptions struct {
 	Tags                            *map[string]string
 	// MinimumCompressionSize, when set, is the size (-1 off).
 	MinimumCompressionSize *int
-	Pre                    Precondition
+	// Policy, when set, is the resource policy ("" none).
+	Policy *string
+	Pre    Precondition
 }
 
 // ImportRestAPI applies a definition (an imported OpenAPI document) to an API in one write: one
@@ -141,10 +143,24 @@ func (t *txn) importSettings(api model.RestAPI, def *model.APIDefinition, opts I
 	if opts.MinimumCompressionSize != nil {
 		api.MinimumCompressionSize = opts.MinimumCompressionSize
 	}
+	// The document's resource policy replaces the API's in either mode; without one the API keeps its
+	// own (a gatewayd_rest_api_policy may manage it beside the body).
+	policyPtr := ""
+	if def.Policy != nil {
+		api.Policy, policyPtr = *def.Policy, def.Pointers[model.DefinitionKey("policy", "")]
+	}
+	if opts.Policy != nil {
+		api.Policy, policyPtr = *opts.Policy, ""
+	}
 	api.APIKeySource = strings.ToUpper(api.APIKeySource)
 	api.Normalize()
 	if err := api.Validate(); err != nil {
 		return model.RestAPI{}, invalid(err)
+	}
+	if def.Policy != nil || opts.Policy != nil {
+		if err := checkResourcePolicy(api.Policy); err != nil {
+			return model.RestAPI{}, at(policyPtr, err)
+		}
 	}
 	ver, err := putJSON(t, store.KindRestAPI, "", api.ID, api, opts.Pre.expect(), "rest api "+api.ID)
 	api.Version = ver

@@ -10,6 +10,8 @@ type APIDefinition struct {
 	BinaryMediaTypes []string
 	// MinimumCompressionSize is nil when the document does not say, -1 when it turns compression off.
 	MinimumCompressionSize *int
+	// Policy is the resource policy (IAM JSON); nil when the document has none (the API's stays).
+	Policy *string
 	// Resources are the document's paths, sorted; a path's parents need not be listed.
 	Resources         []ResourceDefinition
 	Models            []Model
@@ -41,6 +43,6 @@ type MethodDefinition struct {
 }
 
 // DefinitionKey is the key of an object of a definition in APIDefinition.Pointers: kind ("resource",
-// "method", "model", "validator", "authorizer", "gateway_response") and name (the path, "VERB PATH", the
-// model, validator or authorizer name, the response type).
+// "method", "model", "validator", "authorizer", "gateway_response", "policy") and name (the path, "VERB
+// PATH", the model, validator or authorizer name, the response type, "" for the policy).
 func DefinitionKey(kind, name string) string { return kind + " " + name }

@@ -29,7 +29,7 @@ const (
 	// Without it a method's authorizer is a plain apiKey scheme, which Import refuses.
 	ExtAuthorizers = "authorizers"
 	// ExtAPIGateway adds every API Gateway extension: integrations, authorizers, request validators,
-	// gateway responses, binary media types, the API key source and the SigV4 scheme. Import of such
+	// gateway responses, the resource policy, binary media types, the API key source and the SigV4 scheme. Import of such
 	// an export rebuilds the API.
 	ExtAPIGateway = "apigateway"
 )
@@ -97,6 +97,9 @@ func Export(snap *model.Snapshot, opts ExportOptions) (*openapi3.T, error) {
 		doc.Extensions[extAPIKeySource] = api.APIKeySource
 		if api.MinimumCompressionSize != nil {
 			doc.Extensions[extMinCompression] = *api.MinimumCompressionSize
+		}
+		if api.Policy != "" {
+			doc.Extensions[extPolicy] = exportPolicy(api.Policy)
 		}
 		if len(snap.GatewayResponses) > 0 {
 			doc.Extensions[extGatewayResponses] = exportGatewayResponses(snap.GatewayResponses)

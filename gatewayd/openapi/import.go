@@ -237,10 +237,10 @@ func (im *importer) topExtensions() error {
 			if err := im.gatewayResponses(ptr, v); err != nil {
 				return err
 			}
-		case "x-amazon-apigateway-policy":
-			// Leaving a resource policy out would open the API to callers it refuses.
-			return errAt(ptr, "resource policies are not imported from OpenAPI yet: import without it and set the policy with "+
-				"gatewayd_rest_api_policy (or the rest api's policy), or the API would be open to callers the policy refuses")
+		case extPolicy:
+			if err := im.policy(ptr, v); err != nil {
+				return err
+			}
 		default:
 			if why, ok := unsupportedTop[k]; ok {
 				im.warn(ptr, "%s; it is left out", why)

@@ -147,7 +147,7 @@ func TestImportErrorsNameThePointer(t *testing.T) {
 		{"no version", `{"info": {"title": "t"}}`, "neither an openapi nor a swagger field"},
 		{"OpenAPI 2", `{"openapi": "2.0"}`, "only OpenAPI 3.0 and 3.1"},
 		{"resource policy", `{"openapi": "3.0.1", "info": {"title": "t", "version": "1"}, "paths": {}, "x-amazon-apigateway-policy": {}}`,
-			"resource policies are not imported from OpenAPI yet"},
+			"Statement must be a statement"},
 		{"bad YAML", "openapi: [3.0", "neither JSON nor YAML"},
 		{"too large", `{"openapi": "3.0.1", "x": "` + strings.Repeat("a", openapi.MaxDocumentBytes) + `"}`, "at most"},
 	} {

@@ -29,7 +29,9 @@
 //     header. An operation requiring such a scheme gets authorization CUSTOM (or COGNITO_USER_POOLS
 //     with the requirement's scopes as authorization_scopes) and the authorizer;
 //   - x-amazon-apigateway-gateway-responses: the API's gateway responses (statusCode,
-//     responseParameters, responseTemplates by response type).
+//     responseParameters, responseTemplates by response type);
+//   - x-amazon-apigateway-policy: the API's resource policy, checked as gatewayd_rest_api_policy
+//     checks it (a document without one leaves the API's).
 //
 // What gatewayd cannot honour is refused, never dropped, where dropping it could open a method:
 // operations that require a scheme that defines no authorizer (x-amazon-apigateway-authtype custom
