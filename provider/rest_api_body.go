@@ -70,8 +70,9 @@ func bodyAttributes() map[string]schema.Attribute {
 			Optional: true,
 		},
 		"put_rest_api_mode": schema.StringAttribute{
-			MarkdownDescription: "How `body` is applied: `overwrite` replaces the API's definition (resources, methods, models and " +
-				"request validators the document lacks are deleted; stages, deployments and method settings stay) or `merge` adds " +
+			MarkdownDescription: "How `body` is applied: `overwrite` replaces the API's definition (resources, methods, models, " +
+				"request validators and authorizers the document lacks are deleted, gateway responses too when the document has " +
+				"`x-amazon-apigateway-gateway-responses`; stages, deployments and method settings stay) or `merge` adds " +
 				"the document's definitions (a method in both is replaced by the document's). Defaults to `\"overwrite\"`. A " +
 				"change imports `body` again.",
 			Optional:   true,

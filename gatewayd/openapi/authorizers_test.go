@@ -83,8 +83,7 @@ func TestImportAuthorizerErrors(t *testing.T) {
 	doc := func(authorizer, security string) []byte {
 		return []byte(`{"openapi": "3.0.1", "info": {"title": "t", "version": "1"},
   "components": {"securitySchemes": {
-    "auth": {"type": "apiKey", "name": "Authorization", "in": "header", "x-amazon-apigateway-authtype": "custom",
-      "x-amazon-apigateway-authorizer": ` + authorizer + `},
+    "auth": {"type": "apiKey", "name": "Authorization", "in": "header", "x-amazon-apigateway-authorizer": ` + authorizer + `},
     "other": {"type": "apiKey", "name": "Authorization", "in": "header", "x-amazon-apigateway-authtype": "custom",
       "x-amazon-apigateway-authorizer": {"type": "token", ` + fn + `}},
     "bare": {"type": "apiKey", "name": "Authorization", "in": "header", "x-amazon-apigateway-authtype": "custom"},
@@ -102,17 +101,19 @@ func TestImportAuthorizerErrors(t *testing.T) {
 		"ttl not a number":      {`{"type": "token", ` + fn + `, "authorizerResultTtlInSeconds": "soon"}`, `[]`, ext + "/authorizerResultTtlInSeconds", ""},
 		"no type":               {`{` + fn + `}`, `[]`, ext + "/type", "is required"},
 		"unknown type":          {`{"type": "jwt", ` + fn + `}`, `[]`, ext + "/type", "must be token, request or cognito_user_pools"},
-		"authtype mismatch":     {`{"type": "cognito_user_pools", "providerARNs": ["arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_A1"]}`, `[]`, scheme + "/x-amazon-apigateway-authtype", "does not fit"},
 		"bad validation regexp": {`{"type": "token", ` + fn + `, "identityValidationExpression": "("}`, `[]`, ext + "/identityValidationExpression", "regular expression"},
 		"request with two sources listed twice": {`{"type": "request", ` + fn + `, "identitySource": "method.request.header.A, method.request.header.A"}`, `[]`,
 			ext + "/identitySource", "listed twice"},
 		"request with a validation expression": {`{"type": "request", ` + fn + `, "identitySource": "method.request.header.A", "identityValidationExpression": "x"}`, `[]`,
 			ext + "/identityValidationExpression", "only used by TOKEN"},
-		"bad credentials":    {`{"type": "token", "authorizerUri": "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:f/invocations", "authorizerCredentials": "me"}`, `[]`, ext + "/authorizerCredentials", ""},
-		"not an object":      {`"token"`, `[]`, ext, "must be an object"},
-		"scopes on custom":   {token, `[{"auth": [], "other": []}]`, "/paths/~1a/get/security/0/other", "one authorizer"},
-		"scheme without one": {token, `[{"bare": []}]`, "/paths/~1a/get/security/0/bare", "defines no authorizer"},
-		"sigv4 and one":      {token, `[{"sigv4": []}, {"auth": []}]`, "/paths/~1a/get/security/1/auth", "besides AWS SigV4"},
+		"bad credentials": {`{"type": "token", "authorizerUri": "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:f/invocations", "authorizerCredentials": "me"}`, `[]`, ext + "/authorizerCredentials", ""},
+		"not an object":   {`"token"`, `[]`, ext, "must be an object"},
+		"bad provider": {`{"type": "cognito_user_pools", "providerARNs": ["arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_A1", "http://idp.example"]}`,
+			`[]`, ext + "/providerARNs/1", "https"},
+		"issuer without audiences": {`{"type": "cognito_user_pools", "providerARNs": ["https://idp.example/realms/x"]}`, `[]`, ext + "/audiences", "is required"},
+		"scopes on custom":         {token, `[{"auth": [], "other": []}]`, "/paths/~1a/get/security/0/other", "one authorizer"},
+		"scheme without one":       {token, `[{"bare": []}]`, "/paths/~1a/get/security/0/bare", "defines no authorizer"},
+		"sigv4 and one":            {token, `[{"sigv4": []}, {"auth": []}]`, "/paths/~1a/get/security/1/auth", "besides AWS SigV4"},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -133,6 +134,14 @@ func TestImportAuthorizerErrors(t *testing.T) {
 	if oe, ok := err.(*openapi.Error); !ok || oe.Pointer != "/components/securitySchemes/q" || !strings.Contains(oe.Message, "from a header") {
 		t.Errorf("a TOKEN authorizer on a query scheme: %v", err)
 	}
+	// x-amazon-apigateway-authtype must fit the authorizer's type.
+	_, _, err = openapi.Import([]byte(`{"openapi": "3.0.1", "info": {"title": "t", "version": "1"}, "paths": {},
+  "components": {"securitySchemes": {"auth": {"type": "apiKey", "name": "Authorization", "in": "header", "x-amazon-apigateway-authtype": "custom",
+    "x-amazon-apigateway-authorizer": {"type": "cognito_user_pools", "providerARNs": ["arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_A1"]}}}}}`),
+		openapi.Options{})
+	if oe, ok := err.(*openapi.Error); !ok || oe.Pointer != scheme+"/x-amazon-apigateway-authtype" || !strings.Contains(oe.Message, "does not fit") {
+		t.Errorf("authtype custom on a cognito_user_pools authorizer: %v", err)
+	}
 	// x-amazon-apigateway-auth cannot drop the authorizer security requires.
 	_, _, err = openapi.Import([]byte(`{"openapi": "3.0.1", "info": {"title": "t", "version": "1"},
   "components": {"securitySchemes": {"auth": {"type": "apiKey", "name": "Authorization", "in": "header",
@@ -145,7 +154,8 @@ func TestImportAuthorizerErrors(t *testing.T) {
 }
 
 // TestExportAuthorizersRoundTrip: a snapshot's authorizers and the methods that use them are exported
-// as security schemes that Import reads back into the same authorizers and methods; without the
+// as security schemes (OpenAPI 3 or Swagger 2.0, YAML) that Import reads back into the same authorizers
+// and methods; without the
 // authorizers extension the schemes carry no authorizer, and Import refuses the methods.
 func TestExportAuthorizersRoundTrip(t *testing.T) {
 	def, _, err := openapi.Import(readFile(t, "authorizers.json"), openapi.Options{APIID: "abcdefghij"})
@@ -172,12 +182,15 @@ func TestExportAuthorizersRoundTrip(t *testing.T) {
 			snap.Integrations = append(snap.Integrations, in)
 		}
 	}
-	for _, ext := range []string{openapi.ExtAPIGateway, openapi.ExtAuthorizers} {
-		doc, err := openapi.Export(snap, openapi.ExportOptions{Extensions: []string{ext, openapi.ExtIntegrations}})
+	for _, tc := range []struct{ ext, typ string }{
+		{openapi.ExtAPIGateway, openapi.TypeOAS30}, {openapi.ExtAuthorizers, openapi.TypeOAS30}, {openapi.ExtAPIGateway, openapi.TypeSwagger},
+	} {
+		ext := tc.ext + " " + tc.typ
+		doc, err := openapi.Export(snap, openapi.ExportOptions{Extensions: []string{tc.ext, openapi.ExtIntegrations}})
 		if err != nil {
 			t.Fatal(err)
 		}
-		b, err := json.Marshal(doc)
+		b, err := openapi.Marshal(doc, tc.typ, true)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -998,6 +998,8 @@ func fieldErrAt(ptr string, err error, keys map[string]string) error {
 		p += "/" + escape(key)
 		if strings.HasPrefix(rest, ".") {
 			p += "/" + escape(rest[1:])
+		} else if i, ok := strings.CutPrefix(rest, "["); ok && strings.HasSuffix(i, "]") {
+			p += "/" + strings.TrimSuffix(i, "]") // provider_arns[1]: the list's element
 		}
 	}
 	return errAt(p, "%s", fe.Message)
