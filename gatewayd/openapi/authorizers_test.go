@@ -111,9 +111,11 @@ func TestImportAuthorizerErrors(t *testing.T) {
 		"bad provider": {`{"type": "cognito_user_pools", "providerARNs": ["arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_A1", "http://idp.example"]}`,
 			`[]`, ext + "/providerARNs/1", "https"},
 		"issuer without audiences": {`{"type": "cognito_user_pools", "providerARNs": ["https://idp.example/realms/x"]}`, `[]`, ext + "/audiences", "is required"},
-		"scopes on custom":         {token, `[{"auth": [], "other": []}]`, "/paths/~1a/get/security/0/other", "one authorizer"},
-		"scheme without one":       {token, `[{"bare": []}]`, "/paths/~1a/get/security/0/bare", "defines no authorizer"},
-		"sigv4 and one":            {token, `[{"sigv4": []}, {"auth": []}]`, "/paths/~1a/get/security/1/auth", "besides AWS SigV4"},
+		"two authorizers":          {token, `[{"auth": [], "other": []}]`, "/paths/~1a/get/security/0/other", "one authorizer"},
+		"bad scope": {`{"type": "cognito_user_pools", "providerARNs": ["arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_A1"]}`,
+			`[{"auth": ["email", "pets read"]}]`, "/paths/~1a/get/security/0/auth/1", "without spaces"},
+		"scheme without one": {token, `[{"bare": []}]`, "/paths/~1a/get/security/0/bare", "defines no authorizer"},
+		"sigv4 and one":      {token, `[{"sigv4": []}, {"auth": []}]`, "/paths/~1a/get/security/1/auth", "besides AWS SigV4"},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -238,5 +240,23 @@ func TestExportAuthorizerSchemeNames(t *testing.T) {
 	}
 	if diff := cmp.Diff([]string{"api_key-a3", "auth", "auth-a2"}, names, cmpopts.SortSlices(func(a, b string) bool { return a < b })); diff != "" {
 		t.Errorf("scheme names (-want +got):\n%s", diff)
+	}
+}
+
+// TestImportScopesOnCustomAuthorizer: scopes on a requirement of a TOKEN or REQUEST authorizer mean
+// nothing to it (API Gateway uses them for Cognito only): a warning, the method keeps its authorizer.
+func TestImportScopesOnCustomAuthorizer(t *testing.T) {
+	def, warnings, err := openapi.Import([]byte(`{"openapi": "3.0.1", "info": {"title": "t", "version": "1"},
+  "components": {"securitySchemes": {"auth": {"type": "apiKey", "name": "Authorization", "in": "header",
+    "x-amazon-apigateway-authorizer": {"type": "token", "authorizerUri": "http://127.0.0.1:3001/2015-03-31/functions/f/invocations"}}}},
+  "paths": {"/a": {"get": {"security": [{"auth": ["email"]}], "x-amazon-apigateway-integration": {"type": "mock"}}}}}`), openapi.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(warnings) != 1 || warnings[0].Pointer != "/paths/~1a/get/security/0/auth" {
+		t.Errorf("warnings = %v, want one at the requirement", warnings)
+	}
+	if diff := cmp.Diff(map[string]methodAuth{"GET /a": {"CUSTOM", "auth", []string{}, false}}, methodAuths(def)); diff != "" {
+		t.Errorf("methods (-want +got):\n%s", diff)
 	}
 }

@@ -29,8 +29,8 @@ const (
 	// Without it a method's authorizer is a plain apiKey scheme, which Import refuses.
 	ExtAuthorizers = "authorizers"
 	// ExtAPIGateway adds every API Gateway extension: integrations, authorizers, request validators,
-	// gateway responses, the resource policy, binary media types, the API key source and the SigV4 scheme. Import of such
-	// an export rebuilds the API.
+	// gateway responses, the resource policy, binary media types, the API key source and the SigV4
+	// scheme. Import of such an export rebuilds the API.
 	ExtAPIGateway = "apigateway"
 )
 

@@ -790,6 +790,13 @@ func (im *importer) requireAuthorizer(m *model.Method, name string, scopes []str
 	if typ == model.AuthorizerCognito {
 		m.Authorization = model.AuthCognito
 		m.AuthorizationScopes = slices.Clone(scopes)
+		// A bad scope is named where it is written: the requirement's list.
+		var fe *model.FieldError
+		if err := m.Validate(); errors.As(err, &fe) {
+			if i, ok := strings.CutPrefix(fe.Field, "authorization_scopes["); ok {
+				return errAt(ptr+"/"+strings.TrimSuffix(i, "]"), "%s", fe.Message)
+			}
+		}
 	} else if len(scopes) > 0 {
 		im.warn(ptr, "scopes apply to cognito_user_pools authorizers only (the method's authorization_scopes); they are left out")
 	}
