@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"maps"
 	"slices"
 	"strings"
 
@@ -41,6 +40,15 @@ var authorizerFields = map[string]string{
 	"authorizer_result_ttl_in_seconds": "authorizerResultTtlInSeconds", "provider_arns": "providerARNs", "audiences": "audiences",
 }
 
+// authorizerKeys are the keys of x-amazon-apigateway-authorizer that gatewayd reads.
+var authorizerKeys = func() map[string]bool {
+	out := map[string]bool{}
+	for _, k := range authorizerFields {
+		out[k] = true
+	}
+	return out
+}()
+
 // authorizer reads the authorizer a security scheme defines with x-amazon-apigateway-authorizer: its
 // name is the scheme's, and a TOKEN or COGNITO_USER_POOLS authorizer without identitySource reads its
 // token from the scheme's header (the apiKey scheme's name), as API Gateway does.
@@ -56,9 +64,7 @@ func (im *importer) authorizer(name string, ss *openapi3.SecurityScheme, authTyp
 		return errAt(ext, "must be an object: %v", err)
 	}
 	var d authorizerDoc
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	if err := dec.Decode(&d); err != nil {
+	if err := json.NewDecoder(bytes.NewReader(b)).Decode(&d); err != nil {
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) && te.Field != "" {
 			return errAt(ext+"/"+strings.ReplaceAll(te.Field, ".", "/"), "must be %s, got %s", te.Type, te.Value)
@@ -68,7 +74,7 @@ func (im *importer) authorizer(name string, ss *openapi3.SecurityScheme, authTyp
 	for _, k := range sortedKeys(keys) {
 		if _, ok := authorizerLeftOut[k]; ok {
 			im.warn(ext+"/"+escape(k), "%s; it is left out", authorizerLeftOut[k])
-		} else if !slices.Contains(slices.Collect(maps.Values(authorizerFields)), k) {
+		} else if !authorizerKeys[k] {
 			im.warn(ext+"/"+escape(k), "unknown key of %s; it is left out", extAuthorizer)
 		}
 	}
