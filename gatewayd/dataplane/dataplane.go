@@ -139,6 +139,9 @@ type Options struct {
 	// size is its cache_cluster_size, budget its byte budget (capped by CacheMaxBytes). Nil keeps each
 	// stage's entries in process memory (cache.Memory); cache.Redis shares them between nodes.
 	CacheStore func(apiID, stage, size string, budget int64) cache.Store
+	// AuthorizerCache is the second level of the function authorizers' decision caches, shared between
+	// nodes. Nil keeps each node's decisions in its own memory only.
+	AuthorizerCache *function.Redis
 }
 
 func (o *Options) setDefaults() {
@@ -291,7 +294,7 @@ func New(opts Options) (*Server, error) {
 	}
 	s.authOpts = authorize.Options{
 		Region:    opts.Region,
-		Functions: function.Options{Client: s.client, MaxEntries: opts.AuthorizerCacheEntries, Now: opts.Now, AWS: opts.AWS},
+		Functions: function.Options{Client: s.client, MaxEntries: opts.AuthorizerCacheEntries, Now: opts.Now, AWS: opts.AWS, Shared: opts.AuthorizerCache},
 		JWT:       jwtauth.Options{Keys: jwtauth.NewKeys(jwtauth.KeysOptions{Now: opts.Now}), MaxEntries: opts.AuthorizerCacheEntries, Now: opts.Now},
 		Verifier:  &sigv4.Verifier{Region: opts.Region, Now: opts.Now},
 	}

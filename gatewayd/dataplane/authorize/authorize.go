@@ -88,11 +88,13 @@ func CompileStage(api model.RestAPI, stageName string, authorizers []model.Autho
 		}
 		st.ResourcePolicy = p
 	}
+	fnOpts := opts.Functions
+	fnOpts.Scope = api.ID + "/" + stageName
 	for _, a := range authorizers {
 		st.types[a.ID] = a.Type
 		switch a.Type {
 		case model.AuthorizerToken, model.AuthorizerRequest:
-			fn, err := function.Compile(a, stageVars, opts.Functions)
+			fn, err := function.Compile(a, stageVars, fnOpts)
 			if err != nil {
 				st.problems[a.ID] = err
 				continue

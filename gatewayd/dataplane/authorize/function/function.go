@@ -5,7 +5,8 @@
 // Decisions are cached by identity for the authorizer's TTL, as API Gateway caches them: the cached
 // policy is evaluated against each request's method ARN, so a policy written for one method does not
 // wrongly answer another. Concurrent misses of one identity make one call (singleflight), and the cache
-// is bounded. A missing or empty identity, or a token that fails the validation expression, is refused
+// is bounded. With Options.Shared the nodes of a cluster share decisions through Redis, behind each
+// node's cache (see Redis). A missing or empty identity, or a token that fails the validation expression, is refused
 // with 401 without calling the function.
 package function
 
@@ -55,6 +56,12 @@ type Options struct {
 	// AWS resolves and signs calls of functions named by Lambda ARN URIs; nil makes such authorizers
 	// misconfigured.
 	AWS *awsapi.Client
+	// Shared, when set, is the second level of every decision cache, shared between nodes; nil keeps
+	// decisions in each node's memory only.
+	Shared *Redis
+	// Scope names the stage ("api/stage") the authorizers are compiled for: the shared cache keeps each
+	// stage's decisions apart, as each node does.
+	Scope string
 }
 
 // Authorizer is a compiled TOKEN or REQUEST authorizer of one stage. It is safe for concurrent use.
@@ -71,8 +78,10 @@ type Authorizer struct {
 	// fingerprint is everything that decides a decision; a recompile with the same one keeps the cache.
 	fingerprint string
 	cache       *ttlcache.Cache[*Decision]
-	flight      singleflight.Group
-	calls       atomic.Int64
+	// sharedPrefix starts the authorizer's keys in opts.Shared.
+	sharedPrefix string
+	flight       singleflight.Group
+	calls        atomic.Int64
 }
 
 // Compile prepares an authorizer for a stage whose variables are stageVars.
@@ -121,6 +130,9 @@ func Compile(a model.Authorizer, stageVars map[string]string, opts Options) (*Au
 	}
 	c.fingerprint = strings.Join([]string{a.ID, a.Type, raw, a.AuthorizerCredentials, a.IdentitySource, a.IdentityValidationExpression, c.ttl.String()}, "\x00")
 	c.cache = ttlcache.New[*Decision](opts.MaxEntries)
+	if opts.Shared != nil {
+		c.sharedPrefix = opts.Shared.keyPrefix(opts.Scope, a.ID, c.fingerprint)
+	}
 	return c, nil
 }
 
@@ -180,6 +192,8 @@ type Decision struct {
 	UsageIdentifierKey string
 	expires            time.Time
 	authorizer         *apigw.Authorizer
+	// policyDoc is the policy as the function wrote it, for the shared cache.
+	policyDoc json.RawMessage
 }
 
 // Authorizer returns $context.authorizer for the decision: the principal and the context. It is shared
@@ -215,17 +229,58 @@ func (a *Authorizer) Authorize(ctx context.Context, r *Request) (*Decision, erro
 		if d, ok := a.cache.Get(key, a.opts.Now()); ok {
 			return d, nil
 		}
-		d, err := a.call(context.WithoutCancel(ctx), r, token)
+		ctx := context.WithoutCancel(ctx)
+		if d, ok := a.fromShared(ctx, key); ok {
+			return d, nil
+		}
+		d, err := a.call(ctx, r, token)
 		if err != nil {
 			return nil, err
 		}
-		a.cache.Put(key, d, d.expires, a.opts.Now())
+		now := a.opts.Now()
+		a.cache.Put(key, d, d.expires, now)
+		a.toShared(ctx, key, d, d.expires.Sub(now))
 		return d, nil
 	})
 	if err != nil {
 		return nil, err
 	}
 	return v.(*Decision), nil
+}
+
+// fromShared reads identity's decision from the shared cache into the local one, for the time Redis
+// gives it (at most the TTL). An entry that does not decode is a miss.
+func (a *Authorizer) fromShared(ctx context.Context, identity string) (*Decision, bool) {
+	sh := a.opts.Shared
+	if sh == nil {
+		return nil, false
+	}
+	v, left, ok := sh.get(ctx, identityKey(a.sharedPrefix, identity))
+	if !ok {
+		return nil, false
+	}
+	d, err := decodeDecision(v)
+	if err == nil && left <= 0 {
+		err = fmt.Errorf("%w: no time to live", errBadEntry)
+	}
+	if err != nil {
+		sh.log.Debug("authorizer decision in redis unreadable: a miss", "authorizer", a.id, "err", err)
+		return nil, false
+	}
+	now := a.opts.Now()
+	d.expires = now.Add(min(left, a.ttl))
+	a.cache.Put(identity, d, d.expires, now)
+	return d, true
+}
+
+// toShared stores identity's decision in the shared cache for what is left of its TTL.
+func (a *Authorizer) toShared(ctx context.Context, identity string, d *Decision, left time.Duration) {
+	if a.opts.Shared == nil {
+		return
+	}
+	if v, ok := encodeDecision(d); ok {
+		a.opts.Shared.set(ctx, identityKey(a.sharedPrefix, identity), v, left)
+	}
 }
 
 // identity reads the identity sources: the cache key, and for TOKEN the token.
@@ -442,7 +497,7 @@ func ParseOutput(body []byte) (*Decision, error) {
 	if err != nil {
 		return nil, fmt.Errorf("authorizer output: %w", err)
 	}
-	d := &Decision{Policy: pol}
+	d := &Decision{Policy: pol, policyDoc: out.PolicyDocument}
 	if out.PrincipalID != nil {
 		d.PrincipalID = *out.PrincipalID
 	}
