@@ -27,6 +27,7 @@ import (
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/console"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/control"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane"
+	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/authorize/function"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/awsapi"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/cache"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/quota"
@@ -284,6 +285,12 @@ func Start(ctx context.Context, cfg Config) (*Daemon, error) {
 		dpOpts.CacheStore = func(apiID, stage, size string, budget int64) cache.Store {
 			return cache.NewRedis(d.redis, apiID+"/"+stage, size, budget, cache.RedisOptions{Logger: cfg.Logger, Bypassed: bypassed})
 		}
+		// Function authorizers' decisions too, behind each node's own cache, so that the cluster calls a
+		// function once per identity and TTL.
+		authz := function.NewRedis(d.redis, function.RedisOptions{Logger: cfg.Logger})
+		reg.MustRegister(prometheus.NewCounterFunc(telemetry.CounterOpts("gatewayd_authorizer_redis_bypassed_total"),
+			func() float64 { return float64(authz.Bypassed()) }))
+		dpOpts.AuthorizerCache = authz
 	}
 	dp, err := dataplane.New(dpOpts)
 	if err != nil {

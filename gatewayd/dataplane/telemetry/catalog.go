@@ -108,6 +108,8 @@ var Catalog = []Metric{
 		Help: "Requests sent to a VPC link's target (a retry on another target after a failed connection counts on both)."},
 	{Name: "gatewayd_cache_redis_bypassed_total", Kind: "counter",
 		Help: "Stage cache operations (reads, fills, stores) this node skipped because Redis could not be reached: its requests went to the backend instead."},
+	{Name: "gatewayd_authorizer_redis_bypassed_total", Kind: "counter",
+		Help: "Authorizer decision lookups and stores in Redis that failed or were skipped because Redis could not be reached: the node called the function without the shared decision cache."},
 }
 
 // Def returns the catalog's entry of name; it panics for a name the catalog lacks, so that a metric
