@@ -183,7 +183,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.SetOutput(io.Discard)
 	dataDir := fs.envString("data-dir", "./gatewayd-data", "directory of the embedded database and generated token")
 	storeURL := fs.envString("store", "", "where the configuration is kept: empty for the embedded SQLite database in the data dir, or a postgres:// URL of a PostgreSQL database that several gatewayd nodes share")
-	redisURL := fs.envString("redis", "", "a redis:// URL: throttling, quotas and stage caches shared by every gatewayd node on that Redis; empty keeps them in each node's memory")
+	redisURL := fs.envString("redis", "", "a redis:// URL: throttling, quotas, stage caches and authorizer decisions shared by every gatewayd node on that Redis; empty keeps them in each node's memory")
 	quotaDown := fs.envString("quota-when-redis-down", "closed", "with --redis, what quotas do while Redis cannot be reached: closed (answer 503) or open (decide on the node's own counts)")
 	pollInterval := fs.envString("store-poll-interval", "1s", "with a shared store, how often a node looks for other nodes' changes besides PostgreSQL's notifications")
 	adminAddr := fs.envString("admin-addr", "127.0.0.1:9080", "admin API listen address")

@@ -416,3 +416,38 @@ func TestShared_ChangedAuthorizer(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkShared_RedisHit: a decision read from the shared cache on a local miss (a local cache of
+// one entry, two tokens in turn): one Redis round trip and decoding the entry.
+func BenchmarkShared_RedisHit(b *testing.B) {
+	rd := redistest.Start(b)
+	fn := authtest.NewFunction(b, decide)
+	opts, err := throttle.RedisOptions(rd.URL())
+	if err != nil {
+		b.Fatal(err)
+	}
+	rdb := redis.NewClient(opts)
+	defer rdb.Close()
+	a, err := function.Compile(tokenAuthorizer(fn.URL, 300), nil, function.Options{Client: upstream.New(1 << 20), MaxEntries: 1,
+		Shared: function.NewRedis(rdb, function.RedisOptions{}), Scope: "api1/prod"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	reqs := [2]*function.Request{}
+	for i, tok := range []string{"allow-ann", "allow-bob"} {
+		reqs[i] = &function.Request{Req: &message.Request{ID: "r1", Method: "GET", Path: "/pets", Header: http.Header{"Authorization": {tok}}, Received: time.Now()},
+			MethodARN: petsARN, APIID: "api1", Stage: "prod", ResourcePath: "/pets", Path: "/pets"}
+	}
+	ctx := context.Background()
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		if _, err := a.Authorize(ctx, reqs[i%2]); err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+	if fn.Calls() != 2 {
+		b.Fatalf("function called %d times, want 2 (every other lookup a Redis hit)", fn.Calls())
+	}
+}
