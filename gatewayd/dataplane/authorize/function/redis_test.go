@@ -3,7 +3,9 @@ package function_test
 import (
 	"bytes"
 	"context"
+	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -123,8 +125,9 @@ func rdbOf(t *testing.T, rd *redistest.Server) *redis.Client {
 func TestShared_OneCallAcrossNodes(t *testing.T) {
 	rd := redistest.Start(t)
 	fn := authtest.NewFunction(t, decide)
-	a := compile(t, newNode(t, rd), tokenAuthorizer(fn.URL, 300), "api1/prod")
-	b := compile(t, newNode(t, rd), tokenAuthorizer(fn.URL, 300), "api1/prod")
+	na, nb := newNode(t, rd), newNode(t, rd)
+	a := compile(t, na, tokenAuthorizer(fn.URL, 300), "api1/prod")
+	b := compile(t, nb, tokenAuthorizer(fn.URL, 300), "api1/prod")
 
 	tests := []struct {
 		token  string
@@ -158,6 +161,9 @@ func TestShared_OneCallAcrossNodes(t *testing.T) {
 				t.Errorf("node b's policy on GET /pets = %v, want %v", got, tc.effect)
 			}
 		})
+	}
+	if na.shared.Bypassed() != 0 || nb.shared.Bypassed() != 0 {
+		t.Errorf("bypassed = %d and %d with Redis up, want 0 (a miss is not a failure)", na.shared.Bypassed(), nb.shared.Bypassed())
 	}
 	keys, err := rdbOf(t, rd).Keys(context.Background(), "*").Result()
 	if err != nil {
@@ -258,6 +264,53 @@ func TestShared_RedisDown(t *testing.T) {
 	authorize(t, b, "Authorization", "allow-bob")
 	if got := fn.Calls(); got != 3 {
 		t.Errorf("function calls after Redis is back = %d, want 3 (allow-bob once for both nodes)", got)
+	}
+}
+
+// TestShared_RedisSlow: a Redis that accepts connections and never answers costs a request the
+// client's timeout (throttle.RedisOptions, 2 s) once: the function decides, and the next identities
+// within RetryInterval do not wait for Redis at all.
+func TestShared_RedisSlow(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() { defer c.Close(); _, _ = io.Copy(io.Discard, c) }()
+		}
+	}()
+	opts, err := throttle.RedisOptions("redis://" + ln.Addr().String() + "/0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rdb := redis.NewClient(opts)
+	defer rdb.Close()
+	shared := function.NewRedis(rdb, function.RedisOptions{})
+	fn := authtest.NewFunction(t, decide)
+	a, err := function.Compile(tokenAuthorizer(fn.URL, 300), nil, function.Options{Client: upstream.New(1 << 20), Shared: shared, Scope: "api1/prod"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	began := time.Now()
+	if d := authorize(t, a, "Authorization", "allow-ann"); d.PrincipalID != "ann" {
+		t.Errorf("principal = %q, want ann", d.PrincipalID)
+	}
+	if took := time.Since(began); took > opts.ReadTimeout+opts.DialTimeout+time.Second {
+		t.Errorf("the first request took %v with Redis silent, want it bounded by the client's timeouts", took)
+	}
+	began = time.Now()
+	authorize(t, a, "Authorization", "allow-bob")
+	if took := time.Since(began); took > 500*time.Millisecond {
+		t.Errorf("the next identity took %v, want no wait on Redis within RetryInterval", took)
+	}
+	if fn.Calls() != 2 || shared.Bypassed() < 2 {
+		t.Errorf("function calls = %d, bypassed = %d; want 2 calls, the Redis operations counted", fn.Calls(), shared.Bypassed())
 	}
 }
 
