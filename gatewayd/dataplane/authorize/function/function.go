@@ -6,8 +6,8 @@
 // policy is evaluated against each request's method ARN, so a policy written for one method does not
 // wrongly answer another. Concurrent misses of one identity make one call (singleflight), and the cache
 // is bounded. With Options.Shared the nodes of a cluster share decisions through Redis, behind each
-// node's cache (see Redis). A missing or empty identity, or a token that fails the validation expression, is refused
-// with 401 without calling the function.
+// node's cache (see Redis). A missing or empty identity, or a token that fails the validation
+// expression, is refused with 401 without calling the function.
 package function
 
 import (
