@@ -139,5 +139,6 @@ func (p *gatewaydProvider) DataSources(_ context.Context) []func() datasource.Da
 		NewUsagePlanDataSource,
 		NewExportDataSource,
 		NewVPCLinkDataSource,
+		NewAuthorizerDataSource,
 	}
 }
