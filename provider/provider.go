@@ -140,5 +140,6 @@ func (p *gatewaydProvider) DataSources(_ context.Context) []func() datasource.Da
 		NewExportDataSource,
 		NewVPCLinkDataSource,
 		NewAuthorizerDataSource,
+		NewAuthorizersDataSource,
 	}
 }
