@@ -141,5 +141,6 @@ func (p *gatewaydProvider) DataSources(_ context.Context) []func() datasource.Da
 		NewVPCLinkDataSource,
 		NewAuthorizerDataSource,
 		NewAuthorizersDataSource,
+		NewDomainNameDataSource,
 	}
 }
