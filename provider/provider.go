@@ -142,5 +142,6 @@ func (p *gatewaydProvider) DataSources(_ context.Context) []func() datasource.Da
 		NewAuthorizerDataSource,
 		NewAuthorizersDataSource,
 		NewDomainNameDataSource,
+		NewAPIKeysDataSource,
 	}
 }
