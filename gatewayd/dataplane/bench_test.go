@@ -11,7 +11,9 @@ import (
 	"strconv"
 	"testing"
 
+	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/authtest"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane"
+	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/apikey"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/model"
 )
 
@@ -133,16 +135,69 @@ func zeroAllocBackend(b *testing.B) string {
 // connection, HTTP_PROXY to a backend that allocates nothing: the whole proxy path of one request,
 // front end included, one request at a time. allocs/op are the gateway's.
 func BenchmarkFastFrontProxy(b *testing.B) {
+	s, api := fastFrontAPI(b, model.Method{})
+	if err := s.SetStage(model.Stage{RestAPIID: "api1", StageName: "prod"}, &api.snap); err != nil {
+		b.Fatal(err)
+	}
+	driveFastFront(b, s)
+}
+
+// BenchmarkFastFrontKey is BenchmarkFastFrontProxy with an API key in a usage plan: the key+throttle
+// row of make bench.
+func BenchmarkFastFrontKey(b *testing.B) {
+	s, api := fastFrontAPI(b, model.Method{APIKeyRequired: true})
+	if err := s.SetStage(model.Stage{RestAPIID: "api1", StageName: "prod"}, &api.snap); err != nil {
+		b.Fatal(err)
+	}
+	benchKey(b, s)
+	driveFastFront(b, s, "X-Api-Key: "+benchAPIKey)
+}
+
+// BenchmarkFastFrontKeyJWT is BenchmarkFastFrontKey behind a COGNITO_USER_POOLS authorizer (an RS256
+// ID token of a local issuer, verified once and then served from the cache): the key+JWT row of make
+// bench.
+func BenchmarkFastFrontKeyJWT(b *testing.B) {
+	iss := authtest.NewIssuer(b)
+	s, api := fastFrontAPI(b, model.Method{Authorization: model.AuthCognito, AuthorizerID: "jwt", APIKeyRequired: true})
+	api.snap.Authorizers = []model.Authorizer{{ID: "jwt", Name: "jwt", Type: model.AuthorizerCognito, ProviderARNs: []string{iss.URL},
+		Audiences: []string{iss.ClientID}, IdentitySource: model.DefaultIdentitySource}}
+	if err := s.SetStage(model.Stage{RestAPIID: "api1", StageName: "prod"}, &api.snap); err != nil {
+		b.Fatal(err)
+	}
+	benchKey(b, s)
+	driveFastFront(b, s, "X-Api-Key: "+benchAPIKey, "Authorization: Bearer "+iss.IDToken(b, "ann", nil))
+}
+
+// fastFrontAPI returns a data plane and an API whose GET /items/{id} is m, HTTP_PROXY to a backend that
+// allocates nothing; the caller sets the stage.
+func fastFrontAPI(b *testing.B, m model.Method) (*dataplane.Server, *apiBuilder) {
 	addr := zeroAllocBackend(b)
 	s, err := dataplane.New(dataplane.Options{AccountRateLimit: 1e12, AccountBurstLimit: 1 << 40})
 	if err != nil {
 		b.Fatal(err)
 	}
 	api := newAPI("api1")
-	api.method("/items/{id}", "GET", model.Integration{Type: model.IntegrationHTTPProxy, URI: "http://" + addr + "/items/{id}"})
-	if err := s.SetStage(model.Stage{RestAPIID: "api1", StageName: "prod"}, &api.snap); err != nil {
+	api.methodWith(m, "/items/{id}", "GET", model.Integration{Type: model.IntegrationHTTPProxy, URI: "http://" + addr + "/items/{id}"})
+	return s, api
+}
+
+const benchAPIKey = "bench-key-0123456789abcdef0123456789"
+
+// benchKey puts benchAPIKey in a usage plan of api1/prod whose throttle never refuses.
+func benchKey(b *testing.B, s *dataplane.Server) {
+	if err := s.SetMetering(model.MeteringSnapshot{
+		Keys: []model.APIKeyHash{{ID: "k1", Name: "k1", Enabled: true, ValueHash: apikey.Hash(benchAPIKey)}},
+		Plans: []model.UsagePlan{{ID: "p1", Name: "p1", Throttle: &model.ThrottleSettings{RateLimit: 1e12, BurstLimit: 1 << 40},
+			APIStages: []model.UsagePlanStage{{APIID: "api1", Stage: "prod"}}}},
+		PlanKeys: []model.UsagePlanKey{{UsagePlanID: "p1", KeyID: "k1"}},
+	}); err != nil {
 		b.Fatal(err)
 	}
+}
+
+// driveFastFront serves s on a fasthttp listener and sends GET /api1/prod/items/42 with the extra
+// header lines over one keep-alive connection, one request at a time; every answer must be a 200.
+func driveFastFront(b *testing.B, s *dataplane.Server, headers ...string) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		b.Fatal(err)
@@ -156,7 +211,11 @@ func BenchmarkFastFrontProxy(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer c.Close()
-	req := []byte("GET /api1/prod/items/42?x=1 HTTP/1.1\r\nHost: bench\r\nUser-Agent: bench\r\nAccept: application/json\r\n\r\n")
+	head := "GET /api1/prod/items/42?x=1 HTTP/1.1\r\nHost: bench\r\nUser-Agent: bench\r\nAccept: application/json\r\n"
+	for _, h := range headers {
+		head += h + "\r\n"
+	}
+	req := []byte(head + "\r\n")
 	br := bufio.NewReader(c)
 	b.ReportAllocs()
 	for b.Loop() {

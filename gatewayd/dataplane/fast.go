@@ -1,6 +1,7 @@
 package dataplane
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -338,12 +339,8 @@ func readHeaders(raw []byte, http11 bool) (http.Header, string, error) {
 	bad := func(why string) (http.Header, string, error) {
 		return nil, "", gwerror.BadRequest("Bad Request", errors.New(why))
 	}
-	n := 0
-	for _, c := range raw {
-		if c == '\n' {
-			n++
-		}
-	}
+	// bytes.Count is vectorized; a loop over the bytes cost about 1.3 µs for a head carrying a JWT.
+	n := bytes.Count(raw, []byte{'\n'})
 	h := make(http.Header, n)
 	values := make([]string, 0, n)
 	var host string

@@ -7,8 +7,9 @@
 #
 #   tools/bench/proxyab.sh [NAME=GATEWAYD_BINARY ...]
 #
-# nginx's counters are those of its worker processes. REF=1 adds a row for a bare fasthttp proxy. Without arguments it builds the working tree's gatewayd as "cur". ROUNDS (3), DURATION (8s), WARMUP
-# (2s), THREADS (2), CONNS (64) set the load; KINDS ("proxy key") the gatewayd rows. Needs wrk, nginx
+# nginx's counters are those of its worker processes; REF=1 adds a row for a bare fasthttp proxy. Without
+# arguments it builds the working tree's gatewayd as "cur". ROUNDS (3), DURATION (8s), WARMUP
+# (2s), THREADS (2), CONNS (64) set the load; KINDS ("proxy key", also keyjwt) the gatewayd rows. Needs wrk, nginx
 # and perf. Prints one line per round and row, then the medians; writes everything to
 # tools/bench/results/proxyab-<time>/ (git-ignored).
 set -euo pipefail
@@ -95,7 +96,8 @@ for spec in "${bins[@]}"; do
   for kind in $kinds; do
     out=$("$bt" setup -admin "http://$adm" -token-file "$run/token-$name" -kind "$kind" -backend "$backend")
     url=$(head -n 1 <<<"$out")
-    hdr=$(sed -n 2p <<<"$out")
+    # Every line after the URL is a header (keyjwt: x-api-key and Authorization), joined by tabs.
+    hdr=$(sed -n '2,$p' <<<"$out" | paste -sd $'\t' -)
     targets+=("$name $kind|$url|$pid|$hdr")
   done
   i=$((i + 1))
@@ -120,7 +122,10 @@ for r in $(seq 1 "$rounds"); do
   for t in "${targets[@]}"; do
     IFS='|' read -r row url pid hdr <<<"$t"
     h=()
-    [ -n "$hdr" ] && h=(-H "$hdr")
+    if [ -n "$hdr" ]; then
+      IFS=$'\t' read -r -a hs <<<"$hdr"
+      for x in "${hs[@]}"; do h+=(-H "$x"); done
+    fi
     "$bt" load -url "$url" -wrk wrk "${h[@]}" -t "$threads" -c "$conns" -d "$warm" -warmup 0s >/dev/null
     slug=${row// /-}
     rec=()
