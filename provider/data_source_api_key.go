@@ -32,6 +32,7 @@ type apiKeyDataModel struct {
 	Description     types.String `tfsdk:"description"`
 	Enabled         types.Bool   `tfsdk:"enabled"`
 	Tags            types.Map    `tfsdk:"tags"`
+	CustomerID      types.String `tfsdk:"customer_id"`
 	CreatedDate     types.String `tfsdk:"created_date"`
 	LastUpdatedDate types.String `tfsdk:"last_updated_date"`
 }
@@ -58,6 +59,7 @@ func (d *apiKeyDataSource) Schema(_ context.Context, _ datasource.SchemaRequest,
 			"description":       computed("Description of the key."),
 			"enabled":           schema.BoolAttribute{MarkdownDescription: "Whether callers may use the key.", Computed: true},
 			"tags":              schema.MapAttribute{MarkdownDescription: "Key-value tags of the key.", ElementType: types.StringType, Computed: true},
+			"customer_id":       computed("AWS Marketplace customer of the key, as stored for ported configurations; it has no effect here. `\"\"` for none."),
 			"created_date":      computed("When the key was created (RFC 3339)."),
 			"last_updated_date": computed("When the key was last changed (RFC 3339)."),
 		},
@@ -91,6 +93,7 @@ func (d *apiKeyDataSource) Read(ctx context.Context, req datasource.ReadRequest,
 	m.Description = types.StringValue(out.Description)
 	m.Enabled = types.BoolValue(out.Enabled)
 	m.Tags = stringMapValue(out.Tags)
+	m.CustomerID = types.StringValue(out.CustomerID)
 	m.CreatedDate = types.StringValue(out.CreatedDate.Format(time.RFC3339))
 	m.LastUpdatedDate = types.StringValue(out.LastUpdatedDate.Format(time.RFC3339))
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)

@@ -27,6 +27,7 @@ resource "gatewayd_api_key" "test" {
   description = "found by id"
   enabled     = false
   tags        = { team = "billing" }
+  customer_id = "cust-ds-api-key"
 }
 
 data "gatewayd_api_key" "test" {
@@ -43,6 +44,7 @@ data "gatewayd_api_key" "test" {
 					statecheck.ExpectKnownValue(data, tfjsonpath.New("enabled"), knownvalue.Bool(false)),
 					statecheck.ExpectKnownValue(data, tfjsonpath.New("tags"), knownvalue.MapExact(map[string]knownvalue.Check{"team": knownvalue.StringExact("billing")})),
 					statecheck.ExpectKnownValue(data, tfjsonpath.New("created_date"), knownvalue.StringRegexp(rfc3339RE)),
+					statecheck.ExpectKnownValue(data, tfjsonpath.New("customer_id"), knownvalue.StringExact("cust-ds-api-key")),
 				},
 				// The data source never has the value.
 				Check: func(s *terraform.State) error {

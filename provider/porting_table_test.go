@@ -95,10 +95,6 @@ func TestPortingTable(t *testing.T) {
 var portingMissing = map[string]string{
 	"resource aws_api_gateway_domain_name_access_association": "not available: associates a private domain with a VPC endpoint, which gatewayd has no notion of",
 	"resource aws_api_gateway_rest_api_put":                   "not available: use `body` (with `put_rest_api_mode`) on `gatewayd_rest_api`",
-	"data aws_api_gateway_api_keys":                           "not available: look keys up one by one with `gatewayd_api_key`",
-	"data aws_api_gateway_authorizer":                         "not available",
-	"data aws_api_gateway_authorizers":                        "not available",
-	"data aws_api_gateway_domain_name":                        "not available",
 	"data aws_api_gateway_sdk":                                "not available: generate SDKs from `gatewayd_export`'s OpenAPI document",
 }
 

@@ -139,5 +139,9 @@ func (p *gatewaydProvider) DataSources(_ context.Context) []func() datasource.Da
 		NewUsagePlanDataSource,
 		NewExportDataSource,
 		NewVPCLinkDataSource,
+		NewAuthorizerDataSource,
+		NewAuthorizersDataSource,
+		NewDomainNameDataSource,
+		NewAPIKeysDataSource,
 	}
 }

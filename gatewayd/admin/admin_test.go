@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -506,6 +507,55 @@ func TestAPIKeyValueReturnedOnce(t *testing.T) {
 	}
 	e.mustCall(204, "DELETE", "/v1/apikeys/"+ownID, "")
 	e.mustCall(404, "GET", "/v1/apikeys/"+ownID, "")
+}
+
+// TestAPIKeysOfCustomer: ?customer_id= lists exactly the keys of that customer ("" those without one),
+// through the admin API and the Go client, and without values.
+func TestAPIKeysOfCustomer(t *testing.T) {
+	e := newEnv(t)
+	c, err := client.New(e.srv.URL, token, client.Options{RetryMax: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	ids := map[string]string{}
+	for _, k := range []struct{ name, customer string }{{"a1", "acme"}, {"b1", "bolt"}, {"a2", "acme"}, {"none", ""}} {
+		out, err := c.CreateAPIKey(ctx, model.APIKey{Name: k.name, CustomerID: k.customer, Enabled: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids[k.name] = out.ID
+	}
+	names := func(keys []model.APIKey) []string {
+		var out []string
+		for _, k := range keys {
+			if k.Value != "" {
+				t.Errorf("listed key %s has a value", k.Name)
+			}
+			out = append(out, k.Name)
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		customer string
+		want     []string
+	}{{"acme", []string{"a1", "a2"}}, {"bolt", []string{"b1"}}, {"", []string{"none"}}, {"nobody", nil}} {
+		got, err := c.ListAPIKeysOfCustomer(ctx, tc.customer)
+		if err != nil || !slices.Equal(names(got), tc.want) {
+			t.Errorf("ListAPIKeysOfCustomer(%q) = %v, %v; want %v", tc.customer, names(got), err, tc.want)
+		}
+	}
+	if all, err := c.ListAPIKeys(ctx); err != nil || len(all) != 4 {
+		t.Errorf("ListAPIKeys = %v, %v; want the 4 keys", names(all), err)
+	}
+	raw := e.mustCall(200, "GET", "/v1/apikeys?customer_id=bolt", "")
+	items := raw.body["items"].([]any)
+	if len(items) != 1 || items[0].(map[string]any)["id"] != ids["b1"] || items[0].(map[string]any)["customer_id"] != "bolt" {
+		t.Errorf("GET /v1/apikeys?customer_id=bolt = %s, want key b1 (%s) only", raw.raw, ids["b1"])
+	}
+	if empty := e.mustCall(200, "GET", "/v1/apikeys?customer_id=nobody", ""); strings.TrimSpace(empty.raw) != `{"items":[]}` {
+		t.Errorf("GET /v1/apikeys?customer_id=nobody = %s, want an empty items list", empty.raw)
+	}
 }
 
 func TestUsagePlanErrorsNameFields(t *testing.T) {

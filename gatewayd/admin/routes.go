@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -382,8 +383,13 @@ func (a *API) meteringRoutes() {
 	}
 
 	a.route("/v1/apikeys", map[string]handler{
+		// ?customer_id= lists the keys of one customer, as API Gateway's GetApiKeys customerId.
 		http.MethodGet: func(r *http.Request) (result, error) {
 			v, err := s.ListAPIKeys(r.Context())
+			if q := r.URL.Query(); q.Has("customer_id") {
+				c := q.Get("customer_id")
+				v = slices.DeleteFunc(v, func(k model.APIKey) bool { return k.CustomerID != c })
+			}
 			return ok(items(v), err)
 		},
 		http.MethodPost: func(r *http.Request) (result, error) {

@@ -36,6 +36,14 @@ func (c *Client) ListAPIKeys(ctx context.Context) ([]model.APIKey, error) {
 	return getList[model.APIKey](ctx, c, "/v1/apikeys")
 }
 
+// ListAPIKeysOfCustomer lists the API keys (without values) whose customer_id is customerID; "" lists
+// the keys without one.
+func (c *Client) ListAPIKeysOfCustomer(ctx context.Context, customerID string) ([]model.APIKey, error) {
+	var out list[model.APIKey]
+	err := c.do(ctx, http.MethodGet, "/v1/apikeys", url.Values{"customer_id": {customerID}}, nil, &out)
+	return out.Items, err
+}
+
 // UpdateAPIKey replaces a key's name, description, enabled flag and tags. in.Value must be empty or the
 // key's current value.
 func (c *Client) UpdateAPIKey(ctx context.Context, id string, in model.APIKey, opts ...WriteOption) (model.APIKey, error) {
