@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/authtest"
@@ -26,11 +27,14 @@ import (
 
 const petsARN = "arn:aws:execute-api:us-east-1:000000000000:api1/prod/GET/pets"
 
-// decide allows "allow-NAME" on GET /pets of every stage with a context, and denies "deny" everything.
+// decide allows "allow-NAME" on GET /pets of every stage with a context and an API key, and denies
+// "deny" everything.
 func decide(ev authtest.Event) (any, string) {
 	tok := ev.String("authorizationToken")
 	if name, ok := strings.CutPrefix(tok, "allow-"); ok {
-		return authtest.Output(name, "Allow", "arn:aws:execute-api:*:*:api1/*/GET/pets", map[string]any{"tenant": "t-" + name, "level": 3}), ""
+		out := authtest.Output(name, "Allow", "arn:aws:execute-api:*:*:api1/*/GET/pets", map[string]any{"tenant": "t-" + name, "level": 3})
+		out["usageIdentifierKey"] = "key-" + name
+		return out, ""
 	}
 	return authtest.Output("nobody", "Deny", "*", nil), ""
 }
@@ -130,11 +134,14 @@ func TestShared_OneCallAcrossNodes(t *testing.T) {
 	b := compile(t, nb, tokenAuthorizer(fn.URL, 300), "api1/prod")
 
 	tests := []struct {
-		token  string
-		effect iampolicy.Effect
+		token     string
+		effect    iampolicy.Effect
+		principal string
+		context   map[string]string
+		key       string
 	}{
-		{"allow-ann", iampolicy.Allow},
-		{"deny", iampolicy.Deny},
+		{"allow-ann", iampolicy.Allow, "ann", map[string]string{"tenant": "t-ann", "level": "3"}, "key-ann"},
+		{"deny", iampolicy.Deny, "nobody", nil, ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.token, func(t *testing.T) {
@@ -148,13 +155,16 @@ func TestShared_OneCallAcrossNodes(t *testing.T) {
 			if got := fn.Calls() - before; got != 1 {
 				t.Errorf("function calls for 8 requests over 2 nodes = %d, want 1", got)
 			}
-			if first.PrincipalID != second.PrincipalID || first.UsageIdentifierKey != second.UsageIdentifierKey ||
-				len(first.Context) != len(second.Context) || first.Authorizer().PrincipalID != second.Authorizer().PrincipalID {
-				t.Errorf("node b's decision = %+v, want node a's %+v", second, first)
-			}
-			for k, v := range first.Context {
-				if second.Context[k] != v {
-					t.Errorf("node b's context[%s] = %q, want %q", k, second.Context[k], v)
+			for node, d := range map[string]*function.Decision{"a": first, "b": second} {
+				if d.PrincipalID != tc.principal || d.Authorizer().PrincipalID != tc.principal || d.UsageIdentifierKey != tc.key {
+					t.Errorf("node %s's principal, $context.authorizer.principalId, key = %q, %q, %q; want %q, %q, %q", node,
+						d.PrincipalID, d.Authorizer().PrincipalID, d.UsageIdentifierKey, tc.principal, tc.principal, tc.key)
+				}
+				if diff := cmp.Diff(tc.context, d.Context); diff != "" {
+					t.Errorf("node %s's context (-want +got):\n%s", node, diff)
+				}
+				if diff := cmp.Diff(tc.context, d.Authorizer().Context); diff != "" {
+					t.Errorf("node %s's $context.authorizer (-want +got):\n%s", node, diff)
 				}
 			}
 			if got := effect(second); got != tc.effect {
