@@ -302,13 +302,13 @@ if proxy_url=$("$bt" setup "${admin_flags[@]}" -kind proxy -backend "127.0.0.1:$
     rate_d=$dur
     if d_out=$("$bt" rate -url "http://127.0.0.1:$backend_port/items/1" -rps "$half" -d "$rate_d" 2>>"$run/load-err.log") &&
       g_out=$("$bt" rate -url "$proxy_url" -rps "$half" -d "$rate_d" 2>>"$run/load-err.log"); then
-      read -r _ d_p99 d_rps d_err <<<"$d_out"
-      read -r g_p50 g_p99 g_rps g_err <<<"$g_out"
+      read -r _ d_p99 d_rps d_err _ d_sp99 <<<"$d_out"
+      read -r g_p50 g_p99 g_rps g_err _ g_sp99 <<<"$g_out"
       added=$(awk -v g="$g_p99" -v d="$d_p99" 'BEGIN { printf "%.2f", g - d }')
       # Below 97% of the rate, requests queued in the generator or the machine: not a latency figure.
       if awk -v g="$g_rps" -v d="$d_rps" -v h="$half" 'BEGIN { exit !(g >= 0.97 * h && d >= 0.97 * h) }'; then
         row "added p99 at half load" "$g_rps" "$g_p50" "$added" "$((d_err + g_err))" "" "" \
-          "P99 column: gatewayd p99 $g_p99 ms minus direct p99 $d_p99 ms, both at $half rps (open loop)"
+          "P99 column: gatewayd p99 $g_p99 ms minus direct p99 $d_p99 ms, both at $half rps (open loop); from the actual send: $g_sp99 and $d_sp99 ms"
       else
         row "added p99 at half load" "$g_rps" "$g_p50" "" "$((d_err + g_err))" "" "" \
           "INVALID: the open-loop generator reached $g_rps (gatewayd) and $d_rps (direct) of $half rps; p99 $g_p99 and $d_p99 ms"

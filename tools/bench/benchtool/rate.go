@@ -9,17 +9,18 @@ import (
 	"fmt"
 	"net"
 	"net/url"
-	"sort"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
 )
 
-// runRate sends GETs at a fixed rate (open loop) and prints "p50 p99 rps errors". Latency is measured
-// from each request's scheduled send time, not from when a worker got to it, so a stalled server
-// cannot hide its queueing delay (no coordinated omission). wrk cannot hold a rate; wrk2 is not
-// packaged here.
+// runRate sends GETs at a fixed rate (open loop) and prints "p50 p99 rps errors send_p50 send_p99".
+// Latency is measured from each request's scheduled send time, not from when a worker got to it, so a
+// stalled server cannot hide its queueing delay (no coordinated omission). wrk cannot hold a rate;
+// wrk2 is not packaged here. send_p50 and send_p99 are measured from the actual send instead: the gap
+// between the two is the generator's own lateness (its timers and its share of the CPU).
 //
 // The requests go out on raw keep-alive connections (rawClient), not through net/http's client: at
 // half of gatewayd's saturation rate net/http's client cost so much CPU that it, gatewayd and the
@@ -54,6 +55,7 @@ func runRate(args []string) error {
 	var (
 		mu      sync.Mutex
 		lat     = make([]time.Duration, 0, n)
+		sent    = make([]time.Duration, 0, n)
 		errs    atomic.Int64
 		lastErr atomic.Value
 		wg      sync.WaitGroup
@@ -67,6 +69,7 @@ func runRate(args []string) error {
 			c := &rawClient{addr: u.Host, req: req}
 			defer c.close()
 			mine := make([]time.Duration, 0, n / *conns + 16)
+			mineSent := make([]time.Duration, 0, n / *conns + 16)
 			for at := range sched {
 				if ctx.Err() != nil {
 					errs.Add(1)
@@ -75,6 +78,7 @@ func runRate(args []string) error {
 				if d := time.Until(at); d > 0 {
 					time.Sleep(d)
 				}
+				start := time.Now()
 				status, err := c.do(ctx)
 				if err == nil && (status < 200 || status > 299) {
 					err = fmt.Errorf("status %d", status)
@@ -84,10 +88,13 @@ func runRate(args []string) error {
 					lastErr.Store(err)
 					continue
 				}
-				mine = append(mine, time.Since(at))
+				end := time.Now()
+				mine = append(mine, end.Sub(at))
+				mineSent = append(mineSent, end.Sub(start))
 			}
 			mu.Lock()
 			lat = append(lat, mine...)
+			sent = append(sent, mineSent...)
 			mu.Unlock()
 		}()
 	}
@@ -101,8 +108,10 @@ func runRate(args []string) error {
 	if len(lat) == 0 {
 		return fmt.Errorf("no request succeeded (%d errors, last: %v)", errs.Load(), lastErr.Load())
 	}
-	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
-	fmt.Printf("%.3f %.3f %.0f %d\n", ms(percentile(lat, 50)), ms(percentile(lat, 99)), float64(len(lat))/elapsed.Seconds(), errs.Load())
+	slices.Sort(lat)
+	slices.Sort(sent)
+	fmt.Printf("%.3f %.3f %.0f %d %.3f %.3f\n", ms(percentile(lat, 50)), ms(percentile(lat, 99)), float64(len(lat))/elapsed.Seconds(), errs.Load(),
+		ms(percentile(sent, 50)), ms(percentile(sent, 99)))
 	return nil
 }
 
