@@ -3,7 +3,6 @@ package daemon
 import (
 	"context"
 	"io"
-	"log/slog"
 	"net/http"
 	"strings"
 	"sync"
@@ -31,22 +30,8 @@ func TestCluster_AuthorizerDecisionsShared(t *testing.T) {
 		}
 		return authtest.Output("nobody", "Deny", ev.String("methodArn"), nil), ""
 	})
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	var nodes []*Daemon
-	for range 2 {
-		d, err := Start(context.Background(), Config{DataDir: t.TempDir(), Store: storeURL, Redis: rd.URL(),
-			AdminAddr: "127.0.0.1:0", Listen: "127.0.0.1:0", AdminToken: "tok", Logger: log})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer stop(t, d)
-		nodes = append(nodes, d)
-	}
+	nodes, c := startNodes(t, 2, storeURL, rd.URL())
 	ctx := context.Background()
-	c, err := client.New(nodes[0].AdminURL, "tok", client.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
 	api, err := c.CreateRestAPI(ctx, model.RestAPI{Name: "guarded"})
 	if err != nil {
 		t.Fatal(err)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -104,22 +103,8 @@ func TestCluster_CacheSharedAcrossNodes(t *testing.T) {
 		fmt.Fprintf(w, `{"call":%d}`, n)
 	}))
 	defer backend.Close()
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	var nodes []*Daemon
-	for range 3 {
-		d, err := Start(context.Background(), Config{DataDir: t.TempDir(), Store: storeURL, Redis: rd.URL(),
-			AdminAddr: "127.0.0.1:0", Listen: "127.0.0.1:0", AdminToken: "tok", Logger: log})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer stop(t, d)
-		nodes = append(nodes, d)
-	}
+	nodes, c1 := startNodes(t, 3, storeURL, rd.URL())
 	ctx := context.Background()
-	c1, err := client.New(nodes[0].AdminURL, "tok", client.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
 	const ttl = 4 * time.Second
 	apiID := cachedAPI(t, c1, backend.URL, int(ttl/time.Second))
 	waitApplied(t, nodes)

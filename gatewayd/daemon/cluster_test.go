@@ -479,22 +479,8 @@ func TestCluster_ThrottleExactAcrossNodes(t *testing.T) {
 	pg := pgtest.Start(t)
 	storeURL := pg.NewDatabase(t)
 	rd := redistest.Start(t)
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	var nodes []*Daemon
-	for range 3 {
-		d, err := Start(context.Background(), Config{DataDir: t.TempDir(), Store: storeURL, Redis: rd.URL(),
-			AdminAddr: "127.0.0.1:0", Listen: "127.0.0.1:0", AdminToken: "tok", Logger: log})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer stop(t, d)
-		nodes = append(nodes, d)
-	}
+	nodes, c := startNodes(t, 3, storeURL, rd.URL())
 	ctx := context.Background()
-	c, err := client.New(nodes[0].AdminURL, "tok", client.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
 	url, planID, _, _ := meteredAPI(t, c, 1_000_000)
 	plan, err := c.GetUsagePlan(ctx, planID)
 	if err != nil {
@@ -624,21 +610,7 @@ func TestCluster_QuotaExactAcrossNodes(t *testing.T) {
 	pg := pgtest.Start(t)
 	storeURL := pg.NewDatabase(t)
 	rd := redistest.Start(t)
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	var nodes []*Daemon
-	for range 3 {
-		d, err := Start(context.Background(), Config{DataDir: t.TempDir(), Store: storeURL, Redis: rd.URL(),
-			AdminAddr: "127.0.0.1:0", Listen: "127.0.0.1:0", AdminToken: "tok", Logger: log})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer stop(t, d)
-		nodes = append(nodes, d)
-	}
-	c, err := client.New(nodes[0].AdminURL, "tok", client.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	nodes, c := startNodes(t, 3, storeURL, rd.URL())
 	url, planID, keyID, value := meteredAPI(t, c, 100)
 	path := strings.TrimPrefix(url, nodes[0].DataURL)
 	// Every node must know the key before the count starts; a 403 counts nothing.
@@ -803,4 +775,26 @@ func perfectGCRA(times []time.Time, rate float64, burst int) (admitted int, maxG
 		admitted++
 	}
 	return admitted, maxGap
+}
+
+// startNodes starts n nodes on one store and one Redis, each stopped when the test ends, and returns
+// them with a client of the first node's admin API.
+func startNodes(t *testing.T, n int, storeURL, redisURL string) ([]*Daemon, *client.Client) {
+	t.Helper()
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	var nodes []*Daemon
+	for range n {
+		d, err := Start(context.Background(), Config{DataDir: t.TempDir(), Store: storeURL, Redis: redisURL,
+			AdminAddr: "127.0.0.1:0", Listen: "127.0.0.1:0", AdminToken: "tok", Logger: log})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { stop(t, d) })
+		nodes = append(nodes, d)
+	}
+	c, err := client.New(nodes[0].AdminURL, "tok", client.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return nodes, c
 }
