@@ -1,8 +1,9 @@
 # Ported from the AWS provider's documentation: website/docs/d/api_gateway_api_keys.html.markdown
 # (hashicorp/terraform-provider-aws at 29907104cd84), Example Usage, with aws_api_gateway_ renamed to
 # gatewayd_.
-# The page lists the keys of an account that has some; a key is added (and the data source waits for
-# it with depends_on).
+# The page lists the keys of an account that has some; a key is added, and the list is narrowed to its
+# customer_id (an argument of the AWS data source too) so that keys other configurations of the same
+# account create or delete meanwhile do not change it.
 
 terraform {
   required_providers {
@@ -17,11 +18,12 @@ provider "gatewayd" {}
 
 # Added: a key for the page to list.
 resource "gatewayd_api_key" "example" {
-  name = "listed-api-key"
+  name        = "listed-api-key"
+  customer_id = "ported-api-keys-example"
 }
 
 data "gatewayd_api_keys" "example" {
-  depends_on = [gatewayd_api_key.example]
+  customer_id = gatewayd_api_key.example.customer_id
 }
 
 output "api_key_names" {
