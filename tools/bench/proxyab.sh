@@ -11,7 +11,8 @@
 # arguments it builds the working tree's gatewayd as "cur". ROUNDS (3), DURATION (8s), WARMUP
 # (2s), THREADS (2), CONNS (64) set the load; KINDS ("proxy key", also keyjwt) the gatewayd rows. Needs wrk, nginx
 # and perf. Prints one line per round and row, then the medians; writes everything to
-# tools/bench/results/proxyab-<time>/ (git-ignored).
+# tools/bench/results/proxyab-<time>/ (git-ignored). LATENCY=1 adds open-loop latency at fixed rates
+# (below); SCHED=1 with it records the scheduler's wake-up delays.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 rounds=${ROUNDS:-3} dur=${DURATION:-8s} warm=${WARMUP:-2s} threads=${THREADS:-2} conns=${CONNS:-64}
@@ -168,6 +169,65 @@ for name, rs in rows.items():
             cols.append("-")
     print("%-16s %s" % (name, " ".join("%9s" % c for c in cols)))
 PY
+
+# LATENCY=1: open-loop latency at fixed rates, FRACTIONS (default "0.25 0.5") of the first gatewayd
+# row's median req/s above; LROUNDS (5) rounds of LDURATION (4s), direct, nginx and every gatewayd row
+# in turn, medians per target. SCHED=1 also records the scheduler (perf sched) during the last gatewayd
+# round of each rate and keeps its wake-up delays per task: how long a woken thread waited for a CPU.
+if [ "${LATENCY:-0}" = 1 ]; then
+  first=$(awk 'found && $0 !~ /^(nginx|fasthttp-ref) / { print $0; exit } /^medians:/ { found = 1 }' "$run/rounds.txt")
+  base_rps=$(awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^[0-9.]+$/) { print $i; exit } }' <<<"$first")
+  lrounds=${LROUNDS:-5} ldur=${LDURATION:-4s}
+  lt=("direct|http://$backend/items/1|" "nginx|http://127.0.0.1:${ports[1]}/items/1|")
+  for t in "${targets[@]}"; do
+    IFS='|' read -r row url pid hdr <<<"$t"
+    # The rate generator sends one fixed GET with no extra headers: rows that need a key are skipped.
+    case $row in nginx | fasthttp-ref) continue ;; esac
+    [ -z "$hdr" ] && lt+=("$row|$url|$pid")
+  done
+  printf '%-16s %5s %6s %8s %8s %8s %8s %9s\n' target round rps p50ms p99ms got_rps send_p50 send_p99 | tee "$run/latency.txt"
+  for f in ${FRACTIONS:-0.25 0.5}; do
+    rate=$(awk -v r="$base_rps" -v f="$f" 'BEGIN { printf "%d", r * f }')
+    for r in $(seq 1 "$lrounds"); do
+      for t in "${lt[@]}"; do
+        IFS='|' read -r row url pid <<<"$t"
+        rec=()
+        if [ "${SCHED:-0}" = 1 ] && [ "$r" = "$lrounds" ] && [ -n "$pid" ]; then
+          perf sched record -a -o "$run/sched-${row// /-}-$f.data" -- sleep "${ldur%s}" >/dev/null 2>&1 &
+          rec=($!)
+        fi
+        out=$("$bt" rate -url "$url" -rps "$rate" -d "$ldur")
+        [ ${#rec[@]} -gt 0 ] && wait "${rec[0]}"
+        read -r p50 p99 got errs sp50 sp99 <<<"$out"
+        printf '%-16s %5s %6s %8s %8s %8s %8s %9s\n' "${row// /-}" "$r" "$rate" "$p50" "$p99" "$got" "$sp50" "$sp99" | tee -a "$run/latency.txt"
+      done
+    done
+  done
+  echo "latency medians (added p99 = target's median p99 minus direct's at the same rate):" | tee -a "$run/latency.txt"
+  python3 - "$run/latency.txt" <<'PY' | tee -a "$run/latency.txt"
+import sys, statistics, collections
+rows = collections.OrderedDict()
+for line in open(sys.argv[1]).read().splitlines()[1:]:
+    if line.startswith("latency medians"):
+        break
+    f = line.split()
+    rows.setdefault((f[2], f[0]), []).append([float(x) for x in f[3:]])
+direct = {}
+for (rate, name), rs in rows.items():
+    med = [statistics.median(c) for c in zip(*rs)]
+    if name == "direct":
+        direct[rate] = med[1]
+    added = "" if name == "direct" else "%+.2f" % (med[1] - direct.get(rate, float("nan")))
+    print("%-16s rps %6s  p50 %6.2f  p99 %6.2f  added %7s  got %7.0f  send p99 %6.2f" % (name, rate, med[0], med[1], added, med[2], med[4]))
+PY
+  if [ "${SCHED:-0}" = 1 ]; then
+    for f in "$run"/sched-*.data; do
+      perf sched latency -i "$f" --sort max 2>/dev/null | head -n 25 >"${f%.data}.latency.txt" || true
+    done
+    echo "scheduler wake-up delays: $run/sched-*.latency.txt"
+  fi
+fi
+
 if [ "${PROFILE:-0}" = 1 ]; then
   for f in "$run"/perf-*.data; do
     {
