@@ -453,13 +453,16 @@ type fastResponder struct {
 
 func (r *fastResponder) setHeader(name string, values []string) {
 	rh := &r.fc.Response.Header
-	rh.Del(name)
-	for _, v := range values {
-		rh.Add(name, v)
-	}
-	if r.nown < len(r.own) {
+	// The response is fresh and only setHeader writes to it before send: Del (which normalizes the
+	// name and scans every header) is needed only for a name set before, or when own overflowed.
+	if r.nown == len(r.own) || r.isOwn(name) {
+		rh.Del(name)
+	} else {
 		r.own[r.nown] = name
 		r.nown++
+	}
+	for _, v := range values {
+		rh.Add(name, v)
 	}
 }
 
