@@ -43,3 +43,10 @@ func BenchmarkFastResponder(b *testing.B) {
 		fc.Response.Reset()
 	}
 }
+
+func BenchmarkNewRequestID(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		newRequestID()
+	}
+}
