@@ -90,31 +90,26 @@ func (it *Integration) httpProxy(ctx context.Context, in *mapping.Input) (*messa
 		method = req.Method
 	}
 	in.Context.EndpointURI, in.Context.EndpointHeader = target, h
-	resp, err := it.call(ctx, &upstream.Request{Method: method, URI: target, Header: h, Body: req.Body})
+	// The answer leaves out hop-by-hop headers, those its Connection header names, and responseSkip
+	// while upstream parses it.
+	resp, err := it.call(ctx, &upstream.Request{Method: method, URI: target, Header: h, Body: req.Body, DropResponse: responseDrop})
 	if err != nil {
 		return nil, err
 	}
 	in.Context.IntegrationStatus = resp.Status
-	// The parsed answer is ours alone: filter it in place rather than copy it.
-	stripHopByHop(resp.Header, responseSkip)
 	return resp, nil
-}
-
-// stripHopByHop deletes from h what forwardable would not copy.
-func stripHopByHop(h http.Header, skip map[string]bool) {
-	for _, v := range h["Connection"] {
-		for f := range strings.SplitSeq(v, ",") {
-			if f = strings.TrimSpace(f); f != "" {
-				delete(h, http.CanonicalHeaderKey(f))
-			}
-		}
-	}
-	for k := range h {
-		if hopByHop[k] || skip[k] {
-			delete(h, k)
-		}
-	}
 }
 
 // responseSkip are backend headers the gateway sets itself.
 var responseSkip = map[string]bool{"Content-Length": true, RequestIDHeader: true}
+
+// responseDrop are the headers of a backend answer an HTTP_PROXY integration does not pass on.
+var responseDrop = func() map[string]bool {
+	m := make(map[string]bool, len(hopByHop)+len(responseSkip))
+	for _, set := range []map[string]bool{hopByHop, responseSkip} {
+		for k := range set {
+			m[k] = true
+		}
+	}
+	return m
+}()

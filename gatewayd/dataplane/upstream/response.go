@@ -25,8 +25,13 @@ var errMalformed = errors.New("malformed backend response")
 // readResponse reads one HTTP/1.x response. It parses the header block in place and converts it to
 // strings once, which costs a fraction of http.ReadResponse's allocations on the hot path.
 func (c *Client) readResponse(br *bufio.Reader, method string) (resp *responseHead, body []byte, err error) {
+	return c.readResponseDropping(br, method, nil)
+}
+
+// readResponseDropping is readResponse leaving the headers in drop out (Request.DropResponse).
+func (c *Client) readResponseDropping(br *bufio.Reader, method string, drop map[string]bool) (resp *responseHead, body []byte, err error) {
 	for n := 0; ; n++ {
-		resp, err = readHead(br)
+		resp, err = readHeadDropping(br, drop)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -71,7 +76,11 @@ type responseHead struct {
 	close         bool
 }
 
-func readHead(br *bufio.Reader) (*responseHead, error) {
+func readHead(br *bufio.Reader) (*responseHead, error) { return readHeadDropping(br, nil) }
+
+// readHeadDropping is readHead leaving the headers in drop out of the answer's Header, and with them
+// those its Connection header names.
+func readHeadDropping(br *bufio.Reader, drop map[string]bool) (*responseHead, error) {
 	text, err := bufferedHead(br)
 	if err != nil {
 		return nil, err
@@ -112,6 +121,9 @@ func readHead(br *bufio.Reader) (*responseHead, error) {
 	if proto == "HTTP/1.0" {
 		r.close = true
 	}
+	// The values of Connection when it is dropped: the names they list are dropped too.
+	var connBuf [2]string
+	conn := connBuf[:0]
 	for {
 		line, rest = cutLine(rest)
 		if line == "" {
@@ -141,6 +153,12 @@ func readHead(br *bufio.Reader) (*responseHead, error) {
 				r.close = true
 			}
 		}
+		if drop[key] {
+			if key == "Connection" {
+				conn = append(conn, value)
+			}
+			continue
+		}
 		values = append(values, value)
 		if vv := r.header[key]; vv != nil {
 			r.header[key] = append(vv, value)
@@ -152,6 +170,13 @@ func readHead(br *bufio.Reader) (*responseHead, error) {
 	if r.chunked {
 		r.contentLength = -1 // Transfer-Encoding wins (RFC 9112 6.3)
 		delete(r.header, "Content-Length")
+	}
+	for _, v := range conn {
+		for f := range strings.SplitSeq(v, ",") {
+			if f = strings.TrimSpace(f); f != "" {
+				delete(r.header, http.CanonicalHeaderKey(f))
+			}
+		}
 	}
 	return r, nil
 }

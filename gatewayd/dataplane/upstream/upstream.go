@@ -42,6 +42,10 @@ type Request struct {
 	URI    string
 	Header http.Header
 	Body   []byte
+	// DropResponse names headers of the answer to leave out of its Header, and with it those the
+	// answer's Connection header names; the framing headers among them are still read. The answer is
+	// filtered while its head is parsed, not in a second pass over its Header.
+	DropResponse map[string]bool
 	// Timeout bounds the whole call, connecting included; zero means no bound but the context's.
 	Timeout time.Duration
 	// TLS, when set, configures the connection to an https backend instead of Client.TLSConfig (a
@@ -295,7 +299,7 @@ func (c *Client) roundTrip(ctx context.Context, cn *conn, req *Request, deadline
 	if err := writeRequest(cn.bw, req); err != nil {
 		return nil, false, false, err
 	}
-	head, body, err := c.readResponse(cn.br, req.Method)
+	head, body, err := c.readResponseDropping(cn.br, req.Method, req.DropResponse)
 	if err != nil {
 		return nil, false, true, err
 	}
