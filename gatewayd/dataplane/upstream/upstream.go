@@ -367,7 +367,8 @@ func (c *Client) roundTrip(ctx context.Context, cn *conn, req *Request, deadline
 	if err := writeRequest(cn.bw, req); err != nil {
 		return nil, false, false, err
 	}
-	head, body, err := c.readResponseDropping(cn.br, req.Method, req.DropResponse)
+	var head responseHead
+	body, err := c.readResponseInto(cn.br, req.Method, req.DropResponse, &head)
 	if err != nil {
 		return nil, false, true, err
 	}
