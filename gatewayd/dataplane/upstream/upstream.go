@@ -42,7 +42,8 @@ type Request struct {
 	// URI is the request target: the escaped path and query, such as /pets/1?x=y.
 	URI    string
 	Header http.Header
-	// Set are headers of one value that win over Header's and Forward's (a proxy's X-Forwarded-*).
+	// Set are headers of one value, a name at most once, that win over Header's and Forward's (a
+	// proxy's X-Forwarded-*).
 	Set []Field
 	// Forward are the headers of a client's request, sent unless Set or Header has the name, or the
 	// name is in ForwardSkip or listed by Forward's own Connection header. A proxy passes the client's
