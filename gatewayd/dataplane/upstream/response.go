@@ -144,7 +144,7 @@ func readHeadInto(br *bufio.Reader, drop map[string]bool, r *responseHead) error
 			return fmt.Errorf("%w: header line %q", errMalformed, line)
 		}
 		value = strings.Trim(value, " \t") // OWS only: a CR stays, to be refused (FuzzReadResponse seed)
-		key := http.CanonicalHeaderKey(name)
+		key := canonicalKey(name)
 		switch key {
 		case "Content-Length":
 			n, err := strconv.ParseInt(value, 10, 64)
@@ -229,6 +229,20 @@ func takeHead(br *bufio.Reader, buf []byte, n int) (string, error) {
 	text := string(buf[:n])
 	br.Discard(n)
 	return text, nil
+}
+
+// canonicalKey is http.CanonicalHeaderKey without its check of every byte when name is in canonical
+// form already, as backends send their names.
+func canonicalKey(name string) string {
+	upper := true
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if (upper && 'a' <= c && c <= 'z') || (!upper && 'A' <= c && c <= 'Z') {
+			return http.CanonicalHeaderKey(name)
+		}
+		upper = c == '-'
+	}
+	return name
 }
 
 func cutLine(s string) (line, rest string) {
