@@ -183,7 +183,7 @@ func (s *Server) logExecution(ex *exchange, p *execLogPolicy, status int, latenc
 			origin = ex.ep.integration.Origin()
 		}
 		l.line("Endpoint request URI: ", origin, uri)
-		l.line("Endpoint request headers: ", headerString(ex.mctx.EndpointHeader))
+		l.line("Endpoint request headers: ", headerString(ex.mctx.EndpointHeaders()))
 	}
 	if ex.integration >= 0 && ex.mctx.IntegrationStatus > 0 {
 		l.line("Received response. Status: ", strconv.Itoa(ex.mctx.IntegrationStatus), ", Integration latency: ",

@@ -1,8 +1,11 @@
 package dataplane
 
 import (
+	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/valyala/fasthttp"
 )
 
 // BenchmarkReadHeaders parses the header blocks of the proxy row of make bench (wrk's) and of its
@@ -22,5 +25,28 @@ func BenchmarkReadHeaders(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// BenchmarkFastResponder answers as the proxy row does: the request id, then a backend answer's
+// headers.
+func BenchmarkFastResponder(b *testing.B) {
+	var fc fasthttp.RequestCtx
+	id := newRequestID()
+	h := http.Header{"Content-Type": {"application/json"}, "Date": {"Tue, 01 Dec 2026 23:00:00 GMT"}, "Etag": {`"abc"`}}
+	body := []byte(`{"id":1}`)
+	b.ReportAllocs()
+	for b.Loop() {
+		r := fastResponder{fc: &fc}
+		r.setHeader("X-Gatewayd-Request-Id", id)
+		r.send(200, h, body)
+		fc.Response.Reset()
+	}
+}
+
+func BenchmarkNewRequestID(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		newRequestID()
 	}
 }

@@ -2,11 +2,12 @@ package dataplane
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/x509"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"runtime/debug"
@@ -489,9 +490,16 @@ type requestID struct {
 }
 
 // newRequestID returns a random UUID (version 4), as a header value.
+//
+// The bits come from math/rand/v2's top-level functions: the runtime's per-thread ChaCha8 generator,
+// seeded from the system's randomness at start-up and never seedable by the program, so its output
+// cannot be predicted without that seed. A request id is a name for a request, not a secret
+// (answers, logs and backends see it); crypto/rand, which reads the kernel's generator on every
+// call, bought nothing more here.
 func newRequestID() []string {
 	var b [16]byte
-	rand.Read(b[:])
+	binary.LittleEndian.PutUint64(b[:8], rand.Uint64())
+	binary.LittleEndian.PutUint64(b[8:], rand.Uint64())
 	b[6] = b[6]&0x0f | 0x40
 	b[8] = b[8]&0x3f | 0x80
 	const hexd = "0123456789abcdef"

@@ -245,6 +245,10 @@ func (it *Integration) call(ctx context.Context, req *upstream.Request) (*messag
 	req.Scheme, req.Addr, req.Host, req.Timeout = it.uri.Scheme, it.uri.Addr, it.uri.Host, it.timeout
 	req.TLS, req.TLSName = it.tls, it.tlsName
 	if it.aws != nil {
+		// The signature covers Header: the headers sent go there.
+		if req.Set != nil || req.Forward != nil {
+			req.Header, req.Set, req.Forward = req.SentHeader(), nil, nil
+		}
 		if err := it.aws.signer.Sign(ctx, req); err != nil {
 			return nil, gwerror.Internal(err)
 		}

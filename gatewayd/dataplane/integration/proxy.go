@@ -2,8 +2,6 @@ package integration
 
 import (
 	"context"
-	"net/http"
-	"strings"
 
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/gwerror"
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/mapping"
@@ -38,27 +36,25 @@ var untrusted = map[string]bool{
 	RequestIDHeader:     true,
 }
 
-// forwardable copies h without hop-by-hop headers, those named in Connection, and those in skip.
-func forwardable(h http.Header, skip map[string]bool) http.Header {
-	out := make(http.Header, len(h)+4)
-	var named []string
-	for _, v := range h["Connection"] {
-		for f := range strings.SplitSeq(v, ",") {
-			if f = strings.TrimSpace(f); f != "" {
-				named = append(named, http.CanonicalHeaderKey(f))
-			}
+// forwardSkip are the client's headers an HTTP_PROXY request does not forward: hop-by-hop and
+// untrusted ones (and, upstream applies that rule, those its Connection header names).
+var forwardSkip = union(hopByHop, untrusted)
+
+func union(sets ...map[string]bool) map[string]bool {
+	m := make(map[string]bool)
+	for _, set := range sets {
+		for k := range set {
+			m[k] = true
 		}
 	}
-	for k, vv := range h {
-		if hopByHop[k] || skip[k] {
-			continue
-		}
-		out[k] = vv
-	}
-	for _, k := range named {
-		delete(out, k)
-	}
-	return out
+	return m
+}
+
+// proxyCall is the backend request of an HTTP_PROXY call with the gateway's own headers: one
+// allocation for both.
+type proxyCall struct {
+	req upstream.Request
+	own [4]upstream.Field
 }
 
 func (it *Integration) httpProxy(ctx context.Context, in *mapping.Input) (*message.Response, error) {
@@ -75,46 +71,35 @@ func (it *Integration) httpProxy(ctx context.Context, in *mapping.Input) (*messa
 	if err != nil {
 		return nil, gwerror.Internal(err)
 	}
-	h := forwardable(req.Header, untrusted)
-	for k, vv := range m.Header {
-		h[k] = vv
-	}
-	// One backing array for the gateway's own four values; each slice is capped, so an append copies.
-	own := [...]string{req.SourceIP, req.Scheme, req.Host, req.ID}
-	h["X-Forwarded-For"] = own[0:1:1]
-	h["X-Forwarded-Proto"] = own[1:2:2]
-	h["X-Forwarded-Host"] = own[2:3:3]
-	h[RequestIDHeader] = own[3:4:4]
 	method := it.method
 	if method == "" || method == "ANY" {
 		method = req.Method
 	}
-	in.Context.EndpointURI, in.Context.EndpointHeader = target, h
-	resp, err := it.call(ctx, &upstream.Request{Method: method, URI: target, Header: h, Body: req.Body})
+	// The client's headers are forwarded as upstream writes the request, not copied into a map of
+	// their own; the mapped ones override them, and the gateway's own win over both. The answer
+	// leaves out hop-by-hop headers, those its Connection header names, and responseSkip while
+	// upstream parses it.
+	pc := &proxyCall{own: [...]upstream.Field{
+		{Name: "X-Forwarded-For", Value: req.SourceIP},
+		{Name: "X-Forwarded-Proto", Value: req.Scheme},
+		{Name: "X-Forwarded-Host", Value: req.Host},
+		{Name: RequestIDHeader, Value: req.ID},
+	}}
+	pc.req = upstream.Request{Method: method, URI: target, Header: m.Header, Forward: req.Header, ForwardSkip: forwardSkip,
+		Body: req.Body, DropResponse: responseDrop}
+	pc.req.Set = pc.own[:]
+	// The execution log builds the headers sent only when it is on (upstream.Request.SentHeader).
+	in.Context.EndpointURI, in.Context.EndpointRequest = target, &pc.req
+	resp, err := it.call(ctx, &pc.req)
 	if err != nil {
 		return nil, err
 	}
 	in.Context.IntegrationStatus = resp.Status
-	// The parsed answer is ours alone: filter it in place rather than copy it.
-	stripHopByHop(resp.Header, responseSkip)
 	return resp, nil
-}
-
-// stripHopByHop deletes from h what forwardable would not copy.
-func stripHopByHop(h http.Header, skip map[string]bool) {
-	for _, v := range h["Connection"] {
-		for f := range strings.SplitSeq(v, ",") {
-			if f = strings.TrimSpace(f); f != "" {
-				delete(h, http.CanonicalHeaderKey(f))
-			}
-		}
-	}
-	for k := range h {
-		if hopByHop[k] || skip[k] {
-			delete(h, k)
-		}
-	}
 }
 
 // responseSkip are backend headers the gateway sets itself.
 var responseSkip = map[string]bool{"Content-Length": true, RequestIDHeader: true}
+
+// responseDrop are the headers of a backend answer an HTTP_PROXY integration does not pass on.
+var responseDrop = union(hopByHop, responseSkip)

@@ -29,9 +29,19 @@ type Context struct {
 	// FunctionStatus an AWS_PROXY function's statusCode; 0 until known. The access log reads them.
 	IntegrationStatus, FunctionStatus int
 	// EndpointURI and EndpointHeader are the backend request of an integration that made one, for the
-	// execution log.
-	EndpointURI    string
-	EndpointHeader http.Header
+	// execution log. An integration that sends the client's headers without copying them sets
+	// EndpointRequest instead of EndpointHeader: EndpointHeaders builds the view from it.
+	EndpointURI     string
+	EndpointHeader  http.Header
+	EndpointRequest interface{ SentHeader() http.Header }
+}
+
+// EndpointHeaders returns the headers of the backend request, nil when none was made.
+func (c *Context) EndpointHeaders() http.Header {
+	if c.EndpointRequest != nil {
+		return c.EndpointRequest.SentHeader()
+	}
+	return c.EndpointHeader
 }
 
 // Get returns a context variable by its name after "context." (identity.sourceIp, authorizer.claims.sub),

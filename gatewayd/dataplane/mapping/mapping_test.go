@@ -23,6 +23,9 @@ func TestURI(t *testing.T) {
 		{raw: "https://example.com:8443/f/{proxy+}?k=v", query: "q=1", wantAddr: "example.com:8443", wantTarget: "/f/x/y?k=v&q=1"},
 		{raw: "${stageVariables.base}/v1", vars: map[string]string{"base": "http://10.0.0.1:81"}, wantAddr: "10.0.0.1:81", wantTarget: "/v1"},
 		{raw: "http://h", wantAddr: "h:80", wantTarget: "/"},
+		// More placeholders than Target's buffer of values holds.
+		{raw: "http://h/{id}/{id}/{proxy}/{id}/{proxy}?k=v", query: "q=1", wantAddr: "h:80", wantTarget: "/a%20b/a%20b/x/y/a%20b/x/y?k=v&q=1"},
+		{raw: "http://h/{nope}", wantErr: true},
 		{raw: "${stageVariables.missing}/v1", wantErr: true},
 		{raw: "ftp://h/x", wantErr: true},
 		{raw: "http://{id}.example.com/", wantErr: true},
@@ -30,16 +33,19 @@ func TestURI(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.raw, func(t *testing.T) {
 			u, err := CompileURI(tc.raw, tc.vars)
+			var target string
+			if err == nil {
+				target, err = u.Target(lookup, tc.query)
+			}
 			if tc.wantErr {
 				if err == nil {
-					t.Fatalf("CompileURI(%q) succeeded, want an error", tc.raw)
+					t.Fatalf("CompileURI(%q).Target succeeded, want an error", tc.raw)
 				}
 				return
 			}
 			if err != nil {
 				t.Fatal(err)
 			}
-			target, err := u.Target(lookup, tc.query)
 			if err != nil || u.Addr != tc.wantAddr || target != tc.wantTarget {
 				t.Errorf("CompileURI(%q) = %s %s %v, want %s %s", tc.raw, u.Addr, target, err, tc.wantAddr, tc.wantTarget)
 			}

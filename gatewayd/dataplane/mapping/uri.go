@@ -53,17 +53,30 @@ func (u *URI) OnEndpoint(scheme, addr, host, basePath string) {
 // Target builds the request target, path and query, for one request. param returns the escaped value of
 // a placeholder; a missing one is an error. extraQuery, already encoded, is appended to the URI's query.
 func (u *URI) Target(param func(name string) (string, bool), extraQuery string) (string, error) {
-	var b strings.Builder
+	// The values first, to size the target: it is then built in one allocation.
+	var buf [4]string
+	values := buf[:0]
+	n := len(u.Query) + len(extraQuery) + 2
 	for i, p := range u.pieces {
 		if i%2 == 0 {
-			b.WriteString(p)
+			n += len(p)
 			continue
 		}
 		v, ok := param(p)
 		if !ok {
 			return "", fmt.Errorf("integration uri: no value for path parameter {%s}", p)
 		}
-		b.WriteString(v)
+		values = append(values, v)
+		n += len(v)
+	}
+	var b strings.Builder
+	b.Grow(n)
+	for i, p := range u.pieces {
+		if i%2 == 0 {
+			b.WriteString(p)
+		} else {
+			b.WriteString(values[i/2])
+		}
 	}
 	if u.Query != "" || extraQuery != "" {
 		b.WriteByte('?')

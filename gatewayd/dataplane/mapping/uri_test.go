@@ -49,3 +49,18 @@ func FuzzURI(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkTarget builds the target of the proxy row of make bench.
+func BenchmarkTarget(b *testing.B) {
+	u, err := CompileURI("http://127.0.0.1:8081/items/{id}", nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	param := func(string) (string, bool) { return "42", true }
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := u.Target(param, "x=1"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

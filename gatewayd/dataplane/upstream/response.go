@@ -25,31 +25,40 @@ var errMalformed = errors.New("malformed backend response")
 // readResponse reads one HTTP/1.x response. It parses the header block in place and converts it to
 // strings once, which costs a fraction of http.ReadResponse's allocations on the hot path.
 func (c *Client) readResponse(br *bufio.Reader, method string) (resp *responseHead, body []byte, err error) {
+	resp = new(responseHead)
+	if body, err = c.readResponseInto(br, method, nil, resp); err != nil {
+		return nil, nil, err
+	}
+	return resp, body, nil
+}
+
+// readResponseInto is readResponse reading the head into resp (the caller's, so that it need not be
+// allocated) and leaving the headers in drop out (Request.DropResponse).
+func (c *Client) readResponseInto(br *bufio.Reader, method string, drop map[string]bool, resp *responseHead) (body []byte, err error) {
 	for n := 0; ; n++ {
-		resp, err = readHead(br)
-		if err != nil {
-			return nil, nil, err
+		if err = readHeadInto(br, drop, resp); err != nil {
+			return nil, err
 		}
 		// 1xx answers other than 101 precede the real one.
 		if resp.status >= 200 || resp.status == http.StatusSwitchingProtocols {
 			break
 		}
 		if n == maxInformational { // else endless 100s hold the call until its timeout (FuzzReadResponse seed)
-			return nil, nil, fmt.Errorf("%w: too many informational answers", errMalformed)
+			return nil, fmt.Errorf("%w: too many informational answers", errMalformed)
 		}
 	}
 	if resp.status == http.StatusSwitchingProtocols {
 		resp.close = true // the connection speaks another protocol now (FuzzReadResponse seed)
 	}
 	if method == http.MethodHead || resp.status == http.StatusNoContent || resp.status == http.StatusNotModified || resp.status < 200 {
-		return resp, nil, nil
+		return nil, nil
 	}
 	switch {
 	case resp.chunked:
 		body, err = c.readChunked(br)
 	case resp.contentLength >= 0:
 		if c.MaxResponseBytes > 0 && resp.contentLength > c.MaxResponseBytes {
-			return nil, nil, ErrResponseTooLarge
+			return nil, ErrResponseTooLarge
 		}
 		body = make([]byte, resp.contentLength)
 		_, err = io.ReadFull(br, body)
@@ -58,9 +67,9 @@ func (c *Client) readResponse(br *bufio.Reader, method string) (resp *responseHe
 		body, err = c.readLimited(br)
 	}
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	return resp, body, nil
+	return body, nil
 }
 
 type responseHead struct {
@@ -72,9 +81,19 @@ type responseHead struct {
 }
 
 func readHead(br *bufio.Reader) (*responseHead, error) {
+	r := new(responseHead)
+	if err := readHeadInto(br, nil, r); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// readHeadInto is readHead reading into r, leaving the headers in drop out of the answer's Header,
+// and with them those its Connection header names.
+func readHeadInto(br *bufio.Reader, drop map[string]bool, r *responseHead) error {
 	text, err := bufferedHead(br)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if text == "" {
 		// Collect the header block, up to the empty line.
@@ -82,10 +101,10 @@ func readHead(br *bufio.Reader) (*responseHead, error) {
 		for {
 			line, err := br.ReadSlice('\n')
 			if err == bufio.ErrBufferFull || len(block)+len(line) > maxHeaderBytes {
-				return nil, fmt.Errorf("%w: headers too large", errMalformed)
+				return fmt.Errorf("%w: headers too large", errMalformed)
 			}
 			if err != nil {
-				return nil, err
+				return err
 			}
 			block = append(block, line...)
 			if len(line) <= 2 && len(block) > len(line) && (string(line) == "\r\n" || string(line) == "\n") {
@@ -94,24 +113,27 @@ func readHead(br *bufio.Reader) (*responseHead, error) {
 		}
 		text = string(block) // one allocation holds every name and value
 	}
-	r := &responseHead{contentLength: -1, header: make(http.Header, 8)}
+	*r = responseHead{contentLength: -1, header: make(http.Header, 8)}
 	// One backing array for the values: a slice per header would cost an allocation each.
 	values := make([]string, 0, strings.Count(text, "\n"))
 
 	line, rest := cutLine(text)
 	proto, statusText, ok := cut(line, ' ')
 	if !ok || len(proto) < 8 || proto[:7] != "HTTP/1." {
-		return nil, fmt.Errorf("%w: status line %q", errMalformed, line)
+		return fmt.Errorf("%w: status line %q", errMalformed, line)
 	}
 	code, _, _ := cut(statusText, ' ')
 	status, err := strconv.Atoi(code)
 	if err != nil || len(code) != 3 || status < 100 {
-		return nil, fmt.Errorf("%w: status line %q", errMalformed, line)
+		return fmt.Errorf("%w: status line %q", errMalformed, line)
 	}
 	r.status = status
 	if proto == "HTTP/1.0" {
 		r.close = true
 	}
+	// The values of Connection when it is dropped: the names they list are dropped too.
+	var connBuf [2]string
+	conn := connBuf[:0]
 	for {
 		line, rest = cutLine(rest)
 		if line == "" {
@@ -119,27 +141,33 @@ func readHead(br *bufio.Reader) (*responseHead, error) {
 		}
 		name, value, ok := cut(line, ':')
 		if !ok || name == "" || name[len(name)-1] == ' ' || name[0] == ' ' || name[0] == '\t' {
-			return nil, fmt.Errorf("%w: header line %q", errMalformed, line)
+			return fmt.Errorf("%w: header line %q", errMalformed, line)
 		}
 		value = strings.Trim(value, " \t") // OWS only: a CR stays, to be refused (FuzzReadResponse seed)
-		key := http.CanonicalHeaderKey(name)
+		key := canonicalKey(name)
 		switch key {
 		case "Content-Length":
 			n, err := strconv.ParseInt(value, 10, 64)
 			// Digits only, not "+5" or "-0" (FuzzReadResponse seed).
 			if err != nil || n < 0 || strings.Trim(value, "0123456789") != "" || (r.contentLength >= 0 && r.contentLength != n) {
-				return nil, fmt.Errorf("%w: Content-Length %q", errMalformed, value)
+				return fmt.Errorf("%w: Content-Length %q", errMalformed, value)
 			}
 			r.contentLength = n
 		case "Transfer-Encoding":
 			if value != "chunked" && value != "Chunked" || r.chunked { // once, as net/http (FuzzReadResponse seed)
-				return nil, fmt.Errorf("%w: unsupported Transfer-Encoding %q", errMalformed, value)
+				return fmt.Errorf("%w: unsupported Transfer-Encoding %q", errMalformed, value)
 			}
 			r.chunked = true
 		case "Connection":
 			if httpguts.HeaderValuesContainsToken([]string{value}, "close") { // also in a list (FuzzReadResponse seed)
 				r.close = true
 			}
+		}
+		if drop[key] {
+			if key == "Connection" {
+				conn = append(conn, value)
+			}
+			continue
 		}
 		values = append(values, value)
 		if vv := r.header[key]; vv != nil {
@@ -153,7 +181,14 @@ func readHead(br *bufio.Reader) (*responseHead, error) {
 		r.contentLength = -1 // Transfer-Encoding wins (RFC 9112 6.3)
 		delete(r.header, "Content-Length")
 	}
-	return r, nil
+	for _, v := range conn {
+		for f := range strings.SplitSeq(v, ",") {
+			if f = strings.TrimSpace(f); f != "" {
+				delete(r.header, http.CanonicalHeaderKey(f))
+			}
+		}
+	}
+	return nil
 }
 
 // bufferedHead returns the header block as one string when all of it is in br's buffer already (the
@@ -194,6 +229,20 @@ func takeHead(br *bufio.Reader, buf []byte, n int) (string, error) {
 	text := string(buf[:n])
 	br.Discard(n)
 	return text, nil
+}
+
+// canonicalKey is http.CanonicalHeaderKey without its check of every byte when name is in canonical
+// form already, as backends send their names.
+func canonicalKey(name string) string {
+	upper := true
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if (upper && 'a' <= c && c <= 'z') || (!upper && 'A' <= c && c <= 'Z') {
+			return http.CanonicalHeaderKey(name)
+		}
+		upper = c == '-'
+	}
+	return name
 }
 
 func cutLine(s string) (line, rest string) {

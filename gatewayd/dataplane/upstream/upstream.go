@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -41,7 +42,19 @@ type Request struct {
 	// URI is the request target: the escaped path and query, such as /pets/1?x=y.
 	URI    string
 	Header http.Header
-	Body   []byte
+	// Set are headers of one value, a name at most once, that win over Header's and Forward's (a
+	// proxy's X-Forwarded-*).
+	Set []Field
+	// Forward are the headers of a client's request, sent unless Set or Header has the name, or the
+	// name is in ForwardSkip or listed by Forward's own Connection header. A proxy passes the client's
+	// map so, rather than copy it per request; SentHeader builds the copy when one is needed.
+	Forward     http.Header
+	ForwardSkip map[string]bool
+	Body        []byte
+	// DropResponse names headers of the answer to leave out of its Header, and with it those the
+	// answer's Connection header names; the framing headers among them are still read. The answer is
+	// filtered while its head is parsed, not in a second pass over its Header.
+	DropResponse map[string]bool
 	// Timeout bounds the whole call, connecting included; zero means no bound but the context's.
 	Timeout time.Duration
 	// TLS, when set, configures the connection to an https backend instead of Client.TLSConfig (a
@@ -50,6 +63,66 @@ type Request struct {
 	// are never shared, so a stage without a client certificate never reuses one that presented it.
 	TLS     *tls.Config
 	TLSName string
+}
+
+// Field is one header line.
+type Field struct{ Name, Value string }
+
+// setHas reports whether Set has the name k.
+func (r *Request) setHas(k string) bool {
+	for _, f := range r.Set {
+		if f.Name == k {
+			return true
+		}
+	}
+	return false
+}
+
+// connectionNamed appends to named the canonical names the Connection header of h lists.
+func connectionNamed(h http.Header, named []string) []string {
+	for _, v := range h["Connection"] {
+		for f := range strings.SplitSeq(v, ",") {
+			if f = strings.TrimSpace(f); f != "" {
+				named = append(named, http.CanonicalHeaderKey(f))
+			}
+		}
+	}
+	return named
+}
+
+// forwards reports whether the Forward header k is sent; named are the names Forward's Connection
+// header lists.
+func (r *Request) forwards(k string, named []string) bool {
+	if r.ForwardSkip[k] || r.setHas(k) || slices.Contains(named, k) {
+		return false
+	}
+	_, ok := r.Header[k]
+	return !ok
+}
+
+// SentHeader returns the headers the request carries (but for the framing headers writeRequest
+// leaves out): Header alone when there are no Set or Forward headers, else a new map.
+func (r *Request) SentHeader() http.Header {
+	if r.Set == nil && r.Forward == nil {
+		return r.Header
+	}
+	h := make(http.Header, len(r.Forward)+len(r.Header)+len(r.Set))
+	var buf [4]string
+	named := connectionNamed(r.Forward, buf[:0])
+	for k, vv := range r.Forward {
+		if r.forwards(k, named) {
+			h[k] = vv
+		}
+	}
+	for k, vv := range r.Header {
+		if !r.setHas(k) {
+			h[k] = vv
+		}
+	}
+	for _, f := range r.Set {
+		h[f.Name] = []string{f.Value}
+	}
+	return h
 }
 
 // Client holds pools of idle connections per backend. The zero value is not usable; call New.
@@ -193,7 +266,7 @@ func (c *Client) dial(ctx context.Context, req *Request, deadline time.Time) (*c
 
 // Do sends req and reads the whole answer. A cancelled ctx interrupts the call and closes its connection.
 func (c *Client) Do(ctx context.Context, req *Request) (*message.Response, error) {
-	if err := validHeaders(req.Header); err != nil {
+	if err := validRequestHeaders(req); err != nil {
 		return nil, err
 	}
 	start := time.Now()
@@ -295,7 +368,8 @@ func (c *Client) roundTrip(ctx context.Context, cn *conn, req *Request, deadline
 	if err := writeRequest(cn.bw, req); err != nil {
 		return nil, false, false, err
 	}
-	head, body, err := c.readResponse(cn.br, req.Method)
+	var head responseHead
+	body, err := c.readResponseInto(cn.br, req.Method, req.DropResponse, &head)
 	if err != nil {
 		return nil, false, true, err
 	}
@@ -317,16 +391,29 @@ func writeRequest(bw *bufio.Writer, req *Request) error {
 	bw.WriteString(" HTTP/1.1\r\nHost: ")
 	bw.WriteString(host)
 	bw.WriteString("\r\n")
+	for _, f := range req.Set {
+		if !framing(f.Name) {
+			writeHeader(bw, f.Name, f.Value)
+		}
+	}
 	for k, vv := range req.Header {
-		switch k {
-		case "Host", "Content-Length", "Transfer-Encoding", "Connection":
+		if framing(k) || req.setHas(k) {
 			continue
 		}
 		for _, v := range vv {
-			bw.WriteString(k)
-			bw.WriteString(": ")
-			bw.WriteString(v)
-			bw.WriteString("\r\n")
+			writeHeader(bw, k, v)
+		}
+	}
+	if req.Forward != nil {
+		var buf [4]string
+		named := connectionNamed(req.Forward, buf[:0])
+		for k, vv := range req.Forward {
+			if framing(k) || !req.forwards(k, named) {
+				continue
+			}
+			for _, v := range vv {
+				writeHeader(bw, k, v)
+			}
 		}
 	}
 	if len(req.Body) > 0 || req.Method == "POST" || req.Method == "PUT" || req.Method == "PATCH" {
@@ -340,23 +427,83 @@ func writeRequest(bw *bufio.Writer, req *Request) error {
 	return bw.Flush()
 }
 
-// validHeaders refuses names and values that would split the request: mapped values come from
-// configuration and client input, and this writer does not go through net/http's checks.
+// framing are the headers writeRequest writes itself, or not at all.
+func framing(k string) bool {
+	switch k {
+	case "Host", "Content-Length", "Transfer-Encoding", "Connection":
+		return true
+	}
+	return false
+}
+
+func writeHeader(bw *bufio.Writer, k, v string) {
+	bw.WriteString(k)
+	bw.WriteString(": ")
+	bw.WriteString(v)
+	bw.WriteString("\r\n")
+}
+
+// validRequestHeaders checks the headers req sends with validHeader.
+func validRequestHeaders(req *Request) error {
+	for _, f := range req.Set {
+		if err := validHeader(f.Name, f.Value); err != nil {
+			return err
+		}
+	}
+	if req.Set == nil {
+		if err := validHeaders(req.Header); err != nil {
+			return err
+		}
+	} else {
+		for k, vv := range req.Header {
+			if req.setHas(k) {
+				continue // not sent
+			}
+			if err := validHeader(k, vv...); err != nil {
+				return err
+			}
+		}
+	}
+	if req.Forward == nil {
+		return nil
+	}
+	var buf [4]string
+	named := connectionNamed(req.Forward, buf[:0])
+	for k, vv := range req.Forward {
+		if !req.forwards(k, named) {
+			continue
+		}
+		if err := validHeader(k, vv...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func validHeaders(h http.Header) error {
 	for k, vv := range h {
-		if k == "" {
-			return errors.New("invalid empty header name")
+		if err := validHeader(k, vv...); err != nil {
+			return err
 		}
-		for i := 0; i < len(k); i++ {
-			if b := k[i]; b <= ' ' || b >= 0x7f || b == ':' {
-				return fmt.Errorf("invalid header name %q", k)
-			}
+	}
+	return nil
+}
+
+// validHeader refuses names and values that would split the request: mapped values come from
+// configuration and client input, and this writer does not go through net/http's checks.
+func validHeader(k string, vv ...string) error {
+	if k == "" {
+		return errors.New("invalid empty header name")
+	}
+	for i := 0; i < len(k); i++ {
+		if b := k[i]; b <= ' ' || b >= 0x7f || b == ':' {
+			return fmt.Errorf("invalid header name %q", k)
 		}
-		for _, v := range vv {
-			// IndexByte is vectorized: a value may be a bearer token of a kilobyte.
-			if strings.IndexByte(v, '\r') >= 0 || strings.IndexByte(v, '\n') >= 0 || strings.IndexByte(v, 0) >= 0 {
-				return fmt.Errorf("invalid value of header %s", k)
-			}
+	}
+	for _, v := range vv {
+		// IndexByte is vectorized: a value may be a bearer token of a kilobyte.
+		if strings.IndexByte(v, '\r') >= 0 || strings.IndexByte(v, '\n') >= 0 || strings.IndexByte(v, 0) >= 0 {
+			return fmt.Errorf("invalid value of header %s", k)
 		}
 	}
 	return nil

@@ -90,6 +90,39 @@ func TestReadResponse(t *testing.T) {
 	}
 }
 
+// TestDropResponse: the headers in Request.DropResponse and those the answer's Connection header
+// names are left out of the answer, and the framing headers among them still frame it.
+func TestDropResponse(t *testing.T) {
+	drop := map[string]bool{"Connection": true, "Keep-Alive": true, "Transfer-Encoding": true, "Content-Length": true}
+	tests := []struct {
+		name, answer string
+		wantBody     string
+		wantHeader   http.Header
+	}{
+		{name: "dropped, length still frames", answer: "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nKeep-Alive: timeout=5\r\nX-A: 1\r\n\r\nokEXTRA",
+			wantBody: "ok", wantHeader: http.Header{"X-A": {"1"}}},
+		{name: "chunked still frames", answer: "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nX-A: 1\r\n\r\n2\r\nok\r\n0\r\n\r\n",
+			wantBody: "ok", wantHeader: http.Header{"X-A": {"1"}}},
+		{name: "named by Connection, before and after it", answer: "HTTP/1.1 200 OK\r\nX-Secret: s\r\nConnection: x-secret, close\r\nConnection: X-Other\r\nX-Other: o\r\nClose: c\r\nX-Kept: k\r\nContent-Length: 0\r\n\r\n",
+			wantHeader: http.Header{"X-Kept": {"k"}}},
+	}
+	c := New(64)
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			resp, err := c.Do(context.Background(), &Request{Method: "GET", Scheme: "http", Addr: rawBackend(t, tc.answer), URI: "/", Timeout: time.Second, DropResponse: drop})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(resp.Body) != tc.wantBody {
+				t.Errorf("body %q, want %q", resp.Body, tc.wantBody)
+			}
+			if diff := cmp.Diff(tc.wantHeader, resp.Header); diff != "" {
+				t.Errorf("header (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
 func TestReuseAndStaleConnections(t *testing.T) {
 	var conns int
 	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") }))
