@@ -1,5 +1,5 @@
-// Package throttle admits requests against token buckets (golang.org/x/time/rate), one per level of
-// API Gateway's throttle order: usage plan per method, usage plan, stage method settings, stage
+// Package throttle admits requests against token buckets (golang.org/x/time/rate's arithmetic), one
+// per level of API Gateway's throttle order: usage plan per method, usage plan, stage method settings, stage
 // default, account.
 //
 // A bucket is identified by what it limits (plan and key, stage and method, ...), not by the compiled
@@ -8,10 +8,9 @@
 package throttle
 
 import (
+	"math"
 	"sync"
 	"time"
-
-	"golang.org/x/time/rate"
 )
 
 // Scope says which level of the throttle order a bucket belongs to.
@@ -85,11 +84,11 @@ type shard struct {
 	_  [64]byte // keep shards on separate cache lines
 }
 
-// bucket wraps a rate.Limiter with its own lock, so that checking for a token and taking it are one
-// step: the limiter then never holds a reservation in the future, and giving a token back is exact.
+// bucket is a token bucket with its own lock, so that checking for a token and taking it are one
+// step: the bucket then never holds a reservation in the future, and giving a token back is exact.
 type bucket struct {
 	mu    sync.Mutex
-	lim   *rate.Limiter
+	lim   tokens
 	limit Limit
 	// last is the latest time the bucket was used; earlier clock readings (goroutines race to the
 	// lock) are moved up to it, as rate.Limiter would otherwise count the gap twice.
@@ -158,7 +157,7 @@ func (l *Local) bucket(lv *Level) *bucket {
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
 	if b = sh.m[lv.ID]; b == nil {
-		b = &bucket{lim: rate.NewLimiter(rate.Limit(lv.Limit.Rate), lv.Limit.Burst), limit: lv.Limit}
+		b = &bucket{lim: tokens{limit: lv.Limit.Rate, burst: lv.Limit.Burst, tokens: float64(lv.Limit.Burst)}, limit: lv.Limit}
 		sh.m[lv.ID] = b
 	}
 	return b
@@ -185,22 +184,22 @@ func (b *bucket) take(now time.Time, lv *Level) (ok, dead bool) {
 				at = prev
 			}
 		}
-		b.lim.SetLimitAt(at, rate.Limit(limit.Rate))
-		b.lim.SetBurstAt(at, limit.Burst)
+		b.lim.setLimitAt(at, limit.Rate)
+		b.lim.setBurstAt(at, limit.Burst)
 		b.limit = limit
 	}
 	// AllowN takes the token only if it is there now, and changes nothing otherwise.
-	return b.lim.AllowN(now, 1), false
+	return b.lim.allowN(now, 1), false
 }
 
-// giveBack returns a token taken earlier. rate.Limiter takes a negative count as tokens given back
+// giveBack returns a token taken earlier. allowN takes a negative count as tokens given back
 // (the bucket never holds more than its burst: every read caps it); it is given back at the bucket's
 // latest time, as an earlier one would move the limiter's clock back and refill the gap twice. Unlike
 // Reservation.CancelAt, this allocates nothing and does not shrink when other requests took tokens
 // in between.
 func (b *bucket) giveBack() {
 	b.mu.Lock()
-	b.lim.AllowN(b.last, -1)
+	b.lim.allowN(b.last, -1)
 	b.mu.Unlock()
 }
 
@@ -213,7 +212,7 @@ func (l *Local) Sweep(now time.Time, idle time.Duration) (dropped int) {
 		sh.mu.Lock()
 		for id, b := range sh.m {
 			b.mu.Lock()
-			if b.last.Before(cutoff) && b.lim.TokensAt(now) >= float64(b.limit.Burst) {
+			if b.last.Before(cutoff) && b.lim.advance(now) >= float64(b.limit.Burst) {
 				b.dead = true
 				delete(sh.m, id)
 				dropped++
@@ -234,4 +233,72 @@ func (l *Local) Len() int {
 		l.shards[i].mu.RUnlock()
 	}
 	return n
+}
+
+// rateInf is golang.org/x/time/rate.Inf: a limit that admits everything and keeps no state.
+const rateInf = math.MaxFloat64
+
+// tokens is golang.org/x/time/rate.Limiter's arithmetic without its lock and its reservations: the
+// bucket's lock already serializes it, and a take needs only the decision. Every result is the one
+// rate.Limiter gives (TestTokensMatchRate compares them).
+type tokens struct {
+	limit  float64 // tokens per second
+	burst  int
+	tokens float64
+	last   time.Time
+}
+
+// advance returns the tokens there are at now, without changing t.
+func (t *tokens) advance(now time.Time) float64 {
+	last := t.last
+	if now.Before(last) {
+		last = now
+	}
+	var delta float64
+	if t.limit > 0 {
+		delta = now.Sub(last).Seconds() * t.limit
+	}
+	tk := t.tokens + delta
+	if burst := float64(t.burst); tk > burst {
+		tk = burst
+	}
+	return tk
+}
+
+// allowN takes n tokens if they are there at now (rate.Limiter.AllowN); a negative n gives tokens back.
+func (t *tokens) allowN(now time.Time, n int) bool {
+	if t.limit == rateInf {
+		return true
+	}
+	tk := t.advance(now) - float64(n)
+	var wait time.Duration
+	if tk < 0 {
+		wait = durationFromTokens(t.limit, -tk)
+	}
+	if n > t.burst || wait > 0 {
+		return false
+	}
+	t.last, t.tokens = now, tk
+	return true
+}
+
+func (t *tokens) setLimitAt(at time.Time, limit float64) {
+	t.tokens, t.last, t.limit = t.advance(at), at, limit
+}
+
+func (t *tokens) setBurstAt(at time.Time, burst int) {
+	t.tokens, t.last, t.burst = t.advance(at), at, burst
+}
+
+// durationFromTokens is how long limit takes to earn n tokens, as rate.Limit.durationFromTokens
+// computes it: a wait rounding down to 0 admits.
+func durationFromTokens(limit, n float64) time.Duration {
+	if limit <= 0 {
+		return math.MaxInt64
+	}
+	d := (n / limit) * float64(time.Second)
+	if d > float64(math.MaxInt64) {
+		return math.MaxInt64
+	}
+	return time.Duration(d)
 }
