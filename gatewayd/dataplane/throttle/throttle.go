@@ -8,6 +8,7 @@
 package throttle
 
 import (
+	"hash/maphash"
 	"math"
 	"sync"
 	"time"
@@ -75,18 +76,24 @@ const shardCount = 64
 // Local keeps buckets in process memory: exact for one node. Lookups take a read lock on one of 64
 // shards; only the first request of a new bucket takes a shard's write lock.
 type Local struct {
+	seed   maphash.Seed
 	shards [shardCount]shard
 }
 
 type shard struct {
 	mu sync.RWMutex
-	m  map[ID]*bucket
-	_  [64]byte // keep shards on separate cache lines
+	// m holds the buckets by their ID's hash (hashing the ID once picks the shard and the entry);
+	// buckets whose IDs share a hash are chained through next.
+	m map[uint64]*bucket
+	n int      // buckets held
+	_ [64]byte // keep shards on separate cache lines
 }
 
 // bucket is a token bucket with its own lock, so that checking for a token and taking it are one
 // step: the bucket then never holds a reservation in the future, and giving a token back is exact.
 type bucket struct {
+	id    ID
+	next  *bucket // guarded by the shard's lock
 	mu    sync.Mutex
 	lim   tokens
 	limit Limit
@@ -99,9 +106,9 @@ type bucket struct {
 
 // NewLocal returns an empty in-process limiter.
 func NewLocal() *Local {
-	l := &Local{}
+	l := &Local{seed: maphash.MakeSeed()}
 	for i := range l.shards {
-		l.shards[i].m = map[ID]*bucket{}
+		l.shards[i].m = map[uint64]*bucket{}
 	}
 	return l
 }
@@ -134,31 +141,32 @@ func (l *Local) Allow(now time.Time, levels []Level) int {
 	return -1
 }
 
-func (l *Local) shard(id *ID) *shard {
-	// FNV-1a over the fields that vary between buckets of one scope.
-	h := uint32(2166136261)
-	for _, s := range [...]string{id.Key, id.Plan, id.Stage, id.API, id.Method} {
-		for i := 0; i < len(s); i++ {
-			h = (h ^ uint32(s[i])) * 16777619
-		}
+func (l *Local) hash(id *ID) uint64 { return maphash.Comparable(l.seed, *id) }
+
+// find returns the bucket of id, or nil; the caller holds sh.mu.
+func (sh *shard) find(h uint64, id *ID) *bucket {
+	b := sh.m[h]
+	for b != nil && b.id != *id {
+		b = b.next
 	}
-	h ^= uint32(id.Scope)
-	return &l.shards[h%shardCount]
+	return b
 }
 
 func (l *Local) bucket(lv *Level) *bucket {
-	sh := l.shard(&lv.ID)
+	h := l.hash(&lv.ID)
+	sh := &l.shards[h%shardCount]
 	sh.mu.RLock()
-	b := sh.m[lv.ID]
+	b := sh.find(h, &lv.ID)
 	sh.mu.RUnlock()
 	if b != nil {
 		return b
 	}
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
-	if b = sh.m[lv.ID]; b == nil {
-		b = &bucket{lim: tokens{limit: lv.Limit.Rate, burst: lv.Limit.Burst, tokens: float64(lv.Limit.Burst)}, limit: lv.Limit}
-		sh.m[lv.ID] = b
+	if b = sh.find(h, &lv.ID); b == nil {
+		b = &bucket{id: lv.ID, next: sh.m[h], lim: tokens{limit: lv.Limit.Rate, burst: lv.Limit.Burst, tokens: float64(lv.Limit.Burst)}, limit: lv.Limit}
+		sh.m[h] = b
+		sh.n++
 	}
 	return b
 }
@@ -210,14 +218,26 @@ func (l *Local) Sweep(now time.Time, idle time.Duration) (dropped int) {
 	for i := range l.shards {
 		sh := &l.shards[i]
 		sh.mu.Lock()
-		for id, b := range sh.m {
-			b.mu.Lock()
-			if b.last.Before(cutoff) && b.lim.advance(now) >= float64(b.limit.Burst) {
-				b.dead = true
-				delete(sh.m, id)
-				dropped++
+		for h, first := range sh.m {
+			var kept *bucket
+			for b := first; b != nil; {
+				next := b.next
+				b.mu.Lock()
+				if b.last.Before(cutoff) && b.lim.advance(now) >= float64(b.limit.Burst) {
+					b.dead = true
+					dropped++
+					sh.n--
+				} else {
+					b.next, kept = kept, b
+				}
+				b.mu.Unlock()
+				b = next
 			}
-			b.mu.Unlock()
+			if kept == nil {
+				delete(sh.m, h)
+			} else {
+				sh.m[h] = kept
+			}
 		}
 		sh.mu.Unlock()
 	}
@@ -229,7 +249,7 @@ func (l *Local) Len() int {
 	n := 0
 	for i := range l.shards {
 		l.shards[i].mu.RLock()
-		n += len(l.shards[i].m)
+		n += l.shards[i].n
 		l.shards[i].mu.RUnlock()
 	}
 	return n

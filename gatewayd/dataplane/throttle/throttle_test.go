@@ -157,3 +157,34 @@ func TestTokensMatchRate(t *testing.T) {
 		})
 	}
 }
+
+// TestHashCollision chains two buckets under one hash, as IDs whose hashes collide would be: each ID
+// finds its own bucket, and Sweep drops one of a chain and keeps the other.
+func TestHashCollision(t *testing.T) {
+	l := NewLocal()
+	full, used := level("full", 1, 2), level("used", 0, 2)
+	l.Allow(t0, []Level{full})
+	l.Allow(t0, []Level{used})
+	hf, hu := l.hash(&full.ID), l.hash(&used.ID)
+	sh, shu := &l.shards[hf%shardCount], &l.shards[hu%shardCount]
+	bf, bu := sh.m[hf], shu.m[hu]
+	delete(shu.m, hu)
+	shu.n--
+	bf.next = bu // the bucket Sweep drops heads the chain
+	sh.n++
+	if got := l.Len(); got != 2 {
+		t.Fatalf("Len = %d, want 2", got)
+	}
+	if sh.find(hf, &full.ID) != bf || sh.find(hf, &used.ID) != bu {
+		t.Fatal("find does not tell the buckets of a chain apart")
+	}
+	if got := l.Sweep(t0.Add(time.Hour), time.Minute); got != 1 {
+		t.Errorf("Sweep dropped %d buckets, want 1 (the refilled one)", got)
+	}
+	if got := l.Len(); got != 1 {
+		t.Errorf("Len after Sweep = %d, want 1", got)
+	}
+	if sh.find(hf, &full.ID) != nil || sh.find(hf, &used.ID) != bu || !bf.dead || bu.dead {
+		t.Error("Sweep did not drop exactly the refilled bucket of the chain")
+	}
+}
