@@ -339,11 +339,23 @@ func (ex *exchange) baseContext() {
 	}
 	if st := ex.stage; st != nil {
 		ex.mctx.APIID, ex.mctx.DeploymentID, ex.mctx.Stage = st.apiID, st.deploymentID, st.name
-		ex.mctx.Path = "/" + st.name + ex.req.Path
+		ex.mctx.Path = contextPath(ex.path, st.name, ex.req.Path)
 	}
 	if ep := ex.ep; ep != nil {
 		ex.mctx.ResourceID, ex.mctx.ResourcePath = ep.resourceID, ep.resourcePath
 	}
+}
+
+// contextPath returns "/" + stage + path. The request's path (/{api}/{stage}/{path}) usually ends
+// with it: then it is that tail, with no allocation.
+func contextPath(full, stage, path string) string {
+	if n := 1 + len(stage) + len(path); len(full) >= n {
+		tail := full[len(full)-n:]
+		if tail[0] == '/' && tail[1:1+len(stage)] == stage && tail[1+len(stage):] == path {
+			return tail
+		}
+	}
+	return "/" + stage + path
 }
 
 // readBody buffers the request body, refusing bodies over the limit.

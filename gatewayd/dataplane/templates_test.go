@@ -184,3 +184,31 @@ $input.body`}})
 		}
 	})
 }
+
+// TestContextPathValue: $context.path is "/" + stage + the resource's request path, whatever form the
+// request path had.
+func TestContextPathValue(t *testing.T) {
+	s := newServer(t)
+	base := serve(t, s)
+	b := newAPI("api1")
+	for _, p := range []string{"/", "/items/{id}", "/prod/{x}"} {
+		in, resp := mock("200", `$context.path $context.resourcePath`)
+		b.method(p, "GET", in, resp)
+	}
+	setStage(t, s, "prod", nil, b)
+	for _, tc := range []struct{ path, want string }{
+		{"/api1/prod/items/42", "/prod/items/42 /items/{id}"},
+		{"/api1/prod", "/prod/ /"},
+		{"/api1/prod/", "/prod/ /"},
+		{"/api1/prod/items/a%20b", "/prod/items/a%20b /items/{id}"},
+		{"/api1/prod/items/./7", "/prod/items/7 /items/{id}"},
+		{"/api1/prod/prod/prod", "/prod/prod/prod /prod/{x}"},
+	} {
+		t.Run(tc.path, func(t *testing.T) {
+			got := do(t, newRequest(t, "GET", base+tc.path, nil))
+			if got.Status != 200 || got.Body != tc.want {
+				t.Errorf("GET %s = %d %q, want 200 %q", tc.path, got.Status, got.Body, tc.want)
+			}
+		})
+	}
+}

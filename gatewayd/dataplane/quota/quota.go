@@ -5,6 +5,7 @@ package quota
 
 import (
 	"fmt"
+	"hash/maphash"
 	"sync"
 	"time"
 
@@ -28,20 +29,24 @@ const shardCount = 64
 type Local struct {
 	// track keeps what Drain hands out; without a store there is nothing to hand it to.
 	track  bool
+	seed   maphash.Seed
 	shards [shardCount]shard
 }
 
 type shard struct {
 	mu sync.RWMutex
-	m  map[ID]*entry
+	// m holds the entries by their ID's hash (hashing the ID once picks the shard and the entry);
+	// entries whose IDs share a hash are chained through next.
+	m map[uint64]*entry
 	// dirty lists the entries with counts not drained yet.
 	dirty []*entry
 	_     [64]byte
 }
 
 type entry struct {
-	id ID
-	mu sync.Mutex
+	id   ID
+	next *entry // guarded by the shard's lock
+	mu   sync.Mutex
 	// days holds the counts of the last keepDays days by day ("2006-01-02").
 	days  map[string]*day
 	dirty bool
@@ -64,36 +69,40 @@ type day struct {
 
 // NewLocal returns an empty counter. With track set, counts are kept for Drain.
 func NewLocal(track bool) *Local {
-	l := &Local{track: track}
+	l := &Local{track: track, seed: maphash.MakeSeed()}
 	for i := range l.shards {
-		l.shards[i].m = map[ID]*entry{}
+		l.shards[i].m = map[uint64]*entry{}
 	}
 	return l
 }
 
-func (l *Local) shard(id ID) *shard {
-	h := uint32(2166136261)
-	for _, s := range [...]string{id.Key, id.Plan} {
-		for i := 0; i < len(s); i++ {
-			h = (h ^ uint32(s[i])) * 16777619
-		}
+func (l *Local) hash(id ID) uint64 { return maphash.Comparable(l.seed, id) }
+
+// find returns the entry of id, or nil; the caller holds sh.mu.
+func (sh *shard) find(h uint64, id ID) *entry {
+	e := sh.m[h]
+	for e != nil && e.id != id {
+		e = e.next
 	}
-	return &l.shards[h%shardCount]
+	return e
 }
 
-func (l *Local) entry(id ID) (*entry, *shard) {
-	sh := l.shard(id)
+func (l *Local) entry(id ID) (*entry, *shard) { return l.entryAt(l.hash(id), id) }
+
+// entryAt returns the entry of id, whose hash is h, creating it if need be.
+func (l *Local) entryAt(h uint64, id ID) (*entry, *shard) {
+	sh := &l.shards[h%shardCount]
 	sh.mu.RLock()
-	e := sh.m[id]
+	e := sh.find(h, id)
 	sh.mu.RUnlock()
 	if e != nil {
 		return e, sh
 	}
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
-	if e = sh.m[id]; e == nil {
-		e = &entry{id: id, days: map[string]*day{}}
-		sh.m[id] = e
+	if e = sh.find(h, id); e == nil {
+		e = &entry{id: id, next: sh.m[h], days: map[string]*day{}}
+		sh.m[h] = e
 	}
 	return e, sh
 }

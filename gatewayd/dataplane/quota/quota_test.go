@@ -138,3 +138,26 @@ func TestDrainRestoreSeed(t *testing.T) {
 		t.Error("Seed with a bad day: no error")
 	}
 }
+
+// TestHashCollision puts two IDs under one hash, as IDs whose hashes collide would be: each keeps its
+// own entry and counts.
+func TestHashCollision(t *testing.T) {
+	l := NewLocal(false)
+	other := ID{Plan: "p1", Key: "k2"}
+	h := l.hash(id)
+	now := at("2025-03-10T12:00:00Z")
+	a, _ := l.entryAt(h, id)
+	b, _ := l.entryAt(h, other)
+	if a == b {
+		t.Fatal("two IDs under one hash share an entry")
+	}
+	for range 3 {
+		l.Take(now, id, nil)
+	}
+	if got, _ := l.entryAt(h, other); got != b {
+		t.Error("the second entry of a chain was not found again")
+	}
+	if got, _ := l.entryAt(h, id); got != a || a.today.total != 3 || b.today != nil {
+		t.Errorf("counts: %s %v, %s %v; want 3 and none", id, a.today, other, b.today)
+	}
+}

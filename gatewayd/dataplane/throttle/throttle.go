@@ -1,5 +1,5 @@
-// Package throttle admits requests against token buckets (golang.org/x/time/rate), one per level of
-// API Gateway's throttle order: usage plan per method, usage plan, stage method settings, stage
+// Package throttle admits requests against token buckets (golang.org/x/time/rate's arithmetic), one
+// per level of API Gateway's throttle order: usage plan per method, usage plan, stage method settings, stage
 // default, account.
 //
 // A bucket is identified by what it limits (plan and key, stage and method, ...), not by the compiled
@@ -8,10 +8,10 @@
 package throttle
 
 import (
+	"hash/maphash"
+	"math"
 	"sync"
 	"time"
-
-	"golang.org/x/time/rate"
 )
 
 // Scope says which level of the throttle order a bucket belongs to.
@@ -76,20 +76,26 @@ const shardCount = 64
 // Local keeps buckets in process memory: exact for one node. Lookups take a read lock on one of 64
 // shards; only the first request of a new bucket takes a shard's write lock.
 type Local struct {
+	seed   maphash.Seed
 	shards [shardCount]shard
 }
 
 type shard struct {
 	mu sync.RWMutex
-	m  map[ID]*bucket
-	_  [64]byte // keep shards on separate cache lines
+	// m holds the buckets by their ID's hash (hashing the ID once picks the shard and the entry);
+	// buckets whose IDs share a hash are chained through next.
+	m map[uint64]*bucket
+	n int      // buckets held
+	_ [64]byte // keep shards on separate cache lines
 }
 
-// bucket wraps a rate.Limiter with its own lock, so that checking for a token and taking it are one
-// step: the limiter then never holds a reservation in the future, and giving a token back is exact.
+// bucket is a token bucket with its own lock, so that checking for a token and taking it are one
+// step: the bucket then never holds a reservation in the future, and giving a token back is exact.
 type bucket struct {
+	id    ID
+	next  *bucket // guarded by the shard's lock
 	mu    sync.Mutex
-	lim   *rate.Limiter
+	lim   tokens
 	limit Limit
 	// last is the latest time the bucket was used; earlier clock readings (goroutines race to the
 	// lock) are moved up to it, as rate.Limiter would otherwise count the gap twice.
@@ -100,9 +106,9 @@ type bucket struct {
 
 // NewLocal returns an empty in-process limiter.
 func NewLocal() *Local {
-	l := &Local{}
+	l := &Local{seed: maphash.MakeSeed()}
 	for i := range l.shards {
-		l.shards[i].m = map[ID]*bucket{}
+		l.shards[i].m = map[uint64]*bucket{}
 	}
 	return l
 }
@@ -135,31 +141,32 @@ func (l *Local) Allow(now time.Time, levels []Level) int {
 	return -1
 }
 
-func (l *Local) shard(id *ID) *shard {
-	// FNV-1a over the fields that vary between buckets of one scope.
-	h := uint32(2166136261)
-	for _, s := range [...]string{id.Key, id.Plan, id.Stage, id.API, id.Method} {
-		for i := 0; i < len(s); i++ {
-			h = (h ^ uint32(s[i])) * 16777619
-		}
+func (l *Local) hash(id *ID) uint64 { return maphash.Comparable(l.seed, *id) }
+
+// find returns the bucket of id, or nil; the caller holds sh.mu.
+func (sh *shard) find(h uint64, id *ID) *bucket {
+	b := sh.m[h]
+	for b != nil && b.id != *id {
+		b = b.next
 	}
-	h ^= uint32(id.Scope)
-	return &l.shards[h%shardCount]
+	return b
 }
 
 func (l *Local) bucket(lv *Level) *bucket {
-	sh := l.shard(&lv.ID)
+	h := l.hash(&lv.ID)
+	sh := &l.shards[h%shardCount]
 	sh.mu.RLock()
-	b := sh.m[lv.ID]
+	b := sh.find(h, &lv.ID)
 	sh.mu.RUnlock()
 	if b != nil {
 		return b
 	}
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
-	if b = sh.m[lv.ID]; b == nil {
-		b = &bucket{lim: rate.NewLimiter(rate.Limit(lv.Limit.Rate), lv.Limit.Burst), limit: lv.Limit}
-		sh.m[lv.ID] = b
+	if b = sh.find(h, &lv.ID); b == nil {
+		b = &bucket{id: lv.ID, next: sh.m[h], lim: tokens{limit: lv.Limit.Rate, burst: lv.Limit.Burst, tokens: float64(lv.Limit.Burst)}, limit: lv.Limit}
+		sh.m[h] = b
+		sh.n++
 	}
 	return b
 }
@@ -185,22 +192,22 @@ func (b *bucket) take(now time.Time, lv *Level) (ok, dead bool) {
 				at = prev
 			}
 		}
-		b.lim.SetLimitAt(at, rate.Limit(limit.Rate))
-		b.lim.SetBurstAt(at, limit.Burst)
+		b.lim.setLimitAt(at, limit.Rate)
+		b.lim.setBurstAt(at, limit.Burst)
 		b.limit = limit
 	}
 	// AllowN takes the token only if it is there now, and changes nothing otherwise.
-	return b.lim.AllowN(now, 1), false
+	return b.lim.allowN(now, 1), false
 }
 
-// giveBack returns a token taken earlier. rate.Limiter takes a negative count as tokens given back
+// giveBack returns a token taken earlier. allowN takes a negative count as tokens given back
 // (the bucket never holds more than its burst: every read caps it); it is given back at the bucket's
 // latest time, as an earlier one would move the limiter's clock back and refill the gap twice. Unlike
 // Reservation.CancelAt, this allocates nothing and does not shrink when other requests took tokens
 // in between.
 func (b *bucket) giveBack() {
 	b.mu.Lock()
-	b.lim.AllowN(b.last, -1)
+	b.lim.allowN(b.last, -1)
 	b.mu.Unlock()
 }
 
@@ -211,14 +218,26 @@ func (l *Local) Sweep(now time.Time, idle time.Duration) (dropped int) {
 	for i := range l.shards {
 		sh := &l.shards[i]
 		sh.mu.Lock()
-		for id, b := range sh.m {
-			b.mu.Lock()
-			if b.last.Before(cutoff) && b.lim.TokensAt(now) >= float64(b.limit.Burst) {
-				b.dead = true
-				delete(sh.m, id)
-				dropped++
+		for h, first := range sh.m {
+			var kept *bucket
+			for b := first; b != nil; {
+				next := b.next
+				b.mu.Lock()
+				if b.last.Before(cutoff) && b.lim.advance(now) >= float64(b.limit.Burst) {
+					b.dead = true
+					dropped++
+					sh.n--
+				} else {
+					b.next, kept = kept, b
+				}
+				b.mu.Unlock()
+				b = next
 			}
-			b.mu.Unlock()
+			if kept == nil {
+				delete(sh.m, h)
+			} else {
+				sh.m[h] = kept
+			}
 		}
 		sh.mu.Unlock()
 	}
@@ -230,8 +249,76 @@ func (l *Local) Len() int {
 	n := 0
 	for i := range l.shards {
 		l.shards[i].mu.RLock()
-		n += len(l.shards[i].m)
+		n += l.shards[i].n
 		l.shards[i].mu.RUnlock()
 	}
 	return n
+}
+
+// rateInf is golang.org/x/time/rate.Inf: a limit that admits everything and keeps no state.
+const rateInf = math.MaxFloat64
+
+// tokens is golang.org/x/time/rate.Limiter's arithmetic without its lock and its reservations: the
+// bucket's lock already serializes it, and a take needs only the decision. Every result is the one
+// rate.Limiter gives (TestTokensMatchRate compares them).
+type tokens struct {
+	limit  float64 // tokens per second
+	burst  int
+	tokens float64
+	last   time.Time
+}
+
+// advance returns the tokens there are at now, without changing t.
+func (t *tokens) advance(now time.Time) float64 {
+	last := t.last
+	if now.Before(last) {
+		last = now
+	}
+	var delta float64
+	if t.limit > 0 {
+		delta = now.Sub(last).Seconds() * t.limit
+	}
+	tk := t.tokens + delta
+	if burst := float64(t.burst); tk > burst {
+		tk = burst
+	}
+	return tk
+}
+
+// allowN takes n tokens if they are there at now (rate.Limiter.AllowN); a negative n gives tokens back.
+func (t *tokens) allowN(now time.Time, n int) bool {
+	if t.limit == rateInf {
+		return true
+	}
+	tk := t.advance(now) - float64(n)
+	var wait time.Duration
+	if tk < 0 {
+		wait = durationFromTokens(t.limit, -tk)
+	}
+	if n > t.burst || wait > 0 {
+		return false
+	}
+	t.last, t.tokens = now, tk
+	return true
+}
+
+func (t *tokens) setLimitAt(at time.Time, limit float64) {
+	t.tokens, t.last, t.limit = t.advance(at), at, limit
+}
+
+func (t *tokens) setBurstAt(at time.Time, burst int) {
+	t.tokens, t.last, t.burst = t.advance(at), at, burst
+}
+
+// durationFromTokens is how long limit takes to earn n tokens, as rate.Limit.durationFromTokens
+// computes it: a wait rounding down to 0 admits.
+func durationFromTokens(limit, n float64) time.Duration {
+	if limit <= 0 {
+		return math.MaxInt64
+	}
+	d := (n / limit) * float64(time.Second)
+	if d > float64(math.MaxInt64) {
+		return math.MaxInt64
+	}
+	return time.Duration(d)
 }
