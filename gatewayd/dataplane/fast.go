@@ -19,6 +19,7 @@ import (
 	"golang.org/x/net/http/httpguts"
 
 	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/gwerror"
+	"github.com/gatewayd/terraform-provider-gatewayd/gatewayd/dataplane/upstream"
 )
 
 // Server kinds, for Options.Server.
@@ -377,7 +378,7 @@ func parseHeaders(s string, http11 bool) (http.Header, string, error) {
 		if !httpguts.ValidHeaderFieldValue(value) {
 			return bad("invalid header value")
 		}
-		key := canonicalKey(name)
+		key := upstream.CanonicalKey(name)
 		switch key {
 		case "Host":
 			hosts++
@@ -402,20 +403,6 @@ func parseHeaders(s string, http11 bool) (http.Header, string, error) {
 		return bad("missing or duplicate Host header")
 	}
 	return h, host, nil
-}
-
-// canonicalKey returns the canonical form of a header name, without allocating when it is canonical
-// already (fasthttp normalizes names in place) or common.
-func canonicalKey(name string) string {
-	upper := true
-	for i := 0; i < len(name); i++ {
-		c := name[i]
-		if (upper && 'a' <= c && c <= 'z') || (!upper && 'A' <= c && c <= 'Z') {
-			return http.CanonicalHeaderKey(name)
-		}
-		upper = c == '-'
-	}
-	return name
 }
 
 // intern returns common methods and protocols without allocating.

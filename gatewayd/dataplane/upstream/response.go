@@ -144,7 +144,7 @@ func readHeadInto(br *bufio.Reader, drop map[string]bool, r *responseHead) error
 			return fmt.Errorf("%w: header line %q", errMalformed, line)
 		}
 		value = strings.Trim(value, " \t") // OWS only: a CR stays, to be refused (FuzzReadResponse seed)
-		key := canonicalKey(name)
+		key := CanonicalKey(name)
 		switch key {
 		case "Content-Length":
 			n, err := strconv.ParseInt(value, 10, 64)
@@ -231,9 +231,10 @@ func takeHead(br *bufio.Reader, buf []byte, n int) (string, error) {
 	return text, nil
 }
 
-// canonicalKey is http.CanonicalHeaderKey without its check of every byte when name is in canonical
-// form already, as backends send their names.
-func canonicalKey(name string) string {
+// CanonicalKey is http.CanonicalHeaderKey without its check of every byte, and without allocating,
+// when name is in canonical form already: as backends send their names, and as fasthttp leaves a
+// client's (it normalizes names in place).
+func CanonicalKey(name string) string {
 	upper := true
 	for i := 0; i < len(name); i++ {
 		c := name[i]
