@@ -19,7 +19,9 @@ command -v curl >/dev/null || { echo "make demo needs curl"; exit 1; }
 for f in "$demo"/*.pid; do
   [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null || true
 done
-rm -rf "$demo/quickstart" "$demo"/*.pid
+# Each run starts from an empty store: the Terraform state goes with quickstart/, and objects an
+# earlier run left in gatewayd (a domain name is unique) would make this run's apply conflict.
+rm -rf "$demo/quickstart" "$demo/data" "$demo"/*.pid
 mkdir -p "$demo/bin"
 
 say "Building the example backends"
