@@ -183,6 +183,7 @@ func FuzzReadResponse(f *testing.F) {
 		"HTTP/1.1 304 Not Modified\r\nTransfer-Encoding: chunked\r\n\r\n",
 		"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 0\r\n\r\n",
 		"HTTP/1.1 200 OK\r\nConnection: keep-alive, close\r\nContent-Length: 0\r\n\r\n",
+		"HTTP/1.1 200 OK\r\nX-Hop: 1\r\nConnection: x-hop, Upgrade\r\nUpgrade: h2c\r\nContent-Length: 0\r\n\r\n",
 		"HTTP/1.1 200 OK\r\nX-A: 1\r\n 2\r\nContent-Length: 0\r\n\r\n",
 		"HTTP/1.1 200 OK\r\nX-A: a\rb\r\nContent-Length: 0\r\n\r\n",
 		"HTTP/1.1 200 OK\r\nX-A: a\x00\r\nContent-Length: 0\r\n\r\n",
@@ -219,6 +220,7 @@ func FuzzReadResponse(f *testing.F) {
 		if n, limit := heapAllocated()-before, 1<<20+128*uint64(len(data))+4*fuzzMaxBody; n > limit {
 			t.Fatalf("readResponse(%q) allocated %d bytes, over %d", data, n, limit)
 		}
+		checkDropped(t, c, data, method, resp, body, err)
 		if err != nil {
 			return
 		}
@@ -313,4 +315,43 @@ func FuzzReadResponse(f *testing.F) {
 			t.Fatalf("readResponse(%q) keeps the connection open; net/http would not reuse it", data)
 		}
 	})
+}
+
+// fuzzDrop is what an HTTP_PROXY integration leaves out of an answer (integration.responseDrop):
+// hop-by-hop headers, Content-Length and the request id.
+var fuzzDrop = map[string]bool{
+	"Connection": true, "Proxy-Connection": true, "Keep-Alive": true, "Proxy-Authenticate": true,
+	"Proxy-Authorization": true, "Te": true, "Trailer": true, "Transfer-Encoding": true, "Upgrade": true,
+	"Content-Length": true, "X-Amzn-Requestid": true,
+}
+
+// checkDropped reads data again leaving fuzzDrop out, as the proxy does while parsing: the answer must
+// be the one read in full (resp, body, err) with those headers, and the names its Connection header
+// lists, removed afterwards; the framing must not change.
+func checkDropped(t *testing.T, c *Client, data []byte, method string, resp *responseHead, body []byte, err error) {
+	t.Helper()
+	var got responseHead
+	gotBody, gotErr := c.readResponseInto(bufio.NewReaderSize(bytes.NewReader(data), bufSize), method, fuzzDrop, &got)
+	if (gotErr == nil) != (err == nil) {
+		t.Fatalf("reading %q leaving headers out: error %v, reading it whole: %v", data, gotErr, err)
+	}
+	if err != nil {
+		return
+	}
+	if got.status != resp.status || got.contentLength != resp.contentLength || got.chunked != resp.chunked || got.close != resp.close || !bytes.Equal(gotBody, body) {
+		t.Fatalf("reading %q leaving headers out changed the framing: %d %d %v %v %q, whole: %d %d %v %v %q", data,
+			got.status, got.contentLength, got.chunked, got.close, gotBody, resp.status, resp.contentLength, resp.chunked, resp.close, body)
+	}
+	want := resp.header.Clone()
+	for _, v := range resp.header["Connection"] {
+		for _, f := range strings.Split(v, ",") {
+			delete(want, http.CanonicalHeaderKey(strings.TrimSpace(f)))
+		}
+	}
+	for k := range fuzzDrop {
+		delete(want, k)
+	}
+	if !maps.EqualFunc(want, got.header, slices.Equal) {
+		t.Fatalf("reading %q leaving headers out (-want +got):\n%s", data, cmp.Diff(want, got.header))
+	}
 }
