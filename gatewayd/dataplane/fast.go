@@ -338,15 +338,10 @@ var pathChar = func() (t [256]bool) {
 	return t
 }()
 
-// readHeaders parses fasthttp's raw header block into canonical http.Header, refusing what net/http
-// refuses and what request smuggling uses: folded lines, whitespace before the colon, invalid names
-// or values, duplicate or invalid Content-Length, and a missing or duplicate Host. It returns the Host
-// apart, as net/http does. The values share one string.
-func readHeaders(raw []byte, http11 bool) (http.Header, string, error) {
-	return parseHeaders(string(raw), http11)
-}
-
-// parseHeaders is readHeaders on the header block as a string, whose substrings the values are.
+// parseHeaders parses fasthttp's raw header block, as a string, into canonical http.Header, refusing
+// what net/http refuses and what request smuggling uses: folded lines, whitespace before the colon,
+// invalid names or values, duplicate or invalid Content-Length, and a missing or duplicate Host. It
+// returns the Host apart, as net/http does. The values are substrings of s.
 func parseHeaders(s string, http11 bool) (http.Header, string, error) {
 	bad := func(why string) (http.Header, string, error) {
 		return nil, "", gwerror.BadRequest("Bad Request", errors.New(why))

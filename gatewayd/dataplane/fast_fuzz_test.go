@@ -432,3 +432,8 @@ func FuzzFastRequest(f *testing.F) {
 		}
 	})
 }
+
+// readHeaders is parseHeaders on the bytes of a header block.
+func readHeaders(raw []byte, http11 bool) (http.Header, string, error) {
+	return parseHeaders(string(raw), http11)
+}

@@ -22,18 +22,10 @@ const maxInformational = 8
 
 var errMalformed = errors.New("malformed backend response")
 
-// readResponse reads one HTTP/1.x response. It parses the header block in place and converts it to
-// strings once, which costs a fraction of http.ReadResponse's allocations on the hot path.
-func (c *Client) readResponse(br *bufio.Reader, method string) (resp *responseHead, body []byte, err error) {
-	resp = new(responseHead)
-	if body, err = c.readResponseInto(br, method, nil, resp); err != nil {
-		return nil, nil, err
-	}
-	return resp, body, nil
-}
-
-// readResponseInto is readResponse reading the head into resp (the caller's, so that it need not be
-// allocated) and leaving the headers in drop out (Request.DropResponse).
+// readResponseInto reads one HTTP/1.x response, its head into resp (the caller's, so that it need not
+// be allocated), leaving the headers in drop out (Request.DropResponse). It parses the header block in
+// place and converts it to strings once, which costs a fraction of http.ReadResponse's allocations on
+// the hot path.
 func (c *Client) readResponseInto(br *bufio.Reader, method string, drop map[string]bool, resp *responseHead) (body []byte, err error) {
 	for n := 0; ; n++ {
 		if err = readHeadInto(br, drop, resp); err != nil {
@@ -80,16 +72,8 @@ type responseHead struct {
 	close         bool
 }
 
-func readHead(br *bufio.Reader) (*responseHead, error) {
-	r := new(responseHead)
-	if err := readHeadInto(br, nil, r); err != nil {
-		return nil, err
-	}
-	return r, nil
-}
-
-// readHeadInto is readHead reading into r, leaving the headers in drop out of the answer's Header,
-// and with them those its Connection header names.
+// readHeadInto reads a status line and headers into r, leaving the headers in drop out of the
+// answer's Header, and with them those its Connection header names.
 func readHeadInto(br *bufio.Reader, drop map[string]bool, r *responseHead) error {
 	text, err := bufferedHead(br)
 	if err != nil {

@@ -355,3 +355,22 @@ func checkDropped(t *testing.T, c *Client, data []byte, method string, resp *res
 		t.Fatalf("reading %q leaving headers out (-want +got):\n%s", data, cmp.Diff(want, got.header))
 	}
 }
+
+// readResponse is readResponseInto with nothing left out, into a new head.
+func (c *Client) readResponse(br *bufio.Reader, method string) (*responseHead, []byte, error) {
+	resp := new(responseHead)
+	body, err := c.readResponseInto(br, method, nil, resp)
+	if err != nil {
+		return nil, nil, err
+	}
+	return resp, body, nil
+}
+
+// readHead is readHeadInto with nothing left out, into a new head.
+func readHead(br *bufio.Reader) (*responseHead, error) {
+	r := new(responseHead)
+	if err := readHeadInto(br, nil, r); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
